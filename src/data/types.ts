@@ -34,6 +34,8 @@ export interface RowError {
   /** 1-based line number in the source file (header is line 1 for CSV). */
   line: number;
   message: string;
+  /** Which input file, when an ingestion reads more than one (e.g. `ratings.csv`, `movies.csv`). */
+  file?: string;
 }
 
 export interface IngestResult {

@@ -1,0 +1,68 @@
+import Papa from 'papaparse';
+import type { RowError } from './types';
+
+/** One non-blank CSV record with the 1-based line it starts on. */
+export interface CsvRecord {
+  line: number;
+  fields: string[];
+}
+
+/**
+ * Split CSV text into records with their source line numbers. papaparse handles quoting;
+ * we count lines ourselves because its row index drifts when a quoted field spans lines.
+ * Blank lines are skipped silently; quote errors become RowErrors (the record is dropped).
+ */
+export function readCsvRecords(text: string, file?: string): { records: CsvRecord[]; errors: RowError[] } {
+  const src = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  const records: CsvRecord[] = [];
+  const errors: RowError[] = [];
+  let start = 0; // offset where the current record starts
+  let line = 1; // line number at `start`
+  Papa.parse<string[]>(src, {
+    delimiter: ',', // explicit: auto-detection guesses wrong on one-column files
+    skipEmptyLines: false, // we skip them after counting their newlines
+    step(result) {
+      const end = result.meta.cursor;
+      const fields = result.data;
+      const blank = fields.length === 0 || (fields.length === 1 && fields[0].trim() === '');
+      if (result.errors.length > 0) {
+        const what = result.errors.map((e) => e.message).join('; ');
+        errors.push(withFile({ line, message: `malformed CSV (${what})` }, file));
+      } else if (!blank) {
+        records.push({ line, fields });
+      }
+      for (let i = start; i < end; i++) if (src.charCodeAt(i) === 10) line++;
+      start = end;
+    },
+  });
+  return { records, errors };
+}
+
+export function withFile(e: RowError, file: string | undefined): RowError {
+  return file === undefined ? e : { ...e, file };
+}
+
+/** Lower-cased, trimmed header names → column index. */
+export function headerIndex(fields: string[]): Map<string, number> {
+  const m = new Map<string, number>();
+  fields.forEach((f, i) => {
+    const k = f.trim().toLowerCase();
+    if (!m.has(k)) m.set(k, i);
+  });
+  return m;
+}
+
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
+/** Strict decimal parse: `Number('')` is 0 and `Number('0x1f')` is 31, neither is a valid cell. */
+export function parseDecimal(s: string): number | undefined {
+  const t = s.trim();
+  if (!DECIMAL.test(t)) return undefined;
+  const n = Number(t);
+  return Number.isFinite(n) ? n : undefined;
+}
+
+/** `"5"` → one string cell shown in messages, truncated so a binary blob doesn't flood the log. */
+export function quote(s: string): string {
+  return JSON.stringify(s.length > 40 ? `${s.slice(0, 40)}…` : s);
+}

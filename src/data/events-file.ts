@@ -1,0 +1,249 @@
+import { headerIndex, parseDecimal, quote, readCsvRecords, withFile } from './csv';
+import { DataFormatError } from './errors';
+import { EVENT_TYPES, type EventType, type Interaction, type IngestResult, type ItemMeta, type RowError } from './types';
+
+export { DataFormatError } from './errors';
+
+export type EventsFormat = 'csv' | 'jsonl';
+
+/** Epoch values above this are milliseconds, below are seconds (1e11 s is the year 5138; 1e11 ms is 1973). */
+const MS_THRESHOLD = 1e11;
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}/;
+const HAS_ZONE = /(Z|[+-]\d{2}:?\d{2})$/i;
+const EXPECTED_TYPES = 'expected view, cart, purchase or rating';
+
+/** A raw record, from a CSV row or a JSONL object, before validation. */
+type RawRecord = Record<string, unknown>;
+
+/**
+ * Parse an events file. CSV needs a header with user, item, type (or `event`), timestamp and
+ * optionally rating; JSONL has one object per line with the same keys. Bad rows are reported
+ * and skipped. Items not in `options.items` get a minimal entry `{ id, title: id, categories: [] }`.
+ */
+export function parseEventsText(
+  text: string,
+  format: EventsFormat,
+  options: { name?: string; items?: Map<string, ItemMeta>; file?: string } = {},
+): IngestResult {
+  const { file } = options;
+  const errors: RowError[] = [];
+  const interactions: Interaction[] = [];
+  const records = format === 'csv' ? csvRecords(text, file, errors, ['user', 'item', 'timestamp']) : jsonlRecords(text, file, errors);
+  if (format === 'csv' && records.keys !== null && !records.keys.has('type') && !records.keys.has('event')) {
+    throw missingColumns(['type (or event)'], file);
+  }
+
+  for (const { line, value } of records.rows) {
+    const problem = toInteraction(value);
+    if (typeof problem === 'string') errors.push(withFile({ line, message: problem }, file));
+    else interactions.push(problem);
+  }
+
+  const items = new Map(options.items ?? []);
+  for (const { item } of interactions) {
+    if (!items.has(item)) items.set(item, { id: item, title: item, categories: [] });
+  }
+  return { dataset: { name: options.name ?? 'events', interactions, items }, errors };
+}
+
+/**
+ * Parse an items metadata file: id (required), title, categories ('|'-separated, or an array in
+ * JSONL; `category` is accepted too), brand, price. Duplicate ids keep the first row.
+ */
+export function parseItemsText(
+  text: string,
+  format: EventsFormat,
+  options: { file?: string } = {},
+): { items: Map<string, ItemMeta>; errors: RowError[] } {
+  const { file } = options;
+  const errors: RowError[] = [];
+  const items = new Map<string, ItemMeta>();
+  const records = format === 'csv' ? csvRecords(text, file, errors, ['id']) : jsonlRecords(text, file, errors);
+  for (const { line, value } of records.rows) {
+    const meta = toItemMeta(value);
+    if (typeof meta === 'string') errors.push(withFile({ line, message: meta }, file));
+    else if (items.has(meta.id)) errors.push(withFile({ line, message: `duplicate item id ${quote(meta.id)} (first row kept)` }, file));
+    else items.set(meta.id, meta);
+  }
+  return { items, errors };
+}
+
+/** Format from the file extension: .csv, .jsonl or .ndjson; anything else is a DataFormatError. */
+export function formatFromPath(path: string): EventsFormat {
+  const lower = path.toLowerCase();
+  if (lower.endsWith('.csv')) return 'csv';
+  if (lower.endsWith('.jsonl') || lower.endsWith('.ndjson')) return 'jsonl';
+  throw new DataFormatError('unknown-format', `${path}: unknown file type (expected .csv, .jsonl or .ndjson)`, { path });
+}
+
+/** Read an events file and, optionally, an items metadata file (Node only). */
+export async function loadEventsFile(path: string, options: { itemsPath?: string; name?: string } = {}): Promise<IngestResult> {
+  const { basename } = await import('node:path');
+  const format = formatFromPath(path);
+  const itemsFormat = options.itemsPath === undefined ? undefined : formatFromPath(options.itemsPath);
+  const errors: RowError[] = [];
+  let items: Map<string, ItemMeta> | undefined;
+  if (options.itemsPath !== undefined && itemsFormat !== undefined) {
+    const parsed = parseItemsText(await readText(options.itemsPath), itemsFormat, { file: basename(options.itemsPath) });
+    items = parsed.items;
+    errors.push(...parsed.errors);
+  }
+  const name = options.name ?? basename(path).replace(/\.(csv|jsonl|ndjson)$/i, '');
+  const result = parseEventsText(await readText(path), format, { name, items, file: basename(path) });
+  return { dataset: result.dataset, errors: [...errors, ...result.errors] };
+}
+
+async function readText(path: string): Promise<string> {
+  const { readFile } = await import('node:fs/promises');
+  try {
+    return await readFile(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new DataFormatError('missing-file', `${path}: no such file`, { path });
+    throw new DataFormatError('unreadable-file', `cannot read ${path}: ${String(err)}`, { path });
+  }
+}
+
+/**
+ * Epoch seconds, epoch milliseconds (> 1e11) or an ISO 8601 date → epoch ms. An ISO date-time
+ * without a zone is read as UTC, so the result does not depend on the machine's time zone.
+ */
+export function parseTimestamp(value: unknown): number | undefined {
+  let n: number | undefined;
+  if (typeof value === 'number') n = Number.isFinite(value) ? value : undefined;
+  else if (typeof value === 'string') {
+    const s = value.trim();
+    n = parseDecimal(s);
+    if (n === undefined && ISO_DATE.test(s)) {
+      const dateOnly = s.length === 10;
+      const ms = Date.parse(dateOnly || HAS_ZONE.test(s) ? s : `${s}Z`);
+      return Number.isFinite(ms) ? ms : undefined;
+    }
+  }
+  if (n === undefined || n < 0) return undefined;
+  return Math.round(n > MS_THRESHOLD ? n : n * 1000);
+}
+
+function toInteraction(r: RawRecord): Interaction | string {
+  const user = idOf(r.user);
+  if (user === undefined) return `missing or invalid user ${describe(r.user)}`;
+  const item = idOf(r.item);
+  if (item === undefined) return `missing or invalid item ${describe(r.item)}`;
+  const rawType = r.type ?? r.event;
+  const type = typeof rawType === 'string' ? rawType.trim().toLowerCase() : undefined;
+  if (type === undefined || type === '') return `missing event type (${EXPECTED_TYPES})`;
+  if (!isEventType(type)) return `unknown event type ${quote(String(rawType))} (${EXPECTED_TYPES})`;
+  if (r.timestamp === undefined || r.timestamp === null || r.timestamp === '') return 'missing timestamp';
+  const ts = parseTimestamp(r.timestamp);
+  if (ts === undefined) {
+    return `invalid timestamp ${describe(r.timestamp)} (expected epoch seconds, epoch milliseconds or an ISO 8601 date)`;
+  }
+  if (type !== 'rating') return { user, item, type, ts };
+  const rating = numberOf(r.rating);
+  if (rating === undefined) return `rating event needs a numeric rating, got ${describe(r.rating)}`;
+  return { user, item, type, ts, rating };
+}
+
+function toItemMeta(r: RawRecord): ItemMeta | string {
+  const id = idOf(r.id);
+  if (id === undefined) return `missing or invalid item id ${describe(r.id)}`;
+  const title = typeof r.title === 'string' && r.title.trim() !== '' ? r.title.trim() : id;
+  const rawCats = r.categories ?? r.category;
+  let categories: string[];
+  if (Array.isArray(rawCats)) {
+    if (!rawCats.every((c): c is string => typeof c === 'string')) return 'categories must be strings';
+    categories = rawCats.map((c) => c.trim()).filter(Boolean);
+  } else if (typeof rawCats === 'string') {
+    categories = rawCats.split('|').map((c) => c.trim()).filter(Boolean);
+  } else if (rawCats === undefined || rawCats === null) {
+    categories = [];
+  } else {
+    return `categories must be a '|'-separated string or an array, got ${describe(rawCats)}`;
+  }
+  const meta: ItemMeta = { id, title, categories };
+  if (typeof r.brand === 'string' && r.brand.trim() !== '') meta.brand = r.brand.trim();
+  if (r.price !== undefined && r.price !== null && r.price !== '') {
+    const price = numberOf(r.price);
+    if (price === undefined || price < 0) return `price ${describe(r.price)} is not a non-negative number`;
+    meta.price = price;
+  }
+  return meta;
+}
+
+function isEventType(s: string): s is EventType {
+  return (EVENT_TYPES as readonly string[]).includes(s);
+}
+
+/** Ids are strings; JSONL may carry integer ids, which we accept as their decimal text. */
+function idOf(v: unknown): string | undefined {
+  if (typeof v === 'string') return v.trim() === '' ? undefined : v.trim();
+  if (typeof v === 'number' && Number.isSafeInteger(v)) return String(v);
+  return undefined;
+}
+
+function numberOf(v: unknown): number | undefined {
+  if (typeof v === 'number') return Number.isFinite(v) ? v : undefined;
+  if (typeof v === 'string') return parseDecimal(v);
+  return undefined;
+}
+
+function describe(v: unknown): string {
+  if (v === undefined) return '(missing)';
+  if (typeof v === 'string') return quote(v);
+  return quote(JSON.stringify(v) ?? String(v));
+}
+
+function missingColumns(missing: string[], file: string | undefined): DataFormatError {
+  const where = file ?? 'CSV input';
+  return new DataFormatError('missing-column', `${where}: header lacks required column(s) ${missing.join(', ')}`, { file, missing });
+}
+
+interface Rows {
+  rows: { line: number; value: RawRecord }[];
+  /** Header names (CSV only). */
+  keys: Set<string> | null;
+}
+
+function csvRecords(text: string, file: string | undefined, errors: RowError[], required: string[]): Rows {
+  const { records, errors: csvErrors } = readCsvRecords(text, file);
+  errors.push(...csvErrors);
+  const [header, ...body] = records;
+  const idx = headerIndex(header?.fields ?? []);
+  const missing = required.filter((k) => !idx.has(k));
+  if (missing.length > 0) throw missingColumns(missing, file);
+  const width = header.fields.length;
+  const rows: Rows['rows'] = [];
+  for (const { line, fields } of body) {
+    if (fields.length !== width) {
+      errors.push(withFile({ line, message: `expected ${width} columns, found ${fields.length}` }, file));
+      continue;
+    }
+    const value: RawRecord = {};
+    for (const [k, i] of idx) value[k] = fields[i];
+    rows.push({ line, value });
+  }
+  return { rows, keys: new Set(idx.keys()) };
+}
+
+function jsonlRecords(text: string, file: string | undefined, errors: RowError[]): Rows {
+  const rows: Rows['rows'] = [];
+  const lines = text.split('\n');
+  lines.forEach((raw, i) => {
+    const line = i + 1;
+    const s = (i === 0 ? raw.replace(/^\uFEFF/, '') : raw).trim();
+    if (s === '') return;
+    let value: unknown;
+    try {
+      value = JSON.parse(s);
+    } catch (err) {
+      errors.push(withFile({ line, message: `invalid JSON (${(err as Error).message})` }, file));
+      return;
+    }
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+      errors.push(withFile({ line, message: 'expected a JSON object' }, file));
+      return;
+    }
+    rows.push({ line, value: value as RawRecord });
+  });
+  return { rows, keys: null };
+}

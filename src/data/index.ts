@@ -1,0 +1,73 @@
+export * from './types';
+export { DataFormatError, type DataFormatErrorCode } from './errors';
+export { parseMovieLens, loadMovieLens } from './movielens';
+export { parseEventsText, parseItemsText, parseTimestamp, loadEventsFile, formatFromPath, type EventsFormat } from './events-file';
+export { generateShop, DEFAULT_SHOP_OPTIONS, type ShopOptions } from './synthetic-shop';
+export { createRng, type Rng } from './random';
+export { dedupeInteractions, compareUserTsItem } from './dedupe';
+
+import { DataFormatError } from './errors';
+import { loadEventsFile } from './events-file';
+import { loadMovieLens } from './movielens';
+import { generateShop } from './synthetic-shop';
+import type { IngestResult } from './types';
+
+const EVENT_FILE_NAMES = ['events.csv', 'events.jsonl', 'events.ndjson'];
+const ITEM_FILE_NAMES = ['items.csv', 'items.jsonl', 'items.ndjson'];
+
+/** The MovieLens small copy committed in the repo, found relative to this module (no machine paths). */
+export async function movieLensSmallDir(): Promise<string> {
+  const { fileURLToPath } = await import('node:url');
+  return fileURLToPath(new URL('../../data/movielens-latest-small/', import.meta.url));
+}
+
+/**
+ * Load a data set by a short spec (Node only):
+ * - `movielens` → the repo's MovieLens small copy;
+ * - `shop` or `shop:<seed>` → the synthetic shop with default options (and that seed);
+ * - a `.csv` / `.jsonl` / `.ndjson` path → an events file;
+ * - a directory with `ratings.csv` → MovieLens format; a directory with `events.{csv,jsonl,ndjson}`
+ *   (and optionally `items.{csv,jsonl,ndjson}`) → an events file with item metadata.
+ */
+export async function loadDataset(spec: string): Promise<IngestResult> {
+  if (spec === 'movielens') return loadMovieLens(await movieLensSmallDir());
+  const shop = /^shop(?::(.*))?$/.exec(spec);
+  if (shop) {
+    if (shop[1] === undefined) return { dataset: generateShop(), errors: [] };
+    if (!/^-?\d+$/.test(shop[1])) {
+      throw new DataFormatError('bad-spec', `bad data spec "${spec}": the shop seed must be an integer (e.g. shop:7)`, { spec });
+    }
+    return { dataset: generateShop({ seed: Number(shop[1]) }), errors: [] };
+  }
+
+  const { stat } = await import('node:fs/promises');
+  const { basename, join, resolve } = await import('node:path');
+  const info = await stat(spec).catch(() => null);
+  if (info === null) {
+    throw new DataFormatError(
+      'bad-spec',
+      `bad data spec "${spec}": not "movielens", "shop[:seed]", an existing events file or a data directory`,
+      { spec },
+    );
+  }
+  if (!info.isDirectory()) return loadEventsFile(spec);
+
+  const exists = async (p: string) => (await stat(p).catch(() => null))?.isFile() ?? false;
+  if (await exists(join(spec, 'ratings.csv'))) return loadMovieLens(spec);
+  for (const name of EVENT_FILE_NAMES) {
+    if (!(await exists(join(spec, name)))) continue;
+    let itemsPath: string | undefined;
+    for (const itemsName of ITEM_FILE_NAMES) {
+      if (await exists(join(spec, itemsName))) {
+        itemsPath = join(spec, itemsName);
+        break;
+      }
+    }
+    return loadEventsFile(join(spec, name), { itemsPath, name: basename(resolve(spec)) });
+  }
+  throw new DataFormatError(
+    'missing-file',
+    `data directory ${spec} has neither ratings.csv (MovieLens) nor events.csv/.jsonl/.ndjson`,
+    { spec },
+  );
+}
