@@ -5,7 +5,7 @@
  * - fold(user) = numeric id mod 5 when the id is a non-negative integer string, otherwise
  *   FNV-1a 32-bit of the id's UTF-8 bytes mod 5. Fold 0 = test users, fold 1 = validation
  *   users (tuning only). Test users are never part of any training data.
- * - Duplicates of a (user, item) pair keep the earliest timestamp (ties: first in input order).
+ * - Duplicates of a (user, item) pair keep the earliest timestamp (`dedupeInteractions`).
  * - Each user's interactions are ordered by (timestamp, item id); item ids compare
  *   numerically when both are non-negative integer strings (MovieLens), numeric ids sort
  *   before other ids, and other ids compare by UTF-16 code units.
@@ -16,6 +16,7 @@
  *   the query would only lower every method's recall by the same unreachable amount, while
  *   keeping them in the support would hand the device an event no method can use.
  */
+import { dedupeInteractions } from './dedupe';
 import type { Dataset, EventType, ItemMeta, Interaction } from './types';
 
 export const N_FOLDS = 5;
@@ -116,20 +117,19 @@ interface RawEvent {
   ts: number;
 }
 
-/** Group by user, keep the earliest interaction per (user, item), order by (ts, item id). */
+/**
+ * Dedupe (dedupeInteractions: earliest timestamp per (user, item), type upgraded to the
+ * strongest seen), group by user, order by (ts, item id) with `compareIds` — numeric item
+ * order, which dedupeInteractions' code-unit order does not give ("10" < "9" there).
+ */
 function userSequences(interactions: readonly Interaction[]): Map<string, RawEvent[]> {
-  const byUser = new Map<string, Map<string, RawEvent>>();
-  for (const it of interactions) {
-    let items = byUser.get(it.user);
-    if (!items) byUser.set(it.user, (items = new Map()));
-    const prev = items.get(it.item);
-    if (!prev || it.ts < prev.ts) items.set(it.item, { item: it.item, type: it.type, ts: it.ts });
-  }
   const out = new Map<string, RawEvent[]>();
-  for (const [user, items] of byUser) {
-    const seq = [...items.values()].sort((a, b) => a.ts - b.ts || compareIds(a.item, b.item));
-    out.set(user, seq);
+  for (const it of dedupeInteractions(interactions)) {
+    let seq = out.get(it.user);
+    if (!seq) out.set(it.user, (seq = []));
+    seq.push({ item: it.item, type: it.type, ts: it.ts });
   }
+  for (const seq of out.values()) seq.sort((a, b) => a.ts - b.ts || compareIds(a.item, b.item));
   return out;
 }
 

@@ -1,0 +1,308 @@
+/**
+ * Runs the cold-start protocol of DESIGN.md: every method, tuned on validation users,
+ * refitted on all training users, scored at every k on the test users, with the full
+ * query view and the short-horizon view, bootstrap intervals and paired differences.
+ */
+import { cutAll, type ColdStartSplit, type FoldSplit, type SupportQuery } from '../data/split';
+import { bootstrapMean, pairedBootstrapDiff, type Interval } from './bootstrap';
+import type { ColdStartMethod, HyperParams, TuneContext, TuneResult } from './method';
+import {
+  catalogueCoverage,
+  hitRateAt,
+  longTailMask,
+  longTailShare,
+  ndcgAt,
+  recallAt,
+  topN,
+} from './metrics';
+
+export const METRICS = ['ndcg10', 'recall20', 'hr10'] as const;
+export type MetricName = (typeof METRICS)[number];
+export const VIEWS = ['full', 'short'] as const;
+/** full = query is every later interaction; short = the next 10 after the support. */
+export type View = (typeof VIEWS)[number];
+
+/** k at which tuning compares grid points (DESIGN.md / issue 4). */
+export const TUNE_K = 5;
+const LIST_LEN = 20;
+
+export type EvalProgress =
+  | { phase: 'tune'; method: string; done: number; total: number }
+  | { phase: 'fit'; method: string }
+  | { phase: 'score'; method: string; k: number; done: number; total: number }
+  | { phase: 'done'; method: string; seconds: number };
+
+export interface EvalOptions {
+  ks: readonly number[];
+  seed: number;
+  /** Bootstrap resamples (default 1000). */
+  resamples?: number;
+  /** Paired differences [a, b] = a − b, by method name; pairs naming an absent method are skipped. Default: every method vs 'popularity'. */
+  pairs?: readonly (readonly [string, string])[];
+  /** Tune on validation users before the final fit (default true). */
+  tune?: boolean;
+  onProgress?: (e: EvalProgress) => void;
+}
+
+export interface ViewResult {
+  metrics: Record<MetricName, Interval>;
+}
+
+export interface MethodKResult {
+  method: string;
+  k: number;
+  nUsers: number;
+  views: Record<View, ViewResult>;
+  /** Share of the catalogue in any test user's top 10. */
+  coverage10: number;
+  /** Share of top-10 slots taken by long-tail items (see `longTailMask`). */
+  longTail10: number;
+  scoreSeconds: number;
+}
+
+export interface PairResult {
+  a: string;
+  b: string;
+  k: number;
+  view: View;
+  metric: MetricName;
+  nUsers: number;
+  /** mean(a − b) with its paired bootstrap interval. */
+  diff: Interval;
+}
+
+export interface MethodInfo {
+  name: string;
+  params?: HyperParams;
+  tuning?: TuneResult;
+  tuneSeconds: number;
+  fitSeconds: number;
+}
+
+export interface SplitSummary {
+  trainUsers: number;
+  trainInteractions: number;
+  catalogueSize: number;
+  testUsers: number;
+  testDroppedOutOfCatalogue: number;
+  validationUsers: number;
+  validationTrainUsers: number;
+  /** Test users evaluable at each k. */
+  usersAtK: Record<string, number>;
+}
+
+export interface EvalReport {
+  dataset: string;
+  createdAt: string;
+  seed: number;
+  ks: number[];
+  resamples: number;
+  split: SplitSummary;
+  methods: MethodInfo[];
+  results: MethodKResult[];
+  pairs: PairResult[];
+}
+
+/** Per-user metric values of one method at one k, in `cutAll` user order. */
+type PerUser = Record<View, Record<MetricName, Float64Array>>;
+
+interface Ranked {
+  lists: Int32Array[];
+  seconds: number;
+}
+
+async function rankAll(
+  method: ColdStartMethod,
+  cuts: readonly SupportQuery[],
+  onUser?: (done: number) => void,
+): Promise<Ranked> {
+  const t0 = performance.now();
+  const lists: Int32Array[] = [];
+  for (let u = 0; u < cuts.length; u++) {
+    const support = cuts[u].support;
+    const scores = await method.scoreUser(support);
+    lists.push(topN(scores, LIST_LEN, support.map((e) => e.index)));
+    onUser?.(u + 1);
+  }
+  return { lists, seconds: (performance.now() - t0) / 1000 };
+}
+
+function perUserMetrics(cuts: readonly SupportQuery[], lists: readonly Int32Array[]): PerUser {
+  const n = cuts.length;
+  const mk = (): Record<MetricName, Float64Array> => ({
+    ndcg10: new Float64Array(n),
+    recall20: new Float64Array(n),
+    hr10: new Float64Array(n),
+  });
+  const out: PerUser = { full: mk(), short: mk() };
+  for (let u = 0; u < n; u++) {
+    for (const view of VIEWS) {
+      const q = view === 'full' ? cuts[u].query : cuts[u].shortQuery;
+      const rel = new Set(q.map((e) => e.index));
+      out[view].ndcg10[u] = ndcgAt(lists[u], rel, 10);
+      out[view].recall20[u] = recallAt(lists[u], rel, 20);
+      out[view].hr10[u] = hitRateAt(lists[u], rel, 10);
+    }
+  }
+  return out;
+}
+
+function mean(a: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i];
+  return a.length ? s / a.length : NaN;
+}
+
+/** Mean validation NDCG@10 at k of a method in its current fitted state. */
+export async function validationNdcg(method: ColdStartMethod, validation: FoldSplit, k = TUNE_K): Promise<number> {
+  const cuts = cutAll(validation.evalUsers, k);
+  const { lists } = await rankAll(method, cuts);
+  return mean(perUserMetrics(cuts, lists).full.ndcg10);
+}
+
+/**
+ * Tunes on validation users (fit on training folds 2-4, pick the grid point with the best
+ * validation NDCG@10 at k=5; ties keep the earlier grid point), then refits on all
+ * training users (folds 1-4). Methods without a grid or tune hook are just fitted.
+ */
+export async function tuneMethod(
+  method: ColdStartMethod,
+  split: ColdStartSplit,
+  opts: { tune?: boolean; onProgress?: (e: EvalProgress) => void } = {},
+): Promise<MethodInfo> {
+  const info: MethodInfo = { name: method.name, tuneSeconds: 0, fitSeconds: 0 };
+  const t0 = performance.now();
+  let refit = true;
+  if (opts.tune !== false) {
+    const progress = (done: number, total: number): void =>
+      opts.onProgress?.({ phase: 'tune', method: method.name, done, total });
+    if (method.tune) {
+      const ctx: TuneContext = {
+        validation: split.validation,
+        validationNdcg: (m, k) => validationNdcg(m, split.validation, k),
+        onProgress: progress,
+      };
+      info.tuning = await method.tune(ctx);
+      refit = info.tuning.refit !== false;
+    } else if (method.grid && method.grid.length > 0 && method.setParams) {
+      const trials: TuneResult['trials'] = [];
+      let best: { params: HyperParams; ndcg: number } | undefined;
+      progress(0, method.grid.length);
+      for (const params of method.grid) {
+        method.setParams(params);
+        await method.fit(split.validation.train);
+        const ndcg = await validationNdcg(method, split.validation);
+        trials.push({ params: method.params?.() ?? params, ndcg });
+        if (!best || ndcg > best.ndcg) best = { params, ndcg };
+        progress(trials.length, method.grid.length);
+      }
+      method.setParams(best!.params);
+      info.tuning = { params: best!.params, trials };
+    }
+  }
+  const t1 = performance.now();
+  info.tuneSeconds = (t1 - t0) / 1000;
+  if (refit) {
+    opts.onProgress?.({ phase: 'fit', method: method.name });
+    await method.fit(split.test.train);
+  }
+  info.fitSeconds = (performance.now() - t1) / 1000;
+  info.params = method.params?.();
+  return info;
+}
+
+/** Runs every method at every k on the test users; see the file comment. */
+export async function evaluateColdStart(
+  split: ColdStartSplit,
+  methods: readonly ColdStartMethod[],
+  opts: EvalOptions,
+): Promise<EvalReport> {
+  const names = new Set<string>();
+  for (const m of methods) {
+    if (names.has(m.name)) throw new Error(`duplicate method name '${m.name}'`);
+    names.add(m.name);
+  }
+  const resamples = opts.resamples ?? 1000;
+  const boot = { seed: opts.seed, resamples };
+  const ks = [...opts.ks];
+  const cutsAtK = new Map(ks.map((k) => [k, cutAll(split.test.evalUsers, k)] as const));
+  const train = split.test.train;
+  const catalogueSize = train.catalogue.ids.length;
+  const tail = longTailMask(train.itemCounts);
+
+  const infos: MethodInfo[] = [];
+  const results: MethodKResult[] = [];
+  const perUser = new Map<string, Map<number, PerUser>>();
+
+  for (const method of methods) {
+    const t0 = performance.now();
+    infos.push(await tuneMethod(method, split, { tune: opts.tune, onProgress: opts.onProgress }));
+    const byK = new Map<number, PerUser>();
+    perUser.set(method.name, byK);
+    for (const k of ks) {
+      const cuts = cutsAtK.get(k)!;
+      const { lists, seconds } = await rankAll(method, cuts, (done) =>
+        opts.onProgress?.({ phase: 'score', method: method.name, k, done, total: cuts.length }),
+      );
+      const pu = perUserMetrics(cuts, lists);
+      byK.set(k, pu);
+      const views = {} as Record<View, ViewResult>;
+      for (const view of VIEWS) {
+        const metrics = {} as Record<MetricName, Interval>;
+        for (const metric of METRICS) metrics[metric] = bootstrapMean(pu[view][metric], boot);
+        views[view] = { metrics };
+      }
+      results.push({
+        method: method.name,
+        k,
+        nUsers: cuts.length,
+        views,
+        coverage10: catalogueCoverage(lists, catalogueSize, 10),
+        longTail10: longTailShare(lists, tail, 10),
+        scoreSeconds: seconds,
+      });
+    }
+    opts.onProgress?.({ phase: 'done', method: method.name, seconds: (performance.now() - t0) / 1000 });
+  }
+
+  const pairSpecs =
+    opts.pairs ?? methods.filter((m) => m.name !== 'popularity').map((m) => [m.name, 'popularity'] as const);
+  const pairs: PairResult[] = [];
+  for (const [a, b] of pairSpecs) {
+    const pa = perUser.get(a);
+    const pb = perUser.get(b);
+    if (!pa || !pb) continue;
+    for (const k of ks) {
+      for (const view of VIEWS) {
+        for (const metric of METRICS) {
+          const va = pa.get(k)![view][metric];
+          const vb = pb.get(k)![view][metric];
+          pairs.push({ a, b, k, view, metric, nUsers: va.length, diff: pairedBootstrapDiff(va, vb, boot) });
+        }
+      }
+    }
+  }
+
+  const usersAtK: Record<string, number> = {};
+  for (const k of ks) usersAtK[String(k)] = cutsAtK.get(k)!.length;
+  return {
+    dataset: split.dataset,
+    createdAt: new Date().toISOString(),
+    seed: opts.seed,
+    ks,
+    resamples,
+    split: {
+      trainUsers: train.users.length,
+      trainInteractions: train.nInteractions,
+      catalogueSize,
+      testUsers: split.test.evalUsers.length,
+      testDroppedOutOfCatalogue: split.test.droppedOutOfCatalogue,
+      validationUsers: split.validation.evalUsers.length,
+      validationTrainUsers: split.validation.train.users.length,
+      usersAtK,
+    },
+    methods: infos,
+    results,
+    pairs,
+  };
+}
