@@ -1,0 +1,172 @@
+/**
+ * Public data types of the browser SDK, shared by the main thread and the Worker.
+ * Types and `as const` tables only: importing this file pulls in no runtime code.
+ */
+import type { ErrorCode, ErrorDetails } from '../errors';
+import type { EventType, ItemMeta } from '../data/types';
+
+export type { EventType, ItemMeta };
+
+/** tfjs backends in the order they are preferred before measuring. */
+export const BACKEND_NAMES = ['webgpu', 'webgl', 'wasm', 'cpu'] as const;
+export type BackendName = (typeof BACKEND_NAMES)[number];
+
+/** What the shop tells the SDK about an item the model may not know yet (used for content features). */
+export type ItemInfo = Omit<ItemMeta, 'id'>;
+
+/** One shopper interaction as the page reports it. There is no user id: the device is the user. */
+export interface TrackEvent {
+  item: string;
+  type: EventType;
+  /** Milliseconds since the epoch; defaults to now. */
+  ts?: number;
+  /** 0–10, only with `type: 'rating'`. */
+  rating?: number;
+  /** Metadata of an item the model has never seen, so it can be embedded from its content. */
+  itemInfo?: ItemInfo;
+}
+
+/** An interaction as stored on the device. `seq` orders events that share a timestamp. */
+export interface StoredEvent {
+  seq: number;
+  item: string;
+  type: EventType;
+  ts: number;
+  rating?: number;
+  itemInfo?: ItemInfo;
+}
+
+export interface TrackResult {
+  stored: number;
+  /** Events dropped to respect the size cap (oldest first). */
+  evicted: number;
+}
+
+export interface RecommendOptions {
+  /** How many items; default 10. */
+  n?: number;
+  /** Leave out items the shopper already interacted with; default true. */
+  excludeSeen?: boolean;
+  /** Leave out purchased items (also when `excludeSeen` is false); default true. */
+  excludePurchased?: boolean;
+  /** Only items in at least one of these categories. */
+  categories?: string[];
+}
+
+export interface Recommendation {
+  id: string;
+  title: string;
+  categories: string[];
+  score: number;
+  /** 1-based position in this list. */
+  rank: number;
+}
+
+export interface RecommendResult {
+  items: Recommendation[];
+  modelVersion: number;
+  /** Whether the scores used personal weights (false: the shared meta-initialised tower). */
+  personalised: boolean;
+  ms: number;
+}
+
+export interface ExplainOptions {
+  /** Most reasons to return; default 3. */
+  n?: number;
+}
+
+/** One stored interaction that pushed the item's score up (or down, when negative). */
+export interface ExplainReason {
+  item: string;
+  title: string;
+  type: EventType;
+  ts: number;
+  /** This event's additive share of the score (first-order attribution through the user tower). */
+  contribution: number;
+}
+
+export interface Explanation {
+  item: string;
+  title: string;
+  score: number;
+  /** Strongest positive contributions first. */
+  reasons: ExplainReason[];
+  /** "Because you viewed …" or an empty string when no stored event drives the score. */
+  text: string;
+}
+
+export interface PersonaliseOptions {
+  /** Inner-loop steps; default the model's `inner.steps`. */
+  steps?: number;
+}
+
+export interface PersonaliseResult {
+  steps: number;
+  events: number;
+  modelVersion: number;
+  ms: number;
+  /** False when there was nothing to learn from (no usable events). */
+  personalised: boolean;
+}
+
+export interface PersonalWeightsInfo {
+  modelName: string;
+  modelVersion: number;
+  steps: number;
+  lr: number;
+  events: number;
+  trainedAt: number;
+}
+
+export interface ExportedData {
+  format: 'localrec-export';
+  version: 1;
+  exportedAt: string;
+  events: StoredEvent[];
+  /** Metadata and the values of the personal tower parameters (w1, b1, w2, b2 flattened), or null. */
+  personalWeights: (PersonalWeightsInfo & { params: number[] }) | null;
+}
+
+export interface BackendProbe {
+  name: BackendName;
+  ok: boolean;
+  /** Median probe time in ms (only when ok). */
+  ms?: number;
+  /** Why the backend was not used. */
+  reason?: string;
+}
+
+export type StorageMode = 'indexeddb' | 'memory';
+
+export interface Status {
+  ready: boolean;
+  backend: { name: BackendName; forced: boolean; probes: BackendProbe[] } | null;
+  model: {
+    name: string;
+    version: number;
+    items: number;
+    source: 'network' | 'cache';
+    loadMs: number;
+    /** The last failed download, when a cached model is being used instead. */
+    lastError: SerialisedError | null;
+  } | null;
+  storage: { mode: StorageMode; reason: string | null; events: number; maxEvents: number } | null;
+  personal: (PersonalWeightsInfo & { ms: number | null }) | null;
+  timings: { lastRecommendMs: number | null; lastPersonaliseMs: number | null };
+}
+
+/** A LocalrecError as it crosses postMessage. */
+export interface SerialisedError {
+  code: ErrorCode;
+  message: string;
+  details: ErrorDetails;
+}
+
+/** Progress and lifecycle events the Worker sends without being asked. */
+export type LocalrecEvent =
+  | { type: 'backend'; backend: BackendName; probes: BackendProbe[] }
+  | { type: 'download'; file: string; bytes: number }
+  | { type: 'progress'; file: string; loaded: number; total: number }
+  | { type: 'ready'; modelVersion: number; source: 'network' | 'cache'; loadMs: number }
+  | { type: 'model-error'; error: SerialisedError; usingCachedVersion: number | null }
+  | { type: 'personalised'; result: PersonaliseResult; reason: 'idle' | 'demand' | 'model-updated' };

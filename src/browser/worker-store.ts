@@ -1,0 +1,269 @@
+/**
+ * The shopper's interactions and personal weights, on the device only.
+ *
+ * IndexedDB through `idb`, with a versioned schema and migrations; a size cap with
+ * oldest-first eviction; quota errors handled by evicting and retrying once; and an
+ * in-memory fallback (same interface) where IndexedDB is unavailable, e.g. in some
+ * private-browsing modes. Every batch is validated before anything is written and
+ * written in one transaction, so a bad batch loses nothing already stored.
+ */
+import { wrap, type DBSchema, type IDBPDatabase, type IDBPTransaction } from 'idb';
+import { LocalrecError } from '../errors';
+import { validateEvents } from './worker-events';
+import type { PersonalWeightsInfo, StorageMode, StoredEvent } from './types';
+
+/**
+ * Schema history. v1 (the first prototype) kept `interactions` with out-of-line keys and
+ * records { itemId, kind, time }. v2 renames the fields to the public TrackEvent names,
+ * keys events by `seq`, indexes them by timestamp for eviction, and adds `personal`.
+ */
+export const DB_VERSION = 2;
+
+export interface PersonalWeightsRecord extends PersonalWeightsInfo {
+  key: 'current';
+  d: number;
+  hidden: number;
+  /** The tower parameters flattened in the order w1, b1, w2, b2 (see flattenTower). */
+  params: Float32Array;
+  /** Duration of the run that produced them. */
+  ms: number;
+}
+
+interface LocalrecDB extends DBSchema {
+  events: { key: number; value: StoredEvent; indexes: { 'by-ts': number } };
+  personal: { key: string; value: PersonalWeightsRecord };
+}
+
+/** The v1 record layout, read only by the migration. */
+interface V1Interaction {
+  itemId: string;
+  kind: StoredEvent['type'];
+  time: number;
+}
+
+export interface EventStore {
+  readonly mode: StorageMode;
+  /** Why the store is in memory, or null. */
+  readonly reason: string | null;
+  readonly maxEvents: number;
+  /** Validates the whole batch, then stores it, evicting the oldest events beyond the cap. */
+  add(events: unknown): Promise<{ stored: StoredEvent[]; evicted: number }>;
+  /** Every stored event, oldest first (by timestamp, then arrival). */
+  all(): Promise<StoredEvent[]>;
+  count(): Promise<number>;
+  getWeights(): Promise<PersonalWeightsRecord | null>;
+  putWeights(record: PersonalWeightsRecord): Promise<void>;
+  /** Removes every event and personal weight; returns how many events there were. */
+  clear(): Promise<number>;
+  close(): void;
+}
+
+export interface OpenStoreOptions {
+  dbName: string;
+  maxEvents: number;
+  /** The IndexedDB factory; defaults to the global one. null forces the in-memory store. */
+  indexedDB?: IDBFactory | null;
+  /** Why the caller chose memory (e.g. the `storage: 'memory'` option), reported by status(). */
+  memoryReason?: string;
+}
+
+export async function openStore(opts: OpenStoreOptions): Promise<EventStore> {
+  if (!Number.isInteger(opts.maxEvents) || opts.maxEvents < 1) {
+    throw new LocalrecError('invalid-argument', `maxEvents must be a positive integer, got ${opts.maxEvents}`);
+  }
+  const factory = opts.indexedDB === undefined ? globalThis.indexedDB : opts.indexedDB;
+  if (!factory) return new MemoryStore(opts.maxEvents, opts.memoryReason ?? 'IndexedDB is not available in this context');
+  try {
+    const db = await openDatabase(factory, opts.dbName);
+    return new IdbStore(db, opts.maxEvents);
+  } catch (e) {
+    // Private modes throw (InvalidStateError, SecurityError) or refuse to open; keep working in memory.
+    return new MemoryStore(opts.maxEvents, `IndexedDB could not be opened: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
+/** Same as idb's openDB, but with an injectable factory (tests, other realms). */
+async function openDatabase(factory: IDBFactory, name: string): Promise<IDBPDatabase<LocalrecDB>> {
+  const request = factory.open(name, DB_VERSION);
+  request.addEventListener('upgradeneeded', (event) => {
+    const db = wrap(request.result) as unknown as IDBPDatabase<LocalrecDB>;
+    const tx = wrap(request.transaction!) as unknown as IDBPTransaction<LocalrecDB, ('events' | 'personal')[], 'versionchange'>;
+    void upgrade(db, event.oldVersion, tx);
+  });
+  const db = (await wrap(request)) as unknown as IDBPDatabase<LocalrecDB>;
+  // Another tab (or a newer SDK) wants to upgrade: step aside instead of blocking it.
+  db.addEventListener('versionchange', () => db.close());
+  return db;
+}
+
+async function upgrade(
+  db: IDBPDatabase<LocalrecDB>,
+  oldVersion: number,
+  tx: IDBPTransaction<LocalrecDB, ('events' | 'personal')[], 'versionchange'>,
+): Promise<void> {
+  if (oldVersion < 2) {
+    const events = db.createObjectStore('events', { keyPath: 'seq', autoIncrement: true });
+    events.createIndex('by-ts', 'ts');
+    db.createObjectStore('personal', { keyPath: 'key' });
+    const raw = db as unknown as IDBPDatabase<unknown>;
+    if (raw.objectStoreNames.contains('interactions')) {
+      const rawTx = tx as unknown as IDBPTransaction<unknown, string[], 'versionchange'>;
+      let cursor = await rawTx.objectStore('interactions').openCursor();
+      while (cursor) {
+        const old = cursor.value as Partial<V1Interaction>;
+        // v1 did not validate; carry over only records that would pass today's checks.
+        if (typeof old.itemId === 'string' && old.itemId && typeof old.time === 'number' && Number.isFinite(old.time) && typeof old.kind === 'string') {
+          await events.add({ item: old.itemId, type: old.kind, ts: old.time } as StoredEvent);
+        }
+        cursor = await cursor.continue();
+      }
+      raw.deleteObjectStore('interactions');
+    }
+  }
+}
+
+function isQuotaError(e: unknown): boolean {
+  return e instanceof DOMException ? e.name === 'QuotaExceededError' : (e as { name?: string } | null)?.name === 'QuotaExceededError';
+}
+
+function toStored(e: ReturnType<typeof validateEvents>[number]): Omit<StoredEvent, 'seq'> {
+  const out: Omit<StoredEvent, 'seq'> = { item: e.item, type: e.type, ts: e.ts };
+  if (e.rating !== undefined) out.rating = e.rating;
+  if (e.itemInfo !== undefined) out.itemInfo = e.itemInfo;
+  return out;
+}
+
+class IdbStore implements EventStore {
+  readonly mode = 'indexeddb' as const;
+  readonly reason = null;
+  constructor(
+    private readonly db: IDBPDatabase<LocalrecDB>,
+    readonly maxEvents: number,
+  ) {}
+
+  async add(input: unknown): Promise<{ stored: StoredEvent[]; evicted: number }> {
+    const events = validateEvents(input).map(toStored);
+    if (events.length === 0) return { stored: [], evicted: 0 };
+    try {
+      return await this.write(events, 0);
+    } catch (e) {
+      if (!isQuotaError(e)) throw e;
+      // Out of space: drop the oldest tenth (at least the batch) and try once more.
+      const extra = Math.max(events.length, Math.ceil(this.maxEvents / 10));
+      try {
+        return await this.write(events, extra);
+      } catch (e2) {
+        if (!isQuotaError(e2)) throw e2;
+        throw new LocalrecError('store-quota-exceeded', 'the browser refused to store more interactions (storage quota exceeded), even after evicting the oldest ones', {
+          events: events.length,
+        });
+      }
+    }
+  }
+
+  /** One transaction: the batch and its evictions land together or not at all. */
+  private async write(events: Omit<StoredEvent, 'seq'>[], extraEvictions: number): Promise<{ stored: StoredEvent[]; evicted: number }> {
+    const tx = this.db.transaction('events', 'readwrite');
+    const store = tx.objectStore('events');
+    const stored: StoredEvent[] = [];
+    for (const e of events) {
+      const seq = await store.add(e as StoredEvent);
+      stored.push({ ...e, seq });
+    }
+    const excess = Math.max(0, (await store.count()) - this.maxEvents) + extraEvictions;
+    let evicted = 0;
+    if (excess > 0) {
+      let cursor = await store.index('by-ts').openCursor();
+      while (cursor && evicted < excess) {
+        await cursor.delete();
+        evicted++;
+        cursor = await cursor.continue();
+      }
+    }
+    await tx.done;
+    const gone = new Set<number>();
+    if (evicted > 0) {
+      // A batch older than what is stored can evict some of its own events.
+      const keys = new Set(await this.db.getAllKeys('events'));
+      for (const s of stored) if (!keys.has(s.seq)) gone.add(s.seq);
+    }
+    return { stored: stored.filter((s) => !gone.has(s.seq)), evicted };
+  }
+
+  all(): Promise<StoredEvent[]> {
+    return this.db.getAllFromIndex('events', 'by-ts');
+  }
+
+  count(): Promise<number> {
+    return this.db.count('events');
+  }
+
+  async getWeights(): Promise<PersonalWeightsRecord | null> {
+    return (await this.db.get('personal', 'current')) ?? null;
+  }
+
+  async putWeights(record: PersonalWeightsRecord): Promise<void> {
+    try {
+      await this.db.put('personal', record);
+    } catch (e) {
+      if (isQuotaError(e)) throw new LocalrecError('store-quota-exceeded', 'the browser refused to store the personal weights (storage quota exceeded)');
+      throw e;
+    }
+  }
+
+  async clear(): Promise<number> {
+    const tx = this.db.transaction(['events', 'personal'], 'readwrite');
+    const n = await tx.objectStore('events').count();
+    await Promise.all([tx.objectStore('events').clear(), tx.objectStore('personal').clear(), tx.done]);
+    return n;
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}
+
+class MemoryStore implements EventStore {
+  readonly mode = 'memory' as const;
+  private events: StoredEvent[] = [];
+  private weights: PersonalWeightsRecord | null = null;
+  private nextSeq = 1;
+  constructor(
+    readonly maxEvents: number,
+    readonly reason: string,
+  ) {}
+
+  async add(input: unknown): Promise<{ stored: StoredEvent[]; evicted: number }> {
+    const stored = validateEvents(input).map((e) => ({ ...toStored(e), seq: this.nextSeq++ }));
+    this.events.push(...stored);
+    this.events.sort((a, b) => a.ts - b.ts || a.seq - b.seq);
+    const evicted = Math.max(0, this.events.length - this.maxEvents);
+    const gone = new Set(this.events.splice(0, evicted).map((e) => e.seq));
+    return { stored: stored.filter((s) => !gone.has(s.seq)), evicted };
+  }
+
+  async all(): Promise<StoredEvent[]> {
+    return this.events.map((e) => ({ ...e }));
+  }
+
+  async count(): Promise<number> {
+    return this.events.length;
+  }
+
+  async getWeights(): Promise<PersonalWeightsRecord | null> {
+    return this.weights;
+  }
+
+  async putWeights(record: PersonalWeightsRecord): Promise<void> {
+    this.weights = record;
+  }
+
+  async clear(): Promise<number> {
+    const n = this.events.length;
+    this.events = [];
+    this.weights = null;
+    return n;
+  }
+
+  close(): void {}
+}

@@ -1,0 +1,142 @@
+// idb's wrap() recognises requests by the global IDB classes, so install them; each test still uses its own factory.
+import 'fake-indexeddb/auto';
+import { IDBFactory, IDBObjectStore as FakeObjectStore } from 'fake-indexeddb';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { isLocalrecError } from '../../../src/errors';
+import { DB_VERSION, openStore, type PersonalWeightsRecord } from '../../../src/browser/worker-store';
+
+const T0 = Date.UTC(2024, 0, 1);
+const ev = (item: string, i: number, type = 'view') => ({ item, type, ts: T0 + i * 1000 });
+
+function weights(version: number): PersonalWeightsRecord {
+  return { key: 'current', modelName: 'm', modelVersion: version, steps: 5, lr: 0.05, events: 3, trainedAt: T0, d: 2, hidden: 1, params: new Float32Array([1, 2, 3, 4, 5, 6, 7]), ms: 1 };
+}
+
+describe('the IndexedDB interaction store', () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it('stores events and returns them oldest first, whatever order they arrived in', async () => {
+    const store = await openStore({ dbName: 'a', maxEvents: 100, indexedDB: new IDBFactory() });
+    expect(store.mode).toBe('indexeddb');
+    await store.add([ev('x', 5), ev('y', 1)]);
+    await store.add([ev('z', 3, 'purchase')]);
+    expect((await store.all()).map((e) => e.item)).toEqual(['y', 'z', 'x']);
+    expect(await store.count()).toBe(3);
+  });
+
+  it('rejects an invalid batch with a typed error and loses nothing already stored', async () => {
+    const store = await openStore({ dbName: 'b', maxEvents: 100, indexedDB: new IDBFactory() });
+    await store.add([ev('kept', 1)]);
+    const bad = [ev('fine', 2), { item: 'x', type: 'like', ts: T0 }];
+    const err = await store.add(bad).catch((e: unknown) => e);
+    expect(isLocalrecError(err, 'invalid-event')).toBe(true);
+    expect((err as { details: { index: number; field: string } }).details).toMatchObject({ index: 1, field: 'type' });
+    for (const wrong of [{ item: '', type: 'view' }, { item: 'a', type: 'view', ts: 1_700_000 }, { item: 'a', type: 'view', rating: 4 }, { item: 'a', type: 'view', extra: 1 }, 'view']) {
+      expect(isLocalrecError(await store.add([wrong]).catch((e: unknown) => e), 'invalid-event')).toBe(true);
+    }
+    expect((await store.all()).map((e) => e.item)).toEqual(['kept']);
+  });
+
+  it('evicts the oldest events first once the cap is reached', async () => {
+    const store = await openStore({ dbName: 'c', maxEvents: 3, indexedDB: new IDBFactory() });
+    await store.add([ev('e2', 2), ev('e3', 3), ev('e4', 4)]);
+    const r = await store.add([ev('e5', 5), ev('e1', 1)]);
+    expect(r.evicted).toBe(2);
+    expect(r.stored.map((e) => e.item)).toEqual(['e5']);
+    expect((await store.all()).map((e) => e.item)).toEqual(['e3', 'e4', 'e5']);
+  });
+
+  it('answers a quota error by evicting old events and retrying, and reports a typed error when that is not enough', async () => {
+    const store = await openStore({ dbName: 'd', maxEvents: 20, indexedDB: new IDBFactory() });
+    await store.add(Array.from({ length: 10 }, (_, i) => ev(`old${i}`, i)));
+    const realAdd = FakeObjectStore.prototype.add;
+    const spy = vi.spyOn(FakeObjectStore.prototype, 'add').mockImplementationOnce(function (this: IDBObjectStore) {
+      throw new DOMException('full', 'QuotaExceededError');
+    });
+    spy.mockImplementation(function (this: IDBObjectStore, ...args: Parameters<IDBObjectStore['add']>) {
+      return realAdd.apply(this, args);
+    });
+    const r = await store.add([ev('new', 50)]);
+    expect(r.stored.map((e) => e.item)).toEqual(['new']);
+    const items = (await store.all()).map((e) => e.item);
+    expect(items).toContain('new');
+    expect(items).not.toContain('old0');
+    expect(items.length).toBeLessThan(11);
+
+    spy.mockImplementation(() => {
+      throw new DOMException('full', 'QuotaExceededError');
+    });
+    const before = await store.all();
+    const err = await store.add([ev('never', 60)]).catch((e: unknown) => e);
+    expect(isLocalrecError(err, 'store-quota-exceeded')).toBe(true);
+    spy.mockRestore();
+    expect(await store.all()).toEqual(before);
+  });
+
+  it('keeps personal weights with their model version, across reopening, and clear() removes everything', async () => {
+    const factory = new IDBFactory();
+    const s1 = await openStore({ dbName: 'e', maxEvents: 10, indexedDB: factory });
+    await s1.add([ev('a', 1)]);
+    await s1.putWeights(weights(7));
+    s1.close();
+    const s2 = await openStore({ dbName: 'e', maxEvents: 10, indexedDB: factory });
+    const w = await s2.getWeights();
+    expect(w?.modelVersion).toBe(7);
+    expect(Array.from(w!.params)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    expect(await s2.clear()).toBe(1);
+    expect(await s2.count()).toBe(0);
+    expect(await s2.getWeights()).toBeNull();
+  });
+
+  it('migrates events written by the version 1 schema', async () => {
+    const factory = new IDBFactory();
+    await new Promise<void>((resolve, reject) => {
+      const req = factory.open('old', 1);
+      req.onupgradeneeded = () => {
+        const s = req.result.createObjectStore('interactions', { autoIncrement: true });
+        s.add({ itemId: 'p1', kind: 'view', time: T0 + 2000 });
+        s.add({ itemId: 'p2', kind: 'purchase', time: T0 + 1000 });
+        s.add({ itemId: '', kind: 'view', time: T0 });
+      };
+      req.onsuccess = () => {
+        req.result.close();
+        resolve();
+      };
+      req.onerror = () => reject(req.error);
+    });
+    const store = await openStore({ dbName: 'old', maxEvents: 10, indexedDB: factory });
+    expect(store.mode).toBe('indexeddb');
+    expect((await store.all()).map((e) => [e.item, e.type])).toEqual([
+      ['p2', 'purchase'],
+      ['p1', 'view'],
+    ]);
+    store.close();
+    const names = await new Promise<string[]>((resolve) => {
+      const req = factory.open('old', DB_VERSION);
+      req.onsuccess = () => {
+        resolve(Array.from(req.result.objectStoreNames));
+        req.result.close();
+      };
+    });
+    expect(names.sort()).toEqual(['events', 'personal']);
+  });
+});
+
+describe('the in-memory fallback', () => {
+  it('is used, and says why, when IndexedDB is unavailable', async () => {
+    const store = await openStore({ dbName: 'x', maxEvents: 2, indexedDB: null });
+    expect(store.mode).toBe('memory');
+    expect(store.reason).toMatch(/IndexedDB/);
+    await store.add([ev('a', 1), ev('b', 2), ev('c', 3)]);
+    expect((await store.all()).map((e) => e.item)).toEqual(['b', 'c']);
+    expect(isLocalrecError(await store.add([{ item: 'z', type: 'nope' }]).catch((e: unknown) => e), 'invalid-event')).toBe(true);
+    expect(await store.count()).toBe(2);
+  });
+
+  it('is used when opening IndexedDB throws, as in some private modes', async () => {
+    const broken = { open: () => { throw new DOMException('denied', 'InvalidStateError'); } } as unknown as IDBFactory;
+    const store = await openStore({ dbName: 'x', maxEvents: 5, indexedDB: broken });
+    expect(store.mode).toBe('memory');
+    expect(store.reason).toMatch(/denied/);
+  });
+});
