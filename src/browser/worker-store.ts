@@ -53,6 +53,7 @@ export interface EventStore {
   count(): Promise<number>;
   getWeights(): Promise<PersonalWeightsRecord | null>;
   putWeights(record: PersonalWeightsRecord): Promise<void>;
+  deleteWeights(): Promise<void>;
   /** Removes every event and personal weight; returns how many events there were. */
   clear(): Promise<number>;
   close(): void;
@@ -211,6 +212,10 @@ class IdbStore implements EventStore {
     }
   }
 
+  deleteWeights(): Promise<void> {
+    return this.db.delete('personal', 'current');
+  }
+
   async clear(): Promise<number> {
     const tx = this.db.transaction(['events', 'personal'], 'readwrite');
     const n = await tx.objectStore('events').count();
@@ -256,6 +261,10 @@ class MemoryStore implements EventStore {
 
   async putWeights(record: PersonalWeightsRecord): Promise<void> {
     this.weights = record;
+  }
+
+  async deleteWeights(): Promise<void> {
+    this.weights = null;
   }
 
   async clear(): Promise<number> {

@@ -1,0 +1,207 @@
+/**
+ * The main-thread client: a few explicit async calls that post typed messages to the
+ * module Worker. This file must not import tfjs (a unit test walks its import graph):
+ * the page pays only for this small client, and tfjs stays one instance in the Worker.
+ */
+import { LocalrecError, type ErrorCode } from '../errors';
+import type { Method, Methods, RequestMessage, WorkerInitParams, WorkerMessage } from './protocol';
+import type {
+  BackendName,
+  ExplainOptions,
+  Explanation,
+  ExportedData,
+  LocalrecEvent,
+  PersonaliseOptions,
+  PersonaliseResult,
+  RecommendOptions,
+  RecommendResult,
+  SerialisedError,
+  Status,
+  StorageMode,
+  TrackEvent,
+  TrackResult,
+} from './types';
+
+export interface LocalrecOptions {
+  /** URL of the model's manifest.json (relative URLs resolve against the page). */
+  model: string | URL;
+  /** Force a tfjs backend; default 'auto' measures and picks the fastest that works. */
+  backend?: BackendName | 'auto';
+  /** 'memory' keeps interactions for this page only; default 'auto' uses IndexedDB when it can. */
+  storage?: StorageMode | 'auto';
+  /** IndexedDB database name; default 'localrec'. */
+  dbName?: string;
+  /** Most interactions kept on the device (oldest dropped first); default 1000. */
+  maxEvents?: number;
+  /** Personalise after this many quiet ms following new events; 0 = only on personalise(). Default 2000. */
+  personaliseDebounceMs?: number;
+  /** Folder URL serving the tfjs wasm binaries; default '/tfjs-wasm/' on this origin. */
+  wasmPath?: string | URL;
+  /**
+   * Whether the shopper agreed to personalisation. Default: denied when the browser sends
+   * Global Privacy Control, otherwise granted. Without it, track() and personalise() reject
+   * with 'consent-required' unless `personaliseWithoutConsent` is set by the site owner.
+   */
+  consent?: boolean;
+  personaliseWithoutConsent?: boolean;
+  /** Progress and lifecycle events (download, progress, ready, personalised, …). */
+  onEvent?: (event: LocalrecEvent) => void;
+  /** Custom Worker factory, e.g. for a CSP that needs a specific URL. */
+  createWorker?: () => Worker;
+}
+
+export interface Localrec {
+  /** (Re)loads the model from the manifest URL; createLocalrec has already called it once. */
+  init(): Promise<Status>;
+  track(event: TrackEvent | TrackEvent[]): Promise<TrackResult>;
+  recommend(options?: RecommendOptions): Promise<RecommendResult>;
+  explain(item: string, options?: ExplainOptions): Promise<Explanation>;
+  personalise(options?: PersonaliseOptions): Promise<PersonaliseResult>;
+  /** Removes every stored interaction and personal weight. */
+  forget(): Promise<{ removedEvents: number }>;
+  exportData(): Promise<ExportedData>;
+  status(): Promise<Status>;
+  setConsent(granted: boolean): void;
+  /** Listens to progress and lifecycle events; returns an unsubscribe function. */
+  subscribe(listener: (event: LocalrecEvent) => void): () => void;
+  /** Stops the Worker; later calls reject with 'worker-failed'. */
+  terminate(): void;
+}
+
+export function rebuildError(e: SerialisedError): LocalrecError {
+  // The Worker's message already carries the "[code] " prefix the constructor adds.
+  const message = e.message.startsWith(`[${e.code}] `) ? e.message.slice(e.code.length + 3) : e.message;
+  return new LocalrecError(e.code as ErrorCode, message, e.details);
+}
+
+function defaultConsent(): boolean {
+  const nav = globalThis.navigator as (Navigator & { globalPrivacyControl?: boolean }) | undefined;
+  return nav?.globalPrivacyControl !== true;
+}
+
+class Client implements Localrec {
+  private nextId = 1;
+  private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void }>();
+  private readonly listeners = new Set<(event: LocalrecEvent) => void>();
+  private dead: LocalrecError | null = null;
+  private consent: boolean;
+
+  constructor(
+    private readonly worker: Worker,
+    private readonly params: WorkerInitParams,
+    private readonly options: LocalrecOptions,
+  ) {
+    this.consent = options.consent ?? defaultConsent();
+    if (options.onEvent) this.listeners.add(options.onEvent);
+    worker.addEventListener('message', (ev: MessageEvent<WorkerMessage>) => this.onMessage(ev.data));
+    worker.addEventListener('error', (ev) => {
+      ev.preventDefault();
+      this.fail(new LocalrecError('worker-failed', `the localrec Worker failed: ${ev.message || 'could not load the Worker script'}`));
+    });
+    worker.addEventListener('messageerror', () => this.fail(new LocalrecError('worker-failed', 'a message from the Worker could not be read')));
+  }
+
+  private onMessage(msg: WorkerMessage): void {
+    if (msg.kind === 'event') {
+      for (const l of this.listeners) {
+        try {
+          l(msg.event);
+        } catch {
+          // A listener's bug must not break the client.
+        }
+      }
+      return;
+    }
+    const p = this.pending.get(msg.id);
+    if (!p) return;
+    this.pending.delete(msg.id);
+    if (msg.ok) p.resolve(msg.value);
+    else p.reject(rebuildError(msg.error));
+  }
+
+  private fail(err: LocalrecError): void {
+    this.dead = err;
+    for (const p of this.pending.values()) p.reject(err);
+    this.pending.clear();
+  }
+
+  private call<M extends Method>(method: M, params: Methods[M]['params']): Promise<Methods[M]['result']> {
+    if (this.dead) return Promise.reject(this.dead);
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      this.worker.postMessage({ kind: 'request', id, method, params } as RequestMessage);
+    });
+  }
+
+  private requireConsent(what: string): Promise<never> | null {
+    if (this.consent || this.options.personaliseWithoutConsent) return null;
+    return Promise.reject(new LocalrecError('consent-required', `${what} needs the shopper's consent (Global Privacy Control or the consent option said no)`));
+  }
+
+  init(): Promise<Status> {
+    return this.call('init', this.params);
+  }
+  track(event: TrackEvent | TrackEvent[]): Promise<TrackResult> {
+    return this.requireConsent('track()') ?? this.call('track', { events: Array.isArray(event) ? event : [event] });
+  }
+  recommend(options: RecommendOptions = {}): Promise<RecommendResult> {
+    return this.call('recommend', options);
+  }
+  explain(item: string, options: ExplainOptions = {}): Promise<Explanation> {
+    return this.call('explain', { item, options });
+  }
+  personalise(options: PersonaliseOptions = {}): Promise<PersonaliseResult> {
+    return this.requireConsent('personalise()') ?? this.call('personalise', options);
+  }
+  forget(): Promise<{ removedEvents: number }> {
+    return this.call('forget', {});
+  }
+  exportData(): Promise<ExportedData> {
+    return this.call('exportData', {});
+  }
+  status(): Promise<Status> {
+    return this.call('status', {});
+  }
+  setConsent(granted: boolean): void {
+    this.consent = granted;
+  }
+  subscribe(listener: (event: LocalrecEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+  terminate(): void {
+    this.worker.terminate();
+    this.fail(new LocalrecError('worker-failed', 'the client was terminated'));
+  }
+}
+
+function absolute(url: string | URL): string {
+  const base = globalThis.location?.href;
+  return new URL(url, base).href;
+}
+
+/** Spawns the Worker, loads the model and resolves once the recommender is ready. */
+export async function createLocalrec(options: LocalrecOptions): Promise<Localrec> {
+  if (!options || !options.model) throw new LocalrecError('invalid-argument', 'createLocalrec needs { model: "<url of manifest.json>" }');
+  const params: WorkerInitParams = {
+    modelUrl: absolute(options.model),
+    backend: options.backend ?? 'auto',
+    storage: options.storage ?? 'auto',
+    dbName: options.dbName ?? 'localrec',
+    maxEvents: options.maxEvents ?? 1000,
+    personaliseDebounceMs: options.personaliseDebounceMs ?? 2000,
+    wasmPath: absolute(options.wasmPath ?? '/tfjs-wasm/'),
+  };
+  const worker = options.createWorker
+    ? options.createWorker()
+    : new Worker(new URL('./worker-entry.ts', import.meta.url), { type: 'module', name: 'localrec' });
+  const client = new Client(worker, params, options);
+  try {
+    await client.init();
+  } catch (e) {
+    client.terminate();
+    throw e;
+  }
+  return client;
+}

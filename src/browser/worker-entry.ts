@@ -1,0 +1,33 @@
+/** The module Worker: a message loop around WorkerRuntime. All tfjs work happens here. */
+import { LocalrecError } from '../errors';
+import type { RequestMessage, WorkerMessage } from './protocol';
+import { chooseBackend } from './worker-backend';
+import { openModelCache } from './worker-loader';
+import { WorkerRuntime } from './worker-runtime';
+import type { SerialisedError } from './types';
+
+const scope = self as unknown as DedicatedWorkerGlobalScope;
+const post = (m: WorkerMessage) => scope.postMessage(m);
+
+function serialise(e: unknown): SerialisedError {
+  if (e instanceof LocalrecError) return e.toJSON();
+  // Anything else is a bug or an environment failure; keep its text so it can be reported.
+  const message = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+  return { code: 'worker-failed', message, details: {} };
+}
+
+const runtime = new WorkerRuntime({
+  fetch: (input, init) => fetch(input, init),
+  chooseBackend,
+  openModelCache,
+  emit: (event) => post({ kind: 'event', event }),
+});
+
+scope.addEventListener('message', (ev: MessageEvent<RequestMessage>) => {
+  const req = ev.data;
+  if (req?.kind !== 'request' || typeof req.id !== 'number') return;
+  runtime.handle(req).then(
+    (value) => post({ kind: 'response', id: req.id, ok: true, value }),
+    (e: unknown) => post({ kind: 'response', id: req.id, ok: false, error: serialise(e) }),
+  );
+});

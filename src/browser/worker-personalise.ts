@@ -1,0 +1,29 @@
+/**
+ * On-device personalisation: the meta-training inner loop (ModelSession.adaptAndScore,
+ * the same function Reptile optimises the initialisation for), always started from the
+ * model's meta-initialised tower on the shopper's whole stored history, so the result
+ * depends on the history and not on how often it ran.
+ */
+import { LocalrecError } from '../errors';
+import type { HistoryEvent } from '../model/pooling';
+import type { ModelSession } from '../model/session';
+import type { TowerParams } from '../model/weights';
+
+export const MAX_STEPS = 100;
+
+export interface PersonaliseRun {
+  tower: TowerParams;
+  steps: number;
+  lr: number;
+  ms: number;
+}
+
+export async function runInnerLoop(session: ModelSession, history: readonly HistoryEvent[], steps = session.config.inner.steps): Promise<PersonaliseRun> {
+  if (!Number.isInteger(steps) || steps < 0 || steps > MAX_STEPS) {
+    throw new LocalrecError('invalid-argument', `steps must be an integer from 0 to ${MAX_STEPS}, got ${steps}`);
+  }
+  const lr = session.config.inner.lr;
+  const t0 = performance.now();
+  const { towers } = await session.adaptAndScore(session.weights.tower, [history], { steps, lr });
+  return { tower: towers[0], steps, lr, ms: performance.now() - t0 };
+}

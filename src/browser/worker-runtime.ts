@@ -1,0 +1,321 @@
+/**
+ * Everything the Worker does, independent of postMessage so Node tests can drive it:
+ * holds the model session, the store and the personal tower; runs requests one at a
+ * time (a personalisation never interleaves with a forget); schedules personalisation
+ * once the shopper has been quiet for a while.
+ */
+import type { ItemMeta } from '../data/types';
+import { LocalrecError } from '../errors';
+import { buildCatalogue, hasContentFeatures, type Catalogue } from '../model/catalogue';
+import { attributeScore } from '../model/explain';
+import type { HistoryEvent } from '../model/pooling';
+import { ModelSession } from '../model/session';
+import { flattenTower, unflattenTower, type TowerParams } from '../model/weights';
+import type { Methods, RequestMessage, WorkerInitParams } from './protocol';
+import type { BackendChoice } from './worker-backend';
+import { validateEvents } from './worker-events';
+import { loadModel, type LoadResult, type ModelCache } from './worker-loader';
+import { runInnerLoop } from './worker-personalise';
+import { explanationText, rankFilters, topN } from './worker-recommend';
+import { openStore, type EventStore, type OpenStoreOptions, type PersonalWeightsRecord } from './worker-store';
+import type {
+  BackendName,
+  ExplainReason,
+  Explanation,
+  ExportedData,
+  LocalrecEvent,
+  PersonaliseOptions,
+  PersonaliseResult,
+  RecommendOptions,
+  RecommendResult,
+  Status,
+  StoredEvent,
+  TrackResult,
+} from './types';
+
+export interface RuntimeDeps {
+  fetch: typeof fetch;
+  chooseBackend(requested: BackendName | 'auto', wasmPath: string): Promise<BackendChoice>;
+  openModelCache(): Promise<ModelCache>;
+  /** Defaults to the global IndexedDB. */
+  indexedDB?: IDBFactory | null;
+  emit(event: LocalrecEvent): void;
+}
+
+interface Personal {
+  tower: TowerParams;
+  record: PersonalWeightsRecord;
+}
+
+export class WorkerRuntime {
+  private params: WorkerInitParams | null = null;
+  private backend: BackendChoice | null = null;
+  private cache: ModelCache | null = null;
+  private loaded: LoadResult | null = null;
+  private catalogue: Catalogue | null = null;
+  private session: ModelSession | null = null;
+  private store: EventStore | null = null;
+  private personal: Personal | null = null;
+  private queue: Promise<unknown> = Promise.resolve();
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  /** Bumped by forget(), so a personalisation that started before it never writes after it. */
+  private generation = 0;
+  private timings: Status['timings'] = { lastRecommendMs: null, lastPersonaliseMs: null };
+
+  constructor(private readonly deps: RuntimeDeps) {}
+
+  /** Runs one request after every earlier one has finished. */
+  handle(req: RequestMessage): Promise<Methods[RequestMessage['method']]['result']> {
+    const run = () => this.dispatch(req);
+    const p = this.queue.then(run, run);
+    this.queue = p.catch(() => undefined);
+    return p;
+  }
+
+  private dispatch(req: RequestMessage): Promise<Methods[RequestMessage['method']]['result']> {
+    switch (req.method) {
+      case 'init':
+        return this.init(req.params);
+      case 'track':
+        return this.track(req.params.events);
+      case 'recommend':
+        return this.recommend(req.params);
+      case 'explain':
+        return this.explain(req.params.item, req.params.options.n ?? 3);
+      case 'personalise':
+        return this.personalise(req.params, 'demand');
+      case 'forget':
+        return this.forget();
+      case 'exportData':
+        return this.exportData();
+      case 'status':
+        return this.status();
+    }
+  }
+
+  private async init(params: WorkerInitParams): Promise<Status> {
+    if (!this.backend || this.params?.backend !== params.backend) {
+      this.backend = await this.deps.chooseBackend(params.backend, params.wasmPath);
+      this.deps.emit({ type: 'backend', backend: this.backend.name, probes: this.backend.probes });
+    }
+    this.cache ??= await this.deps.openModelCache();
+    const storeOpts: OpenStoreOptions = { dbName: params.dbName, maxEvents: params.maxEvents };
+    if (params.storage === 'memory') {
+      storeOpts.indexedDB = null;
+      storeOpts.memoryReason = 'storage: "memory" was requested';
+    } else if (this.deps.indexedDB !== undefined) storeOpts.indexedDB = this.deps.indexedDB;
+    const sameStore = this.store && this.params?.dbName === params.dbName && this.params.storage === params.storage && this.params.maxEvents === params.maxEvents;
+    const [loaded, store] = await Promise.all([
+      loadModel(params.modelUrl, { fetch: this.deps.fetch, cache: this.cache, onEvent: (e) => this.deps.emit(e) }),
+      sameStore ? Promise.resolve(this.store!) : openStore(storeOpts),
+    ]);
+    if (!sameStore) this.store?.close();
+    this.store = store;
+    this.params = params;
+    this.loaded = loaded;
+    const m = loaded.model.manifest;
+    this.deps.emit({ type: 'ready', modelVersion: m.modelVersion, source: loaded.source, loadMs: loaded.ms });
+    const events = await store.all();
+    this.rebuildSession(events);
+
+    const rec = await store.getWeights();
+    const fits = rec && rec.modelName === m.name && rec.modelVersion === m.modelVersion && rec.d === m.dims.d && rec.hidden === m.dims.hidden;
+    if (fits) {
+      this.personal = { tower: unflattenTower(rec.params, rec.d, rec.hidden), record: rec };
+    } else {
+      this.personal = null;
+      // Weights from another model version mean nothing here; learn again from the stored interactions.
+      if (rec || events.length > 0) await this.personalise({}, 'model-updated');
+    }
+    return this.status();
+  }
+
+  private requireReady(): { catalogue: Catalogue; session: ModelSession; store: EventStore; loaded: LoadResult } {
+    if (!this.catalogue || !this.session || !this.store || !this.loaded) {
+      throw new LocalrecError('model-not-loaded', 'call init() (createLocalrec does) and wait for it before using the recommender');
+    }
+    return { catalogue: this.catalogue, session: this.session, store: this.store, loaded: this.loaded };
+  }
+
+  /** The model's catalogue plus content-embedded items the shopper met that the model does not know. */
+  private rebuildSession(events: readonly StoredEvent[]): void {
+    const model = this.loaded!.model;
+    const extra: ItemMeta[] = [];
+    if (hasContentFeatures(model.weights)) {
+      for (const e of events) if (e.itemInfo) extra.push({ id: e.item, ...e.itemInfo });
+    }
+    this.catalogue = buildCatalogue(model, extra);
+    this.session?.dispose();
+    this.session = new ModelSession(this.catalogue.weights, model.config);
+  }
+
+  private history(events: readonly StoredEvent[]): { history: HistoryEvent[]; used: StoredEvent[] } {
+    const index = this.catalogue!.index;
+    const history: HistoryEvent[] = [];
+    const used: StoredEvent[] = [];
+    for (const e of events) {
+      const i = index.get(e.item);
+      if (i === undefined) continue; // kept for a future model that knows the item
+      history.push({ index: i, type: e.type, ts: e.ts });
+      used.push(e);
+    }
+    return { history, used };
+  }
+
+  private async track(input: unknown): Promise<TrackResult> {
+    const { catalogue, store, loaded } = this.requireReady();
+    const events = validateEvents(input);
+    const content = hasContentFeatures(loaded.model.weights);
+    let grows = false;
+    for (const [i, e] of events.entries()) {
+      if (catalogue.index.has(e.item)) continue;
+      if (!content) {
+        throw new LocalrecError('unknown-item', `event ${i}: item "${e.item}" is not in model version ${loaded.model.manifest.modelVersion}, which has no content features to embed new items`, {
+          index: i,
+          item: e.item,
+        });
+      }
+      if (e.itemInfo) grows = true;
+    }
+    const { stored, evicted } = await store.add(events);
+    if (grows || evicted > 0) this.rebuildSession(await store.all());
+    this.schedulePersonalise();
+    return { stored: stored.length, evicted };
+  }
+
+  private schedulePersonalise(): void {
+    const wait = this.params?.personaliseDebounceMs ?? 0;
+    if (wait <= 0) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      const run = () => this.personalise({}, 'idle').catch(() => undefined);
+      this.queue = this.queue.then(run, run);
+    }, wait);
+  }
+
+  private tower(): TowerParams {
+    return this.personal?.tower ?? this.loaded!.model.weights.tower;
+  }
+
+  private async recommend(opts: RecommendOptions): Promise<RecommendResult> {
+    const t0 = performance.now();
+    const { catalogue, session, store, loaded } = this.requireReady();
+    const events = await store.all();
+    const filters = rankFilters(opts ?? {}, events, catalogue.index);
+    const { history } = this.history(events);
+    const scores = await session.scoreShared(this.tower(), [history]);
+    const items = topN(scores, catalogue.items, filters);
+    const ms = performance.now() - t0;
+    this.timings.lastRecommendMs = ms;
+    return { items, modelVersion: loaded.model.manifest.modelVersion, personalised: this.personal !== null, ms };
+  }
+
+  private async explain(item: string, n: number): Promise<Explanation> {
+    const { catalogue, store, loaded } = this.requireReady();
+    if (typeof item !== 'string') throw new LocalrecError('invalid-argument', 'explain() needs an item id');
+    if (!Number.isInteger(n) || n < 1 || n > 50) throw new LocalrecError('invalid-argument', `n must be an integer from 1 to 50, got ${n}`);
+    const target = catalogue.index.get(item);
+    if (target === undefined) throw new LocalrecError('unknown-item', `item "${item}" is not in the catalogue`, { item });
+    const { history, used } = this.history(await store.all());
+    const a = attributeScore(catalogue.weights, this.tower(), history, loaded.model.config.pooling, target);
+    // One reason per (item, event type): three views of the same shoe are one reason.
+    const grouped = new Map<string, ExplainReason>();
+    used.forEach((e, j) => {
+      const key = `${e.type}\u0000${e.item}`;
+      const prev = grouped.get(key);
+      const title = catalogue.items[catalogue.index.get(e.item)!].title;
+      if (prev) {
+        prev.contribution += a.contributions[j];
+        prev.ts = Math.max(prev.ts, e.ts);
+      } else grouped.set(key, { item: e.item, title, type: e.type, ts: e.ts, contribution: a.contributions[j] });
+    });
+    const reasons = [...grouped.values()].filter((r) => r.contribution > 0).sort((x, y) => y.contribution - x.contribution).slice(0, n);
+    const meta = catalogue.items[target];
+    return { item, title: meta.title, score: a.score, reasons, text: explanationText(reasons) };
+  }
+
+  private async personalise(opts: PersonaliseOptions, reason: 'idle' | 'demand' | 'model-updated'): Promise<PersonaliseResult> {
+    const { session, store, loaded } = this.requireReady();
+    const generation = this.generation;
+    const m = loaded.model.manifest;
+    const { history } = this.history(await store.all());
+    if (history.length === 0) {
+      this.personal = null;
+      await store.deleteWeights();
+      return { steps: 0, events: 0, modelVersion: m.modelVersion, ms: 0, personalised: false };
+    }
+    const run = await runInnerLoop(session, history, opts?.steps);
+    if (generation !== this.generation) {
+      // forget() came first: learning from erased interactions must leave no trace.
+      return { steps: 0, events: 0, modelVersion: m.modelVersion, ms: 0, personalised: false };
+    }
+    const record: PersonalWeightsRecord = {
+      key: 'current',
+      modelName: m.name,
+      modelVersion: m.modelVersion,
+      steps: run.steps,
+      lr: run.lr,
+      events: history.length,
+      trainedAt: Date.now(),
+      d: m.dims.d,
+      hidden: m.dims.hidden,
+      params: flattenTower(run.tower),
+      ms: run.ms,
+    };
+    await store.putWeights(record);
+    this.personal = { tower: run.tower, record };
+    this.timings.lastPersonaliseMs = run.ms;
+    const result: PersonaliseResult = { steps: run.steps, events: history.length, modelVersion: m.modelVersion, ms: run.ms, personalised: true };
+    this.deps.emit({ type: 'personalised', result, reason });
+    return result;
+  }
+
+  private async forget(): Promise<{ removedEvents: number }> {
+    const { store } = this.requireReady();
+    this.generation++;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    const removedEvents = await store.clear();
+    this.personal = null;
+    this.rebuildSession([]);
+    return { removedEvents };
+  }
+
+  private async exportData(): Promise<ExportedData> {
+    const { store } = this.requireReady();
+    const [events, rec] = await Promise.all([store.all(), store.getWeights()]);
+    let personalWeights: ExportedData['personalWeights'] = null;
+    if (rec) {
+      const { modelName, modelVersion, steps, lr, events: n, trainedAt, params } = rec;
+      personalWeights = { modelName, modelVersion, steps, lr, events: n, trainedAt, params: Array.from(params) };
+    }
+    return { format: 'localrec-export', version: 1, exportedAt: new Date().toISOString(), events, personalWeights };
+  }
+
+  private async status(): Promise<Status> {
+    const loaded = this.loaded;
+    const rec = this.personal?.record ?? null;
+    return {
+      ready: this.session !== null,
+      backend: this.backend ? { name: this.backend.name, forced: this.backend.forced, probes: this.backend.probes } : null,
+      model: loaded
+        ? {
+            name: loaded.model.manifest.name,
+            version: loaded.model.manifest.modelVersion,
+            items: loaded.model.manifest.dims.items,
+            source: loaded.source,
+            loadMs: loaded.ms,
+            lastError: loaded.error ? loaded.error.toJSON() : null,
+          }
+        : null,
+      storage: this.store
+        ? { mode: this.store.mode, reason: this.store.reason, events: await this.store.count(), maxEvents: this.store.maxEvents }
+        : null,
+      personal: rec
+        ? { modelName: rec.modelName, modelVersion: rec.modelVersion, steps: rec.steps, lr: rec.lr, events: rec.events, trainedAt: rec.trainedAt, ms: rec.ms }
+        : null,
+      timings: { ...this.timings },
+    };
+  }
+}

@@ -1,0 +1,31 @@
+/**
+ * localrec: a recommender that learns in the shopper's browser. This is the npm entry;
+ * it exposes the main-thread client and its types only (the Worker is spawned by it).
+ */
+export { createLocalrec, type Localrec, type LocalrecOptions } from './browser/main-client';
+export { LocalrecError, isLocalrecError, ERROR_CODES, type ErrorCode, type ErrorDetails } from './errors';
+export { BACKEND_NAMES } from './browser/types';
+export type {
+  BackendName,
+  BackendProbe,
+  EventType,
+  ExplainOptions,
+  ExplainReason,
+  Explanation,
+  ExportedData,
+  ItemInfo,
+  ItemMeta,
+  LocalrecEvent,
+  PersonaliseOptions,
+  PersonaliseResult,
+  PersonalWeightsInfo,
+  RecommendOptions,
+  RecommendResult,
+  Recommendation,
+  SerialisedError,
+  Status,
+  StorageMode,
+  StoredEvent,
+  TrackEvent,
+  TrackResult,
+} from './browser/types';
