@@ -107,7 +107,7 @@ async function main(): Promise<void> {
   const { dataset, errors } = await loadDataset(opts.data);
   if (errors.length > 0) console.error(`${errors.length} malformed input rows skipped (first: line ${errors[0].line}: ${errors[0].message})`);
   const split = buildColdStartSplit(dataset);
-  const outDir = opts.out ?? `reports/${dataset.name}`;
+  const outDir = opts.out ?? `reports/${dataset.name.replace(/[^A-Za-z0-9._-]+/g, '-')}`;
 
   let methods = [...baselines(opts.seed), ...(await extraMethods({ data: opts.data, seed: opts.seed, outDir }))];
   if (opts.methods) {

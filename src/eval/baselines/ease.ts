@@ -50,7 +50,7 @@ interface Primal {
 
 export class Ease implements ColdStartMethod {
   readonly name = 'ease';
-  readonly grid: readonly HyperParams[] = [50, 100, 200, 500, 1000, 2000].map((lambda) => ({ lambda }));
+  readonly grid: readonly HyperParams[] = [50, 100, 200, 500, 1000, 2000, 5000].map((lambda) => ({ lambda }));
   private lambda: number;
   private readonly maxItems: number;
   private readonly route: 'dual' | 'primal' | undefined;

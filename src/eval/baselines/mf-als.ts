@@ -31,6 +31,8 @@ export class MfAls implements ColdStartMethod {
     { factors: 64, lambda: 10, alpha: 10 },
     { factors: 64, lambda: 10, alpha: 40 },
     { factors: 64, lambda: 50, alpha: 10 },
+    { factors: 64, lambda: 200, alpha: 10 },
+    { factors: 64, lambda: 50, alpha: 40 },
   ];
   private d: number;
   private lambda: number;
