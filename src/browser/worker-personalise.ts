@@ -18,10 +18,14 @@ export interface PersonaliseRun {
   ms: number;
 }
 
-export async function runInnerLoop(session: ModelSession, history: readonly HistoryEvent[], steps = session.config.inner.steps): Promise<PersonaliseRun> {
-  if (!Number.isInteger(steps) || steps < 0 || steps > MAX_STEPS) {
-    throw new LocalrecError('invalid-argument', `steps must be an integer from 0 to ${MAX_STEPS}, got ${steps}`);
+export function checkSteps(steps: unknown): void {
+  if (steps !== undefined && (!Number.isInteger(steps) || (steps as number) < 0 || (steps as number) > MAX_STEPS)) {
+    throw new LocalrecError('invalid-argument', `steps must be an integer from 0 to ${MAX_STEPS}, got ${String(steps)}`);
   }
+}
+
+export async function runInnerLoop(session: ModelSession, history: readonly HistoryEvent[], steps = session.config.inner.steps): Promise<PersonaliseRun> {
+  checkSteps(steps);
   const lr = session.config.inner.lr;
   const t0 = performance.now();
   const { towers } = await session.adaptAndScore(session.weights.tower, [history], { steps, lr });

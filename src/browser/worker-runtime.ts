@@ -15,7 +15,7 @@ import type { Methods, RequestMessage, WorkerInitParams } from './protocol';
 import type { BackendChoice } from './worker-backend';
 import { validateEvents } from './worker-events';
 import { loadModel, type LoadResult, type ModelCache } from './worker-loader';
-import { runInnerLoop } from './worker-personalise';
+import { checkSteps, runInnerLoop } from './worker-personalise';
 import { explanationText, rankFilters, topN } from './worker-recommend';
 import { openStore, type EventStore, type OpenStoreOptions, type PersonalWeightsRecord } from './worker-store';
 import type {
@@ -237,6 +237,7 @@ export class WorkerRuntime {
 
   private async personalise(opts: PersonaliseOptions, reason: 'idle' | 'demand' | 'model-updated'): Promise<PersonaliseResult> {
     const { session, store, loaded } = this.requireReady();
+    checkSteps(opts?.steps);
     const generation = this.generation;
     const m = loaded.model.manifest;
     const { history } = this.history(await store.all());

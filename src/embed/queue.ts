@@ -1,0 +1,118 @@
+/**
+ * The script-tag API, posthog style: before the SDK loads, `window.localrec` is an array
+ * the page pushes commands onto; once loaded, the queue is replayed in order and
+ * `window.localrec` becomes a live object whose `push` runs commands directly. Nothing
+ * here throws into the host page: failures are logged and swallowed. Written as a pure
+ * function of the injected window and loader so unit tests can run it against fakes.
+ */
+import type { Localrec, LocalrecOptions } from '../browser/main-client';
+import type { PersonaliseOptions, TrackEvent } from '../browser/types';
+
+export type EmbedInitOptions = Omit<LocalrecOptions, 'createWorker' | 'onEvent'>;
+
+export type EmbedCommand =
+  | ['init', EmbedInitOptions]
+  | ['track', TrackEvent | TrackEvent[]]
+  | ['personalise', PersonaliseOptions?]
+  | ['forget']
+  | ['setConsent', boolean];
+
+export interface EmbedApi {
+  push(...commands: EmbedCommand[]): void;
+  /** The client once the model is loaded, or null if it could not start (the reason is logged). */
+  readonly ready: Promise<Localrec | null>;
+  /** Marks the object as the live SDK, so a second copy of the script never replaces it. */
+  readonly loaded: true;
+}
+
+export interface Logger {
+  warn(...args: unknown[]): void;
+}
+
+export function createLogger(prefix: string): Logger {
+  return { warn: (...args) => console.warn(prefix, ...args) };
+}
+
+export interface EmbedHost {
+  localrec?: unknown;
+}
+
+function isLive(x: unknown): x is EmbedApi {
+  return typeof x === 'object' && x !== null && (x as { loaded?: unknown }).loaded === true;
+}
+
+/**
+ * Drains the queue once and installs the live API. `defaults` (e.g. from the script tag's
+ * data attributes) apply when the page queued no 'init'. `onChange` runs after commands
+ * that change what should be recommended.
+ */
+export function installEmbed(
+  host: EmbedHost,
+  load: (options: EmbedInitOptions) => Promise<Localrec>,
+  opts: { defaults?: Partial<EmbedInitOptions>; log: Logger; onChange?: () => void },
+): EmbedApi {
+  if (isLive(host.localrec)) return host.localrec;
+  const queued: unknown[] = Array.isArray(host.localrec) ? [...host.localrec] : [];
+  const commands = queued.filter((c): c is EmbedCommand => Array.isArray(c) && typeof c[0] === 'string');
+  if (commands.length !== queued.length) opts.log.warn('ignored queued entries that are not [command, ...args] arrays');
+  const init = commands.find((c): c is ['init', EmbedInitOptions] => c[0] === 'init');
+  const options = { ...opts.defaults, ...init?.[1] } as EmbedInitOptions;
+
+  const ready: Promise<Localrec | null> = options.model
+    ? load(options).catch((e: unknown) => {
+        opts.log.warn('could not start:', e);
+        return null;
+      })
+    : Promise.resolve().then(() => {
+        opts.log.warn('no model: push ["init", { model: "<manifest.json url>" }] or set data-localrec-model on the script tag');
+        return null;
+      });
+
+  const run = async (cmd: EmbedCommand): Promise<void> => {
+    const client = await ready;
+    if (!client) return;
+    try {
+      switch (cmd[0]) {
+        case 'init':
+          return; // the first init configured the client; later ones cannot change it
+        case 'track':
+          await client.track(cmd[1]);
+          break;
+        case 'personalise':
+          await client.personalise(cmd[1]);
+          break;
+        case 'forget':
+          await client.forget();
+          break;
+        case 'setConsent':
+          client.setConsent(cmd[1]);
+          break;
+        default:
+          opts.log.warn('unknown command', (cmd as unknown[])[0]);
+          return;
+      }
+      opts.onChange?.();
+    } catch (e) {
+      opts.log.warn(`${cmd[0]} failed:`, e);
+    }
+  };
+
+  // Commands run strictly in the order they were pushed, queued ones first.
+  let chain: Promise<void> = Promise.resolve();
+  const enqueue = (cmd: EmbedCommand) => {
+    chain = chain.then(() => run(cmd));
+  };
+  for (const c of commands) if (c[0] !== 'init') enqueue(c);
+  const api: EmbedApi = {
+    push: (...cmds) => {
+      for (const c of cmds) {
+        if (Array.isArray(c) && typeof c[0] === 'string') enqueue(c);
+        else opts.log.warn('push() expects [command, ...args] arrays');
+      }
+    },
+    ready,
+    loaded: true,
+  };
+  host.localrec = api;
+  return api;
+}
