@@ -238,3 +238,8 @@ export function cutAll(users: readonly UserSequence[], k: number): SupportQuery[
   }
   return out;
 }
+
+/** Every user as a training user (no evaluation side): what a shipped model trains on. */
+export function buildTrainingData(dataset: Dataset): TrainingData {
+  return buildFold(userSequences(dataset.interactions), dataset.items, -1, []).train;
+}

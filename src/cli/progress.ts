@@ -1,0 +1,47 @@
+import cliProgress from 'cli-progress';
+
+/**
+ * One progress bar per long stage with ETA and the latest loss/validation numbers.
+ */
+export class StageBars {
+  private readonly multi = new cliProgress.MultiBar(
+    {
+      format: ' {stage} |{bar}| {percentage}% | {value}/{total} | ETA {eta_formatted} | loss {loss} | val NDCG@10 {val}',
+      hideCursor: true,
+      clearOnComplete: false,
+      etaBuffer: 50,
+      // Without a TTY (CI, pipes) print a snapshot every few seconds instead of nothing.
+      noTTYOutput: true,
+      notTTYSchedule: 5000,
+    },
+    cliProgress.Presets.shades_classic,
+  );
+  private readonly bars = new Map<string, cliProgress.SingleBar>();
+
+  start(stage: string, total: number): void {
+    this.bars.set(stage, this.multi.create(total, 0, { stage: stage.padEnd(8), loss: '-', val: '-' }));
+  }
+
+  update(stage: string, value: number, loss: number, validation?: number): void {
+    const bar = this.bars.get(stage);
+    if (!bar) return;
+    const payload: Record<string, string> = { loss: Number.isFinite(loss) ? loss.toFixed(4) : '-' };
+    if (validation !== undefined) payload.val = validation.toFixed(4);
+    bar.update(Math.min(value, bar.getTotal()), payload);
+  }
+
+  finish(stage: string): void {
+    const bar = this.bars.get(stage);
+    if (bar) bar.update(bar.getTotal());
+  }
+
+  log(line: string): void {
+    // MultiBar.log only flushes on a TTY redraw.
+    if (process.stdout.isTTY) this.multi.log(`${line}\n`);
+    else console.log(line);
+  }
+
+  stop(): void {
+    this.multi.stop();
+  }
+}

@@ -1,0 +1,193 @@
+import * as v from 'valibot';
+import type { ItemMeta } from '../data/types';
+import { LocalrecError } from '../errors';
+import {
+  MODEL_FORMAT,
+  MODEL_FORMAT_VERSION,
+  type FileEntry,
+  type ModelManifest,
+  type TensorEntry,
+  type TensorName,
+} from './manifest';
+import { ManifestSchema } from './manifest-schema';
+import { dequantiseRows, quantiseRows } from './quantise';
+import { sha256Hex } from './sha256';
+import type { ModelConfig, ModelWeights } from './weights';
+
+export const WEIGHTS_FILE = 'weights.bin';
+export const ITEMS_FILE = 'items.json';
+
+/** A model as the runtime uses it: the manifest, float weights and the catalogue for display. */
+export interface LoadedModel {
+  manifest: ModelManifest;
+  weights: ModelWeights;
+  config: ModelConfig;
+  items: ItemMeta[];
+}
+
+export interface ModelToEncode {
+  name: string;
+  modelVersion: number;
+  weights: ModelWeights;
+  config: ModelConfig;
+  /** Catalogue in table order (items[i] is row i). */
+  items: ItemMeta[];
+  training?: Record<string, unknown>;
+}
+
+export interface EncodedModel {
+  manifest: ModelManifest;
+  files: Record<string, Uint8Array>;
+}
+
+/** Serialises a model: item tables int8 per row, the rest float32, every file hashed. */
+export async function encodeModel(m: ModelToEncode): Promise<EncodedModel> {
+  const { weights: w } = m;
+  if (m.items.length !== w.n) throw new RangeError(`items has ${m.items.length} entries, weights have ${w.n} rows`);
+  const qin = quantiseRows(w.itemIn, w.n, w.d);
+  const qout = quantiseRows(w.itemOut, w.n, w.d);
+  const parts: [TensorName, Float32Array | Int8Array, number[]][] = [
+    ['itemIn.q', qin.q, [w.n, w.d]],
+    ['itemIn.scale', qin.scale, [w.n]],
+    ['itemOut.q', qout.q, [w.n, w.d]],
+    ['itemOut.scale', qout.scale, [w.n]],
+    ['itemBias', w.itemBias, [w.n]],
+    ['tower.w1', w.tower.w1, [w.d, w.hidden]],
+    ['tower.b1', w.tower.b1, [w.hidden]],
+    ['tower.w2', w.tower.w2, [w.hidden, w.d]],
+    ['tower.b2', w.tower.b2, [w.d]],
+    ['content.proj', w.contentProj, [m.config.content.buckets, 2 * w.d + 1]],
+  ];
+  const tensors: TensorEntry[] = [];
+  let offset = 0;
+  for (const [name, data, shape] of parts) {
+    tensors.push({ name, dtype: data instanceof Int8Array ? 'int8' : 'float32', shape, byteOffset: offset, byteLength: data.byteLength });
+    offset += Math.ceil(data.byteLength / 4) * 4;
+  }
+  const bin = new Uint8Array(offset);
+  parts.forEach(([, data], i) => bin.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), tensors[i].byteOffset));
+  const itemsJson = new TextEncoder().encode(JSON.stringify(m.items));
+  const files: Record<string, Uint8Array> = { [WEIGHTS_FILE]: bin, [ITEMS_FILE]: itemsJson };
+  const entries: FileEntry[] = [];
+  for (const [path, bytes] of Object.entries(files)) entries.push({ path, bytes: bytes.byteLength, sha256: await sha256Hex(bytes) });
+  const manifest: ModelManifest = {
+    format: MODEL_FORMAT,
+    formatVersion: MODEL_FORMAT_VERSION,
+    name: m.name,
+    modelVersion: m.modelVersion,
+    createdAt: new Date().toISOString(),
+    dims: { items: w.n, d: w.d, hidden: w.hidden },
+    pooling: m.config.pooling,
+    inner: m.config.inner,
+    content: m.config.content,
+    itemIds: m.items.map((i) => i.id),
+    tensors,
+    files: entries,
+    ...(m.training ? { training: m.training } : {}),
+  };
+  return { manifest, files };
+}
+
+/** Checks a parsed manifest.json: schema, format version, internal consistency. */
+export function parseManifest(json: unknown): ModelManifest {
+  const r = v.safeParse(ManifestSchema, json);
+  if (!r.success) {
+    const issue = r.issues[0];
+    const path = issue.path?.map((p) => String(p.key)).join('.') ?? '';
+    throw new LocalrecError('model-format', `manifest.json is invalid at "${path}": ${issue.message}`, { path });
+  }
+  const m = r.output;
+  if (m.formatVersion !== MODEL_FORMAT_VERSION) {
+    throw new LocalrecError(
+      'model-version-unsupported',
+      `model format version ${m.formatVersion} is not supported (this SDK reads version ${MODEL_FORMAT_VERSION})`,
+      { formatVersion: m.formatVersion },
+    );
+  }
+  if (m.itemIds.length !== m.dims.items) {
+    throw new LocalrecError('model-format', `manifest lists ${m.itemIds.length} item ids but dims.items is ${m.dims.items}`);
+  }
+  if (new Set(m.itemIds).size !== m.itemIds.length) throw new LocalrecError('model-format', 'manifest item ids are not unique');
+  for (const path of [WEIGHTS_FILE, ITEMS_FILE]) {
+    if (!m.files.some((f) => f.path === path)) throw new LocalrecError('model-format', `manifest does not list ${path}`, { path });
+  }
+  return m as ModelManifest;
+}
+
+/** Throws `model-hash-mismatch` unless `bytes` are exactly the file the manifest describes. */
+export async function verifyFile(manifest: ModelManifest, path: string, bytes: Uint8Array): Promise<void> {
+  const entry = manifest.files.find((f) => f.path === path);
+  if (!entry) throw new LocalrecError('model-format', `manifest does not list ${path}`, { path });
+  if (bytes.byteLength !== entry.bytes) {
+    throw new LocalrecError('model-hash-mismatch', `${path} has ${bytes.byteLength} bytes, manifest says ${entry.bytes} (truncated or wrong file?)`, {
+      path,
+      expected: entry.bytes,
+      actual: bytes.byteLength,
+    });
+  }
+  const hash = await sha256Hex(bytes);
+  if (hash !== entry.sha256) {
+    throw new LocalrecError('model-hash-mismatch', `${path} SHA-256 is ${hash}, manifest says ${entry.sha256}`, { path, expected: entry.sha256, actual: hash });
+  }
+}
+
+function tensorView(manifest: ModelManifest, bin: Uint8Array, name: TensorName, shape: number[]): Float32Array | Int8Array {
+  const t = manifest.tensors.find((e) => e.name === name);
+  if (!t) throw new LocalrecError('model-format', `weights are missing tensor ${name}`, { tensor: name });
+  if (t.shape.length !== shape.length || t.shape.some((s, i) => s !== shape[i])) {
+    throw new LocalrecError('model-format', `tensor ${name} has shape [${t.shape}], expected [${shape}]`, { tensor: name });
+  }
+  const count = shape.reduce((a, b) => a * b, 1);
+  const bytesPer = t.dtype === 'int8' ? 1 : 4;
+  if (t.byteLength !== count * bytesPer || t.byteOffset % 4 !== 0 || t.byteOffset + t.byteLength > bin.byteLength) {
+    throw new LocalrecError('model-format', `tensor ${name} does not fit its byte range in ${WEIGHTS_FILE}`, { tensor: name });
+  }
+  // Copy so the result is aligned and independent of the download buffer.
+  const slice = bin.slice(t.byteOffset, t.byteOffset + t.byteLength);
+  return t.dtype === 'int8' ? new Int8Array(slice.buffer) : new Float32Array(slice.buffer);
+}
+
+/** Verifies every file against the manifest and rebuilds float weights. Never returns a partial model. */
+export async function decodeModel(manifestJson: unknown, files: Record<string, Uint8Array>): Promise<LoadedModel> {
+  const manifest = parseManifest(manifestJson);
+  for (const f of manifest.files) {
+    const bytes = files[f.path];
+    if (!bytes) throw new LocalrecError('model-format', `file ${f.path} is missing`, { path: f.path });
+    await verifyFile(manifest, f.path, bytes);
+  }
+  const { items: n, d, hidden } = manifest.dims;
+  const bin = files[WEIGHTS_FILE];
+  const f32 = (name: TensorName, shape: number[]) => {
+    const t = tensorView(manifest, bin, name, shape);
+    if (!(t instanceof Float32Array)) throw new LocalrecError('model-format', `tensor ${name} must be float32`, { tensor: name });
+    return t;
+  };
+  const i8 = (name: TensorName, shape: number[]) => {
+    const t = tensorView(manifest, bin, name, shape);
+    if (!(t instanceof Int8Array)) throw new LocalrecError('model-format', `tensor ${name} must be int8`, { tensor: name });
+    return t;
+  };
+  const weights: ModelWeights = {
+    n,
+    d,
+    hidden,
+    itemIn: dequantiseRows({ q: i8('itemIn.q', [n, d]), scale: f32('itemIn.scale', [n]) }, d),
+    itemOut: dequantiseRows({ q: i8('itemOut.q', [n, d]), scale: f32('itemOut.scale', [n]) }, d),
+    itemBias: f32('itemBias', [n]),
+    tower: { w1: f32('tower.w1', [d, hidden]), b1: f32('tower.b1', [hidden]), w2: f32('tower.w2', [hidden, d]), b2: f32('tower.b2', [d]) },
+    contentProj: f32('content.proj', [manifest.content.buckets, 2 * d + 1]),
+  };
+  for (const [key, arr] of [['itemBias', weights.itemBias], ['tower.w1', weights.tower.w1], ['content.proj', weights.contentProj]] as const) {
+    if (!arr.every(Number.isFinite)) throw new LocalrecError('model-format', `tensor ${key} holds non-finite values`, { tensor: key });
+  }
+  let items: ItemMeta[];
+  try {
+    items = JSON.parse(new TextDecoder().decode(files[ITEMS_FILE])) as ItemMeta[];
+  } catch {
+    throw new LocalrecError('model-format', `${ITEMS_FILE} is not valid JSON`);
+  }
+  if (!Array.isArray(items) || items.length !== n || items.some((it, i) => it?.id !== manifest.itemIds[i])) {
+    throw new LocalrecError('model-format', `${ITEMS_FILE} does not match the manifest's item ids`);
+  }
+  return { manifest, weights, config: { pooling: manifest.pooling, inner: manifest.inner, content: manifest.content }, items };
+}

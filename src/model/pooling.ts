@@ -1,0 +1,57 @@
+import type { EventType } from '../data/types';
+import type { PoolingConfig } from './manifest';
+
+/** One interaction as the model sees it: a row of the item tables. */
+export interface HistoryEvent {
+  index: number;
+  type: EventType;
+  ts: number;
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * The weight of each pooled event, normalised to sum to 1: only the most recent
+ * `maxItems` count; event weights favour strong signals (purchase > cart > view); an
+ * optional half-life discounts old events relative to the newest one. `weights[j]`
+ * belongs to `history[start + j]`. Training uses the same weights to route gradients
+ * back to the item rows.
+ */
+export function poolingWeights(history: readonly HistoryEvent[], cfg: PoolingConfig): { start: number; weights: Float32Array } {
+  const start = Math.max(0, history.length - cfg.maxItems);
+  const weights = new Float32Array(history.length - start);
+  const newest = history.length ? history[history.length - 1].ts : 0;
+  let total = 0;
+  for (let i = start; i < history.length; i++) {
+    const e = history[i];
+    let w = cfg.eventWeights[e.type];
+    if (cfg.halfLifeDays !== null) w *= Math.pow(0.5, (newest - e.ts) / (cfg.halfLifeDays * DAY_MS));
+    if (!(w > 0)) w = 0;
+    weights[i - start] = w;
+    total += w;
+  }
+  if (total > 0) for (let j = 0; j < weights.length; j++) weights[j] /= total;
+  return { start, weights };
+}
+
+/**
+ * Weighted mean of the input embeddings of the user's recent interactions, written into
+ * `out` at `offset` (zeros for an empty history).
+ */
+export function poolHistory(
+  history: readonly HistoryEvent[],
+  itemIn: Float32Array,
+  d: number,
+  cfg: PoolingConfig,
+  out: Float32Array,
+  offset = 0,
+): void {
+  const { start, weights } = poolingWeights(history, cfg);
+  out.fill(0, offset, offset + d);
+  for (let j = 0; j < weights.length; j++) {
+    const w = weights[j];
+    if (w === 0) continue;
+    const base = history[start + j].index * d;
+    for (let c = 0; c < d; c++) out[offset + c] += w * itemIn[base + c];
+  }
+}

@@ -1,0 +1,81 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { PoolingConfig, InnerLoopConfig } from './manifest';
+import { adaptTowers, disposeTower, targetMatrix, type ItemTensors, type TargetItem } from './inner-loop';
+import { poolHistory, type HistoryEvent } from './pooling';
+import { itemScores, tileTower, towerToTensors, untileTower, userVectors } from './tower';
+import type { ModelConfig, ModelWeights, TowerParams } from './weights';
+
+/** What the user's own history asks the inner loop to predict: the pooled window, event-weighted. */
+export function historyTargets(history: readonly HistoryEvent[], pooling: PoolingConfig): TargetItem[] {
+  const start = Math.max(0, history.length - pooling.maxItems);
+  return history.slice(start).map((e) => ({ index: e.index, weight: pooling.eventWeights[e.type] }));
+}
+
+/**
+ * The model at run time, on whatever tfjs backend is active: item tensors stay resident,
+ * users are scored and adapted in batches. Node evaluation and the browser Worker both
+ * use this class, so they compute the same thing.
+ */
+export class ModelSession {
+  readonly items: ItemTensors;
+  constructor(
+    readonly weights: ModelWeights,
+    readonly config: ModelConfig,
+  ) {
+    this.items = {
+      out: tf.tensor2d(weights.itemOut, [weights.n, weights.d]),
+      bias: tf.tensor1d(weights.itemBias),
+    };
+  }
+
+  pool(history: readonly HistoryEvent[]): Float32Array {
+    const out = new Float32Array(this.weights.d);
+    poolHistory(history, this.weights.itemIn, this.weights.d, this.config.pooling, out);
+    return out;
+  }
+
+  private pooledBatch(histories: readonly (readonly HistoryEvent[])[]): tf.Tensor2D {
+    const { d } = this.weights;
+    const data = new Float32Array(histories.length * d);
+    histories.forEach((h, b) => poolHistory(h, this.weights.itemIn, d, this.config.pooling, data, b * d));
+    return tf.tensor2d(data, [histories.length, d]);
+  }
+
+  /** Full-catalogue scores for each history with one shared tower (B×n, row-major). */
+  async scoreShared(tower: TowerParams, histories: readonly (readonly HistoryEvent[])[]): Promise<Float32Array> {
+    const { d, hidden } = this.weights;
+    const t = towerToTensors(tower, d, hidden);
+    const pooled = this.pooledBatch(histories);
+    const scores = tf.tidy(() => itemScores(userVectors(t, pooled), this.items.out, this.items.bias));
+    const data = (await scores.data()) as Float32Array;
+    tf.dispose([scores, pooled]);
+    disposeTower(t);
+    return data;
+  }
+
+  /**
+   * Runs the on-device inner loop for each history from the same starting tower and
+   * returns each user's adapted tower and full-catalogue scores after adaptation.
+   */
+  async adaptAndScore(
+    start: TowerParams,
+    histories: readonly (readonly HistoryEvent[])[],
+    inner: InnerLoopConfig = this.config.inner,
+  ): Promise<{ towers: TowerParams[]; scores: Float32Array }> {
+    const { d, hidden, n } = this.weights;
+    const pooled = this.pooledBatch(histories);
+    const targets = targetMatrix(histories.map((h) => historyTargets(h, this.config.pooling)), n);
+    const tiled = tileTower(start, d, hidden, histories.length);
+    const adapted = adaptTowers(tiled, pooled, targets, this.items, inner);
+    const scores = tf.tidy(() => itemScores(userVectors(adapted, pooled), this.items.out, this.items.bias));
+    const [towers, data] = await Promise.all([untileTower(adapted, d, hidden), scores.data() as Promise<Float32Array>]);
+    tf.dispose([pooled, targets, scores]);
+    disposeTower(tiled);
+    disposeTower(adapted);
+    return { towers, scores: data };
+  }
+
+  dispose(): void {
+    tf.dispose([this.items.out, this.items.bias]);
+  }
+}

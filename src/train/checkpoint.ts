@@ -1,0 +1,59 @@
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { TableModel } from './pretrain';
+
+/**
+ * Stage checkpoints: each finished stage (teacher, student, meta) is saved as raw float32
+ * so an interrupted run resumes at the next stage with bit-identical inputs. The key
+ * covers the options and data, so a changed run never picks up a stale stage.
+ */
+export class CheckpointStore {
+  constructor(
+    private readonly dir: string,
+    private readonly key: string,
+  ) {}
+
+  private path(stage: string): string {
+    return join(this.dir, `${stage}.ckpt`);
+  }
+
+  async save(stage: string, model: TableModel, info: Record<string, unknown>): Promise<void> {
+    await mkdir(this.dir, { recursive: true });
+    const parts = [model.itemIn, model.itemOut, model.itemBias, model.tower.w1, model.tower.b1, model.tower.w2, model.tower.b2];
+    const header = JSON.stringify({ key: this.key, n: model.n, d: model.d, hidden: model.hidden, lengths: parts.map((p) => p.length), info });
+    const headerBytes = new TextEncoder().encode(header);
+    const body = new Uint8Array(4 + headerBytes.length + parts.reduce((s, p) => s + p.byteLength, 0));
+    new DataView(body.buffer).setUint32(0, headerBytes.length, true);
+    body.set(headerBytes, 4);
+    let o = 4 + headerBytes.length;
+    for (const p of parts) {
+      body.set(new Uint8Array(p.buffer, p.byteOffset, p.byteLength), o);
+      o += p.byteLength;
+    }
+    const tmp = `${this.path(stage)}.tmp`;
+    await writeFile(tmp, body);
+    await rename(tmp, this.path(stage));
+  }
+
+  async load(stage: string): Promise<{ model: TableModel; info: Record<string, unknown> } | null> {
+    let body: Buffer;
+    try {
+      body = await readFile(this.path(stage));
+    } catch {
+      return null;
+    }
+    const len = body.readUInt32LE(0);
+    const header = JSON.parse(body.subarray(4, 4 + len).toString('utf8')) as {
+      key: string; n: number; d: number; hidden: number; lengths: number[]; info: Record<string, unknown>;
+    };
+    if (header.key !== this.key) return null;
+    let o = 4 + len;
+    const arrays = header.lengths.map((l) => {
+      const a = new Float32Array(body.buffer.slice(body.byteOffset + o, body.byteOffset + o + l * 4));
+      o += l * 4;
+      return a;
+    });
+    const [itemIn, itemOut, itemBias, w1, b1, w2, b2] = arrays;
+    return { model: { n: header.n, d: header.d, hidden: header.hidden, itemIn, itemOut, itemBias, tower: { w1, b1, w2, b2 } }, info: header.info };
+  }
+}

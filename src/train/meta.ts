@@ -1,0 +1,124 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { createRng } from '../data/random';
+import type { UserSequence } from '../data/split';
+import { adaptTowers, disposeTower, targetMatrix, towerLossAndGrads } from '../model/inner-loop';
+import type { InnerLoopConfig, PoolingConfig } from '../model/manifest';
+import { poolHistory } from '../model/pooling';
+import { historyTargets } from '../model/session';
+import { tileTower } from '../model/tower';
+import { cloneTower, type TowerParams } from '../model/weights';
+import { AdamW } from './adam';
+import type { TableModel } from './pretrain';
+
+export type MetaAlgorithm = 'fomaml' | 'reptile';
+
+export interface MetaOptions {
+  algorithm: MetaAlgorithm;
+  /** Outer steps (each over `tasksPerStep` users). */
+  steps: number;
+  tasksPerStep: number;
+  metaLr: number;
+  inner: InnerLoopConfig;
+  pooling: PoolingConfig;
+  /** Support sizes drawn per task (capped by the user's length). */
+  supportSizes: readonly number[];
+  /** At most this many later interactions form a task's query (FOMAML's outer loss). */
+  queryMax: number;
+  seed: number;
+  validate?: (tower: TowerParams) => Promise<number>;
+  evalEvery: number;
+  onProgress?: (p: { step: number; steps: number; loss: number; validation?: number }) => void;
+}
+
+export interface MetaResult {
+  tower: TowerParams;
+  history: { step: number; validation: number; loss: number }[];
+  best: { step: number; validation: number };
+}
+
+/**
+ * Meta-learns the tower's starting point θ_meta with the item tables frozen, users as
+ * tasks. Each task: support = a prefix of k interactions (from the user's start, or from
+ * a random point of their history), adapted with exactly the on-device inner loop.
+ * FOMAML then steps θ on the loss of the user's *later* interactions at the adapted
+ * parameters — the update that made on-device steps help in the prototype; Reptile moves
+ * θ toward the adapted parameters. Either outer update is also what a device can compute
+ * from its own history and upload as a federated delta.
+ */
+export async function metaTrain(
+  tables: TableModel,
+  start: TowerParams,
+  users: readonly UserSequence[],
+  opts: MetaOptions,
+): Promise<MetaResult> {
+  const { n, d, hidden } = tables;
+  const rng = createRng(opts.seed);
+  const tower = cloneTower(start);
+  const adam = {
+    w1: new AdamW(tower.w1, { lr: opts.metaLr }),
+    b1: new AdamW(tower.b1, { lr: opts.metaLr }),
+    w2: new AdamW(tower.w2, { lr: opts.metaLr }),
+    b2: new AdamW(tower.b2, { lr: opts.metaLr }),
+  };
+  const items = { out: tf.tensor2d(tables.itemOut, [n, d]), bias: tf.tensor1d(tables.itemBias) };
+  const eligible = users.filter((u) => u.events.length >= 2);
+  const history: MetaResult['history'] = [];
+  let best = { step: 0, validation: opts.validate ? await opts.validate(tower) : NaN };
+  let bestTower = cloneTower(tower);
+  if (opts.validate) history.push({ step: 0, validation: best.validation, loss: NaN });
+  let lossAvg = NaN;
+
+  for (let step = 1; step <= opts.steps; step++) {
+    const supports: UserSequence['events'][] = [];
+    const queries: UserSequence['events'][] = [];
+    for (let t = 0; t < opts.tasksPerStep; t++) {
+      const u = rng.pick(eligible).events;
+      const k = Math.min(rng.pick(opts.supportSizes), u.length - 1);
+      const from = rng.next() < 0.5 ? 0 : rng.int(u.length - k);
+      supports.push(u.slice(from, from + k));
+      queries.push(u.slice(from + k, from + k + opts.queryMax));
+    }
+    const T = supports.length;
+    const pooledData = new Float32Array(T * d);
+    supports.forEach((s, b) => poolHistory(s, tables.itemIn, d, opts.pooling, pooledData, b * d));
+    const pooled = tf.tensor2d(pooledData, [T, d]);
+    const supportT = targetMatrix(supports.map((s) => historyTargets(s, opts.pooling)), n);
+    const queryT = targetMatrix(queries.map((q) => q.map((e) => ({ index: e.index, weight: 1 }))), n);
+    const tiled = tileTower(tower, d, hidden, T);
+    const adapted = adaptTowers(tiled, pooled, supportT, items, opts.inner);
+    const metaGrad = tf.tidy(() => {
+      if (opts.algorithm === 'reptile') {
+        // Pseudo-gradient θ − mean(θ'_user): Adam then moves θ toward the adapted towers.
+        return {
+          loss: towerLossAndGrads(adapted, pooled, queryT, items).loss,
+          g: [tiled.w1, tiled.b1, tiled.w2, tiled.b2].map((x, i) => tf.mean(tf.sub(x, [adapted.w1, adapted.b1, adapted.w2, adapted.b2][i]), 0)),
+        };
+      }
+      const { loss, grads } = towerLossAndGrads(adapted, pooled, queryT, items);
+      return { loss, g: [grads.w1, grads.b1, grads.w2, grads.b2].map((x) => tf.mean(x, 0)) };
+    });
+    const [g1, gb1, g2, gb2] = (await Promise.all(metaGrad.g.map((x) => x.data()))) as Float32Array[];
+    const loss = (await metaGrad.loss.data())[0] / T;
+    tf.dispose([pooled, supportT, queryT, metaGrad.loss, ...metaGrad.g]);
+    disposeTower(tiled);
+    disposeTower(adapted);
+    adam.w1.step(g1);
+    adam.b1.step(gb1);
+    adam.w2.step(g2);
+    adam.b2.step(gb2);
+    lossAvg = Number.isNaN(lossAvg) ? loss : 0.95 * lossAvg + 0.05 * loss;
+
+    let validation: number | undefined;
+    if (opts.validate && (step % opts.evalEvery === 0 || step === opts.steps)) {
+      validation = await opts.validate(tower);
+      history.push({ step, validation, loss: lossAvg });
+      if (validation > best.validation) {
+        best = { step, validation };
+        bestTower = cloneTower(tower);
+      }
+    }
+    opts.onProgress?.({ step, steps: opts.steps, loss: lossAvg, validation });
+  }
+  tf.dispose([items.out, items.bias]);
+  return { tower: opts.validate ? bestTower : tower, history, best };
+}

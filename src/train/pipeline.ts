@@ -1,0 +1,184 @@
+import type { TrainingData, UserSequence } from '../data/split';
+import { VALIDATION_FOLD, userFold } from '../data/split';
+import type { ItemMeta } from '../data/types';
+import type { InnerLoopConfig, PoolingConfig } from '../model/manifest';
+import { dequantiseRows, quantiseRows } from '../model/quantise';
+import { DEFAULT_CONTENT, DEFAULT_INNER, DEFAULT_POOLING, type ModelConfig, type ModelWeights, type TowerParams } from '../model/weights';
+import type { CheckpointStore } from './checkpoint';
+import { fitContentProjection } from './content';
+import { metaTrain, type MetaAlgorithm } from './meta';
+import { pretrain, type PretrainProgress, type TableModel } from './pretrain';
+import { coldStartNdcg } from './validate';
+
+export interface StageOptions {
+  d: number;
+  hidden: number;
+  epochs: number;
+  lr: number;
+}
+
+export interface PipelineOptions {
+  seed: number;
+  teacher: StageOptions;
+  student: StageOptions & { distillWeight: number; temperature: number };
+  meta: { algorithm: MetaAlgorithm; steps: number; tasksPerStep: number; metaLr: number; supportSizes: number[]; queryMax: number };
+  pooling: PoolingConfig;
+  inner: InnerLoopConfig;
+  contentBuckets: number;
+  batchSize: number;
+  negatives: number;
+  fullSoftmaxMaxItems: number;
+  weightDecay: number;
+  /** Support size at which validation NDCG@10 is measured for early stopping and selection. */
+  validationK: number;
+}
+
+export const DEFAULT_PIPELINE: PipelineOptions = {
+  seed: 42,
+  teacher: { d: 64, hidden: 128, epochs: 3, lr: 2e-3 },
+  student: { d: 32, hidden: 64, epochs: 3, lr: 2e-3, distillWeight: 0.5, temperature: 2 },
+  meta: { algorithm: 'fomaml', steps: 300, tasksPerStep: 32, metaLr: 1e-3, supportSizes: [1, 3, 5, 10, 20], queryMax: 50 },
+  pooling: DEFAULT_POOLING,
+  inner: DEFAULT_INNER,
+  contentBuckets: DEFAULT_CONTENT.buckets,
+  batchSize: 256,
+  negatives: 2048,
+  fullSoftmaxMaxItems: 3000,
+  weightDecay: 1e-4,
+  validationK: 5,
+};
+
+export type Stage = 'teacher' | 'student' | 'meta' | 'export';
+
+export interface PipelineHooks {
+  onStageStart?: (stage: Stage, total: number) => void;
+  onProgress?: (stage: Stage, done: number, info: { loss: number; validation?: number }) => void;
+  onStageEnd?: (stage: Stage, info: Record<string, unknown>) => void;
+}
+
+export interface PipelineResult {
+  teacher: TableModel;
+  /** The distilled student with its plain pre-trained tower. */
+  student: TableModel;
+  metaTower: TowerParams;
+  /** Student tables + meta-initialised tower + content projection: what ships. */
+  weights: ModelWeights;
+  config: ModelConfig;
+  report: Record<string, unknown>;
+}
+
+function withProj(m: TableModel, contentProj = new Float32Array(0)): ModelWeights {
+  return { ...m, contentProj };
+}
+
+/** Splits training users into fitting users and the validation fold used for early stopping. */
+export function validationSplit(users: readonly UserSequence[]): { fit: UserSequence[]; validation: UserSequence[] } {
+  return {
+    fit: users.filter((u) => userFold(u.user) !== VALIDATION_FOLD),
+    validation: users.filter((u) => userFold(u.user) === VALIDATION_FOLD),
+  };
+}
+
+/**
+ * teacher (wide, trained on data) → student (small, data + score distillation) → Reptile/
+ * FOMAML meta-initialisation of the student's tower (tables frozen, the browser's own
+ * inner loop) → content projection for unseen items. Every stage early-stops on
+ * validation users that it never fits on.
+ */
+export async function trainPipeline(
+  train: TrainingData,
+  opts: PipelineOptions,
+  hooks: PipelineHooks = {},
+  checkpoints?: CheckpointStore,
+): Promise<PipelineResult> {
+  const { fit, validation } = validationSplit(train.users);
+  const config: ModelConfig = { pooling: opts.pooling, inner: opts.inner, content: { buckets: opts.contentBuckets } };
+  const report: Record<string, unknown> = { fitUsers: fit.length, validationUsers: validation.length, items: train.catalogue.ids.length };
+  const val = (m: TableModel, tower: TowerParams, inner: InnerLoopConfig | null) =>
+    coldStartNdcg(withProj(m), config, tower, validation, opts.validationK, inner);
+
+  const runPretrain = async (stage: 'teacher' | 'student', s: StageOptions, teacher?: PipelineOptions['student'] & { model: TableModel }) => {
+    const cached = await checkpoints?.load(stage);
+    if (cached) {
+      hooks.onStageEnd?.(stage, { ...cached.info, resumed: true });
+      report[stage] = { ...cached.info, resumed: true };
+      return cached.model;
+    }
+    const t0 = performance.now();
+    const stepsPerEpoch = Math.ceil(fit.reduce((a, u) => a + Math.max(0, u.events.length - 1), 0) / opts.batchSize);
+    hooks.onStageStart?.(stage, stepsPerEpoch * s.epochs);
+    const res = await pretrain(fit, train.itemCounts, {
+      d: s.d,
+      hidden: s.hidden,
+      epochs: s.epochs,
+      batchSize: opts.batchSize,
+      lr: s.lr,
+      weightDecay: opts.weightDecay,
+      negatives: opts.negatives,
+      fullSoftmaxMaxItems: opts.fullSoftmaxMaxItems,
+      pooling: opts.pooling,
+      seed: opts.seed + (stage === 'teacher' ? 1 : 2),
+      teacher: teacher ? { model: teacher.model, weight: teacher.distillWeight, temperature: teacher.temperature } : undefined,
+      validate: validation.length ? (m) => val(m, m.tower, null) : undefined,
+      evalsPerEpoch: 2,
+      patience: 3,
+      onProgress: (p: PretrainProgress) => hooks.onProgress?.(stage, p.epoch * p.stepsPerEpoch + p.step, { loss: p.loss, validation: p.validation }),
+    });
+    const info = { seconds: (performance.now() - t0) / 1000, bestEpoch: res.best.epoch, validationNdcg10: res.best.validation, history: res.history };
+    report[stage] = info;
+    hooks.onStageEnd?.(stage, info);
+    await checkpoints?.save(stage, res.model, info);
+    return res.model;
+  };
+
+  const teacher = await runPretrain('teacher', opts.teacher);
+  const student = await runPretrain('student', opts.student, { ...opts.student, model: teacher });
+
+  let metaTower: TowerParams;
+  const cachedMeta = await checkpoints?.load('meta');
+  if (cachedMeta) {
+    metaTower = cachedMeta.model.tower;
+    report.meta = { ...cachedMeta.info, resumed: true };
+    hooks.onStageEnd?.('meta', { ...cachedMeta.info, resumed: true });
+  } else {
+    const t0 = performance.now();
+    hooks.onStageStart?.('meta', opts.meta.steps);
+    const res = await metaTrain(student, student.tower, fit, {
+      ...opts.meta,
+      inner: opts.inner,
+      pooling: opts.pooling,
+      seed: opts.seed + 3,
+      evalEvery: Math.max(1, Math.floor(opts.meta.steps / 6)),
+      validate: validation.length ? (t) => val(student, t, opts.inner) : undefined,
+      onProgress: (p) => hooks.onProgress?.('meta', p.step, { loss: p.loss, validation: p.validation }),
+    });
+    metaTower = res.tower;
+    const info = { seconds: (performance.now() - t0) / 1000, bestStep: res.best.step, validationNdcg10: res.best.validation, history: res.history };
+    report.meta = info;
+    hooks.onStageEnd?.('meta', info);
+    await checkpoints?.save('meta', { ...student, tower: metaTower }, info);
+  }
+
+  hooks.onStageStart?.('export', 1);
+  const items: ItemMeta[] = train.catalogue.ids.map((id) => train.items.get(id) ?? { id, title: id, categories: [] });
+  const contentProj = fitContentProjection(student, items, train.itemCounts, opts.contentBuckets);
+  const weights: ModelWeights = { ...student, tower: metaTower, contentProj };
+  report.quantisation = await quantisationLoss(weights, config, validation, opts.validationK);
+  hooks.onProgress?.('export', 1, { loss: NaN });
+  hooks.onStageEnd?.('export', report.quantisation as Record<string, unknown>);
+  return { teacher, student, metaTower, weights, config, report };
+}
+
+/** What int8 item tables cost: largest entry error and validation NDCG@10 (after the inner loop) float32 vs int8. */
+export async function quantisationLoss(weights: ModelWeights, config: ModelConfig, validation: readonly UserSequence[], k: number) {
+  const { n, d } = weights;
+  const itemIn = dequantiseRows(quantiseRows(weights.itemIn, n, d), d);
+  const itemOut = dequantiseRows(quantiseRows(weights.itemOut, n, d), d);
+  let maxAbsError = 0;
+  for (let i = 0; i < itemIn.length; i++) {
+    maxAbsError = Math.max(maxAbsError, Math.abs(itemIn[i] - weights.itemIn[i]), Math.abs(itemOut[i] - weights.itemOut[i]));
+  }
+  const float32 = await coldStartNdcg(weights, config, weights.tower, validation, k, config.inner);
+  const int8 = await coldStartNdcg({ ...weights, itemIn, itemOut }, config, weights.tower, validation, k, config.inner);
+  return { maxAbsError, validationNdcg10Float32: float32, validationNdcg10Int8: int8, ndcgLoss: float32 - int8, k };
+}
