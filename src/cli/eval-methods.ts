@@ -1,11 +1,20 @@
 /**
- * EXTENSION POINT for the evaluation CLI: model-based methods (global student with 0 steps,
- * random init + k steps, pre-trained init + k steps, Reptile meta-init + k steps, teacher,
- * teacher fine-tuned per user) are returned from here and run on the same split, in the same
- * run, after the baselines. They must implement `ColdStartMethod` (src/eval/method.ts) and
- * have unique names; name pairs for paired intervals in `extraPairs`.
+ * The model-based methods of the evaluation: the training pipeline runs once on the
+ * split's training users (its stages early-stop on validation users only) and every
+ * variant below reads from that one run, so all of them share the same split, tables and
+ * seeds as the baselines.
  */
+import { resolve } from 'node:path';
+import { createHash } from 'node:crypto';
+import { createRng } from '../data/random';
+import type { TrainingData } from '../data/split';
 import type { ColdStartMethod } from '../eval/method';
+import { ModelMethod, type FittedModel } from '../eval/model-method';
+import { initTower } from '../model/weights';
+import { CheckpointStore } from '../train/checkpoint';
+import { DEFAULT_PIPELINE, trainPipeline, type PipelineResult } from '../train/pipeline';
+import { initNodeTf } from '../train/tf-node';
+import { StageBars } from './progress';
 
 export interface ExtraMethodsContext {
   /** The --data spec the CLI was given ('movielens', 'shop', a path). */
@@ -15,12 +24,61 @@ export interface ExtraMethodsContext {
   outDir: string;
 }
 
+export const SHIPPED = 'meta+k steps';
+
 /** Model-based methods to evaluate next to the baselines. */
-export async function extraMethods(_ctx: ExtraMethodsContext): Promise<ColdStartMethod[]> {
-  return [];
+export async function extraMethods(ctx: ExtraMethodsContext): Promise<ColdStartMethod[]> {
+  await initNodeTf();
+  const opts = { ...DEFAULT_PIPELINE, seed: ctx.seed };
+  const runs = new Map<TrainingData, Promise<PipelineResult>>();
+  const train = (data: TrainingData) => {
+    let run = runs.get(data);
+    if (!run) {
+      const key = createHash('sha256')
+        .update(JSON.stringify({ opts, data: ctx.data, n: data.nInteractions, items: data.catalogue.ids.length, users: data.users.length }))
+        .digest('hex')
+        .slice(0, 16);
+      const bars = new StageBars();
+      run = trainPipeline(
+        data,
+        opts,
+        {
+          onStageStart: (s, total) => bars.start(s, total),
+          onProgress: (s, done, info) => bars.update(s, done, info.loss, info.validation),
+          onStageEnd: (s) => bars.finish(s),
+        },
+        new CheckpointStore(resolve('.cache/checkpoints', `eval-${key}`), key),
+      ).finally(() => bars.stop());
+      runs.set(data, run);
+    }
+    return run;
+  };
+  const from = (pick: (r: PipelineResult) => FittedModel) => async (data: TrainingData) => pick(await train(data));
+  const inner = opts.inner;
+  const randomTower = (r: PipelineResult) => {
+    const rng = createRng(ctx.seed + 7);
+    return initTower(r.weights.d, r.weights.hidden, () => rng.normal());
+  };
+  const student = (r: PipelineResult): FittedModel => ({ weights: { ...r.student, contentProj: r.weights.contentProj }, config: r.config, tower: r.student.tower });
+  const teacher = (r: PipelineResult): FittedModel => ({ weights: { ...r.teacher, contentProj: new Float32Array(0) }, config: r.config, tower: r.teacher.tower });
+  return [
+    new ModelMethod('teacher 0 steps', from(teacher), null),
+    new ModelMethod('teacher+k steps', from(teacher), inner),
+    new ModelMethod('student 0 steps', from(student), null),
+    new ModelMethod('random+k steps', from((r) => ({ ...student(r), tower: randomTower(r) })), inner),
+    new ModelMethod('pretrained+k steps', from(student), inner),
+    new ModelMethod('meta 0 steps', from((r) => ({ weights: r.weights, config: r.config, tower: r.metaTower })), null),
+    new ModelMethod(SHIPPED, from((r) => ({ weights: r.weights, config: r.config, tower: r.metaTower })), inner),
+  ];
 }
 
-/** Extra paired differences [a, b] (a − b), e.g. ['meta+k steps', 'student 0 steps']. */
+/** Paired differences [a, b] (a − b) that decide whether the shipped method works. */
 export function extraPairs(): [string, string][] {
-  return [];
+  return [
+    [SHIPPED, 'meta 0 steps'],
+    [SHIPPED, 'student 0 steps'],
+    [SHIPPED, 'pretrained+k steps'],
+    [SHIPPED, 'ease'],
+    ['pretrained+k steps', 'student 0 steps'],
+  ];
 }

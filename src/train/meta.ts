@@ -8,6 +8,7 @@ import { historyTargets } from '../model/session';
 import { tileTower } from '../model/tower';
 import { cloneTower, type TowerParams } from '../model/weights';
 import { AdamW } from './adam';
+import { yieldToEventLoop } from './yield';
 import type { TableModel } from './pretrain';
 
 export type MetaAlgorithm = 'fomaml' | 'reptile';
@@ -118,6 +119,7 @@ export async function metaTrain(
       }
     }
     opts.onProgress?.({ step, steps: opts.steps, loss: lossAvg, validation });
+    await yieldToEventLoop();
   }
   tf.dispose([items.out, items.bias]);
   return { tower: opts.validate ? bestTower : tower, history, best };

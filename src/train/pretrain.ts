@@ -7,6 +7,7 @@ import { poolHistory, poolingWeights } from '../model/pooling';
 import { itemScores, towerToTensors, userVectors } from '../model/tower';
 import { cloneTower, initTower, type TowerParams } from '../model/weights';
 import { AdamW } from './adam';
+import { yieldToEventLoop } from './yield';
 import { AliasSampler, popularityWeights } from './sampler';
 
 /** Item tables and a shared tower: a model before the content projection is fitted. */
@@ -237,6 +238,7 @@ export async function pretrain(users: readonly UserSequence[], itemCounts: Int32
         }
       }
       opts.onProgress?.({ epoch, step: step + 1, stepsPerEpoch, loss: lossAvg, validation });
+      await yieldToEventLoop();
     }
   }
   if (!opts.validate) {
