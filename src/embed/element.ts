@@ -8,6 +8,7 @@ import type { Localrec } from '../browser/main-client';
 import type { Logger } from './queue';
 
 export const CHANGE_EVENT = 'localrec:change';
+export const LOADED_EVENT = 'localrec:loaded';
 
 export function defineRecommendationsElement(getClient: () => Promise<Localrec | null>, log: Logger): void {
   if (typeof customElements === 'undefined' || customElements.get('localrec-recommendations')) return;

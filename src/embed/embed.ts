@@ -9,7 +9,7 @@
  * This file stays tiny: the client (and through it the Worker with tfjs) loads lazily.
  */
 import type { BackendName } from '../browser/types';
-import { CHANGE_EVENT, defineRecommendationsElement } from './element';
+import { CHANGE_EVENT, LOADED_EVENT, defineRecommendationsElement } from './element';
 import { createLogger, installEmbed, type EmbedHost, type EmbedInitOptions } from './queue';
 
 const log = createLogger('[localrec]');
@@ -31,6 +31,8 @@ try {
     onChange: () => document.dispatchEvent(new CustomEvent(CHANGE_EVENT)),
   });
   defineRecommendationsElement(() => api.ready, log);
+  // Pages whose own scripts ran first can wait for this instead of polling.
+  document.dispatchEvent(new CustomEvent(LOADED_EVENT));
 } catch (e) {
   log.warn('failed to start:', e);
 }

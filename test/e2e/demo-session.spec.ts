@@ -1,0 +1,55 @@
+import { readFileSync } from 'node:fs';
+import { expect, test } from './fixtures';
+
+test('a shopping session on the demo page sends no item id, event or user data over the network', async ({ page, network }) => {
+  const clicked = ['sku-00001', 'sku-00006', 'sku-00011'];
+  const bought = 'sku-00016';
+  for (const id of [...clicked, bought]) network.secrets.add(id);
+  network.secrets.add('"type":"view"');
+  network.secrets.add('purchase');
+  page.on('pageerror', (e) => console.error('pageerror:', e.message));
+
+  await page.goto('/demo/?model=/test-models/small/manifest.json');
+  await expect(page.locator('body')).toHaveAttribute('data-ready', 'true', { timeout: 30_000 });
+  await expect(page.locator('#status')).toContainText('storage indexeddb');
+  await expect(page.locator('localrec-recommendations li')).toHaveCount(6);
+
+  for (const id of clicked) await page.locator(`.card[data-item="${id}"] h3`).click();
+  await page.locator(`.card[data-item="${bought}"] button[data-act="purchase"]`).click();
+  await page.locator('#personalise').click();
+  await expect(page.locator('#status')).toContainText('personalised (5 steps on 4 events');
+  const widget = page.locator('localrec-recommendations');
+  await expect(widget).toHaveAttribute('data-personalised', 'true');
+  await expect(widget.locator('.localrec-why').first()).toContainText(/Because you (viewed|bought) books item/);
+  await expect(widget.locator('li .localrec-title').first()).toContainText('books');
+
+  const download = page.waitForEvent('download');
+  await page.locator('#export').click();
+  const file = await (await download).path();
+  const exported = JSON.parse(readFileSync(file, 'utf8')) as { events: { item: string }[] };
+  expect(exported.events.map((e) => e.item)).toEqual([...clicked, bought]);
+
+  await page.locator('#forget').click();
+  await expect(page.locator('#status')).toContainText('0 events');
+  await expect(page.locator('#status')).toContainText('not personalised yet');
+
+  // The recorder saw the session: model files and app code, nothing else.
+  const paths = network.requests.map((r) => new URL(r.url).pathname);
+  expect(paths).toContain('/test-models/small/weights.bin');
+  expect(paths.some((p) => p.startsWith('/tfjs-wasm/'))).toBe(true);
+});
+
+test('the network recorder flags a request that carries an item id', async ({ page, network }) => {
+  // Guards the guard: the same check as the fixture, applied to a deliberately leaky request.
+  const { problems } = await import('./fixtures');
+  await page.goto('/test/e2e/harness/index.html');
+  const origin = new URL(page.url()).origin;
+  const leak = { requests: [{ method: 'POST', url: `${origin}/collect?item=sku-00001`, headers: {}, body: '{"item":"sku-00001"}' }], secrets: new Set(['sku-00001']) };
+  expect(problems(leak, origin)).toEqual([
+    `POST ${origin}/collect?item=sku-00001: only GET is expected`,
+    `request with a body: ${origin}/collect?item=sku-00001`,
+    `unexpected request: ${origin}/collect?item=sku-00001`,
+    `request carries "sku-00001": ${origin}/collect?item=sku-00001`,
+  ]);
+  expect(network.requests.length).toBeGreaterThan(0);
+});

@@ -1,0 +1,94 @@
+/**
+ * Shared Playwright fixtures. `network` is automatic: it records every request the
+ * browser context makes (page and Worker) and fails the test if any request is not a
+ * plain GET of app code, a model file or a tfjs wasm binary, or if any URL, header or
+ * body carries one of the test's secrets (item ids it tracked, events it sent).
+ */
+import { test as base, expect, type Page, type Request } from '@playwright/test';
+import type { Localrec, LocalrecOptions } from '../../src/index';
+
+export interface RecordedRequest {
+  method: string;
+  url: string;
+  headers: Record<string, string>;
+  body: string | null;
+}
+
+export interface NetworkRecorder {
+  requests: RecordedRequest[];
+  /** Strings that must never leave the device. */
+  secrets: Set<string>;
+}
+
+const APP_CODE = /^\/(demo\/|test\/e2e\/harness\/|src\/|node_modules\/|@vite\/|@id\/|@fs\/|favicon\.ico$)/;
+const MODEL_FILE = /^\/(models|test-models)\/[\w.-]+\/(manifest\.json|weights\.bin|items\.json)$/;
+const WASM_FILE = /^\/tfjs-wasm\/tfjs-backend-wasm(-simd|-threaded-simd)?\.wasm$/;
+
+export function problems(rec: NetworkRecorder, origin: string): string[] {
+  const out: string[] = [];
+  for (const r of rec.requests) {
+    const u = new URL(r.url);
+    if (u.protocol === 'data:' || u.protocol === 'blob:') continue;
+    if (u.origin !== origin) out.push(`third-party request: ${r.url}`);
+    if (r.method !== 'GET') out.push(`${r.method} ${r.url}: only GET is expected`);
+    if (r.body) out.push(`request with a body: ${r.url}`);
+    if (!APP_CODE.test(u.pathname) && !MODEL_FILE.test(u.pathname) && !WASM_FILE.test(u.pathname)) out.push(`unexpected request: ${r.url}`);
+    const wire = [decodeURIComponent(r.url), ...Object.entries(r.headers).map(([k, v]) => `${k}: ${v}`), r.body ?? ''].join('\n');
+    for (const s of rec.secrets) if (wire.includes(s)) out.push(`request carries "${s}": ${r.url}`);
+  }
+  return out;
+}
+
+export const test = base.extend<{ network: NetworkRecorder }>({
+  network: [
+    async ({ context, baseURL }, use) => {
+      const rec: NetworkRecorder = { requests: [], secrets: new Set() };
+      const pending: Promise<void>[] = [];
+      const onRequest = (req: Request) => {
+        pending.push(
+          req.allHeaders().then(
+            (headers) => void rec.requests.push({ method: req.method(), url: req.url(), headers, body: req.postData() }),
+            () => void rec.requests.push({ method: req.method(), url: req.url(), headers: req.headers(), body: req.postData() }),
+          ),
+        );
+      };
+      context.on('request', onRequest);
+      await use(rec);
+      context.off('request', onRequest);
+      await Promise.all(pending);
+      expect(problems(rec, new URL(baseURL!).origin)).toEqual([]);
+    },
+    { auto: true },
+  ],
+});
+
+export { expect };
+
+export const SMALL = '/test-models/small/manifest.json';
+export const SHOP = '/models/shop/manifest.json';
+
+declare global {
+  interface Window {
+    localrecHarness: { createLocalrec: (o: LocalrecOptions) => Promise<Localrec> };
+    lr: Localrec;
+    lrs: Record<string, Localrec>;
+  }
+}
+
+export async function openHarness(page: Page): Promise<void> {
+  page.on('pageerror', (e) => console.error('pageerror:', e.message));
+  await page.goto('/test/e2e/harness/index.html');
+  await expect(page.locator('#state')).toHaveText('ready');
+}
+
+/** Creates a client in the page under `window.lrs[key]`; returns its status. */
+export async function createClient(page: Page, key: string, options: LocalrecOptions) {
+  return page.evaluate(
+    async ([k, o]) => {
+      window.lrs ??= {};
+      window.lrs[k] = await window.localrecHarness.createLocalrec(o);
+      return window.lrs[k].status();
+    },
+    [key, options] as const,
+  );
+}
