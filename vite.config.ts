@@ -44,9 +44,10 @@ function tfjsWasm(): Plugin {
   };
 }
 
-/** Development only: fixture models written by test/fixtures/make-model.ts. */
+/** Development and preview only (never built): fixture models written by test/fixtures/make-model.ts. */
 function testModels(): Plugin {
-  return { name: 'localrec-test-models', apply: 'serve', configureServer: serveDir('/test-models/', TEST_MODELS, () => true) };
+  const serve = serveDir('/test-models/', TEST_MODELS, () => true);
+  return { name: 'localrec-test-models', configureServer: serve, configurePreviewServer: serve as Plugin['configurePreviewServer'] };
 }
 
 function demoAtRoot(): Plugin {

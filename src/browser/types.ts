@@ -140,7 +140,8 @@ export type StorageMode = 'indexeddb' | 'memory';
 
 export interface Status {
   ready: boolean;
-  backend: { name: BackendName; forced: boolean; probes: BackendProbe[] } | null;
+  /** initMs: time to pick and initialise the backend, probes included. */
+  backend: { name: BackendName; forced: boolean; probes: BackendProbe[]; initMs: number } | null;
   model: {
     name: string;
     version: number;

@@ -18,6 +18,8 @@ export interface BackendChoice {
   name: BackendName;
   forced: boolean;
   probes: BackendProbe[];
+  /** Wall time of the whole choice: adapter query, backend initialisation, probes. */
+  initMs: number;
 }
 
 /** Only the non-threaded binaries: threads need cross-origin isolation, which an embed cannot demand. */
@@ -85,6 +87,12 @@ async function tryBackend(name: BackendName): Promise<BackendProbe> {
 }
 
 export async function chooseBackend(requested: BackendName | 'auto', wasmPath: string): Promise<BackendChoice> {
+  const t0 = performance.now();
+  const choice = await choose(requested, wasmPath);
+  return { ...choice, initMs: Math.round((performance.now() - t0) * 10) / 10 };
+}
+
+async function choose(requested: BackendName | 'auto', wasmPath: string): Promise<Omit<BackendChoice, 'initMs'>> {
   configureWasm(wasmPath);
   const gpu = await webgpuAdapter();
   if (requested !== 'auto') {

@@ -299,7 +299,7 @@ export class WorkerRuntime {
     const rec = this.personal?.record ?? null;
     return {
       ready: this.session !== null,
-      backend: this.backend ? { name: this.backend.name, forced: this.backend.forced, probes: this.backend.probes } : null,
+      backend: this.backend ? { name: this.backend.name, forced: this.backend.forced, probes: this.backend.probes, initMs: this.backend.initMs } : null,
       model: loaded
         ? {
             name: loaded.model.manifest.name,

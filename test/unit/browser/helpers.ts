@@ -54,7 +54,7 @@ export function makeRuntime(server: ModelServer, opts: { idb?: IDBFactory; cache
     fetch: server.fetch,
     chooseBackend: async () => {
       await tf.setBackend('cpu');
-      return { name: 'cpu', forced: true, probes: [{ name: 'cpu', ok: true, ms: 0 }] };
+      return { name: 'cpu', forced: true, probes: [{ name: 'cpu', ok: true, ms: 0 }], initMs: 0 };
     },
     openModelCache: async () => cache,
     indexedDB: opts.idb ?? new IDBFactory(),
