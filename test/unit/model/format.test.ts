@@ -1,0 +1,235 @@
+import { createHash } from 'node:crypto';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRng } from '../../../src/data/random';
+import type { ItemMeta } from '../../../src/data/types';
+import { LocalrecError } from '../../../src/errors';
+import { readModelDir, writeModelDir } from '../../../src/model/files-node';
+import { decodeModel, encodeModel, ITEMS_FILE, WEIGHTS_FILE, type EncodedModel, type ModelToEncode } from '../../../src/model/format';
+import { dequantiseRows, quantiseRows } from '../../../src/model/quantise';
+import { DEFAULT_INNER, DEFAULT_POOLING, type ModelConfig, type ModelWeights } from '../../../src/model/weights';
+
+const n = 12;
+const d = 8;
+const hidden = 6;
+const buckets = 16;
+
+function randomModel(seed: number): ModelToEncode {
+  const rng = createRng(seed);
+  const arr = (len: number, scale = 1) => Float32Array.from({ length: len }, () => rng.normal() * scale);
+  const weights: ModelWeights = {
+    n,
+    d,
+    hidden,
+    itemIn: arr(n * d, 0.3),
+    itemOut: arr(n * d, 0.3),
+    itemBias: arr(n, 0.1),
+    tower: { w1: arr(d * hidden), b1: arr(hidden), w2: arr(hidden * d), b2: arr(d) },
+    contentProj: arr(buckets * (2 * d + 1), 0.05),
+  };
+  // Values whose float32 bits would not survive a detour through decimal text or float64 rounding mistakes.
+  weights.tower.w1[0] = -0;
+  weights.tower.b1[0] = 1.401298464324817e-45; // smallest subnormal
+  weights.itemBias[1] = 3.4028234663852886e38; // largest float32
+  const config: ModelConfig = { pooling: DEFAULT_POOLING, inner: DEFAULT_INNER, content: { buckets } };
+  const items: ItemMeta[] = Array.from({ length: n }, (_, i) => ({
+    id: `sku-${i}`,
+    title: `Item ${i}`,
+    categories: [i % 2 ? 'shoes' : 'books'],
+    ...(i % 3 ? { brand: `brand-${i % 3}`, price: 10 + i } : {}),
+  }));
+  return { name: 'fixture', modelVersion: 3, weights, config, items, training: { seed } };
+}
+
+const bytesOf = (a: Float32Array | Int8Array) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+const asJson = (m: EncodedModel['manifest']) => JSON.parse(JSON.stringify(m)) as Record<string, unknown>;
+
+/** The error code a promise rejects with (fails the test if it resolves or throws something else). */
+async function rejectionCode(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+  } catch (e) {
+    expect(e).toBeInstanceOf(LocalrecError);
+    return (e as LocalrecError).code;
+  }
+  throw new Error('expected a rejection');
+}
+
+describe('encodeModel / decodeModel', () => {
+  const model = randomModel(1);
+  let encoded: EncodedModel;
+  beforeAll(async () => {
+    encoded = await encodeModel(model);
+  });
+
+  it('restores float tensors (tower, item bias, content projection) bit for bit', async () => {
+    const loaded = await decodeModel(asJson(encoded.manifest), encoded.files);
+    const w = model.weights;
+    const got = loaded.weights;
+    expect([got.n, got.d, got.hidden]).toEqual([n, d, hidden]);
+    for (const [a, b] of [
+      [got.tower.w1, w.tower.w1],
+      [got.tower.b1, w.tower.b1],
+      [got.tower.w2, w.tower.w2],
+      [got.tower.b2, w.tower.b2],
+      [got.itemBias, w.itemBias],
+      [got.contentProj, w.contentProj],
+    ] as const) {
+      expect(a).toBeInstanceOf(Float32Array);
+      expect(bytesOf(a)).toEqual(bytesOf(b));
+    }
+  });
+
+  it('restores item tables exactly as dequantise(quantise(x))', async () => {
+    const loaded = await decodeModel(asJson(encoded.manifest), encoded.files);
+    const w = model.weights;
+    expect(bytesOf(loaded.weights.itemIn)).toEqual(bytesOf(dequantiseRows(quantiseRows(w.itemIn, n, d), d)));
+    expect(bytesOf(loaded.weights.itemOut)).toEqual(bytesOf(dequantiseRows(quantiseRows(w.itemOut, n, d), d)));
+    // And they are not simply the float tables (the format really stores int8).
+    expect(bytesOf(loaded.weights.itemIn)).not.toEqual(bytesOf(w.itemIn));
+  });
+
+  it('restores the catalogue, the config and the manifest facts', async () => {
+    const loaded = await decodeModel(asJson(encoded.manifest), encoded.files);
+    expect(loaded.items).toEqual(model.items);
+    expect(loaded.config).toEqual(model.config);
+    expect(loaded.manifest.itemIds).toEqual(model.items.map((i) => i.id));
+    expect(loaded.manifest.name).toBe('fixture');
+    expect(loaded.manifest.modelVersion).toBe(3);
+    expect(loaded.manifest.formatVersion).toBe(1);
+  });
+
+  it('lists each file with its byte length and SHA-256', () => {
+    for (const f of encoded.manifest.files) {
+      const bytes = encoded.files[f.path];
+      expect(f.bytes).toBe(bytes.byteLength);
+      expect(f.sha256).toBe(sha256(bytes));
+    }
+    expect(encoded.manifest.files.map((f) => f.path).sort()).toEqual([ITEMS_FILE, WEIGHTS_FILE].sort());
+  });
+
+  it('rejects a manifest with formatVersion 2 as model-version-unsupported', async () => {
+    const m = asJson(encoded.manifest);
+    m.formatVersion = 2;
+    expect(await rejectionCode(decodeModel(m, encoded.files))).toBe('model-version-unsupported');
+  });
+
+  it('rejects a missing file as model-format', async () => {
+    const files = { ...encoded.files };
+    delete files[ITEMS_FILE];
+    expect(await rejectionCode(decodeModel(asJson(encoded.manifest), files))).toBe('model-format');
+  });
+});
+
+describe('writeModelDir / readModelDir', () => {
+  let root: string;
+  let encoded: EncodedModel;
+  let counter = 0;
+  const model = randomModel(2);
+
+  beforeAll(async () => {
+    root = await mkdtemp(join(tmpdir(), 'localrec-format-'));
+    encoded = await encodeModel(model);
+  });
+  afterAll(async () => {
+    await rm(root, { recursive: true, force: true });
+  });
+
+  /** A fresh, valid model directory. */
+  async function freshDir(): Promise<string> {
+    const dir = join(root, `m${counter++}`);
+    await writeModelDir(dir, encoded);
+    return dir;
+  }
+
+  async function editManifest(dir: string, edit: (m: Record<string, unknown>) => void): Promise<void> {
+    const m = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')) as Record<string, unknown>;
+    edit(m);
+    await writeFile(join(dir, 'manifest.json'), JSON.stringify(m));
+  }
+
+  it('round-trips a model through a directory', async () => {
+    const dir = await freshDir();
+    const loaded = await readModelDir(dir);
+    const w = model.weights;
+    expect(bytesOf(loaded.weights.tower.w1)).toEqual(bytesOf(w.tower.w1));
+    expect(bytesOf(loaded.weights.tower.w2)).toEqual(bytesOf(w.tower.w2));
+    expect(bytesOf(loaded.weights.contentProj)).toEqual(bytesOf(w.contentProj));
+    expect(bytesOf(loaded.weights.itemBias)).toEqual(bytesOf(w.itemBias));
+    expect(bytesOf(loaded.weights.itemOut)).toEqual(bytesOf(dequantiseRows(quantiseRows(w.itemOut, n, d), d)));
+    expect(loaded.items).toEqual(model.items);
+    expect(loaded.manifest).toEqual(asJson(encoded.manifest));
+  });
+
+  it('rejects a weights.bin with one flipped byte as model-hash-mismatch', async () => {
+    const dir = await freshDir();
+    const path = join(dir, WEIGHTS_FILE);
+    const bytes = new Uint8Array(await readFile(path));
+    bytes[Math.floor(bytes.length / 2)] ^= 0x01;
+    await writeFile(path, bytes);
+    expect(await rejectionCode(readModelDir(dir))).toBe('model-hash-mismatch');
+  });
+
+  it('rejects a truncated weights.bin as model-hash-mismatch', async () => {
+    const dir = await freshDir();
+    const path = join(dir, WEIGHTS_FILE);
+    const bytes = await readFile(path);
+    await writeFile(path, bytes.subarray(0, bytes.length - 4));
+    expect(await rejectionCode(readModelDir(dir))).toBe('model-hash-mismatch');
+  });
+
+  it('rejects a tampered items.json as model-hash-mismatch', async () => {
+    const dir = await freshDir();
+    const path = join(dir, ITEMS_FILE);
+    const text = await readFile(path, 'utf8');
+    await writeFile(path, text.replace('Item 1"', 'Item X"'));
+    expect(await rejectionCode(readModelDir(dir))).toBe('model-hash-mismatch');
+  });
+
+  it('rejects formatVersion 2 as model-version-unsupported', async () => {
+    const dir = await freshDir();
+    await editManifest(dir, (m) => (m.formatVersion = 2));
+    expect(await rejectionCode(readModelDir(dir))).toBe('model-version-unsupported');
+  });
+
+  it.each(['name', 'dims', 'itemIds', 'tensors', 'files', 'inner'])('rejects a manifest without "%s" as model-format', async (field) => {
+    const dir = await freshDir();
+    await editManifest(dir, (m) => delete m[field]);
+    expect(await rejectionCode(readModelDir(dir))).toBe('model-format');
+  });
+
+  it('rejects items.json whose ids do not match the manifest (with a correct hash) as model-format', async () => {
+    const dir = await freshDir();
+    const items = model.items.map((it) => ({ ...it }));
+    items[5].id = 'someone-else';
+    const bytes = new TextEncoder().encode(JSON.stringify(items));
+    await writeFile(join(dir, ITEMS_FILE), bytes);
+    await editManifest(dir, (m) => {
+      const entry = (m.files as { path: string; bytes: number; sha256: string }[]).find((f) => f.path === ITEMS_FILE)!;
+      entry.bytes = bytes.byteLength;
+      entry.sha256 = sha256(bytes);
+    });
+    expect(await rejectionCode(readModelDir(dir))).toBe('model-format');
+  });
+
+  it('rejects items.json with one item too few (with a correct hash) as model-format', async () => {
+    const dir = await freshDir();
+    const bytes = new TextEncoder().encode(JSON.stringify(model.items.slice(0, -1)));
+    await writeFile(join(dir, ITEMS_FILE), bytes);
+    await editManifest(dir, (m) => {
+      const entry = (m.files as { path: string; bytes: number; sha256: string }[]).find((f) => f.path === ITEMS_FILE)!;
+      entry.bytes = bytes.byteLength;
+      entry.sha256 = sha256(bytes);
+    });
+    expect(await rejectionCode(readModelDir(dir))).toBe('model-format');
+  });
+
+  it('rejects duplicate item ids in the manifest as model-format', async () => {
+    const dir = await freshDir();
+    await editManifest(dir, (m) => ((m.itemIds as string[])[1] = (m.itemIds as string[])[0]));
+    expect(await rejectionCode(readModelDir(dir))).toBe('model-format');
+  });
+});

@@ -1,0 +1,90 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRng } from '../../../src/data/random';
+import { CheckpointStore } from '../../../src/train/checkpoint';
+import type { TableModel } from '../../../src/train/pretrain';
+
+function randomModel(seed: number, n = 9, d = 4, hidden = 6): TableModel {
+  const rng = createRng(seed);
+  const arr = (len: number) => Float32Array.from({ length: len }, () => rng.normal());
+  const model: TableModel = {
+    n,
+    d,
+    hidden,
+    itemIn: arr(n * d),
+    itemOut: arr(n * d),
+    itemBias: arr(n),
+    tower: { w1: arr(d * hidden), b1: arr(hidden), w2: arr(hidden * d), b2: arr(d) },
+  };
+  model.itemBias[0] = -0;
+  model.itemBias[1] = NaN;
+  model.tower.b2[0] = 1.401298464324817e-45;
+  return model;
+}
+
+const arrays = (m: TableModel) => [m.itemIn, m.itemOut, m.itemBias, m.tower.w1, m.tower.b1, m.tower.w2, m.tower.b2];
+const bits = (a: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+
+describe('CheckpointStore', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'localrec-ckpt-'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('loads back exactly what it saved (bit for bit) with its info', async () => {
+    const store = new CheckpointStore(dir, 'key-a');
+    const model = randomModel(1);
+    const info = { seconds: 1.5, bestEpoch: 2, history: [{ epoch: 1, validation: 0.25 }] };
+    await store.save('student', model, info);
+    const loaded = await store.load('student');
+    expect(loaded).not.toBeNull();
+    const m = loaded!.model;
+    expect([m.n, m.d, m.hidden]).toEqual([model.n, model.d, model.hidden]);
+    arrays(m).forEach((a, i) => {
+      expect(a).toBeInstanceOf(Float32Array);
+      expect(bits(a).equals(bits(arrays(model)[i])), `array ${i}`).toBe(true);
+    });
+    expect(loaded!.info).toEqual(info);
+  });
+
+  it('keeps stages apart', async () => {
+    const store = new CheckpointStore(dir, 'key-a');
+    await store.save('teacher', randomModel(2, 5, 8, 3), {});
+    await store.save('meta', randomModel(3), {});
+    const teacher = (await store.load('teacher'))!.model;
+    expect([teacher.n, teacher.d, teacher.hidden]).toEqual([5, 8, 3]);
+    expect(bits(teacher.itemIn).equals(bits(randomModel(2, 5, 8, 3).itemIn))).toBe(true);
+    expect(bits((await store.load('meta'))!.model.tower.w1).equals(bits(randomModel(3).tower.w1))).toBe(true);
+  });
+
+  it('returns null for a checkpoint written under a different key', async () => {
+    await new CheckpointStore(dir, 'key-a').save('student', randomModel(4), {});
+    expect(await new CheckpointStore(dir, 'key-b').load('student')).toBeNull();
+  });
+
+  it('returns null for a stage that was never saved', async () => {
+    expect(await new CheckpointStore(join(dir, 'empty'), 'key-a').load('teacher')).toBeNull();
+  });
+
+  it('overwrites a stage saved again', async () => {
+    const store = new CheckpointStore(dir, 'key-c');
+    await store.save('student', randomModel(5), { run: 1 });
+    await store.save('student', randomModel(6), { run: 2 });
+    const loaded = (await store.load('student'))!;
+    expect(loaded.info).toEqual({ run: 2 });
+    expect(bits(loaded.model.itemOut).equals(bits(randomModel(6).itemOut))).toBe(true);
+  });
+
+  it('ignores a leftover temp file from an interrupted save', async () => {
+    const sub = join(dir, 'interrupted');
+    const store = new CheckpointStore(sub, 'key-a');
+    await store.save('teacher', randomModel(7), {});
+    await writeFile(join(sub, 'teacher.ckpt.tmp'), 'half a file');
+    expect(bits((await store.load('teacher'))!.model.itemIn).equals(bits(randomModel(7).itemIn))).toBe(true);
+  });
+});
