@@ -177,8 +177,9 @@ export async function decodeModel(manifestJson: unknown, files: Record<string, U
     tower: { w1: f32('tower.w1', [d, hidden]), b1: f32('tower.b1', [hidden]), w2: f32('tower.w2', [hidden, d]), b2: f32('tower.b2', [d]) },
     contentProj: f32('content.proj', [manifest.content.buckets, 2 * d + 1]),
   };
-  for (const [key, arr] of [['itemBias', weights.itemBias], ['tower.w1', weights.tower.w1], ['content.proj', weights.contentProj]] as const) {
-    if (!arr.every(Number.isFinite)) throw new LocalrecError('model-format', `tensor ${key} holds non-finite values`, { tensor: key });
+  for (const t of manifest.tensors) {
+    if (t.dtype !== 'float32') continue;
+    if (!f32(t.name, t.shape).every(Number.isFinite)) throw new LocalrecError('model-format', `tensor ${t.name} holds non-finite values`, { tensor: t.name });
   }
   let items: ItemMeta[];
   try {

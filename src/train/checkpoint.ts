@@ -42,11 +42,17 @@ export class CheckpointStore {
     } catch {
       return null;
     }
+    // A damaged or foreign file means "retrain this stage", never a crash or short arrays.
+    if (body.length < 4) return null;
     const len = body.readUInt32LE(0);
-    const header = JSON.parse(body.subarray(4, 4 + len).toString('utf8')) as {
-      key: string; n: number; d: number; hidden: number; lengths: number[]; info: Record<string, unknown>;
-    };
-    if (header.key !== this.key) return null;
+    let header: { key: string; n: number; d: number; hidden: number; lengths: number[]; info: Record<string, unknown> };
+    try {
+      header = JSON.parse(body.subarray(4, 4 + len).toString('utf8')) as typeof header;
+    } catch {
+      return null;
+    }
+    if (header.key !== this.key || !Array.isArray(header.lengths) || header.lengths.length !== 7) return null;
+    if (body.length !== 4 + len + header.lengths.reduce((s, l) => s + l * 4, 0)) return null;
     let o = 4 + len;
     const arrays = header.lengths.map((l) => {
       const a = new Float32Array(body.buffer.slice(body.byteOffset + o, body.byteOffset + o + l * 4));

@@ -117,6 +117,15 @@ describe('encodeModel / decodeModel', () => {
     expect(await rejectionCode(decodeModel(m, encoded.files))).toBe('model-version-unsupported');
   });
 
+  it.each(['tower.w2', 'tower.b2', 'itemIn.scale'] as const)('rejects a non-finite value in %s (with correct hashes) as model-format', async (name) => {
+    const bad = randomModel(2);
+    if (name === 'tower.w2') bad.weights.tower.w2[3] = Number.NaN;
+    else if (name === 'tower.b2') bad.weights.tower.b2[0] = Number.POSITIVE_INFINITY;
+    else bad.weights.itemIn.fill(Number.POSITIVE_INFINITY, 0, d);
+    const enc = await encodeModel(bad);
+    expect(await rejectionCode(decodeModel(asJson(enc.manifest), enc.files))).toBe('model-format');
+  });
+
   it('rejects a missing file as model-format', async () => {
     const files = { ...encoded.files };
     delete files[ITEMS_FILE];

@@ -67,6 +67,16 @@ describe('CheckpointStore', () => {
     expect(await new CheckpointStore(dir, 'key-b').load('student')).toBeNull();
   });
 
+  it.each([0, 2, 8])('returns null for a checkpoint cut short by %i bytes instead of loading short arrays', async (cut) => {
+    const store = new CheckpointStore(join(dir, `cut-${cut}`), 'k');
+    await store.save('teacher', randomModel(5), {});
+    const path = join(dir, `cut-${cut}`, 'teacher.ckpt');
+    const { readFile } = await import('node:fs/promises');
+    const body = await readFile(path);
+    await writeFile(path, cut === 0 ? Buffer.alloc(0) : body.subarray(0, body.length - cut));
+    expect(await store.load('teacher')).toBeNull();
+  });
+
   it('returns null for a stage that was never saved', async () => {
     expect(await new CheckpointStore(join(dir, 'empty'), 'key-a').load('teacher')).toBeNull();
   });
