@@ -35,7 +35,7 @@ export async function extraMethods(ctx: ExtraMethodsContext): Promise<ColdStartM
     let run = runs.get(data);
     if (!run) {
       const key = createHash('sha256')
-        .update(JSON.stringify({ opts, data: ctx.data, n: data.nInteractions, items: data.catalogue.ids.length, users: data.users.length }))
+        .update(JSON.stringify({ data: ctx.data, n: data.nInteractions, items: data.catalogue.ids.length, users: data.users.length }))
         .digest('hex')
         .slice(0, 16);
       const bars = new StageBars();

@@ -65,7 +65,7 @@ async function main(): Promise<void> {
   };
   console.log(`data ${dataset.name}: ${train.users.length} users, ${train.catalogue.ids.length} items, ${train.nInteractions} interactions; tfjs backend ${backend}`);
 
-  const key = createHash('sha256').update(JSON.stringify({ opts, data: o.data, n: train.nInteractions, items: train.catalogue.ids.length })).digest('hex').slice(0, 16);
+  const key = createHash('sha256').update(JSON.stringify({ data: o.data, n: train.nInteractions, items: train.catalogue.ids.length })).digest('hex').slice(0, 16);
   const checkpoints = o.checkpoint ? new CheckpointStore(resolve(o.checkpointDir, `${o.name}-${key}`), key) : undefined;
   const bars = new StageBars();
   const t0 = performance.now();

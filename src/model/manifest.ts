@@ -19,7 +19,8 @@ export interface TensorEntry {
 
 /**
  * Every tensor a model file holds. Item tables are int8 per row (`.q`) with a float32
- * scale per row (`.scale`); everything else is float32.
+ * scale per row (`.scale`); everything else is float32. The `inner.lrScale.*` tensors
+ * (meta-learned step sizes) are optional.
  */
 export const TENSOR_NAMES = [
   'itemIn.q',
@@ -32,6 +33,10 @@ export const TENSOR_NAMES = [
   'tower.w2',
   'tower.b2',
   'content.proj',
+  'inner.lrScale.w1',
+  'inner.lrScale.b1',
+  'inner.lrScale.w2',
+  'inner.lrScale.b2',
 ] as const;
 export type TensorName = (typeof TENSOR_NAMES)[number];
 

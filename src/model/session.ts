@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { PoolingConfig, InnerLoopConfig } from './manifest';
 import { adaptTowers, disposeTower, targetMatrix, type ItemTensors, type TargetItem } from './inner-loop';
 import { poolHistory, type HistoryEvent } from './pooling';
-import { itemScores, tileTower, towerToTensors, untileTower, userVectors } from './tower';
+import { itemScores, tileTower, towerToTensors, untileTower, userVectors, type TowerTensors } from './tower';
 import type { ModelConfig, ModelWeights, TowerParams } from './weights';
 
 /** What the user's own history asks the inner loop to predict: the pooled window, event-weighted. */
@@ -18,6 +18,7 @@ export function historyTargets(history: readonly HistoryEvent[], pooling: Poolin
  */
 export class ModelSession {
   readonly items: ItemTensors;
+  private readonly lrScale: TowerTensors | undefined;
   constructor(
     readonly weights: ModelWeights,
     readonly config: ModelConfig,
@@ -26,6 +27,7 @@ export class ModelSession {
       out: tf.tensor2d(weights.itemOut, [weights.n, weights.d]),
       bias: tf.tensor1d(weights.itemBias),
     };
+    this.lrScale = weights.innerLrScale ? towerToTensors(weights.innerLrScale, weights.d, weights.hidden) : undefined;
   }
 
   pool(history: readonly HistoryEvent[]): Float32Array {
@@ -66,7 +68,7 @@ export class ModelSession {
     const pooled = this.pooledBatch(histories);
     const targets = targetMatrix(histories.map((h) => historyTargets(h, this.config.pooling)), n);
     const tiled = tileTower(start, d, hidden, histories.length);
-    const adapted = adaptTowers(tiled, pooled, targets, this.items, inner);
+    const { tower: adapted } = adaptTowers(tiled, pooled, targets, this.items, inner, { lrScale: this.lrScale });
     const scores = tf.tidy(() => itemScores(userVectors(adapted, pooled), this.items.out, this.items.bias));
     const [towers, data] = await Promise.all([untileTower(adapted, d, hidden), scores.data() as Promise<Float32Array>]);
     tf.dispose([pooled, targets, scores]);
@@ -77,5 +79,6 @@ export class ModelSession {
 
   dispose(): void {
     tf.dispose([this.items.out, this.items.bias]);
+    if (this.lrScale) disposeTower(this.lrScale);
   }
 }

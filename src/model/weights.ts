@@ -29,6 +29,8 @@ export interface ModelWeights {
   tower: TowerParams;
   /** buckets × (2d + 1): hashed content features → [itemIn | itemOut | bias] for unseen items. */
   contentProj: Float32Array;
+  /** Meta-learned per-parameter multipliers of the inner-loop step size; absent = plain SGD. */
+  innerLrScale?: TowerParams;
 }
 
 export interface ModelConfig {

@@ -5,7 +5,7 @@ import { adaptTowers, disposeTower, targetMatrix, towerLossAndGrads } from '../m
 import type { InnerLoopConfig, PoolingConfig } from '../model/manifest';
 import { poolHistory } from '../model/pooling';
 import { historyTargets } from '../model/session';
-import { tileTower } from '../model/tower';
+import { tileTower, towerToTensors } from '../model/tower';
 import { cloneTower, type TowerParams } from '../model/weights';
 import { AdamW } from './adam';
 import { yieldToEventLoop } from './yield';
@@ -26,13 +26,20 @@ export interface MetaOptions {
   /** At most this many later interactions form a task's query (FOMAML's outer loss). */
   queryMax: number;
   seed: number;
-  validate?: (tower: TowerParams) => Promise<number>;
+  /**
+   * Meta-SGD: also learn a per-parameter multiplier of the inner step size (first-order:
+   * ∂L_q/∂scale ≈ −lr · Σ_s g_s ∘ ∇L_q(θ')), at this Adam rate; 0 = plain SGD steps.
+   */
+  lrScaleLr?: number;
+  validate?: (tower: TowerParams, lrScale?: TowerParams) => Promise<number>;
   evalEvery: number;
   onProgress?: (p: { step: number; steps: number; loss: number; validation?: number }) => void;
 }
 
 export interface MetaResult {
   tower: TowerParams;
+  /** The learned step-size multipliers when `lrScaleLr` > 0. */
+  lrScale?: TowerParams;
   history: { step: number; validation: number; loss: number }[];
   best: { step: number; validation: number };
 }
@@ -61,11 +68,22 @@ export async function metaTrain(
     w2: new AdamW(tower.w2, { lr: opts.metaLr }),
     b2: new AdamW(tower.b2, { lr: opts.metaLr }),
   };
+  const learnLr = (opts.lrScaleLr ?? 0) > 0;
+  const lrScale: TowerParams | undefined = learnLr
+    ? { w1: new Float32Array(d * hidden).fill(1), b1: new Float32Array(hidden).fill(1), w2: new Float32Array(hidden * d).fill(1), b2: new Float32Array(d).fill(1) }
+    : undefined;
+  const lrAdam = lrScale && {
+    w1: new AdamW(lrScale.w1, { lr: opts.lrScaleLr! }),
+    b1: new AdamW(lrScale.b1, { lr: opts.lrScaleLr! }),
+    w2: new AdamW(lrScale.w2, { lr: opts.lrScaleLr! }),
+    b2: new AdamW(lrScale.b2, { lr: opts.lrScaleLr! }),
+  };
   const items = { out: tf.tensor2d(tables.itemOut, [n, d]), bias: tf.tensor1d(tables.itemBias) };
   const eligible = users.filter((u) => u.events.length >= 2);
   const history: MetaResult['history'] = [];
-  let best = { step: 0, validation: opts.validate ? await opts.validate(tower) : NaN };
+  let best = { step: 0, validation: opts.validate ? await opts.validate(tower, lrScale) : NaN };
   let bestTower = cloneTower(tower);
+  let bestScale = lrScale && cloneTower(lrScale);
   if (opts.validate) history.push({ step: 0, validation: best.validation, loss: NaN });
   let lossAvg = NaN;
 
@@ -86,41 +104,48 @@ export async function metaTrain(
     const supportT = targetMatrix(supports.map((s) => historyTargets(s, opts.pooling)), n);
     const queryT = targetMatrix(queries.map((q) => q.map((e) => ({ index: e.index, weight: 1 }))), n);
     const tiled = tileTower(tower, d, hidden, T);
-    const adapted = adaptTowers(tiled, pooled, supportT, items, opts.inner);
+    const scaleT = lrScale && towerToTensors(lrScale, d, hidden);
+    const { tower: adapted, gradSum } = adaptTowers(tiled, pooled, supportT, items, opts.inner, { lrScale: scaleT, collectGradSum: learnLr });
+    const keys = ['w1', 'b1', 'w2', 'b2'] as const;
     const metaGrad = tf.tidy(() => {
-      if (opts.algorithm === 'reptile') {
-        // Pseudo-gradient θ − mean(θ'_user): Adam then moves θ toward the adapted towers.
-        return {
-          loss: towerLossAndGrads(adapted, pooled, queryT, items).loss,
-          g: [tiled.w1, tiled.b1, tiled.w2, tiled.b2].map((x, i) => tf.mean(tf.sub(x, [adapted.w1, adapted.b1, adapted.w2, adapted.b2][i]), 0)),
-        };
-      }
       const { loss, grads } = towerLossAndGrads(adapted, pooled, queryT, items);
-      return { loss, g: [grads.w1, grads.b1, grads.w2, grads.b2].map((x) => tf.mean(x, 0)) };
+      // Reptile's pseudo-gradient θ − mean(θ'_user) moves θ toward the adapted towers;
+      // FOMAML's is the query loss gradient at the adapted towers.
+      const g = keys.map((k) => tf.mean(opts.algorithm === 'reptile' ? tf.sub(tiled[k], adapted[k]) : grads[k], 0));
+      const gScale = gradSum ? keys.map((k) => tf.mean(tf.mul(tf.mul(gradSum[k], grads[k]), -opts.inner.lr), 0)) : [];
+      return { loss, g: [...g, ...gScale] };
     });
-    const [g1, gb1, g2, gb2] = (await Promise.all(metaGrad.g.map((x) => x.data()))) as Float32Array[];
+    const flat = (await Promise.all(metaGrad.g.map((x) => x.data()))) as Float32Array[];
     const loss = (await metaGrad.loss.data())[0] / T;
     tf.dispose([pooled, supportT, queryT, metaGrad.loss, ...metaGrad.g]);
     disposeTower(tiled);
     disposeTower(adapted);
-    adam.w1.step(g1);
-    adam.b1.step(gb1);
-    adam.w2.step(g2);
-    adam.b2.step(gb2);
+    if (gradSum) disposeTower(gradSum);
+    if (scaleT) disposeTower(scaleT);
+    keys.forEach((k, i) => adam[k].step(flat[i]));
+    if (lrScale && lrAdam) {
+      keys.forEach((k, i) => {
+        lrAdam[k].step(flat[4 + i]);
+        // A negative step size would climb the user's loss: keep scales at 0 or above.
+        const a = lrScale[k];
+        for (let j = 0; j < a.length; j++) if (a[j] < 0) a[j] = 0;
+      });
+    }
     lossAvg = Number.isNaN(lossAvg) ? loss : 0.95 * lossAvg + 0.05 * loss;
 
     let validation: number | undefined;
     if (opts.validate && (step % opts.evalEvery === 0 || step === opts.steps)) {
-      validation = await opts.validate(tower);
+      validation = await opts.validate(tower, lrScale);
       history.push({ step, validation, loss: lossAvg });
       if (validation > best.validation) {
         best = { step, validation };
         bestTower = cloneTower(tower);
+        bestScale = lrScale && cloneTower(lrScale);
       }
     }
     opts.onProgress?.({ step, steps: opts.steps, loss: lossAvg, validation });
     await yieldToEventLoop();
   }
   tf.dispose([items.out, items.bias]);
-  return { tower: opts.validate ? bestTower : tower, history, best };
+  return { tower: opts.validate ? bestTower : tower, lrScale: opts.validate ? bestScale : lrScale, history, best };
 }

@@ -1,5 +1,5 @@
 import type { TrainingData, UserSequence } from '../data/split';
-import { VALIDATION_FOLD, userFold } from '../data/split';
+import { VALIDATION_FOLD, fnv1a32, userFold } from '../data/split';
 import type { ItemMeta } from '../data/types';
 import type { InnerLoopConfig, PoolingConfig } from '../model/manifest';
 import { dequantiseRows, quantiseRows } from '../model/quantise';
@@ -21,7 +21,7 @@ export interface PipelineOptions {
   seed: number;
   teacher: StageOptions;
   student: StageOptions & { distillWeight: number; temperature: number };
-  meta: { algorithm: MetaAlgorithm; steps: number; tasksPerStep: number; metaLr: number; supportSizes: number[]; queryMax: number };
+  meta: { algorithm: MetaAlgorithm; steps: number; tasksPerStep: number; metaLr: number; supportSizes: number[]; queryMax: number; lrScaleLr: number };
   pooling: PoolingConfig;
   inner: InnerLoopConfig;
   contentBuckets: number;
@@ -37,7 +37,7 @@ export const DEFAULT_PIPELINE: PipelineOptions = {
   seed: 42,
   teacher: { d: 64, hidden: 128, epochs: 3, lr: 2e-3 },
   student: { d: 32, hidden: 64, epochs: 3, lr: 2e-3, distillWeight: 0.5, temperature: 2 },
-  meta: { algorithm: 'fomaml', steps: 300, tasksPerStep: 32, metaLr: 1e-3, supportSizes: [1, 3, 5, 10, 20], queryMax: 50 },
+  meta: { algorithm: 'fomaml', steps: 300, tasksPerStep: 32, metaLr: 1e-3, supportSizes: [1, 3, 5, 10, 20], queryMax: 50, lrScaleLr: 0 },
   pooling: DEFAULT_POOLING,
   inner: DEFAULT_INNER,
   contentBuckets: DEFAULT_CONTENT.buckets,
@@ -61,14 +61,21 @@ export interface PipelineResult {
   /** The distilled student with its plain pre-trained tower. */
   student: TableModel;
   metaTower: TowerParams;
+  /** Meta-learned inner step-size multipliers (Meta-SGD), when enabled. */
+  lrScale?: TowerParams;
   /** Student tables + meta-initialised tower + content projection: what ships. */
   weights: ModelWeights;
   config: ModelConfig;
   report: Record<string, unknown>;
 }
 
-function withProj(m: TableModel, contentProj = new Float32Array(0)): ModelWeights {
+function withProj(m: TableModel & { innerLrScale?: TowerParams }, contentProj = new Float32Array(0)): ModelWeights {
   return { ...m, contentProj };
+}
+
+/** A short stable hash of JSON-able options (FNV-1a over the JSON text). */
+function fingerprint(value: unknown): string {
+  return fnv1a32(JSON.stringify(value)).toString(16).padStart(8, '0');
 }
 
 /** Splits training users into fitting users and the validation fold used for early stopping. */
@@ -92,13 +99,21 @@ export async function trainPipeline(
   checkpoints?: CheckpointStore,
 ): Promise<PipelineResult> {
   const { fit, validation } = validationSplit(train.users);
+  // Each stage's checkpoint is named by the options it depends on, so changing a later
+  // stage (say, meta-training) still resumes from the earlier ones.
+  const shared = { seed: opts.seed, pooling: opts.pooling, batchSize: opts.batchSize, negatives: opts.negatives, full: opts.fullSoftmaxMaxItems, wd: opts.weightDecay, k: opts.validationK };
+  const stageKey = {
+    teacher: fingerprint({ shared, teacher: opts.teacher }),
+    student: fingerprint({ shared, teacher: opts.teacher, student: opts.student }),
+    meta: fingerprint({ shared, teacher: opts.teacher, student: opts.student, meta: opts.meta, inner: opts.inner }),
+  };
   const config: ModelConfig = { pooling: opts.pooling, inner: opts.inner, content: { buckets: opts.contentBuckets } };
   const report: Record<string, unknown> = { fitUsers: fit.length, validationUsers: validation.length, items: train.catalogue.ids.length };
-  const val = (m: TableModel, tower: TowerParams, inner: InnerLoopConfig | null) =>
+  const val = (m: TableModel & { innerLrScale?: TowerParams }, tower: TowerParams, inner: InnerLoopConfig | null) =>
     coldStartNdcg(withProj(m), config, tower, validation, opts.validationK, inner);
 
   const runPretrain = async (stage: 'teacher' | 'student', s: StageOptions, teacher?: PipelineOptions['student'] & { model: TableModel }) => {
-    const cached = await checkpoints?.load(stage);
+    const cached = await checkpoints?.load(`${stage}-${stageKey[stage]}`);
     if (cached) {
       hooks.onStageEnd?.(stage, { ...cached.info, resumed: true });
       report[stage] = { ...cached.info, resumed: true };
@@ -127,7 +142,7 @@ export async function trainPipeline(
     const info = { seconds: (performance.now() - t0) / 1000, bestEpoch: res.best.epoch, validationNdcg10: res.best.validation, history: res.history };
     report[stage] = info;
     hooks.onStageEnd?.(stage, info);
-    await checkpoints?.save(stage, res.model, info);
+    await checkpoints?.save(`${stage}-${stageKey[stage]}`, res.model, info);
     return res.model;
   };
 
@@ -135,9 +150,11 @@ export async function trainPipeline(
   const student = await runPretrain('student', opts.student, { ...opts.student, model: teacher });
 
   let metaTower: TowerParams;
-  const cachedMeta = await checkpoints?.load('meta');
+  let lrScale: TowerParams | undefined;
+  const cachedMeta = await checkpoints?.load(`meta-${stageKey.meta}`);
   if (cachedMeta) {
     metaTower = cachedMeta.model.tower;
+    lrScale = (await checkpoints?.load(`meta-lrscale-${stageKey.meta}`))?.model.tower;
     report.meta = { ...cachedMeta.info, resumed: true };
     hooks.onStageEnd?.('meta', { ...cachedMeta.info, resumed: true });
   } else {
@@ -149,24 +166,26 @@ export async function trainPipeline(
       pooling: opts.pooling,
       seed: opts.seed + 3,
       evalEvery: Math.max(1, Math.floor(opts.meta.steps / 6)),
-      validate: validation.length ? (t) => val(student, t, opts.inner) : undefined,
+      validate: validation.length ? (t, scale) => val({ ...student, innerLrScale: scale }, t, opts.inner) : undefined,
       onProgress: (p) => hooks.onProgress?.('meta', p.step, { loss: p.loss, validation: p.validation }),
     });
     metaTower = res.tower;
+    lrScale = res.lrScale;
     const info = { seconds: (performance.now() - t0) / 1000, bestStep: res.best.step, validationNdcg10: res.best.validation, history: res.history };
     report.meta = info;
     hooks.onStageEnd?.('meta', info);
-    await checkpoints?.save('meta', { ...student, tower: metaTower }, info);
+    await checkpoints?.save(`meta-${stageKey.meta}`, { ...student, tower: metaTower }, info);
+    if (lrScale) await checkpoints?.save(`meta-lrscale-${stageKey.meta}`, { ...student, tower: lrScale }, {});
   }
 
   hooks.onStageStart?.('export', 1);
   const items: ItemMeta[] = train.catalogue.ids.map((id) => train.items.get(id) ?? { id, title: id, categories: [] });
   const contentProj = fitContentProjection(student, items, train.itemCounts, opts.contentBuckets);
-  const weights: ModelWeights = { ...student, tower: metaTower, contentProj };
+  const weights: ModelWeights = { ...student, tower: metaTower, contentProj, ...(lrScale ? { innerLrScale: lrScale } : {}) };
   report.quantisation = await quantisationLoss(weights, config, validation, opts.validationK);
   hooks.onProgress?.('export', 1, { loss: NaN });
   hooks.onStageEnd?.('export', report.quantisation as Record<string, unknown>);
-  return { teacher, student, metaTower, weights, config, report };
+  return { teacher, student, metaTower, lrScale, weights, config, report };
 }
 
 /** What int8 item tables cost: largest entry error and validation NDCG@10 (after the inner loop) float32 vs int8. */
