@@ -2,7 +2,9 @@ import { defineConfig } from '@playwright/test';
 
 /**
  * Real-browser tests on Debian's Chromium (Playwright's own browser downloads cannot work
- * here). The webServer entry writes the fixture models and starts Vite on a fixed port.
+ * here). The webServer entry writes the fixture models, builds the demo and the harness
+ * (LOCALREC_E2E=1, see vite.config.ts) and serves the build with `vite preview`, so the
+ * tests exercise the shipped bundles and no dev-server reload can hit a running test.
  * Two projects: plain chromium (cpu, wasm, webgl) and chromium with WebGPU through
  * SwiftShader, which exercises the webgpu path for correctness only, never for speed.
  */
@@ -25,9 +27,10 @@ export default defineConfig({
     trace: 'retain-on-failure',
   },
   webServer: {
-    command: `npx tsx test/fixtures/make-model.ts && npx vite --port ${PORT} --strictPort --host 127.0.0.1`,
+    command: `npx tsx test/fixtures/make-model.ts && LOCALREC_E2E=1 npx vite build --logLevel warn && LOCALREC_E2E=1 npx vite preview --port ${PORT} --strictPort --host 127.0.0.1`,
     url: `http://127.0.0.1:${PORT}/test/e2e/harness/index.html`,
-    reuseExistingServer: !process.env.CI,
+    // Always a fresh build: a server left over from an earlier run would serve stale bundles.
+    reuseExistingServer: false,
     timeout: 120_000,
     stdout: 'ignore',
     stderr: 'pipe',

@@ -64,6 +64,13 @@ function demoAtRoot(): Plugin {
   };
 }
 
+/**
+ * LOCALREC_E2E=1: build the demo and the e2e harness into .cache/e2e-dist for Playwright,
+ * which runs against `vite preview` — the bundles a shop would ship, and no dev-server
+ * reloads when someone edits a source file mid-run.
+ */
+const E2E = process.env.LOCALREC_E2E === '1';
+
 export default defineConfig({
   root: '.',
   publicDir: 'public',
@@ -85,8 +92,10 @@ export default defineConfig({
     ],
   },
   build: {
-    outDir: 'dist/demo',
+    outDir: E2E ? '.cache/e2e-dist' : 'dist/demo',
     emptyOutDir: true,
-    rollupOptions: { input: { demo: resolve('demo/index.html') } },
+    rollupOptions: {
+      input: E2E ? { demo: resolve('demo/index.html'), harness: resolve('test/e2e/harness/index.html') } : { demo: resolve('demo/index.html') },
+    },
   },
 });

@@ -20,7 +20,8 @@ export interface NetworkRecorder {
   secrets: Set<string>;
 }
 
-const APP_CODE = /^\/(demo\/|test\/e2e\/harness\/|src\/|node_modules\/|@vite\/|@id\/|@fs\/|favicon\.ico$)/;
+// The built pages and their hashed bundles (the specs run against `vite preview`).
+const APP_CODE = /^\/(demo\/|test\/e2e\/harness\/|assets\/|favicon\.ico$)/;
 const MODEL_FILE = /^\/(models|test-models)\/[\w.-]+\/(manifest\.json|weights\.bin|items\.json)$/;
 const WASM_FILE = /^\/tfjs-wasm\/tfjs-backend-wasm(-simd|-threaded-simd)?\.wasm$/;
 
