@@ -12,7 +12,8 @@ import type { ColdStartMethod } from '../eval/method';
 import { ModelMethod, type FittedModel } from '../eval/model-method';
 import { initTower } from '../model/weights';
 import { CheckpointStore } from '../train/checkpoint';
-import { DEFAULT_PIPELINE, trainPipeline, type PipelineResult } from '../train/pipeline';
+import type { MetaAlgorithm } from '../train/meta';
+import { DEFAULT_PIPELINE, trainPipeline, type PipelineOptions, type PipelineResult } from '../train/pipeline';
 import { initNodeTf } from '../train/tf-node';
 import { StageBars } from './progress';
 
@@ -22,6 +23,32 @@ export interface ExtraMethodsContext {
   seed: number;
   /** Directory the report goes to (e.g. to find or cache trained models). */
   outDir: string;
+  /** Overrides of the training pipeline's method choices (undefined = default). */
+  model?: {
+    algorithm?: MetaAlgorithm;
+    metaSteps?: number;
+    metaLr?: number;
+    lrScaleLr?: number;
+    innerSteps?: number;
+    innerLr?: number;
+  };
+}
+
+/** The pipeline options an evaluation run uses: the defaults with the run's overrides. */
+export function pipelineOptions(ctx: ExtraMethodsContext): PipelineOptions {
+  const m = ctx.model ?? {};
+  return {
+    ...DEFAULT_PIPELINE,
+    seed: ctx.seed,
+    meta: {
+      ...DEFAULT_PIPELINE.meta,
+      algorithm: m.algorithm ?? DEFAULT_PIPELINE.meta.algorithm,
+      steps: m.metaSteps ?? DEFAULT_PIPELINE.meta.steps,
+      metaLr: m.metaLr ?? DEFAULT_PIPELINE.meta.metaLr,
+      lrScaleLr: m.lrScaleLr ?? DEFAULT_PIPELINE.meta.lrScaleLr,
+    },
+    inner: { steps: m.innerSteps ?? DEFAULT_PIPELINE.inner.steps, lr: m.innerLr ?? DEFAULT_PIPELINE.inner.lr },
+  };
 }
 
 export const SHIPPED = 'meta+k steps';
@@ -29,7 +56,7 @@ export const SHIPPED = 'meta+k steps';
 /** Model-based methods to evaluate next to the baselines. */
 export async function extraMethods(ctx: ExtraMethodsContext): Promise<ColdStartMethod[]> {
   await initNodeTf();
-  const opts = { ...DEFAULT_PIPELINE, seed: ctx.seed };
+  const opts = pipelineOptions(ctx);
   const runs = new Map<TrainingData, Promise<PipelineResult>>();
   const train = (data: TrainingData) => {
     let run = runs.get(data);
@@ -61,14 +88,15 @@ export async function extraMethods(ctx: ExtraMethodsContext): Promise<ColdStartM
   };
   const student = (r: PipelineResult): FittedModel => ({ weights: { ...r.student, contentProj: r.weights.contentProj }, config: r.config, tower: r.student.tower });
   const teacher = (r: PipelineResult): FittedModel => ({ weights: { ...r.teacher, contentProj: new Float32Array(0) }, config: r.config, tower: r.teacher.tower });
+  const info = { meta: opts.meta.algorithm, metaSteps: opts.meta.steps, metaLr: opts.meta.metaLr, metaSgd: opts.meta.lrScaleLr };
   return [
     new ModelMethod('teacher 0 steps', from(teacher), null),
     new ModelMethod('teacher+k steps', from(teacher), inner),
     new ModelMethod('student 0 steps', from(student), null),
     new ModelMethod('random+k steps', from((r) => ({ ...student(r), tower: randomTower(r) })), inner),
     new ModelMethod('pretrained+k steps', from(student), inner),
-    new ModelMethod('meta 0 steps', from((r) => ({ weights: r.weights, config: r.config, tower: r.metaTower })), null),
-    new ModelMethod(SHIPPED, from((r) => ({ weights: r.weights, config: r.config, tower: r.metaTower })), inner),
+    new ModelMethod('meta 0 steps', from((r) => ({ weights: r.weights, config: r.config, tower: r.metaTower })), null, info),
+    new ModelMethod(SHIPPED, from((r) => ({ weights: r.weights, config: r.config, tower: r.metaTower })), inner, info),
   ];
 }
 

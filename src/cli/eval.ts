@@ -91,6 +91,12 @@ async function main(): Promise<void> {
     .option('--methods <names>', 'comma-separated subset of methods to run (default: all)')
     .option('--no-tune', 'skip validation tuning (use default hyper-parameters)')
     .option('--no-progress', 'plain log lines instead of progress bars')
+    .option('--meta <algorithm>', 'meta-initialisation of the model methods: fomaml or reptile', 'fomaml')
+    .option('--meta-steps <n>', 'meta-training outer steps', parseInteger)
+    .option('--meta-lr <x>', 'meta-training Adam rate', parseFloat)
+    .option('--meta-sgd <rate>', 'also meta-learn per-parameter inner step sizes at this Adam rate (0 = off)', parseFloat)
+    .option('--inner-steps <n>', 'on-device SGD steps', parseInteger)
+    .option('--inner-lr <x>', 'on-device SGD step size', parseFloat)
     .parse();
   const opts = program.opts<{
     data: string;
@@ -101,7 +107,14 @@ async function main(): Promise<void> {
     methods?: string;
     tune: boolean;
     progress: boolean;
+    meta: string;
+    metaSteps?: number;
+    metaLr?: number;
+    metaSgd?: number;
+    innerSteps?: number;
+    innerLr?: number;
   }>();
+  if (opts.meta !== 'fomaml' && opts.meta !== 'reptile') throw new InvalidArgumentError(`--meta must be fomaml or reptile, got "${opts.meta}"`);
 
   const t0 = performance.now();
   const { dataset, errors } = await loadDataset(opts.data);
@@ -109,7 +122,19 @@ async function main(): Promise<void> {
   const split = buildColdStartSplit(dataset);
   const outDir = opts.out ?? `reports/${dataset.name.replace(/[^A-Za-z0-9._-]+/g, '-')}`;
 
-  let methods = [...baselines(opts.seed), ...(await extraMethods({ data: opts.data, seed: opts.seed, outDir }))];
+  let methods = [...baselines(opts.seed), ...(await extraMethods({
+    data: opts.data,
+    seed: opts.seed,
+    outDir,
+    model: {
+      algorithm: opts.meta,
+      metaSteps: opts.metaSteps,
+      metaLr: opts.metaLr,
+      lrScaleLr: opts.metaSgd,
+      innerSteps: opts.innerSteps,
+      innerLr: opts.innerLr,
+    },
+  }))];
   if (opts.methods) {
     const wanted = new Set(opts.methods.split(',').map((s) => s.trim()));
     const unknown = [...wanted].filter((n) => !methods.some((m) => m.name === n));

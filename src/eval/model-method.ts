@@ -23,10 +23,12 @@ export class ModelMethod implements ColdStartMethod {
     readonly name: string,
     private readonly fitModel: (train: TrainingData) => Promise<FittedModel>,
     private readonly inner: InnerLoopConfig | null,
+    /** Facts about how the model was trained, for the report. */
+    private readonly info: HyperParams = {},
   ) {}
 
   params(): HyperParams {
-    return this.inner ? { innerSteps: this.inner.steps, innerLr: this.inner.lr } : { innerSteps: 0 };
+    return { ...this.info, ...(this.inner ? { innerSteps: this.inner.steps, innerLr: this.inner.lr } : { innerSteps: 0 }) };
   }
 
   async fit(train: TrainingData): Promise<void> {
