@@ -32,11 +32,22 @@ function serveDir(prefix: string, dir: string, allow: (file: string) => boolean)
   };
 }
 
-/** The tfjs wasm binaries at /tfjs-wasm/: served from node_modules in development, emitted as files by the build. */
+/**
+ * The tfjs wasm binaries: emitted as tfjs-wasm/* by the build (beside assets/, where the
+ * Worker's default looks); in development served from node_modules under any path ending
+ * in /tfjs-wasm/, since the unbundled Worker lives at /src/browser/.
+ */
 function tfjsWasm(): Plugin {
   return {
     name: 'localrec-tfjs-wasm',
-    configureServer: serveDir('/tfjs-wasm/', WASM_DIR, (f) => WASM_FILES.some((w) => f.endsWith(sep + w))),
+    configureServer: (server) => {
+      server.middlewares.use((req, res, next) => {
+        const m = /\/tfjs-wasm\/([\w.-]+\.wasm)(\?|$)/.exec(req.url ?? '');
+        if (!m || !WASM_FILES.includes(m[1])) return next();
+        res.setHeader('content-type', 'application/wasm');
+        createReadStream(resolve(WASM_DIR, m[1])).pipe(res);
+      });
+    },
     configurePreviewServer: serveDir('/tfjs-wasm/', WASM_DIR, (f) => WASM_FILES.some((w) => f.endsWith(sep + w))) as Plugin['configurePreviewServer'],
     generateBundle() {
       for (const f of WASM_FILES) this.emitFile({ type: 'asset', fileName: `tfjs-wasm/${f}`, source: readFileSync(resolve(WASM_DIR, f)) });

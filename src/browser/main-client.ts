@@ -35,7 +35,10 @@ export interface LocalrecOptions {
   maxEvents?: number;
   /** Personalise after this many quiet ms following new events; 0 = only on personalise(). Default 2000. */
   personaliseDebounceMs?: number;
-  /** Folder URL serving the tfjs wasm binaries; default '/tfjs-wasm/' on this origin. */
+  /**
+   * Folder URL serving the tfjs wasm binaries. Default: `../tfjs-wasm/` relative to the
+   * Worker script, which is where the demo and embed builds put them.
+   */
   wasmPath?: string | URL;
   /**
    * Whether the shopper agreed to personalisation. Default: denied when the browser sends
@@ -191,7 +194,7 @@ export async function createLocalrec(options: LocalrecOptions): Promise<Localrec
     dbName: options.dbName ?? 'localrec',
     maxEvents: options.maxEvents ?? 1000,
     personaliseDebounceMs: options.personaliseDebounceMs ?? 2000,
-    wasmPath: absolute(options.wasmPath ?? '/tfjs-wasm/'),
+    wasmPath: options.wasmPath === undefined ? null : absolute(options.wasmPath),
   };
   const worker = options.createWorker
     ? options.createWorker()

@@ -31,8 +31,8 @@ export interface WorkerInitParams {
   maxEvents: number;
   /** Quiet time after the last tracked event before personalising; 0 turns idle personalisation off. */
   personaliseDebounceMs: number;
-  /** Absolute URL of the folder holding the tfjs wasm binaries. */
-  wasmPath: string;
+  /** Absolute URL of the folder holding the tfjs wasm binaries; null = `tfjs-wasm/` next to the Worker's folder. */
+  wasmPath: string | null;
 }
 
 /** Each method's parameters and result. */

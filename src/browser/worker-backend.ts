@@ -27,7 +27,9 @@ const WASM_FILES = ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tf
 
 let wasmPathSet: string | null = null;
 
-function configureWasm(wasmPath: string): void {
+function configureWasm(requested: string | null): void {
+  // Builds put the binaries in tfjs-wasm/ beside the folder of the Worker bundle (assets/).
+  const wasmPath = requested ?? new URL('../tfjs-wasm/', globalThis.location.href).href;
   if (wasmPathSet === wasmPath) return;
   const base = wasmPath.endsWith('/') ? wasmPath : `${wasmPath}/`;
   setWasmPaths(Object.fromEntries(WASM_FILES.map((f) => [f, base + f])));
@@ -86,13 +88,13 @@ async function tryBackend(name: BackendName): Promise<BackendProbe> {
   }
 }
 
-export async function chooseBackend(requested: BackendName | 'auto', wasmPath: string): Promise<BackendChoice> {
+export async function chooseBackend(requested: BackendName | 'auto', wasmPath: string | null): Promise<BackendChoice> {
   const t0 = performance.now();
   const choice = await choose(requested, wasmPath);
   return { ...choice, initMs: Math.round((performance.now() - t0) * 10) / 10 };
 }
 
-async function choose(requested: BackendName | 'auto', wasmPath: string): Promise<Omit<BackendChoice, 'initMs'>> {
+async function choose(requested: BackendName | 'auto', wasmPath: string | null): Promise<Omit<BackendChoice, 'initMs'>> {
   configureWasm(wasmPath);
   const gpu = await webgpuAdapter();
   if (requested !== 'auto') {

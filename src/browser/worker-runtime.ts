@@ -35,7 +35,7 @@ import type {
 
 export interface RuntimeDeps {
   fetch: typeof fetch;
-  chooseBackend(requested: BackendName | 'auto', wasmPath: string): Promise<BackendChoice>;
+  chooseBackend(requested: BackendName | 'auto', wasmPath: string | null): Promise<BackendChoice>;
   openModelCache(): Promise<ModelCache>;
   /** Defaults to the global IndexedDB. */
   indexedDB?: IDBFactory | null;
