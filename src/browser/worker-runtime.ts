@@ -178,7 +178,9 @@ export class WorkerRuntime {
       if (e.itemInfo) grows = true;
     }
     const { stored, evicted } = await store.add(events);
-    if (grows || evicted > 0) this.rebuildSession(await store.all());
+    // Content-embedded rows come and go with the events that describe them; rebuild only then.
+    const hadExtra = catalogue.items.length > catalogue.trained;
+    if (grows || (evicted > 0 && hadExtra)) this.rebuildSession(await store.all());
     this.schedulePersonalise();
     return { stored: stored.length, evicted };
   }
