@@ -5,10 +5,10 @@ import { join, resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { loadDataset } from '../data/index';
 import { buildTrainingData } from '../data/split';
-import { encodeModel } from '../model/format';
 import { writeModelDir } from '../model/files-node';
 import { CheckpointStore } from '../train/checkpoint';
-import { DEFAULT_PIPELINE, trainPipeline, type PipelineOptions } from '../train/pipeline';
+import { buildModel } from '../train/build-model';
+import { DEFAULT_PIPELINE, type PipelineOptions } from '../train/pipeline';
 import { initNodeTf } from '../train/tf-node';
 import { StageBars } from './progress';
 
@@ -69,52 +69,35 @@ async function main(): Promise<void> {
   const checkpoints = o.checkpoint ? new CheckpointStore(resolve(o.checkpointDir, `${o.name}-${key}`), key) : undefined;
   const bars = new StageBars();
   const t0 = performance.now();
-  const result = await trainPipeline(train, opts, {
-    onStageStart: (stage, total) => bars.start(stage, total),
-    onProgress: (stage, done, info) => bars.update(stage, done, info.loss, info.validation),
-    onStageEnd: (stage, info) => {
-      bars.finish(stage);
-      const facts = Object.entries(info)
-        .filter(([, v]) => typeof v !== 'object')
-        .map(([k, v]) => `${k}=${typeof v === 'number' ? Number(v.toFixed(4)) : v}`);
-      bars.log(`${stage} done: ${facts.join(' ')}`);
-    },
-  }, checkpoints);
-  bars.stop();
-  const seconds = (performance.now() - t0) / 1000;
-
-  const outDir = resolve(o.out ?? join('public', 'models', o.name));
-  const items = train.catalogue.ids.map((id) => train.items.get(id) ?? { id, title: id, categories: [] });
-  const encoded = await encodeModel({
+  const { encoded, report } = await buildModel({
+    data: o.data,
     name: o.name,
     modelVersion: o.modelVersion,
-    weights: result.weights,
-    config: result.config,
-    items,
-    training: {
-      data: o.data,
-      seed: o.seed,
-      users: train.users.length,
-      interactions: train.nInteractions,
-      teacher: { d: opts.teacher.d, hidden: opts.teacher.hidden },
-      student: { d: opts.student.d, hidden: opts.student.hidden, distillWeight: opts.student.distillWeight },
-      meta: opts.meta.algorithm,
-      validationNdcg10: { teacher: pick(result.report.teacher), student: pick(result.report.student), meta: pick(result.report.meta) },
-      quantisation: result.report.quantisation,
+    train,
+    opts,
+    checkpoints,
+    hooks: {
+      onStageStart: (stage, total) => bars.start(stage, total),
+      onProgress: (stage, done, info) => bars.update(stage, done, info.loss, info.validation),
+      onStageEnd: (stage, info) => {
+        bars.finish(stage);
+        const facts = Object.entries(info)
+          .filter(([, v]) => typeof v !== 'object')
+          .map(([k, v]) => `${k}=${typeof v === 'number' ? Number(v.toFixed(4)) : v}`);
+        bars.log(`${stage} done: ${facts.join(' ')}`);
+      },
     },
   });
+  bars.stop();
+  const seconds = (performance.now() - t0) / 1000;
+  const outDir = resolve(o.out ?? join('public', 'models', o.name));
   await writeModelDir(outDir, encoded);
   const sizes = await Promise.all(['manifest.json', ...Object.keys(encoded.files)].map(async (f) => `${f} ${(await stat(join(outDir, f))).size} B`));
   console.log(`wrote ${outDir}: ${sizes.join(', ')}`);
   console.log(`total training time ${seconds.toFixed(1)} s`);
   if (o.report) {
-    await writeFile(o.report, JSON.stringify({ seconds, ...result.report }, null, 2));
+    await writeFile(o.report, JSON.stringify({ seconds, ...report }, null, 2));
   }
-}
-
-function pick(stageReport: unknown): number | null {
-  const v = (stageReport as { validationNdcg10?: unknown } | undefined)?.validationNdcg10;
-  return typeof v === 'number' ? v : null;
 }
 
 main().catch((e: unknown) => {

@@ -1,0 +1,50 @@
+import type { TrainingData } from '../data/split';
+import { encodeModel, type EncodedModel } from '../model/format';
+import type { CheckpointStore } from './checkpoint';
+import { trainPipeline, type PipelineHooks, type PipelineOptions } from './pipeline';
+
+export interface BuildModelInput {
+  /** The data spec, recorded in the manifest's training facts. */
+  data: string;
+  name: string;
+  modelVersion: number;
+  train: TrainingData;
+  opts: PipelineOptions;
+  hooks?: PipelineHooks;
+  checkpoints?: CheckpointStore;
+}
+
+/** Trains the whole pipeline on `train` and encodes the browser model (what `npm run train` writes). */
+export async function buildModel(input: BuildModelInput): Promise<{ encoded: EncodedModel; report: Record<string, unknown> }> {
+  const { train, opts } = input;
+  const result = await trainPipeline(train, opts, input.hooks, input.checkpoints);
+  const items = train.catalogue.ids.map((id) => train.items.get(id) ?? { id, title: id, categories: [] });
+  const encoded = await encodeModel({
+    name: input.name,
+    modelVersion: input.modelVersion,
+    weights: result.weights,
+    config: result.config,
+    items,
+    training: {
+      data: input.data,
+      seed: opts.seed,
+      users: train.users.length,
+      interactions: train.nInteractions,
+      teacher: { d: opts.teacher.d, hidden: opts.teacher.hidden },
+      student: { d: opts.student.d, hidden: opts.student.hidden, distillWeight: opts.student.distillWeight },
+      meta: opts.meta.algorithm,
+      validationNdcg10: {
+        teacher: validationOf(result.report.teacher),
+        student: validationOf(result.report.student),
+        meta: validationOf(result.report.meta),
+      },
+      quantisation: result.report.quantisation,
+    },
+  });
+  return { encoded, report: result.report };
+}
+
+function validationOf(stageReport: unknown): number | null {
+  const v = (stageReport as { validationNdcg10?: unknown } | undefined)?.validationNdcg10;
+  return typeof v === 'number' ? v : null;
+}

@@ -1,0 +1,27 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadDataset } from '../../../src/data/index';
+import { buildTrainingData } from '../../../src/data/split';
+import type { ModelManifest } from '../../../src/model/manifest';
+import { buildModel } from '../../../src/train/build-model';
+import { DEFAULT_PIPELINE } from '../../../src/train/pipeline';
+import { initNodeTf } from '../../../src/train/tf-node';
+
+describe('the committed default model', () => {
+  beforeAll(async () => {
+    await initNodeTf();
+  });
+
+  it('is rebuilt bit for bit by `npm run train -- --data shop --name shop`', async () => {
+    const { dataset } = await loadDataset('shop');
+    const { encoded } = await buildModel({ data: 'shop', name: 'shop', modelVersion: 1, train: buildTrainingData(dataset), opts: DEFAULT_PIPELINE });
+    const committed = JSON.parse(await readFile(new URL('../../../public/models/shop/manifest.json', import.meta.url), 'utf8')) as ModelManifest;
+    expect(committed.files.length).toBeGreaterThan(0);
+    for (const f of committed.files) {
+      const bytes = encoded.files[f.path];
+      expect(bytes, f.path).toBeDefined();
+      expect(createHash('sha256').update(bytes).digest('hex'), f.path).toBe(f.sha256);
+    }
+  }, 600_000);
+});
