@@ -10,28 +10,17 @@
  * constant part at this context (exactly, not approximately, away from ReLU kinks).
  */
 import type { PoolingConfig } from './manifest';
-import type { HistoryEvent } from './pooling';
+import { poolingWeights, type HistoryEvent } from './pooling';
 import type { TowerParams } from './weights';
-
-const DAY_MS = 86_400_000;
 
 /**
  * Each history event's weight in the pooled mean (0 outside the window), normalised to
- * sum to 1. Mirrors poolHistory exactly; a unit test holds the two together.
+ * sum to 1: poolingWeights spread over the whole history.
  */
 export function poolingShares(history: readonly HistoryEvent[], cfg: PoolingConfig): number[] {
   const shares = new Array<number>(history.length).fill(0);
-  const start = Math.max(0, history.length - cfg.maxItems);
-  const newest = history.length ? history[history.length - 1].ts : 0;
-  let total = 0;
-  for (let j = start; j < history.length; j++) {
-    let w = cfg.eventWeights[history[j].type];
-    if (cfg.halfLifeDays !== null) w *= Math.pow(0.5, (newest - history[j].ts) / (cfg.halfLifeDays * DAY_MS));
-    if (!(w > 0)) continue;
-    shares[j] = w;
-    total += w;
-  }
-  if (total > 0) for (let j = 0; j < shares.length; j++) shares[j] /= total;
+  const { start, weights } = poolingWeights(history, cfg);
+  weights.forEach((w, j) => (shares[start + j] = w));
   return shares;
 }
 
