@@ -28,6 +28,7 @@ export async function runInnerLoop(session: ModelSession, history: readonly Hist
   checkSteps(steps);
   const lr = session.config.inner.lr;
   const t0 = performance.now();
-  const { towers } = await session.adaptAndScore(session.weights.tower, [history], { steps, lr });
+  // Everything but the step count comes from the model, so the device runs the inner loop it was meta-trained for.
+  const { towers } = await session.adaptAndScore(session.weights.tower, [history], { ...session.config.inner, steps });
   return { tower: towers[0], steps, lr, ms: performance.now() - t0 };
 }

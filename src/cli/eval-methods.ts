@@ -31,6 +31,7 @@ export interface ExtraMethodsContext {
     lrScaleLr?: number;
     innerSteps?: number;
     innerLr?: number;
+    innerDebias?: boolean;
   };
 }
 
@@ -47,7 +48,11 @@ export function pipelineOptions(ctx: ExtraMethodsContext): PipelineOptions {
       metaLr: m.metaLr ?? DEFAULT_PIPELINE.meta.metaLr,
       lrScaleLr: m.lrScaleLr ?? DEFAULT_PIPELINE.meta.lrScaleLr,
     },
-    inner: { steps: m.innerSteps ?? DEFAULT_PIPELINE.inner.steps, lr: m.innerLr ?? DEFAULT_PIPELINE.inner.lr },
+    inner: {
+      steps: m.innerSteps ?? DEFAULT_PIPELINE.inner.steps,
+      lr: m.innerLr ?? DEFAULT_PIPELINE.inner.lr,
+      ...(m.innerDebias ? { debias: true } : {}),
+    },
   };
 }
 
@@ -88,7 +93,7 @@ export async function extraMethods(ctx: ExtraMethodsContext): Promise<ColdStartM
   };
   const student = (r: PipelineResult): FittedModel => ({ weights: { ...r.student, contentProj: r.weights.contentProj }, config: r.config, tower: r.student.tower });
   const teacher = (r: PipelineResult): FittedModel => ({ weights: { ...r.teacher, contentProj: new Float32Array(0) }, config: r.config, tower: r.teacher.tower });
-  const info = { meta: opts.meta.algorithm, metaSteps: opts.meta.steps, metaLr: opts.meta.metaLr, metaSgd: opts.meta.lrScaleLr };
+  const info = { meta: opts.meta.algorithm, metaSteps: opts.meta.steps, metaLr: opts.meta.metaLr, metaSgd: opts.meta.lrScaleLr, innerDebias: opts.inner.debias === true };
   return [
     new ModelMethod('teacher 0 steps', from(teacher), null),
     new ModelMethod('teacher+k steps', from(teacher), inner),

@@ -97,6 +97,7 @@ async function main(): Promise<void> {
     .option('--meta-sgd <rate>', 'also meta-learn per-parameter inner step sizes at this Adam rate (0 = off)', parseFloat)
     .option('--inner-steps <n>', 'on-device SGD steps', parseInteger)
     .option('--inner-lr <x>', 'on-device SGD step size', parseFloat)
+    .option('--inner-debias', 'leave the item bias (log-popularity) out of the on-device loss')
     .parse();
   const opts = program.opts<{
     data: string;
@@ -113,6 +114,7 @@ async function main(): Promise<void> {
     metaSgd?: number;
     innerSteps?: number;
     innerLr?: number;
+    innerDebias?: boolean;
   }>();
   if (opts.meta !== 'fomaml' && opts.meta !== 'reptile') throw new InvalidArgumentError(`--meta must be fomaml or reptile, got "${opts.meta}"`);
 
@@ -133,6 +135,7 @@ async function main(): Promise<void> {
       lrScaleLr: opts.metaSgd,
       innerSteps: opts.innerSteps,
       innerLr: opts.innerLr,
+      innerDebias: opts.innerDebias,
     },
   }))];
   if (opts.methods) {

@@ -37,6 +37,8 @@ const program = new Command()
   .option('--meta <algorithm>', 'fomaml or reptile', DEFAULT_PIPELINE.meta.algorithm)
   .option('--inner-steps <n>', 'on-device SGD steps', int, DEFAULT_PIPELINE.inner.steps)
   .option('--inner-lr <x>', 'on-device SGD step size', num, DEFAULT_PIPELINE.inner.lr)
+  .option('--inner-debias', 'leave the item bias (log-popularity) out of the on-device loss')
+  .option('--meta-sgd <rate>', 'also meta-learn per-parameter inner step sizes at this Adam rate (0 = off)', num, DEFAULT_PIPELINE.meta.lrScaleLr)
   .option('--checkpoint-dir <dir>', 'stage checkpoints (resume by re-running the same command)', '.cache/checkpoints')
   .option('--no-checkpoint', 'do not read or write stage checkpoints')
   .option('--report <file>', 'also write the training report as JSON here')
@@ -45,7 +47,7 @@ const program = new Command()
 async function main(): Promise<void> {
   const o = program.parse().opts<{
     data: string; name: string; out?: string; seed: number; modelVersion: number; teacherEpochs: number; studentEpochs: number;
-    metaSteps: number; meta: string; innerSteps: number; innerLr: number; checkpointDir: string; checkpoint: boolean; report?: string;
+    metaSteps: number; meta: string; innerSteps: number; innerLr: number; innerDebias?: boolean; metaSgd: number; checkpointDir: string; checkpoint: boolean; report?: string;
   }>();
   if (o.meta !== 'fomaml' && o.meta !== 'reptile') program.error(`--meta must be fomaml or reptile, got "${o.meta}"`);
   const backend = await initNodeTf();
@@ -60,8 +62,8 @@ async function main(): Promise<void> {
     seed: o.seed,
     teacher: { ...DEFAULT_PIPELINE.teacher, epochs: o.teacherEpochs },
     student: { ...DEFAULT_PIPELINE.student, epochs: o.studentEpochs },
-    meta: { ...DEFAULT_PIPELINE.meta, steps: o.metaSteps, algorithm: o.meta === 'reptile' ? 'reptile' : 'fomaml' },
-    inner: { steps: o.innerSteps, lr: o.innerLr },
+    meta: { ...DEFAULT_PIPELINE.meta, steps: o.metaSteps, algorithm: o.meta === 'reptile' ? 'reptile' : 'fomaml', lrScaleLr: o.metaSgd },
+    inner: { steps: o.innerSteps, lr: o.innerLr, ...(o.innerDebias ? { debias: true } : {}) },
   };
   console.log(`data ${dataset.name}: ${train.users.length} users, ${train.catalogue.ids.length} items, ${train.nInteractions} interactions; tfjs backend ${backend}`);
 

@@ -26,15 +26,24 @@ export function targetMatrix(targets: readonly (readonly TargetItem[])[], n: num
   return tf.tensor2d(data, [targets.length, n]);
 }
 
-/** Each user's full-catalogue softmax loss (summed over users) and its gradient per user. */
+/**
+ * Each user's full-catalogue softmax loss (summed over users) and its gradient per user.
+ * With `withoutBias` the item bias is left out of the logits: since the bias tracks
+ * log-popularity, that is a logQ-corrected loss, which does not push the user away from
+ * items merely for being popular.
+ */
 export function towerLossAndGrads(
   towers: TowerTensors,
   pooled: tf.Tensor2D,
   targets: tf.Tensor2D,
   items: ItemTensors,
+  withoutBias = false,
 ): { loss: tf.Scalar; grads: TowerTensors } {
-  const f = (w1: tf.Tensor, b1: tf.Tensor, w2: tf.Tensor, b2: tf.Tensor) =>
-    softmaxCrossEntropySum(itemScores(userVectors({ w1, b1, w2, b2 }, pooled), items.out, items.bias), targets);
+  const f = (w1: tf.Tensor, b1: tf.Tensor, w2: tf.Tensor, b2: tf.Tensor) => {
+    const u = userVectors({ w1, b1, w2, b2 }, pooled);
+    const logits: tf.Tensor2D = withoutBias ? tf.matMul(u, items.out, false, true) : itemScores(u, items.out, items.bias);
+    return softmaxCrossEntropySum(logits, targets);
+  };
   const { value, grads } = tf.valueAndGrads(f)([towers.w1, towers.b1, towers.w2, towers.b2]);
   return { loss: value as tf.Scalar, grads: { w1: grads[0], b1: grads[1], w2: grads[2], b2: grads[3] } };
 }
@@ -73,7 +82,7 @@ export function adaptTowers(
     : undefined;
   for (let s = 0; s < cfg.steps; s++) {
     const out = tf.tidy(() => {
-      const { grads } = towerLossAndGrads(cur, pooled, targets, items);
+      const { grads } = towerLossAndGrads(cur, pooled, targets, items, cfg.debias === true);
       const next = keys.map((k) => tf.sub(cur[k], tf.mul(grads[k], rate(k))));
       const sum = gradSum ? keys.map((k) => tf.add(gradSum![k], grads[k])) : [];
       return [...next, ...sum];

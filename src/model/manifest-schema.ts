@@ -17,7 +17,7 @@ export const ManifestSchema = v.object({
     eventWeights: v.object({ view: v.number(), cart: v.number(), purchase: v.number(), rating: v.number() }),
     halfLifeDays: v.nullable(v.pipe(v.number(), v.minValue(0))),
   }),
-  inner: v.object({ steps: nonNegInt, lr: v.pipe(v.number(), v.minValue(0)) }),
+  inner: v.object({ steps: nonNegInt, lr: v.pipe(v.number(), v.minValue(0)), debias: v.optional(v.boolean()) }),
   content: v.object({ buckets: posInt }),
   itemIds: v.array(v.string()),
   tensors: v.array(

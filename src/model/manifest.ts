@@ -61,6 +61,8 @@ export interface PoolingConfig {
 export interface InnerLoopConfig {
   steps: number;
   lr: number;
+  /** Leave the item bias (≈ log-popularity) out of the inner loss: a logQ-corrected loss. */
+  debias?: boolean;
 }
 
 /** How content features are hashed for items the model never saw in training. */
