@@ -143,7 +143,7 @@ export function ndcgVsKSpec(report: EvalReport, view: View = 'full'): TopLevelSp
     width: 480,
     height: 300,
     data: { values },
-    encoding: { x, color: { field: 'method', type: 'nominal', title: 'method' } },
+    encoding: { x, color: { field: 'method', type: 'nominal', title: 'method', scale: { scheme: 'tableau20' } } },
     layer: [
       {
         mark: { type: 'line', point: true },
