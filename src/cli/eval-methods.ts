@@ -12,6 +12,7 @@ import type { ColdStartMethod } from '../eval/method';
 import { ModelMethod, type FittedModel } from '../eval/model-method';
 import { initTower } from '../model/weights';
 import { CheckpointStore } from '../train/checkpoint';
+import type { InnerObjective } from '../model/manifest';
 import type { MetaAlgorithm } from '../train/meta';
 import { DEFAULT_PIPELINE, trainPipeline, type PipelineOptions, type PipelineResult } from '../train/pipeline';
 import { initNodeTf } from '../train/tf-node';
@@ -32,6 +33,7 @@ export interface ExtraMethodsContext {
     innerSteps?: number;
     innerLr?: number;
     innerDebias?: boolean;
+    innerObjective?: InnerObjective;
   };
 }
 
@@ -52,6 +54,7 @@ export function pipelineOptions(ctx: ExtraMethodsContext): PipelineOptions {
       steps: m.innerSteps ?? DEFAULT_PIPELINE.inner.steps,
       lr: m.innerLr ?? DEFAULT_PIPELINE.inner.lr,
       ...(m.innerDebias ? { debias: true } : {}),
+      ...(m.innerObjective && m.innerObjective !== 'support' ? { objective: m.innerObjective } : {}),
     },
   };
 }
@@ -93,7 +96,7 @@ export async function extraMethods(ctx: ExtraMethodsContext): Promise<ColdStartM
   };
   const student = (r: PipelineResult): FittedModel => ({ weights: { ...r.student, contentProj: r.weights.contentProj }, config: r.config, tower: r.student.tower });
   const teacher = (r: PipelineResult): FittedModel => ({ weights: { ...r.teacher, contentProj: new Float32Array(0) }, config: r.config, tower: r.teacher.tower });
-  const info = { meta: opts.meta.algorithm, metaSteps: opts.meta.steps, metaLr: opts.meta.metaLr, metaSgd: opts.meta.lrScaleLr, innerDebias: opts.inner.debias === true };
+  const info = { meta: opts.meta.algorithm, metaSteps: opts.meta.steps, metaLr: opts.meta.metaLr, metaSgd: opts.meta.lrScaleLr, innerDebias: opts.inner.debias === true, innerObjective: opts.inner.objective ?? 'support' };
   return [
     new ModelMethod('teacher 0 steps', from(teacher), null),
     new ModelMethod('teacher+k steps', from(teacher), inner),

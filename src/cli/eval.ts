@@ -14,6 +14,7 @@ import { Popularity } from '../eval/baselines/popularity';
 import { evaluateColdStart, type EvalProgress } from '../eval/evaluate';
 import type { ColdStartMethod } from '../eval/method';
 import { formatReport, writeReportFiles } from '../eval/report';
+import { INNER_OBJECTIVES, type InnerObjective } from '../model/manifest';
 import { extraMethods, extraPairs } from './eval-methods';
 
 function parseKs(value: string): number[] {
@@ -98,6 +99,7 @@ async function main(): Promise<void> {
     .option('--inner-steps <n>', 'on-device SGD steps', parseInteger)
     .option('--inner-lr <x>', 'on-device SGD step size', parseFloat)
     .option('--inner-debias', 'leave the item bias (log-popularity) out of the on-device loss')
+    .option('--inner-objective <name>', "what on-device steps fit: 'support' or 'leave-one-out'", 'support')
     .parse();
   const opts = program.opts<{
     data: string;
@@ -115,7 +117,11 @@ async function main(): Promise<void> {
     innerSteps?: number;
     innerLr?: number;
     innerDebias?: boolean;
+    innerObjective: string;
   }>();
+  if (!(INNER_OBJECTIVES as readonly string[]).includes(opts.innerObjective)) {
+    throw new InvalidArgumentError(`--inner-objective must be one of ${INNER_OBJECTIVES.join(', ')}, got "${opts.innerObjective}"`);
+  }
   if (opts.meta !== 'fomaml' && opts.meta !== 'reptile') throw new InvalidArgumentError(`--meta must be fomaml or reptile, got "${opts.meta}"`);
 
   const t0 = performance.now();
@@ -136,6 +142,7 @@ async function main(): Promise<void> {
       innerSteps: opts.innerSteps,
       innerLr: opts.innerLr,
       innerDebias: opts.innerDebias,
+      innerObjective: opts.innerObjective as InnerObjective,
     },
   }))];
   if (opts.methods) {

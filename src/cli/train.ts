@@ -38,6 +38,7 @@ const program = new Command()
   .option('--inner-steps <n>', 'on-device SGD steps', int, DEFAULT_PIPELINE.inner.steps)
   .option('--inner-lr <x>', 'on-device SGD step size', num, DEFAULT_PIPELINE.inner.lr)
   .option('--inner-debias', 'leave the item bias (log-popularity) out of the on-device loss')
+  .option('--inner-objective <name>', "what on-device steps fit: 'support' or 'leave-one-out'", 'support')
   .option('--meta-sgd <rate>', 'also meta-learn per-parameter inner step sizes at this Adam rate (0 = off)', num, DEFAULT_PIPELINE.meta.lrScaleLr)
   .option('--checkpoint-dir <dir>', 'stage checkpoints (resume by re-running the same command)', '.cache/checkpoints')
   .option('--no-checkpoint', 'do not read or write stage checkpoints')
@@ -47,9 +48,10 @@ const program = new Command()
 async function main(): Promise<void> {
   const o = program.parse().opts<{
     data: string; name: string; out?: string; seed: number; modelVersion: number; teacherEpochs: number; studentEpochs: number;
-    metaSteps: number; meta: string; innerSteps: number; innerLr: number; innerDebias?: boolean; metaSgd: number; checkpointDir: string; checkpoint: boolean; report?: string;
+    metaSteps: number; meta: string; innerSteps: number; innerLr: number; innerDebias?: boolean; innerObjective: string; metaSgd: number; checkpointDir: string; checkpoint: boolean; report?: string;
   }>();
   if (o.meta !== 'fomaml' && o.meta !== 'reptile') program.error(`--meta must be fomaml or reptile, got "${o.meta}"`);
+  if (o.innerObjective !== 'support' && o.innerObjective !== 'leave-one-out') program.error(`--inner-objective must be support or leave-one-out, got "${o.innerObjective}"`);
   const backend = await initNodeTf();
   const { dataset, errors } = await loadDataset(o.data);
   if (errors.length) {
@@ -63,7 +65,12 @@ async function main(): Promise<void> {
     teacher: { ...DEFAULT_PIPELINE.teacher, epochs: o.teacherEpochs },
     student: { ...DEFAULT_PIPELINE.student, epochs: o.studentEpochs },
     meta: { ...DEFAULT_PIPELINE.meta, steps: o.metaSteps, algorithm: o.meta === 'reptile' ? 'reptile' : 'fomaml', lrScaleLr: o.metaSgd },
-    inner: { steps: o.innerSteps, lr: o.innerLr, ...(o.innerDebias ? { debias: true } : {}) },
+    inner: {
+      steps: o.innerSteps,
+      lr: o.innerLr,
+      ...(o.innerDebias ? { debias: true } : {}),
+      ...(o.innerObjective === 'leave-one-out' ? { objective: 'leave-one-out' as const } : {}),
+    },
   };
   console.log(`data ${dataset.name}: ${train.users.length} users, ${train.catalogue.ids.length} items, ${train.nInteractions} interactions; tfjs backend ${backend}`);
 

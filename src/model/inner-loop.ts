@@ -34,7 +34,7 @@ export function targetMatrix(targets: readonly (readonly TargetItem[])[], n: num
  */
 export function towerLossAndGrads(
   towers: TowerTensors,
-  pooled: tf.Tensor2D,
+  pooled: tf.Tensor2D | tf.Tensor3D,
   targets: tf.Tensor2D,
   items: ItemTensors,
   withoutBias = false,
@@ -68,7 +68,7 @@ export interface AdaptOptions {
  */
 export function adaptTowers(
   start: TowerTensors,
-  pooled: tf.Tensor2D,
+  pooled: tf.Tensor2D | tf.Tensor3D,
   targets: tf.Tensor2D,
   items: ItemTensors,
   cfg: InnerLoopConfig,

@@ -1,14 +1,15 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 /**
- * Softmax cross-entropy against target distributions, summed over rows:
- * Σ_b [ logsumexp(logits_b) − Σ_j targets_bj · logits_bj ] with each target row summing to 1.
- * Summing (not averaging) over rows keeps each user's gradient independent of the
- * batch size, so adapting B users at once equals adapting each alone.
+ * Weighted softmax cross-entropy, summed over rows:
+ * Σ_b Σ_j targets_bj · (logsumexp(logits_b) − logits_bj). A row's targets may sum to
+ * less than 1 (its share of a user's weight) or to 0 (padding, which then costs nothing).
+ * Summing (not averaging) over rows keeps each user's gradient independent of the batch
+ * size, so adapting B users at once equals adapting each alone.
  */
 export function softmaxCrossEntropySum(logits: tf.Tensor2D, targets: tf.Tensor2D): tf.Scalar {
   const lse = tf.logSumExp(logits, 1);
-  return tf.sum(tf.sub(lse, tf.sum(tf.mul(targets, logits), 1)));
+  return tf.sum(tf.sub(tf.mul(lse, tf.sum(targets, 1)), tf.sum(tf.mul(targets, logits), 1)));
 }
 
 /**

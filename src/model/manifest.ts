@@ -63,7 +63,16 @@ export interface InnerLoopConfig {
   lr: number;
   /** Leave the item bias (≈ log-popularity) out of the inner loss: a logQ-corrected loss. */
   debias?: boolean;
+  /**
+   * What the steps fit: 'support' (default) predicts each of the user's items from the
+   * pooled whole history; 'leave-one-out' predicts each item from the pooled others, the
+   * same "unseen item from the rest" task the ranking then faces.
+   */
+  objective?: InnerObjective;
 }
+
+export const INNER_OBJECTIVES = ['support', 'leave-one-out'] as const;
+export type InnerObjective = (typeof INNER_OBJECTIVES)[number];
 
 /** How content features are hashed for items the model never saw in training. */
 export interface ContentFeatureConfig {

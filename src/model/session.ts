@@ -1,15 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { PoolingConfig, InnerLoopConfig } from './manifest';
-import { adaptTowers, disposeTower, targetMatrix, type ItemTensors, type TargetItem } from './inner-loop';
+import type { InnerLoopConfig } from './manifest';
+import { adaptTowers, disposeTower, type ItemTensors } from './inner-loop';
+import { innerInputs } from './inner-inputs';
 import { poolHistory, type HistoryEvent } from './pooling';
 import { itemScores, tileTower, towerToTensors, untileTower, userVectors, type TowerTensors } from './tower';
 import type { ModelConfig, ModelWeights, TowerParams } from './weights';
 
-/** What the user's own history asks the inner loop to predict: the pooled window, event-weighted. */
-export function historyTargets(history: readonly HistoryEvent[], pooling: PoolingConfig): TargetItem[] {
-  const start = Math.max(0, history.length - pooling.maxItems);
-  return history.slice(start).map((e) => ({ index: e.index, weight: pooling.eventWeights[e.type] }));
-}
+export { historyTargets } from './inner-inputs';
 
 /**
  * The model at run time, on whatever tfjs backend is active: item tensors stay resident,
@@ -65,13 +62,13 @@ export class ModelSession {
     inner: InnerLoopConfig = this.config.inner,
   ): Promise<{ towers: TowerParams[]; scores: Float32Array }> {
     const { d, hidden, n } = this.weights;
-    const pooled = this.pooledBatch(histories);
-    const targets = targetMatrix(histories.map((h) => historyTargets(h, this.config.pooling)), n);
+    const { pooled: contexts, targets } = innerInputs(histories, this.weights.itemIn, d, n, this.config.pooling, inner);
     const tiled = tileTower(start, d, hidden, histories.length);
-    const { tower: adapted } = adaptTowers(tiled, pooled, targets, this.items, inner, { lrScale: this.lrScale });
+    const { tower: adapted } = adaptTowers(tiled, contexts, targets, this.items, inner, { lrScale: this.lrScale });
+    const pooled = this.pooledBatch(histories);
     const scores = tf.tidy(() => itemScores(userVectors(adapted, pooled), this.items.out, this.items.bias));
     const [towers, data] = await Promise.all([untileTower(adapted, d, hidden), scores.data() as Promise<Float32Array>]);
-    tf.dispose([pooled, targets, scores]);
+    tf.dispose([contexts, pooled, targets, scores]);
     disposeTower(tiled);
     disposeTower(adapted);
     return { towers, scores: data };

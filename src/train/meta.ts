@@ -4,7 +4,7 @@ import type { UserSequence } from '../data/split';
 import { adaptTowers, disposeTower, targetMatrix, towerLossAndGrads } from '../model/inner-loop';
 import type { InnerLoopConfig, PoolingConfig } from '../model/manifest';
 import { poolHistory } from '../model/pooling';
-import { historyTargets } from '../model/session';
+import { innerInputs } from '../model/inner-inputs';
 import { tileTower, towerToTensors } from '../model/tower';
 import { cloneTower, type TowerParams } from '../model/weights';
 import { AdamW } from './adam';
@@ -101,11 +101,11 @@ export async function metaTrain(
     const pooledData = new Float32Array(T * d);
     supports.forEach((s, b) => poolHistory(s, tables.itemIn, d, opts.pooling, pooledData, b * d));
     const pooled = tf.tensor2d(pooledData, [T, d]);
-    const supportT = targetMatrix(supports.map((s) => historyTargets(s, opts.pooling)), n);
+    const { pooled: contexts, targets: supportT } = innerInputs(supports, tables.itemIn, d, n, opts.pooling, opts.inner);
     const queryT = targetMatrix(queries.map((q) => q.map((e) => ({ index: e.index, weight: 1 }))), n);
     const tiled = tileTower(tower, d, hidden, T);
     const scaleT = lrScale && towerToTensors(lrScale, d, hidden);
-    const { tower: adapted, gradSum } = adaptTowers(tiled, pooled, supportT, items, opts.inner, { lrScale: scaleT, collectGradSum: learnLr });
+    const { tower: adapted, gradSum } = adaptTowers(tiled, contexts, supportT, items, opts.inner, { lrScale: scaleT, collectGradSum: learnLr });
     const keys = ['w1', 'b1', 'w2', 'b2'] as const;
     const metaGrad = tf.tidy(() => {
       const { loss, grads } = towerLossAndGrads(adapted, pooled, queryT, items);
@@ -117,7 +117,7 @@ export async function metaTrain(
     });
     const flat = (await Promise.all(metaGrad.g.map((x) => x.data()))) as Float32Array[];
     const loss = (await metaGrad.loss.data())[0] / T;
-    tf.dispose([pooled, supportT, queryT, metaGrad.loss, ...metaGrad.g]);
+    tf.dispose([pooled, contexts, supportT, queryT, metaGrad.loss, ...metaGrad.g]);
     disposeTower(tiled);
     disposeTower(adapted);
     if (gradSum) disposeTower(gradSum);

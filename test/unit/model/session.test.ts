@@ -83,6 +83,23 @@ describe('ModelSession.adaptAndScore (the on-device inner loop)', () => {
     expect(maxAbsDiff(batch.towers[0].w2, batch.towers[3].w2)).toBeGreaterThan(1e-3);
   });
 
+  it.each([
+    ['leave-one-out', { ...inner, objective: 'leave-one-out' as const }],
+    ['debiased', { ...inner, debias: true }],
+  ])('gives each user the same %s adaptation in a padded batch as alone', async (_name, cfg) => {
+    const { start, histories } = fixture;
+    const batch = await session.adaptAndScore(start, histories, cfg);
+    const plain = await session.adaptAndScore(start, histories, inner);
+    for (let b = 0; b < histories.length; b++) {
+      const alone = await session.adaptAndScore(start, [histories[b]], cfg);
+      for (const key of ['w1', 'b1', 'w2', 'b2'] as const) {
+        expect(maxAbsDiff(batch.towers[b][key], alone.towers[0][key]), `user ${b} ${key}`).toBeLessThanOrEqual(1e-5);
+      }
+    }
+    // The option really changes what the steps do.
+    expect(maxAbsDiff(batch.towers[0].b2, plain.towers[0].b2)).toBeGreaterThan(1e-4);
+  });
+
   it('returns the start tower and the shared scores after 0 steps', async () => {
     const { start, histories } = fixture;
     const res = await session.adaptAndScore(start, histories, { steps: 0, lr: 0.05 });

@@ -1,0 +1,53 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { InnerLoopConfig, PoolingConfig } from './manifest';
+import { targetMatrix, type TargetItem } from './inner-loop';
+import { poolHistory, type HistoryEvent } from './pooling';
+
+/** What the user's own history asks the inner loop to predict: the pooled window, event-weighted. */
+export function historyTargets(history: readonly HistoryEvent[], pooling: PoolingConfig): TargetItem[] {
+  const start = Math.max(0, history.length - pooling.maxItems);
+  return history.slice(start).map((e) => ({ index: e.index, weight: pooling.eventWeights[e.type] }));
+}
+
+/**
+ * The inner loop's inputs for a batch of histories: contexts and target rows. With the
+ * 'support' objective one context per user (the pooled history, B×d) against all its
+ * items (B×n). With 'leave-one-out' J contexts per user (B×J×d, J = the longest window,
+ * shorter ones padded with empty rows), row j pooling every windowed item but the j-th and
+ * targeting the j-th, weighted so each user's rows sum to 1 ((B·J)×n).
+ * The browser and meta-training both build their inputs here.
+ */
+export function innerInputs(
+  histories: readonly (readonly HistoryEvent[])[],
+  itemIn: Float32Array,
+  d: number,
+  n: number,
+  pooling: PoolingConfig,
+  inner: InnerLoopConfig,
+): { pooled: tf.Tensor2D | tf.Tensor3D; targets: tf.Tensor2D } {
+  const B = histories.length;
+  if (inner.objective !== 'leave-one-out') {
+    const data = new Float32Array(B * d);
+    histories.forEach((h, b) => poolHistory(h, itemIn, d, pooling, data, b * d));
+    return { pooled: tf.tensor2d(data, [B, d]), targets: targetMatrix(histories.map((h) => historyTargets(h, pooling)), n) };
+  }
+  const windows = histories.map((h) => h.slice(Math.max(0, h.length - pooling.maxItems)));
+  const J = Math.max(1, ...windows.map((w) => w.length));
+  const data = new Float32Array(B * J * d);
+  const rows: TargetItem[][] = [];
+  windows.forEach((w, b) => {
+    const total = w.reduce((s, e) => s + pooling.eventWeights[e.type], 0);
+    for (let j = 0; j < J; j++) {
+      if (j >= w.length || total <= 0) {
+        rows.push([]);
+        continue;
+      }
+      poolHistory(w.filter((_, i) => i !== j), itemIn, d, pooling, data, (b * J + j) * d);
+      rows.push([{ index: w[j].index, weight: pooling.eventWeights[w[j].type] / total }]);
+    }
+  });
+  // Rows hold their share of the user's weight, so they must not be renormalised to 1 each.
+  const targets = new Float32Array(B * J * n);
+  rows.forEach((row, r) => row.forEach((t) => (targets[r * n + t.index] += t.weight)));
+  return { pooled: tf.tensor3d(data, [B, J, d]), targets: tf.tensor2d(targets, [B * J, n]) };
+}
