@@ -53,7 +53,7 @@ export function pipelineOptions(ctx: ExtraMethodsContext): PipelineOptions {
     inner: {
       steps: m.innerSteps ?? DEFAULT_PIPELINE.inner.steps,
       lr: m.innerLr ?? DEFAULT_PIPELINE.inner.lr,
-      ...(m.innerDebias ? { debias: true } : {}),
+      debias: m.innerDebias ?? DEFAULT_PIPELINE.inner.debias,
       ...(m.innerObjective && m.innerObjective !== 'support' ? { objective: m.innerObjective } : {}),
     },
   };

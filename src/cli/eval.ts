@@ -98,7 +98,7 @@ async function main(): Promise<void> {
     .option('--meta-sgd <rate>', 'also meta-learn per-parameter inner step sizes at this Adam rate (0 = off)', parseFloat)
     .option('--inner-steps <n>', 'on-device SGD steps', parseInteger)
     .option('--inner-lr <x>', 'on-device SGD step size', parseFloat)
-    .option('--inner-debias', 'leave the item bias (log-popularity) out of the on-device loss')
+    .option('--no-inner-debias', 'keep the item bias (log-popularity) in the on-device loss instead of leaving it out')
     .option('--inner-objective <name>', "what on-device steps fit: 'support' or 'leave-one-out'", 'support')
     .parse();
   const opts = program.opts<{
@@ -116,7 +116,7 @@ async function main(): Promise<void> {
     metaSgd?: number;
     innerSteps?: number;
     innerLr?: number;
-    innerDebias?: boolean;
+    innerDebias: boolean;
     innerObjective: string;
   }>();
   if (!(INNER_OBJECTIVES as readonly string[]).includes(opts.innerObjective)) {

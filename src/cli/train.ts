@@ -37,7 +37,7 @@ const program = new Command()
   .option('--meta <algorithm>', 'fomaml or reptile', DEFAULT_PIPELINE.meta.algorithm)
   .option('--inner-steps <n>', 'on-device SGD steps', int, DEFAULT_PIPELINE.inner.steps)
   .option('--inner-lr <x>', 'on-device SGD step size', num, DEFAULT_PIPELINE.inner.lr)
-  .option('--inner-debias', 'leave the item bias (log-popularity) out of the on-device loss')
+  .option('--no-inner-debias', 'keep the item bias (log-popularity) in the on-device loss instead of leaving it out')
   .option('--inner-objective <name>', "what on-device steps fit: 'support' or 'leave-one-out'", 'support')
   .option('--meta-sgd <rate>', 'also meta-learn per-parameter inner step sizes at this Adam rate (0 = off)', num, DEFAULT_PIPELINE.meta.lrScaleLr)
   .option('--checkpoint-dir <dir>', 'stage checkpoints (resume by re-running the same command)', '.cache/checkpoints')
@@ -48,7 +48,7 @@ const program = new Command()
 async function main(): Promise<void> {
   const o = program.parse().opts<{
     data: string; name: string; out?: string; seed: number; modelVersion: number; teacherEpochs: number; studentEpochs: number;
-    metaSteps: number; meta: string; innerSteps: number; innerLr: number; innerDebias?: boolean; innerObjective: string; metaSgd: number; checkpointDir: string; checkpoint: boolean; report?: string;
+    metaSteps: number; meta: string; innerSteps: number; innerLr: number; innerDebias: boolean; innerObjective: string; metaSgd: number; checkpointDir: string; checkpoint: boolean; report?: string;
   }>();
   if (o.meta !== 'fomaml' && o.meta !== 'reptile') program.error(`--meta must be fomaml or reptile, got "${o.meta}"`);
   if (o.innerObjective !== 'support' && o.innerObjective !== 'leave-one-out') program.error(`--inner-objective must be support or leave-one-out, got "${o.innerObjective}"`);
@@ -68,7 +68,7 @@ async function main(): Promise<void> {
     inner: {
       steps: o.innerSteps,
       lr: o.innerLr,
-      ...(o.innerDebias ? { debias: true } : {}),
+      debias: o.innerDebias,
       ...(o.innerObjective === 'leave-one-out' ? { objective: 'leave-one-out' as const } : {}),
     },
   };

@@ -45,7 +45,8 @@ export const DEFAULT_POOLING: PoolingConfig = {
   halfLifeDays: null,
 };
 
-export const DEFAULT_INNER: InnerLoopConfig = { steps: 5, lr: 0.05 };
+// The debiased (logQ-corrected) loss is the variant whose steps helped in the MovieLens runs (docs/evaluation.md).
+export const DEFAULT_INNER: InnerLoopConfig = { steps: 5, lr: 0.05, debias: true };
 
 export const DEFAULT_CONTENT: ContentFeatureConfig = { buckets: 512 };
 
