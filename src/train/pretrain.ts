@@ -5,21 +5,13 @@ import type { PoolingConfig } from '../model/manifest';
 import { softmaxCrossEntropySum } from '../model/loss';
 import { poolHistory, poolingWeights } from '../model/pooling';
 import { itemScores, towerToTensors, userVectors } from '../model/tower';
-import { cloneTower, initTower, type TowerParams } from '../model/weights';
+import { cloneTower, initTower, type ModelWeights } from '../model/weights';
 import { AdamW } from './adam';
 import { yieldToEventLoop } from './yield';
 import { AliasSampler, popularityWeights } from './sampler';
 
 /** Item tables and a shared tower: a model before the content projection is fitted. */
-export interface TableModel {
-  n: number;
-  d: number;
-  hidden: number;
-  itemIn: Float32Array;
-  itemOut: Float32Array;
-  itemBias: Float32Array;
-  tower: TowerParams;
-}
+export type TableModel = Omit<ModelWeights, 'contentProj' | 'innerLrScale'>;
 
 export interface PretrainOptions {
   d: number;
