@@ -30,6 +30,7 @@ export interface ExtraMethodsContext {
     metaSteps?: number;
     metaLr?: number;
     lrScaleLr?: number;
+    queryMax?: number;
     innerSteps?: number;
     innerLr?: number;
     innerDebias?: boolean;
@@ -49,6 +50,7 @@ export function pipelineOptions(ctx: ExtraMethodsContext): PipelineOptions {
       steps: m.metaSteps ?? DEFAULT_PIPELINE.meta.steps,
       metaLr: m.metaLr ?? DEFAULT_PIPELINE.meta.metaLr,
       lrScaleLr: m.lrScaleLr ?? DEFAULT_PIPELINE.meta.lrScaleLr,
+      queryMax: m.queryMax ?? DEFAULT_PIPELINE.meta.queryMax,
     },
     inner: {
       steps: m.innerSteps ?? DEFAULT_PIPELINE.inner.steps,
@@ -96,7 +98,7 @@ export async function extraMethods(ctx: ExtraMethodsContext): Promise<ColdStartM
   };
   const student = (r: PipelineResult): FittedModel => ({ weights: { ...r.student, contentProj: r.weights.contentProj }, config: r.config, tower: r.student.tower });
   const teacher = (r: PipelineResult): FittedModel => ({ weights: { ...r.teacher, contentProj: new Float32Array(0) }, config: r.config, tower: r.teacher.tower });
-  const info = { meta: opts.meta.algorithm, metaSteps: opts.meta.steps, metaLr: opts.meta.metaLr, metaSgd: opts.meta.lrScaleLr, innerDebias: opts.inner.debias === true, innerObjective: opts.inner.objective ?? 'support' };
+  const info = { meta: opts.meta.algorithm, metaSteps: opts.meta.steps, metaLr: opts.meta.metaLr, metaSgd: opts.meta.lrScaleLr, queryMax: opts.meta.queryMax, innerDebias: opts.inner.debias === true, innerObjective: opts.inner.objective ?? 'support' };
   return [
     new ModelMethod('teacher 0 steps', from(teacher), null),
     new ModelMethod('teacher+k steps', from(teacher), inner),

@@ -95,6 +95,7 @@ async function main(): Promise<void> {
     .option('--meta <algorithm>', 'meta-initialisation of the model methods: fomaml or reptile', 'fomaml')
     .option('--meta-steps <n>', 'meta-training outer steps', parseInteger)
     .option('--meta-lr <x>', 'meta-training Adam rate', parseFloat)
+    .option('--query-max <n>', "meta-training's outer loss covers at most this many later interactions per task", parseInteger)
     .option('--meta-sgd <rate>', 'also meta-learn per-parameter inner step sizes at this Adam rate (0 = off)', parseFloat)
     .option('--inner-steps <n>', 'on-device SGD steps', parseInteger)
     .option('--inner-lr <x>', 'on-device SGD step size', parseFloat)
@@ -114,6 +115,7 @@ async function main(): Promise<void> {
     metaSteps?: number;
     metaLr?: number;
     metaSgd?: number;
+    queryMax?: number;
     innerSteps?: number;
     innerLr?: number;
     innerDebias: boolean;
@@ -139,6 +141,7 @@ async function main(): Promise<void> {
       metaSteps: opts.metaSteps,
       metaLr: opts.metaLr,
       lrScaleLr: opts.metaSgd,
+      queryMax: opts.queryMax,
       innerSteps: opts.innerSteps,
       innerLr: opts.innerLr,
       innerDebias: opts.innerDebias,
