@@ -16,6 +16,7 @@
  *   the query would only lower every method's recall by the same unreachable amount, while
  *   keeping them in the support would hand the device an event no method can use.
  */
+import { fnv1a32 } from './fnv1a';
 import { dedupeInteractions } from './dedupe';
 import type { Dataset, EventType, ItemMeta, Interaction } from './types';
 
@@ -25,17 +26,7 @@ export const VALIDATION_FOLD = 1;
 /** Short-horizon query: the next this-many interactions after the support set. */
 export const SHORT_HORIZON = 10;
 
-/** FNV-1a 32-bit over the UTF-8 bytes of `str`, as an unsigned integer. */
-export function fnv1a32(str: string): number {
-  const bytes = new TextEncoder().encode(str);
-  let h = 0x811c9dc5;
-  for (let i = 0; i < bytes.length; i++) {
-    h ^= bytes[i];
-    // Math.imul keeps the multiplication by the FNV prime exact in 32 bits.
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
-}
+export { fnv1a32 };
 
 const NON_NEGATIVE_INT = /^[0-9]+$/;
 

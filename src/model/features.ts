@@ -1,14 +1,5 @@
+import { fnv1a32 } from '../data/fnv1a';
 import type { ItemMeta } from '../data/types';
-
-/** FNV-1a 32-bit over the UTF-8 bytes of `s` (the same hash the cold-start split uses). */
-export function fnv1a32(s: string): number {
-  let h = 0x811c9dc5;
-  for (const byte of new TextEncoder().encode(s)) {
-    h ^= byte;
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  return h >>> 0;
-}
 
 /** Tokens that describe an item without any interaction: categories, brand, title words. */
 export function contentTokens(item: Pick<ItemMeta, 'title' | 'categories' | 'brand'>): string[] {
