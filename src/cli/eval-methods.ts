@@ -12,9 +12,7 @@ import type { ColdStartMethod } from '../eval/method';
 import { ModelMethod, type FittedModel } from '../eval/model-method';
 import { initTower } from '../model/weights';
 import { CheckpointStore } from '../train/checkpoint';
-import type { InnerObjective } from '../model/manifest';
-import type { MetaAlgorithm } from '../train/meta';
-import { DEFAULT_PIPELINE, trainPipeline, type PipelineOptions, type PipelineResult } from '../train/pipeline';
+import { pipelineOptions, trainPipeline, type PipelineOverrides, type PipelineResult } from '../train/pipeline';
 import { initNodeTf } from '../train/tf-node';
 import { StageBars } from './progress';
 
@@ -25,40 +23,7 @@ export interface ExtraMethodsContext {
   /** Directory the report goes to (e.g. to find or cache trained models). */
   outDir: string;
   /** Overrides of the training pipeline's method choices (undefined = default). */
-  model?: {
-    algorithm?: MetaAlgorithm;
-    metaSteps?: number;
-    metaLr?: number;
-    lrScaleLr?: number;
-    queryMax?: number;
-    innerSteps?: number;
-    innerLr?: number;
-    innerDebias?: boolean;
-    innerObjective?: InnerObjective;
-  };
-}
-
-/** The pipeline options an evaluation run uses: the defaults with the run's overrides. */
-export function pipelineOptions(ctx: ExtraMethodsContext): PipelineOptions {
-  const m = ctx.model ?? {};
-  return {
-    ...DEFAULT_PIPELINE,
-    seed: ctx.seed,
-    meta: {
-      ...DEFAULT_PIPELINE.meta,
-      algorithm: m.algorithm ?? DEFAULT_PIPELINE.meta.algorithm,
-      steps: m.metaSteps ?? DEFAULT_PIPELINE.meta.steps,
-      metaLr: m.metaLr ?? DEFAULT_PIPELINE.meta.metaLr,
-      lrScaleLr: m.lrScaleLr ?? DEFAULT_PIPELINE.meta.lrScaleLr,
-      queryMax: m.queryMax ?? DEFAULT_PIPELINE.meta.queryMax,
-    },
-    inner: {
-      steps: m.innerSteps ?? DEFAULT_PIPELINE.inner.steps,
-      lr: m.innerLr ?? DEFAULT_PIPELINE.inner.lr,
-      debias: m.innerDebias ?? DEFAULT_PIPELINE.inner.debias,
-      ...(m.innerObjective && m.innerObjective !== 'support' ? { objective: m.innerObjective } : {}),
-    },
-  };
+  model?: Omit<PipelineOverrides, 'seed'>;
 }
 
 export const SHIPPED = 'meta+k steps';
@@ -66,7 +31,7 @@ export const SHIPPED = 'meta+k steps';
 /** Model-based methods to evaluate next to the baselines. */
 export async function extraMethods(ctx: ExtraMethodsContext): Promise<ColdStartMethod[]> {
   await initNodeTf();
-  const opts = pipelineOptions(ctx);
+  const opts = pipelineOptions({ ...ctx.model, seed: ctx.seed });
   const runs = new Map<TrainingData, Promise<PipelineResult>>();
   const train = (data: TrainingData) => {
     let run = runs.get(data);

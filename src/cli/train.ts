@@ -8,7 +8,7 @@ import { buildTrainingData } from '../data/split';
 import { writeModelDir } from '../model/files-node';
 import { CheckpointStore } from '../train/checkpoint';
 import { buildModel } from '../train/build-model';
-import { DEFAULT_PIPELINE, type PipelineOptions } from '../train/pipeline';
+import { DEFAULT_PIPELINE, pipelineOptions } from '../train/pipeline';
 import { initNodeTf } from '../train/tf-node';
 import { StageBars } from './progress';
 
@@ -59,19 +59,18 @@ async function main(): Promise<void> {
     for (const e of errors.slice(0, 5)) console.warn(`  ${e.file ?? ''} line ${e.line}: ${e.message}`);
   }
   const train = buildTrainingData(dataset);
-  const opts: PipelineOptions = {
-    ...DEFAULT_PIPELINE,
+  const opts = pipelineOptions({
     seed: o.seed,
-    teacher: { ...DEFAULT_PIPELINE.teacher, epochs: o.teacherEpochs },
-    student: { ...DEFAULT_PIPELINE.student, epochs: o.studentEpochs },
-    meta: { ...DEFAULT_PIPELINE.meta, steps: o.metaSteps, algorithm: o.meta === 'reptile' ? 'reptile' : 'fomaml', lrScaleLr: o.metaSgd },
-    inner: {
-      steps: o.innerSteps,
-      lr: o.innerLr,
-      debias: o.innerDebias,
-      ...(o.innerObjective === 'leave-one-out' ? { objective: 'leave-one-out' as const } : {}),
-    },
-  };
+    teacherEpochs: o.teacherEpochs,
+    studentEpochs: o.studentEpochs,
+    algorithm: o.meta === 'reptile' ? 'reptile' : 'fomaml',
+    metaSteps: o.metaSteps,
+    lrScaleLr: o.metaSgd,
+    innerSteps: o.innerSteps,
+    innerLr: o.innerLr,
+    innerDebias: o.innerDebias,
+    innerObjective: o.innerObjective === 'leave-one-out' ? 'leave-one-out' : 'support',
+  });
   console.log(`data ${dataset.name}: ${train.users.length} users, ${train.catalogue.ids.length} items, ${train.nInteractions} interactions; tfjs backend ${backend}`);
 
   const key = createHash('sha256').update(JSON.stringify({ data: o.data, n: train.nInteractions, items: train.catalogue.ids.length })).digest('hex').slice(0, 16);

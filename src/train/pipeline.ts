@@ -1,7 +1,7 @@
 import type { TrainingData, UserSequence } from '../data/split';
 import { VALIDATION_FOLD, fnv1a32, userFold } from '../data/split';
 import type { ItemMeta } from '../data/types';
-import type { InnerLoopConfig, PoolingConfig } from '../model/manifest';
+import type { InnerLoopConfig, InnerObjective, PoolingConfig } from '../model/manifest';
 import { dequantiseRows, quantiseRows } from '../model/quantise';
 import { DEFAULT_CONTENT, DEFAULT_INNER, DEFAULT_POOLING, type ModelConfig, type ModelWeights, type TowerParams } from '../model/weights';
 import type { CheckpointStore } from './checkpoint';
@@ -47,6 +47,47 @@ export const DEFAULT_PIPELINE: PipelineOptions = {
   weightDecay: 1e-4,
   validationK: 5,
 };
+
+/** The method choices a command line may change; everything else comes from DEFAULT_PIPELINE. */
+export interface PipelineOverrides {
+  seed?: number;
+  teacherEpochs?: number;
+  studentEpochs?: number;
+  algorithm?: MetaAlgorithm;
+  metaSteps?: number;
+  metaLr?: number;
+  lrScaleLr?: number;
+  queryMax?: number;
+  innerSteps?: number;
+  innerLr?: number;
+  innerDebias?: boolean;
+  innerObjective?: InnerObjective;
+}
+
+/** DEFAULT_PIPELINE with overrides; the train and eval commands both build their options here. */
+export function pipelineOptions(o: PipelineOverrides = {}): PipelineOptions {
+  const d = DEFAULT_PIPELINE;
+  return {
+    ...d,
+    seed: o.seed ?? d.seed,
+    teacher: { ...d.teacher, epochs: o.teacherEpochs ?? d.teacher.epochs },
+    student: { ...d.student, epochs: o.studentEpochs ?? d.student.epochs },
+    meta: {
+      ...d.meta,
+      algorithm: o.algorithm ?? d.meta.algorithm,
+      steps: o.metaSteps ?? d.meta.steps,
+      metaLr: o.metaLr ?? d.meta.metaLr,
+      lrScaleLr: o.lrScaleLr ?? d.meta.lrScaleLr,
+      queryMax: o.queryMax ?? d.meta.queryMax,
+    },
+    inner: {
+      steps: o.innerSteps ?? d.inner.steps,
+      lr: o.innerLr ?? d.inner.lr,
+      debias: o.innerDebias ?? d.inner.debias,
+      ...(o.innerObjective && o.innerObjective !== 'support' ? { objective: o.innerObjective } : {}),
+    },
+  };
+}
 
 export type Stage = 'teacher' | 'student' | 'meta' | 'export';
 
