@@ -95,6 +95,8 @@ async function main(): Promise<void> {
     .option('--meta <algorithm>', 'meta-initialisation of the model methods: fomaml or reptile', 'fomaml')
     .option('--meta-steps <n>', 'meta-training outer steps', parseInteger)
     .option('--meta-lr <x>', 'meta-training Adam rate', parseFloat)
+    .option('--epochs <n>', 'teacher and student epochs (early stopping still applies)', parseInteger)
+    .option('--validation-view <view>', "what the model stages early-stop on: 'full' (all later) or 'both' (full and next 10)", 'full')
     .option('--query-max <n>', "meta-training's outer loss covers at most this many later interactions per task", parseInteger)
     .option('--meta-sgd <rate>', 'also meta-learn per-parameter inner step sizes at this Adam rate (0 = off)', parseFloat)
     .option('--inner-steps <n>', 'on-device SGD steps', parseInteger)
@@ -116,6 +118,8 @@ async function main(): Promise<void> {
     metaLr?: number;
     metaSgd?: number;
     queryMax?: number;
+    validationView: string;
+    epochs?: number;
     innerSteps?: number;
     innerLr?: number;
     innerDebias: boolean;
@@ -142,6 +146,9 @@ async function main(): Promise<void> {
       metaLr: opts.metaLr,
       lrScaleLr: opts.metaSgd,
       queryMax: opts.queryMax,
+      validationView: opts.validationView === 'both' ? 'both' : 'full',
+      teacherEpochs: opts.epochs,
+      studentEpochs: opts.epochs,
       innerSteps: opts.innerSteps,
       innerLr: opts.innerLr,
       innerDebias: opts.innerDebias,

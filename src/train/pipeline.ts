@@ -8,7 +8,7 @@ import type { CheckpointStore } from './checkpoint';
 import { fitContentProjection } from './content';
 import { metaTrain, type MetaAlgorithm } from './meta';
 import { pretrain, type PretrainProgress, type TableModel } from './pretrain';
-import { coldStartNdcg } from './validate';
+import { coldStartNdcg, type ValidationView } from './validate';
 
 export interface StageOptions {
   d: number;
@@ -31,6 +31,8 @@ export interface PipelineOptions {
   weightDecay: number;
   /** Support size at which validation NDCG@10 is measured for early stopping and selection. */
   validationK: number;
+  /** Which query view early stopping and selection read (see coldStartNdcg). */
+  validationView: ValidationView;
 }
 
 export const DEFAULT_PIPELINE: PipelineOptions = {
@@ -46,6 +48,7 @@ export const DEFAULT_PIPELINE: PipelineOptions = {
   fullSoftmaxMaxItems: 3000,
   weightDecay: 1e-4,
   validationK: 5,
+  validationView: 'full',
 };
 
 /** The method choices a command line may change; everything else comes from DEFAULT_PIPELINE. */
@@ -62,6 +65,7 @@ export interface PipelineOverrides {
   innerLr?: number;
   innerDebias?: boolean;
   innerObjective?: InnerObjective;
+  validationView?: ValidationView;
 }
 
 /** DEFAULT_PIPELINE with overrides; the train and eval commands both build their options here. */
@@ -70,6 +74,7 @@ export function pipelineOptions(o: PipelineOverrides = {}): PipelineOptions {
   return {
     ...d,
     seed: o.seed ?? d.seed,
+    validationView: o.validationView ?? d.validationView,
     teacher: { ...d.teacher, epochs: o.teacherEpochs ?? d.teacher.epochs },
     student: { ...d.student, epochs: o.studentEpochs ?? d.student.epochs },
     meta: {
@@ -142,7 +147,17 @@ export async function trainPipeline(
   const { fit, validation } = validationSplit(train.users);
   // Each stage's checkpoint is named by the options it depends on, so changing a later
   // stage (say, meta-training) still resumes from the earlier ones.
-  const shared = { seed: opts.seed, pooling: opts.pooling, batchSize: opts.batchSize, negatives: opts.negatives, full: opts.fullSoftmaxMaxItems, wd: opts.weightDecay, k: opts.validationK };
+  const shared = {
+    seed: opts.seed,
+    pooling: opts.pooling,
+    batchSize: opts.batchSize,
+    negatives: opts.negatives,
+    full: opts.fullSoftmaxMaxItems,
+    wd: opts.weightDecay,
+    k: opts.validationK,
+    // Absent for the default so existing checkpoints keep their names.
+    ...(opts.validationView !== 'full' ? { view: opts.validationView } : {}),
+  };
   const stageKey = {
     teacher: fingerprint({ shared, teacher: opts.teacher }),
     student: fingerprint({ shared, teacher: opts.teacher, student: opts.student }),
@@ -151,7 +166,7 @@ export async function trainPipeline(
   const config: ModelConfig = { pooling: opts.pooling, inner: opts.inner, content: { buckets: opts.contentBuckets } };
   const report: Record<string, unknown> = { fitUsers: fit.length, validationUsers: validation.length, items: train.catalogue.ids.length };
   const val = (m: TableModel & { innerLrScale?: TowerParams }, tower: TowerParams, inner: InnerLoopConfig | null) =>
-    coldStartNdcg(withProj(m), config, tower, validation, opts.validationK, inner);
+    coldStartNdcg(withProj(m), config, tower, validation, opts.validationK, inner, opts.validationView);
 
   const runPretrain = async (stage: 'teacher' | 'student', s: StageOptions, teacher?: PipelineOptions['student'] & { model: TableModel }) => {
     const cached = await checkpoints?.load(`${stage}-${stageKey[stage]}`);
