@@ -96,7 +96,7 @@ async function main(): Promise<void> {
     .option('--meta-steps <n>', 'meta-training outer steps', parseInteger)
     .option('--meta-lr <x>', 'meta-training Adam rate', parseFloat)
     .option('--epochs <n>', 'teacher and student epochs (early stopping still applies)', parseInteger)
-    .option('--validation-view <view>', "what the model stages early-stop on: 'full' (all later) or 'both' (full and next 10)", 'full')
+    .option('--validation-view <view>', "what the model stages early-stop on: 'full' (all later) or 'both' (full and next 10)", 'both')
     .option('--query-max <n>', "meta-training's outer loss covers at most this many later interactions per task", parseInteger)
     .option('--meta-sgd <rate>', 'also meta-learn per-parameter inner step sizes at this Adam rate (0 = off)', parseFloat)
     .option('--inner-steps <n>', 'on-device SGD steps', parseInteger)
