@@ -10,12 +10,14 @@ export function historyTargets(history: readonly HistoryEvent[], pooling: Poolin
 }
 
 /**
- * The inner loop's inputs for a batch of histories: contexts and target rows. With the
- * 'support' objective one context per user (the pooled history, B×d) against all its
- * items (B×n). With 'leave-one-out' J contexts per user (B×J×d, J = the longest window,
- * shorter ones padded with empty rows), row j pooling every windowed item but the j-th and
- * targeting the j-th, weighted so each user's rows sum to 1 ((B·J)×n).
- * The browser and meta-training both build their inputs here.
+ * The inner loop's inputs for a batch of histories: each user's pooled history (B×d, what
+ * the adapted tower then scores from), the contexts the steps fit, and their target rows.
+ * With the 'support' objective the contexts are the pooled histories themselves (the same
+ * tensor) against all of each user's items (B×n). With 'leave-one-out' J contexts per user
+ * (B×J×d, J = the longest window, shorter ones padded with empty rows), row j pooling every
+ * windowed item but the j-th and targeting the j-th, weighted so each user's rows sum to 1
+ * ((B·J)×n). The browser and meta-training both build their inputs here; dispose them
+ * with `disposeInnerInputs`.
  */
 export function innerInputs(
   histories: readonly (readonly HistoryEvent[])[],
@@ -24,12 +26,13 @@ export function innerInputs(
   n: number,
   pooling: PoolingConfig,
   inner: InnerLoopConfig,
-): { pooled: tf.Tensor2D | tf.Tensor3D; targets: tf.Tensor2D } {
+): InnerInputs {
   const B = histories.length;
+  const pooledData = new Float32Array(B * d);
+  histories.forEach((h, b) => poolHistory(h, itemIn, d, pooling, pooledData, b * d));
+  const pooled = tf.tensor2d(pooledData, [B, d]);
   if (inner.objective !== 'leave-one-out') {
-    const data = new Float32Array(B * d);
-    histories.forEach((h, b) => poolHistory(h, itemIn, d, pooling, data, b * d));
-    return { pooled: tf.tensor2d(data, [B, d]), targets: targetMatrix(histories.map((h) => historyTargets(h, pooling)), n) };
+    return { pooled, contexts: pooled, targets: targetMatrix(histories.map((h) => historyTargets(h, pooling)), n) };
   }
   const windows = histories.map((h) => h.slice(Math.max(0, h.length - pooling.maxItems)));
   const J = Math.max(1, ...windows.map((w) => w.length));
@@ -49,5 +52,16 @@ export function innerInputs(
   // Rows hold their share of the user's weight, so they must not be renormalised to 1 each.
   const targets = new Float32Array(B * J * n);
   rows.forEach((row, r) => row.forEach((t) => (targets[r * n + t.index] += t.weight)));
-  return { pooled: tf.tensor3d(data, [B, J, d]), targets: tf.tensor2d(targets, [B * J, n]) };
+  return { pooled, contexts: tf.tensor3d(data, [B, J, d]), targets: tf.tensor2d(targets, [B * J, n]) };
+}
+
+export interface InnerInputs {
+  pooled: tf.Tensor2D;
+  contexts: tf.Tensor2D | tf.Tensor3D;
+  targets: tf.Tensor2D;
+}
+
+export function disposeInnerInputs({ pooled, contexts, targets }: InnerInputs): void {
+  // For the 'support' objective contexts is pooled: dispose each tensor once.
+  tf.dispose(contexts === pooled ? [pooled, targets] : [pooled, contexts, targets]);
 }

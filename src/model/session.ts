@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { InnerLoopConfig } from './manifest';
 import { adaptTowers, disposeTower, type ItemTensors } from './inner-loop';
-import { innerInputs } from './inner-inputs';
+import { disposeInnerInputs, innerInputs } from './inner-inputs';
 import { poolHistory, type HistoryEvent } from './pooling';
 import { itemScores, tileTower, towerToTensors, untileTower, userVectors, type TowerTensors } from './tower';
 import type { ModelConfig, ModelWeights, TowerParams } from './weights';
@@ -62,13 +62,13 @@ export class ModelSession {
     inner: InnerLoopConfig = this.config.inner,
   ): Promise<{ towers: TowerParams[]; scores: Float32Array }> {
     const { d, hidden, n } = this.weights;
-    const { pooled: contexts, targets } = innerInputs(histories, this.weights.itemIn, d, n, this.config.pooling, inner);
+    const inputs = innerInputs(histories, this.weights.itemIn, d, n, this.config.pooling, inner);
     const tiled = tileTower(start, d, hidden, histories.length);
-    const { tower: adapted } = adaptTowers(tiled, contexts, targets, this.items, inner, { lrScale: this.lrScale });
-    const pooled = this.pooledBatch(histories);
-    const scores = tf.tidy(() => itemScores(userVectors(adapted, pooled), this.items.out, this.items.bias));
+    const { tower: adapted } = adaptTowers(tiled, inputs.contexts, inputs.targets, this.items, inner, { lrScale: this.lrScale });
+    const scores = tf.tidy(() => itemScores(userVectors(adapted, inputs.pooled), this.items.out, this.items.bias));
     const [towers, data] = await Promise.all([untileTower(adapted, d, hidden), scores.data() as Promise<Float32Array>]);
-    tf.dispose([contexts, pooled, targets, scores]);
+    disposeInnerInputs(inputs);
+    scores.dispose();
     disposeTower(tiled);
     disposeTower(adapted);
     return { towers, scores: data };

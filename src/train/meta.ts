@@ -3,8 +3,7 @@ import { createRng } from '../data/random';
 import type { UserSequence } from '../data/split';
 import { adaptTowers, disposeTower, targetMatrix, towerLossAndGrads } from '../model/inner-loop';
 import type { InnerLoopConfig, PoolingConfig } from '../model/manifest';
-import { poolHistory } from '../model/pooling';
-import { innerInputs } from '../model/inner-inputs';
+import { disposeInnerInputs, innerInputs } from '../model/inner-inputs';
 import { tileTower, towerToTensors } from '../model/tower';
 import { cloneTower, type TowerParams } from '../model/weights';
 import { AdamW } from './adam';
@@ -98,10 +97,8 @@ export async function metaTrain(
       queries.push(u.slice(from + k, from + k + opts.queryMax));
     }
     const T = supports.length;
-    const pooledData = new Float32Array(T * d);
-    supports.forEach((s, b) => poolHistory(s, tables.itemIn, d, opts.pooling, pooledData, b * d));
-    const pooled = tf.tensor2d(pooledData, [T, d]);
-    const { pooled: contexts, targets: supportT } = innerInputs(supports, tables.itemIn, d, n, opts.pooling, opts.inner);
+    const inputs = innerInputs(supports, tables.itemIn, d, n, opts.pooling, opts.inner);
+    const { pooled, contexts, targets: supportT } = inputs;
     const queryT = targetMatrix(queries.map((q) => q.map((e) => ({ index: e.index, weight: 1 }))), n);
     const tiled = tileTower(tower, d, hidden, T);
     const scaleT = lrScale && towerToTensors(lrScale, d, hidden);
@@ -117,7 +114,8 @@ export async function metaTrain(
     });
     const flat = (await Promise.all(metaGrad.g.map((x) => x.data()))) as Float32Array[];
     const loss = (await metaGrad.loss.data())[0] / T;
-    tf.dispose([pooled, contexts, supportT, queryT, metaGrad.loss, ...metaGrad.g]);
+    disposeInnerInputs(inputs);
+    tf.dispose([queryT, metaGrad.loss, ...metaGrad.g]);
     disposeTower(tiled);
     disposeTower(adapted);
     if (gradSum) disposeTower(gradSum);
