@@ -96,6 +96,7 @@ async function main(): Promise<void> {
     .option('--meta-steps <n>', 'meta-training outer steps', parseInteger)
     .option('--meta-lr <x>', 'meta-training Adam rate', parseFloat)
     .option('--epochs <n>', 'teacher and student epochs (early stopping still applies)', parseInteger)
+    .option('--ease-share <x>', "EASE's share of the student's distillation target (0 = neural teacher only)", parseFloat)
     .option('--validation-view <view>', "what the model stages early-stop on: 'full' (all later) or 'both' (full and next 10)", 'both')
     .option('--query-max <n>', "meta-training's outer loss covers at most this many later interactions per task", parseInteger)
     .option('--meta-sgd <rate>', 'also meta-learn per-parameter inner step sizes at this Adam rate (0 = off)', parseFloat)
@@ -120,6 +121,7 @@ async function main(): Promise<void> {
     queryMax?: number;
     validationView: string;
     epochs?: number;
+    easeShare?: number;
     innerSteps?: number;
     innerLr?: number;
     innerDebias: boolean;
@@ -149,6 +151,7 @@ async function main(): Promise<void> {
       validationView: opts.validationView === 'both' ? 'both' : 'full',
       teacherEpochs: opts.epochs,
       studentEpochs: opts.epochs,
+      easeShare: opts.easeShare,
       innerSteps: opts.innerSteps,
       innerLr: opts.innerLr,
       innerDebias: opts.innerDebias,

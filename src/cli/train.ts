@@ -33,6 +33,7 @@ const program = new Command()
   .option('--model-version <n>', 'model version written to the manifest', int, 1)
   .option('--teacher-epochs <n>', 'teacher epochs', int, DEFAULT_PIPELINE.teacher.epochs)
   .option('--student-epochs <n>', 'student epochs', int, DEFAULT_PIPELINE.student.epochs)
+  .option('--ease-share <x>', "EASE's share of the student's distillation target (0 = neural teacher only)", parseFloat, DEFAULT_PIPELINE.student.easeShare)
   .option('--meta-steps <n>', 'meta-training outer steps', int, DEFAULT_PIPELINE.meta.steps)
   .option('--meta <algorithm>', 'fomaml or reptile', DEFAULT_PIPELINE.meta.algorithm)
   .option('--inner-steps <n>', 'on-device SGD steps', int, DEFAULT_PIPELINE.inner.steps)
@@ -47,7 +48,7 @@ const program = new Command()
 
 async function main(): Promise<void> {
   const o = program.parse().opts<{
-    data: string; name: string; out?: string; seed: number; modelVersion: number; teacherEpochs: number; studentEpochs: number;
+    data: string; name: string; out?: string; seed: number; modelVersion: number; teacherEpochs: number; studentEpochs: number; easeShare: number;
     metaSteps: number; meta: string; innerSteps: number; innerLr: number; innerDebias: boolean; innerObjective: string; metaSgd: number; checkpointDir: string; checkpoint: boolean; report?: string;
   }>();
   if (o.meta !== 'fomaml' && o.meta !== 'reptile') program.error(`--meta must be fomaml or reptile, got "${o.meta}"`);
@@ -63,6 +64,7 @@ async function main(): Promise<void> {
     seed: o.seed,
     teacherEpochs: o.teacherEpochs,
     studentEpochs: o.studentEpochs,
+    easeShare: o.easeShare,
     algorithm: o.meta === 'reptile' ? 'reptile' : 'fomaml',
     metaSteps: o.metaSteps,
     lrScaleLr: o.metaSgd,

@@ -16,8 +16,9 @@ export function historyTargets(history: readonly HistoryEvent[], pooling: Poolin
  * tensor) against all of each user's items (B×n). With 'leave-one-out' J contexts per user
  * (B×J×d, J = the longest window, shorter ones padded with empty rows), row j pooling every
  * windowed item but the j-th and targeting the j-th, weighted so each user's rows sum to 1
- * ((B·J)×n). The browser and meta-training both build their inputs here; dispose them
- * with `disposeInnerInputs`.
+ * ((B·J)×n). `heldOut` picks which window positions become rows (default: all);
+ * meta-training samples a few to keep its cost down. The browser and meta-training both
+ * build their inputs here; dispose them with `disposeInnerInputs`.
  */
 export function innerInputs(
   histories: readonly (readonly HistoryEvent[])[],
@@ -26,6 +27,7 @@ export function innerInputs(
   n: number,
   pooling: PoolingConfig,
   inner: InnerLoopConfig,
+  heldOut?: (windowLength: number) => readonly number[],
 ): InnerInputs {
   const B = histories.length;
   const pooledData = new Float32Array(B * d);
@@ -35,17 +37,19 @@ export function innerInputs(
     return { pooled, contexts: pooled, targets: targetMatrix(histories.map((h) => historyTargets(h, pooling)), n) };
   }
   const windows = histories.map((h) => h.slice(Math.max(0, h.length - pooling.maxItems)));
-  const J = Math.max(1, ...windows.map((w) => w.length));
+  const held = windows.map((w) => (heldOut ? heldOut(w.length) : w.map((_, i) => i)));
+  const J = Math.max(1, ...held.map((h) => h.length));
   const data = new Float32Array(B * J * d);
   const rows: TargetItem[][] = [];
   windows.forEach((w, b) => {
-    const total = w.reduce((s, e) => s + pooling.eventWeights[e.type], 0);
-    for (let j = 0; j < J; j++) {
-      if (j >= w.length || total <= 0) {
+    const total = held[b].reduce((s, i) => s + pooling.eventWeights[w[i].type], 0);
+    for (let r = 0; r < J; r++) {
+      if (r >= held[b].length || total <= 0) {
         rows.push([]);
         continue;
       }
-      poolHistory(w.filter((_, i) => i !== j), itemIn, d, pooling, data, (b * J + j) * d);
+      const j = held[b][r];
+      poolHistory(w.filter((_, i) => i !== j), itemIn, d, pooling, data, (b * J + r) * d);
       rows.push([{ index: w[j].index, weight: pooling.eventWeights[w[j].type] / total }]);
     }
   });

@@ -24,6 +24,8 @@ export interface MetaOptions {
   supportSizes: readonly number[];
   /** At most this many later interactions form a task's query (FOMAML's outer loss). */
   queryMax: number;
+  /** Leave-one-out objective only: at most this many held-out rows per task (sampled). */
+  maxHeldOut?: number;
   seed: number;
   /**
    * Meta-SGD: also learn a per-parameter multiplier of the inner step size (first-order:
@@ -97,7 +99,9 @@ export async function metaTrain(
       queries.push(u.slice(from + k, from + k + opts.queryMax));
     }
     const T = supports.length;
-    const inputs = innerInputs(supports, tables.itemIn, d, n, opts.pooling, opts.inner);
+    const maxHeld = opts.maxHeldOut;
+    const heldOut = maxHeld ? (len: number) => rng.shuffle(Array.from({ length: len }, (_, i) => i)).slice(0, maxHeld) : undefined;
+    const inputs = innerInputs(supports, tables.itemIn, d, n, opts.pooling, opts.inner, heldOut);
     const { pooled, contexts, targets: supportT } = inputs;
     const queryT = targetMatrix(queries.map((q) => q.map((e) => ({ index: e.index, weight: 1 }))), n);
     const tiled = tileTower(tower, d, hidden, T);

@@ -6,6 +6,7 @@ import { dequantiseRows, quantiseRows } from '../model/quantise';
 import { DEFAULT_CONTENT, DEFAULT_INNER, DEFAULT_POOLING, type ModelConfig, type ModelWeights, type TowerParams } from '../model/weights';
 import type { CheckpointStore } from './checkpoint';
 import { fitContentProjection } from './content';
+import { fitEaseTeacher, type EaseTeacher } from './ease-teacher';
 import { metaTrain, type MetaAlgorithm } from './meta';
 import { pretrain, type PretrainProgress, type TableModel } from './pretrain';
 import { coldStartNdcg, type ValidationView } from './validate';
@@ -20,8 +21,9 @@ export interface StageOptions {
 export interface PipelineOptions {
   seed: number;
   teacher: StageOptions;
-  student: StageOptions & { distillWeight: number; temperature: number };
-  meta: { algorithm: MetaAlgorithm; steps: number; tasksPerStep: number; metaLr: number; supportSizes: number[]; queryMax: number; lrScaleLr: number };
+  /** easeShare: EASE's share of the distillation target (0 = the neural teacher only). */
+  student: StageOptions & { distillWeight: number; temperature: number; easeShare: number };
+  meta: { algorithm: MetaAlgorithm; steps: number; tasksPerStep: number; metaLr: number; supportSizes: number[]; queryMax: number; lrScaleLr: number; maxHeldOut: number };
   pooling: PoolingConfig;
   inner: InnerLoopConfig;
   contentBuckets: number;
@@ -39,8 +41,8 @@ export const DEFAULT_PIPELINE: PipelineOptions = {
   seed: 42,
   // Up to 10 epochs: early stopping on both views decides (it stops MovieLens at ~2–4).
   teacher: { d: 64, hidden: 128, epochs: 10, lr: 2e-3 },
-  student: { d: 32, hidden: 64, epochs: 10, lr: 2e-3, distillWeight: 0.5, temperature: 2 },
-  meta: { algorithm: 'fomaml', steps: 300, tasksPerStep: 32, metaLr: 1e-3, supportSizes: [1, 3, 5, 10, 20], queryMax: 50, lrScaleLr: 0 },
+  student: { d: 32, hidden: 64, epochs: 10, lr: 2e-3, distillWeight: 0.5, temperature: 2, easeShare: 0 },
+  meta: { algorithm: 'fomaml', steps: 300, tasksPerStep: 32, metaLr: 1e-3, supportSizes: [1, 3, 5, 10, 20], queryMax: 50, lrScaleLr: 0, maxHeldOut: 5 },
   pooling: DEFAULT_POOLING,
   inner: DEFAULT_INNER,
   contentBuckets: DEFAULT_CONTENT.buckets,
@@ -58,6 +60,7 @@ export interface PipelineOverrides {
   seed?: number;
   teacherEpochs?: number;
   studentEpochs?: number;
+  easeShare?: number;
   algorithm?: MetaAlgorithm;
   metaSteps?: number;
   metaLr?: number;
@@ -78,7 +81,7 @@ export function pipelineOptions(o: PipelineOverrides = {}): PipelineOptions {
     seed: o.seed ?? d.seed,
     validationView: o.validationView ?? d.validationView,
     teacher: { ...d.teacher, epochs: o.teacherEpochs ?? d.teacher.epochs },
-    student: { ...d.student, epochs: o.studentEpochs ?? d.student.epochs },
+    student: { ...d.student, epochs: o.studentEpochs ?? d.student.epochs, easeShare: o.easeShare ?? d.student.easeShare },
     meta: {
       ...d.meta,
       algorithm: o.algorithm ?? d.meta.algorithm,
@@ -170,7 +173,11 @@ export async function trainPipeline(
   const val = (m: TableModel & { innerLrScale?: TowerParams }, tower: TowerParams, inner: InnerLoopConfig | null) =>
     coldStartNdcg(withProj(m), config, tower, validation, opts.validationK, inner, opts.validationView);
 
-  const runPretrain = async (stage: 'teacher' | 'student', s: StageOptions, teacher?: PipelineOptions['student'] & { model: TableModel }) => {
+  const runPretrain = async (
+    stage: 'teacher' | 'student',
+    s: StageOptions,
+    teacher?: PipelineOptions['student'] & { model: TableModel; ease?: EaseTeacher },
+  ) => {
     const cached = await checkpoints?.load(`${stage}-${stageKey[stage]}`);
     if (cached) {
       hooks.onStageEnd?.(stage, { ...cached.info, resumed: true });
@@ -191,7 +198,14 @@ export async function trainPipeline(
       fullSoftmaxMaxItems: opts.fullSoftmaxMaxItems,
       pooling: opts.pooling,
       seed: opts.seed + (stage === 'teacher' ? 1 : 2),
-      teacher: teacher ? { model: teacher.model, weight: teacher.distillWeight, temperature: teacher.temperature } : undefined,
+      teacher: teacher
+        ? {
+            model: teacher.model,
+            weight: teacher.distillWeight,
+            temperature: teacher.temperature,
+            ...(teacher.ease ? { ease: { teacher: teacher.ease, share: teacher.easeShare } } : {}),
+          }
+        : undefined,
       validate: validation.length ? (m) => val(m, m.tower, null) : undefined,
       evalsPerEpoch: 2,
       patience: 3,
@@ -205,7 +219,12 @@ export async function trainPipeline(
   };
 
   const teacher = await runPretrain('teacher', opts.teacher);
-  const student = await runPretrain('student', opts.student, { ...opts.student, model: teacher });
+  let ease: EaseTeacher | undefined;
+  if (opts.student.easeShare > 0 && !(await checkpoints?.load(`student-${stageKey.student}`))) {
+    ease = fitEaseTeacher(train, fit, validation, { k: opts.validationK, maxContext: opts.pooling.maxItems });
+    report.easeTeacher = { lambda: ease.lambda, alpha: ease.alpha };
+  }
+  const student = await runPretrain('student', opts.student, { ...opts.student, model: teacher, ease });
 
   let metaTower: TowerParams;
   let lrScale: TowerParams | undefined;

@@ -9,6 +9,7 @@ import { cloneTower, initTower, type ModelWeights } from '../model/weights';
 import { AdamW } from './adam';
 import { yieldToEventLoop } from './yield';
 import { AliasSampler, popularityWeights } from './sampler';
+import type { EaseTeacher } from './ease-teacher';
 
 /** Item tables and a shared tower: a model before the content projection is fitted. */
 export type TableModel = Omit<ModelWeights, 'contentProj' | 'innerLrScale'>;
@@ -25,8 +26,11 @@ export interface PretrainOptions {
   fullSoftmaxMaxItems: number;
   pooling: PoolingConfig;
   seed: number;
-  /** Score distillation from a teacher over the same candidates. */
-  teacher?: { model: TableModel; weight: number; temperature: number };
+  /**
+   * Score distillation from a teacher over the same candidates; with `ease`, the target
+   * is a mixture of the neural teacher (share 1 − ease.share) and EASE's distribution.
+   */
+  teacher?: { model: TableModel; weight: number; temperature: number; ease?: { teacher: EaseTeacher; share: number } };
   /** Validation score of the current model (higher is better); the best evaluation is kept. */
   validate?: (model: TableModel) => Promise<number>;
   evalsPerEpoch: number;
@@ -170,6 +174,11 @@ export async function pretrain(users: readonly UserSequence[], itemCounts: Int32
           if (correction) logits = tf.sub(logits, correction);
           return tf.softmax(tf.div(logits, teacher.temperature)) as tf.Tensor2D;
         });
+        if (teacher.ease && teacher.ease.share > 0) {
+          const mixed = mixEase(teacherProbs, teacher.ease, batch.map((ex) => ex.user), contexts, cand, logQ);
+          teacherProbs.dispose();
+          teacherProbs = mixed;
+        }
       }
 
       const lossFn = (p: tf.Tensor, c: tf.Tensor, cb: tf.Tensor, w1: tf.Tensor, b1: tf.Tensor, w2: tf.Tensor, b2: tf.Tensor) => {
@@ -238,4 +247,31 @@ export async function pretrain(users: readonly UserSequence[], itemCounts: Int32
     best = { epoch: opts.epochs, validation: NaN };
   }
   return { model: bestModel, history, best };
+}
+
+/** (1 − share)·neural + share·softmax(α·EASE − logQ) over the candidates, per row. */
+function mixEase(
+  neural: tf.Tensor2D,
+  ease: { teacher: EaseTeacher; share: number },
+  users: readonly number[],
+  contexts: readonly UserSequence['events'][],
+  cand: Int32Array,
+  logQ: Float32Array | null,
+): tf.Tensor2D {
+  const m = cand.length;
+  const { alpha } = ease.teacher;
+  const probs = new Float32Array(users.length * m);
+  users.forEach((u, b) => {
+    const s = ease.teacher.scores(u, contexts[b]);
+    const row = probs.subarray(b * m, (b + 1) * m);
+    let max = -Infinity;
+    for (let i = 0; i < m; i++) {
+      row[i] = alpha * s[cand[i]] - (logQ ? logQ[i] : 0);
+      if (row[i] > max) max = row[i];
+    }
+    let z = 0;
+    for (let i = 0; i < m; i++) z += row[i] = Number.isFinite(row[i]) ? Math.exp(row[i] - max) : 0;
+    for (let i = 0; i < m; i++) row[i] /= z;
+  });
+  return tf.tidy(() => tf.add(tf.mul(neural, 1 - ease.share), tf.mul(tf.tensor2d(probs, [users.length, m]), ease.share)));
 }
