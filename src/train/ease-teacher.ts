@@ -13,12 +13,19 @@ import { Ease } from '../eval/baselines/ease';
 
 export const EASE_FOLDS = 5;
 const LAMBDAS = [50, 100, 200, 500, 1000, 2000, 5000];
-const ALPHAS = [1, 2, 5, 10, 20, 50, 100, 200];
+const ALPHAS = [0, 1, 2, 5, 10, 20, 50, 100, 200];
+const GAMMAS = [0, 0.25, 0.5, 0.75, 1, 1.5];
 
 export interface EaseTeacher {
   lambda: number;
-  /** Logit scale that makes softmax(alpha · score) best predict the next item (fitted on fit users). */
+  /**
+   * Teacher logits are alpha · score + gamma · logPop, the scales that best predict the
+   * next item of fit users.
+   */
   alpha: number;
+  gamma: number;
+  /** log(1 + training count) per item. */
+  logPop: Float32Array;
   /** EASE scores (length n) of a context of fit user `user` (an index into the fit users). */
   scores(user: number, context: readonly SupportEvent[]): Float32Array;
 }
@@ -73,28 +80,39 @@ export function fitEaseTeacher(
   });
   const scores = (user: number, context: readonly SupportEvent[]) => folds[user % EASE_FOLDS].scoreUser(context);
 
-  // α: mean log-softmax of the next item over a fixed sample of (context → next) pairs.
-  const ll = new Float64Array(ALPHAS.length);
+  // α, γ: mean log-softmax of a later item under α·score + γ·log(1 + count) over a
+  // fixed sample of (context → next) pairs. EASE scores are ranking scores, not log
+  // probabilities: without the popularity term the best α still leaves a nearly flat
+  // distribution.
+  const logPop = Float64Array.from(all.itemCounts, (c) => Math.log1p(c));
+  const grid = ALPHAS.flatMap((a) => GAMMAS.map((g) => [a, g] as const));
+  const ll = new Float64Array(grid.length);
+  const z = new Float64Array(logPop.length);
   let count = 0;
-  for (let ui = 0; ui < fit.length && count < 2000; ui += Math.max(1, Math.floor(fit.length / 400))) {
+  for (let ui = 0; ui < fit.length && count < 1000; ui += Math.max(1, Math.floor(fit.length / 300))) {
     const ev = fit[ui].events;
-    for (let j = 1; j < ev.length && count < 2000; j += Math.max(1, Math.floor(ev.length / 5))) {
+    for (let j = 1; j < ev.length && count < 1000; j += Math.max(1, Math.floor(ev.length / 4))) {
       const s = scores(ui, ev.slice(Math.max(0, j - opts.maxContext), j));
-      const t = s[ev[j].index];
-      if (!Number.isFinite(t)) continue;
-      ALPHAS.forEach((a, i) => {
+      // A later item, not just the next one: EASE's strength is what the user takes up
+      // later (the full-query metric), which the next-item loss already covers poorly.
+      const t = ev[j + ((count * 7919) % Math.min(50, ev.length - j))].index;
+      if (!Number.isFinite(s[t])) continue;
+      grid.forEach(([a, g], i) => {
         let max = -Infinity;
-        for (const x of s) if (x * a > max) max = x * a;
-        let z = 0;
-        for (const x of s) if (Number.isFinite(x)) z += Math.exp(x * a - max);
-        ll[i] += a * t - max - Math.log(z);
+        for (let c = 0; c < z.length; c++) {
+          z[c] = Number.isFinite(s[c]) ? a * s[c] + g * logPop[c] : -Infinity;
+          if (z[c] > max) max = z[c];
+        }
+        let sum = 0;
+        for (let c = 0; c < z.length; c++) sum += Math.exp(z[c] - max);
+        ll[i] += z[t] - max - Math.log(sum);
       });
       count++;
     }
   }
-  let alpha = ALPHAS[0];
-  ALPHAS.forEach((a, i) => {
-    if (ll[i] > ll[ALPHAS.indexOf(alpha)]) alpha = a;
-  });
-  return { lambda, alpha, scores };
+  let best = 0;
+  if (process.env.EASE_DEBUG) console.log(grid.map(([a, g], i) => `${a},${g}:${(ll[i] / count).toFixed(3)}`).join(' '));
+  for (let i = 1; i < grid.length; i++) if (ll[i] > ll[best]) best = i;
+  const [alpha, gamma] = grid[best];
+  return { lambda, alpha, gamma, logPop: Float32Array.from(logPop), scores };
 }

@@ -1,10 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { createRng } from '../data/random';
 import type { UserSequence } from '../data/split';
-import { adaptTowers, disposeTower, targetMatrix, towerLossAndGrads } from '../model/inner-loop';
+import { adaptTowers, disposeTower, targetMatrix, towerLossAndGrads, type ItemTensors } from '../model/inner-loop';
+import { softmaxCrossEntropySum } from '../model/loss';
 import type { InnerLoopConfig, PoolingConfig } from '../model/manifest';
 import { disposeInnerInputs, innerInputs } from '../model/inner-inputs';
-import { tileTower, towerToTensors } from '../model/tower';
+import { itemScores, tileTower, towerToTensors, userVectors, type TowerTensors } from '../model/tower';
 import { cloneTower, type TowerParams } from '../model/weights';
 import { AdamW } from './adam';
 import { yieldToEventLoop } from './yield';
@@ -32,13 +33,20 @@ export interface MetaOptions {
    * ∂L_q/∂scale ≈ −lr · Σ_s g_s ∘ ∇L_q(θ')), at this Adam rate; 0 = plain SGD steps.
    */
   lrScaleLr?: number;
-  validate?: (tower: TowerParams, lrScale?: TowerParams) => Promise<number>;
+  /**
+   * FOMAML only: the outer step also learns the item bias (at `metaLr`). Pre-training fits
+   * the bias to next items; cold-start users' later items follow another popularity curve.
+   */
+  learnBias?: boolean;
+  validate?: (tower: TowerParams, lrScale?: TowerParams, itemBias?: Float32Array) => Promise<number>;
   evalEvery: number;
   onProgress?: (p: { step: number; steps: number; loss: number; validation?: number }) => void;
 }
 
 export interface MetaResult {
   tower: TowerParams;
+  /** The item bias: learned when `learnBias`, else the tables' own. */
+  itemBias: Float32Array;
   /** The learned step-size multipliers when `lrScaleLr` > 0. */
   lrScale?: TowerParams;
   history: { step: number; validation: number; loss: number }[];
@@ -79,12 +87,16 @@ export async function metaTrain(
     w2: new AdamW(lrScale.w2, { lr: opts.lrScaleLr! }),
     b2: new AdamW(lrScale.b2, { lr: opts.lrScaleLr! }),
   };
-  const items = { out: tf.tensor2d(tables.itemOut, [n, d]), bias: tf.tensor1d(tables.itemBias) };
+  const learnBias = opts.learnBias === true && opts.algorithm === 'fomaml';
+  const itemBias = tables.itemBias.slice();
+  const biasAdam = learnBias ? new AdamW(itemBias, { lr: opts.metaLr }) : null;
+  const out = tf.tensor2d(tables.itemOut, [n, d]);
   const eligible = users.filter((u) => u.events.length >= 2);
   const history: MetaResult['history'] = [];
-  let best = { step: 0, validation: opts.validate ? await opts.validate(tower, lrScale) : NaN };
+  let best = { step: 0, validation: opts.validate ? await opts.validate(tower, lrScale, itemBias) : NaN };
   let bestTower = cloneTower(tower);
   let bestScale = lrScale && cloneTower(lrScale);
+  let bestBias = itemBias.slice();
   if (opts.validate) history.push({ step: 0, validation: best.validation, loss: NaN });
   let lossAvg = NaN;
 
@@ -99,6 +111,7 @@ export async function metaTrain(
       queries.push(u.slice(from + k, from + k + opts.queryMax));
     }
     const T = supports.length;
+    const items = { out, bias: tf.tensor1d(itemBias) };
     const maxHeld = opts.maxHeldOut;
     const heldOut = maxHeld ? (len: number) => rng.shuffle(Array.from({ length: len }, (_, i) => i)).slice(0, maxHeld) : undefined;
     const inputs = innerInputs(supports, tables.itemIn, d, n, opts.pooling, opts.inner, heldOut);
@@ -109,22 +122,26 @@ export async function metaTrain(
     const { tower: adapted, gradSum } = adaptTowers(tiled, contexts, supportT, items, opts.inner, { lrScale: scaleT, collectGradSum: learnLr });
     const keys = ['w1', 'b1', 'w2', 'b2'] as const;
     const metaGrad = tf.tidy(() => {
-      const { loss, grads } = towerLossAndGrads(adapted, pooled, queryT, items);
+      const { loss, grads, biasGrad } = learnBias
+        ? queryLossAndGrads(adapted, pooled, queryT, items)
+        : { ...towerLossAndGrads(adapted, pooled, queryT, items), biasGrad: null };
       // Reptile's pseudo-gradient θ − mean(θ'_user) moves θ toward the adapted towers;
       // FOMAML's is the query loss gradient at the adapted towers.
       const g = keys.map((k) => tf.mean(opts.algorithm === 'reptile' ? tf.sub(tiled[k], adapted[k]) : grads[k], 0));
       const gScale = gradSum ? keys.map((k) => tf.mean(tf.mul(tf.mul(gradSum[k], grads[k]), -opts.inner.lr), 0)) : [];
-      return { loss, g: [...g, ...gScale] };
+      const gBias = biasGrad ? [tf.div(biasGrad, T)] : [];
+      return { loss, g: [...g, ...gScale, ...gBias] };
     });
     const flat = (await Promise.all(metaGrad.g.map((x) => x.data()))) as Float32Array[];
     const loss = (await metaGrad.loss.data())[0] / T;
     disposeInnerInputs(inputs);
-    tf.dispose([queryT, metaGrad.loss, ...metaGrad.g]);
+    tf.dispose([queryT, items.bias, metaGrad.loss, ...metaGrad.g]);
     disposeTower(tiled);
     disposeTower(adapted);
     if (gradSum) disposeTower(gradSum);
     if (scaleT) disposeTower(scaleT);
     keys.forEach((k, i) => adam[k].step(flat[i]));
+    if (biasAdam) biasAdam.step(flat[flat.length - 1]);
     if (lrScale && lrAdam) {
       keys.forEach((k, i) => {
         lrAdam[k].step(flat[4 + i]);
@@ -137,17 +154,32 @@ export async function metaTrain(
 
     let validation: number | undefined;
     if (opts.validate && (step % opts.evalEvery === 0 || step === opts.steps)) {
-      validation = await opts.validate(tower, lrScale);
+      validation = await opts.validate(tower, lrScale, itemBias);
       history.push({ step, validation, loss: lossAvg });
       if (validation > best.validation) {
         best = { step, validation };
         bestTower = cloneTower(tower);
         bestScale = lrScale && cloneTower(lrScale);
+        bestBias = itemBias.slice();
       }
     }
     opts.onProgress?.({ step, steps: opts.steps, loss: lossAvg, validation });
     await yieldToEventLoop();
   }
-  tf.dispose([items.out, items.bias]);
-  return { tower: opts.validate ? bestTower : tower, lrScale: opts.validate ? bestScale : lrScale, history, best };
+  out.dispose();
+  const v = !!opts.validate;
+  return { tower: v ? bestTower : tower, itemBias: v ? bestBias : itemBias, lrScale: v ? bestScale : lrScale, history, best };
+}
+
+/** The outer (query) loss with its gradient for the per-user towers and the shared item bias. */
+function queryLossAndGrads(
+  towers: TowerTensors,
+  pooled: tf.Tensor2D,
+  targets: tf.Tensor2D,
+  items: ItemTensors,
+): { loss: tf.Scalar; grads: TowerTensors; biasGrad: tf.Tensor } {
+  const f = (w1: tf.Tensor, b1: tf.Tensor, w2: tf.Tensor, b2: tf.Tensor, bias: tf.Tensor) =>
+    softmaxCrossEntropySum(itemScores(userVectors({ w1, b1, w2, b2 }, pooled), items.out, bias as tf.Tensor1D), targets);
+  const { value, grads } = tf.valueAndGrads(f)([towers.w1, towers.b1, towers.w2, towers.b2, items.bias]);
+  return { loss: value as tf.Scalar, grads: { w1: grads[0], b1: grads[1], w2: grads[2], b2: grads[3] }, biasGrad: grads[4] };
 }

@@ -23,7 +23,7 @@ export interface PipelineOptions {
   teacher: StageOptions;
   /** easeShare: EASE's share of the distillation target (0 = the neural teacher only). */
   student: StageOptions & { distillWeight: number; temperature: number; easeShare: number };
-  meta: { algorithm: MetaAlgorithm; steps: number; tasksPerStep: number; metaLr: number; supportSizes: number[]; queryMax: number; lrScaleLr: number; maxHeldOut: number };
+  meta: { algorithm: MetaAlgorithm; steps: number; tasksPerStep: number; metaLr: number; supportSizes: number[]; queryMax: number; lrScaleLr: number; maxHeldOut: number; learnBias: boolean };
   pooling: PoolingConfig;
   inner: InnerLoopConfig;
   contentBuckets: number;
@@ -42,7 +42,7 @@ export const DEFAULT_PIPELINE: PipelineOptions = {
   // Up to 10 epochs: early stopping on both views decides (it stops MovieLens at ~2–4).
   teacher: { d: 64, hidden: 128, epochs: 10, lr: 2e-3 },
   student: { d: 32, hidden: 64, epochs: 10, lr: 2e-3, distillWeight: 0.5, temperature: 2, easeShare: 0 },
-  meta: { algorithm: 'fomaml', steps: 300, tasksPerStep: 32, metaLr: 1e-3, supportSizes: [1, 3, 5, 10, 20], queryMax: 50, lrScaleLr: 0, maxHeldOut: 5 },
+  meta: { algorithm: 'fomaml', steps: 300, tasksPerStep: 32, metaLr: 1e-3, supportSizes: [1, 3, 5, 10, 20], queryMax: 50, lrScaleLr: 0, maxHeldOut: 5, learnBias: false },
   pooling: DEFAULT_POOLING,
   inner: DEFAULT_INNER,
   contentBuckets: DEFAULT_CONTENT.buckets,
@@ -66,6 +66,7 @@ export interface PipelineOverrides {
   metaLr?: number;
   lrScaleLr?: number;
   queryMax?: number;
+  metaBias?: boolean;
   innerSteps?: number;
   innerLr?: number;
   innerDebias?: boolean;
@@ -89,6 +90,7 @@ export function pipelineOptions(o: PipelineOverrides = {}): PipelineOptions {
       metaLr: o.metaLr ?? d.meta.metaLr,
       lrScaleLr: o.lrScaleLr ?? d.meta.lrScaleLr,
       queryMax: o.queryMax ?? d.meta.queryMax,
+      learnBias: o.metaBias ?? d.meta.learnBias,
     },
     inner: {
       steps: o.innerSteps ?? d.inner.steps,
@@ -222,15 +224,17 @@ export async function trainPipeline(
   let ease: EaseTeacher | undefined;
   if (opts.student.easeShare > 0 && !(await checkpoints?.load(`student-${stageKey.student}`))) {
     ease = fitEaseTeacher(train, fit, validation, { k: opts.validationK, maxContext: opts.pooling.maxItems });
-    report.easeTeacher = { lambda: ease.lambda, alpha: ease.alpha };
+    report.easeTeacher = { lambda: ease.lambda, alpha: ease.alpha, gamma: ease.gamma };
   }
   const student = await runPretrain('student', opts.student, { ...opts.student, model: teacher, ease });
 
   let metaTower: TowerParams;
+  let metaBias: Float32Array;
   let lrScale: TowerParams | undefined;
   const cachedMeta = await checkpoints?.load(`meta-${stageKey.meta}`);
   if (cachedMeta) {
     metaTower = cachedMeta.model.tower;
+    metaBias = cachedMeta.model.itemBias;
     lrScale = (await checkpoints?.load(`meta-lrscale-${stageKey.meta}`))?.model.tower;
     report.meta = { ...cachedMeta.info, resumed: true };
     hooks.onStageEnd?.('meta', { ...cachedMeta.info, resumed: true });
@@ -243,22 +247,23 @@ export async function trainPipeline(
       pooling: opts.pooling,
       seed: opts.seed + 3,
       evalEvery: Math.max(1, Math.floor(opts.meta.steps / 6)),
-      validate: validation.length ? (t, scale) => val({ ...student, innerLrScale: scale }, t, opts.inner) : undefined,
+      validate: validation.length ? (t, scale, itemBias) => val({ ...student, itemBias: itemBias ?? student.itemBias, innerLrScale: scale }, t, opts.inner) : undefined,
       onProgress: (p) => hooks.onProgress?.('meta', p.step, { loss: p.loss, validation: p.validation }),
     });
     metaTower = res.tower;
+    metaBias = res.itemBias;
     lrScale = res.lrScale;
     const info = { seconds: (performance.now() - t0) / 1000, bestStep: res.best.step, validationNdcg10: res.best.validation, history: res.history };
     report.meta = info;
     hooks.onStageEnd?.('meta', info);
-    await checkpoints?.save(`meta-${stageKey.meta}`, { ...student, tower: metaTower }, info);
+    await checkpoints?.save(`meta-${stageKey.meta}`, { ...student, itemBias: metaBias, tower: metaTower }, info);
     if (lrScale) await checkpoints?.save(`meta-lrscale-${stageKey.meta}`, { ...student, tower: lrScale }, {});
   }
 
   hooks.onStageStart?.('export', 1);
   const items: ItemMeta[] = train.catalogue.ids.map((id) => train.items.get(id) ?? { id, title: id, categories: [] });
-  const contentProj = fitContentProjection(student, items, train.itemCounts, opts.contentBuckets);
-  const weights: ModelWeights = { ...student, tower: metaTower, contentProj, ...(lrScale ? { innerLrScale: lrScale } : {}) };
+  const contentProj = fitContentProjection({ ...student, itemBias: metaBias }, items, train.itemCounts, opts.contentBuckets);
+  const weights: ModelWeights = { ...student, itemBias: metaBias, tower: metaTower, contentProj, ...(lrScale ? { innerLrScale: lrScale } : {}) };
   report.quantisation = await quantisationLoss(weights, config, validation, opts.validationK);
   hooks.onProgress?.('export', 1, { loss: NaN });
   hooks.onStageEnd?.('export', report.quantisation as Record<string, unknown>);

@@ -249,7 +249,7 @@ export async function pretrain(users: readonly UserSequence[], itemCounts: Int32
   return { model: bestModel, history, best };
 }
 
-/** (1 − share)·neural + share·softmax(α·EASE − logQ) over the candidates, per row. */
+/** (1 − share)·neural + share·softmax(α·EASE + γ·logPop − logQ) over the candidates, per row. */
 function mixEase(
   neural: tf.Tensor2D,
   ease: { teacher: EaseTeacher; share: number },
@@ -259,14 +259,14 @@ function mixEase(
   logQ: Float32Array | null,
 ): tf.Tensor2D {
   const m = cand.length;
-  const { alpha } = ease.teacher;
+  const { alpha, gamma, logPop } = ease.teacher;
   const probs = new Float32Array(users.length * m);
   users.forEach((u, b) => {
     const s = ease.teacher.scores(u, contexts[b]);
     const row = probs.subarray(b * m, (b + 1) * m);
     let max = -Infinity;
     for (let i = 0; i < m; i++) {
-      row[i] = alpha * s[cand[i]] - (logQ ? logQ[i] : 0);
+      row[i] = alpha * s[cand[i]] + gamma * logPop[cand[i]] - (logQ ? logQ[i] : 0);
       if (row[i] > max) max = row[i];
     }
     let z = 0;

@@ -20,7 +20,7 @@ describe('leave-one-out inner inputs', () => {
     const ctx = await inputs.contexts.data();
     // Row 0 leaves out item 0: mean of items 2, 3, 5.
     expect(ctx[0]).toBeCloseTo(10 / 3, 5);
-    const targets = await inputs.targets.data();
+    const targets = (await inputs.targets.data()) as Float32Array;
     expect(targets.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 6);
     disposeInnerInputs(inputs);
   });
@@ -31,7 +31,7 @@ describe('leave-one-out inner inputs', () => {
     const ctx = await inputs.contexts.data();
     expect(ctx[0]).toBeCloseTo(5 / 3, 5); // without item 5: mean of 0, 2, 3
     expect(ctx[2]).toBeCloseTo(8 / 3, 5); // without item 2: mean of 0, 3, 5
-    const t = await inputs.targets.data();
+    const t = (await inputs.targets.data()) as Float32Array;
     expect(t[0 * n + 5]).toBeCloseTo(0.5, 6);
     expect(t[1 * n + 2]).toBeCloseTo(0.5, 6);
     expect(t.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 6);
