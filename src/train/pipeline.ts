@@ -6,6 +6,7 @@ import { dequantiseRows, quantiseRows } from '../model/quantise';
 import { DEFAULT_CONTENT, DEFAULT_INNER, DEFAULT_POOLING, type ModelConfig, type ModelWeights, type TowerParams } from '../model/weights';
 import type { CheckpointStore } from './checkpoint';
 import { fitContentProjection } from './content';
+import { contentTokens, hashFeatures } from '../model/features';
 import { fitEaseTeacher, type EaseTeacher } from './ease-teacher';
 import { metaTrain, type MetaAlgorithm } from './meta';
 import { pretrain, type PretrainProgress, type TableModel } from './pretrain';
@@ -27,6 +28,8 @@ export interface PipelineOptions {
   pooling: PoolingConfig;
   inner: InnerLoopConfig;
   contentBuckets: number;
+  /** Item rows = free rows + hashed content-feature rows during pre-training (see pretrain). */
+  itemFeatures: boolean;
   batchSize: number;
   negatives: number;
   fullSoftmaxMaxItems: number;
@@ -46,6 +49,7 @@ export const DEFAULT_PIPELINE: PipelineOptions = {
   pooling: DEFAULT_POOLING,
   inner: DEFAULT_INNER,
   contentBuckets: DEFAULT_CONTENT.buckets,
+  itemFeatures: false,
   batchSize: 256,
   negatives: 2048,
   fullSoftmaxMaxItems: 3000,
@@ -72,6 +76,7 @@ export interface PipelineOverrides {
   innerDebias?: boolean;
   innerObjective?: InnerObjective;
   validationView?: ValidationView;
+  itemFeatures?: boolean;
 }
 
 /** DEFAULT_PIPELINE with overrides; the train and eval commands both build their options here. */
@@ -81,6 +86,7 @@ export function pipelineOptions(o: PipelineOverrides = {}): PipelineOptions {
     ...d,
     seed: o.seed ?? d.seed,
     validationView: o.validationView ?? d.validationView,
+    itemFeatures: o.itemFeatures ?? d.itemFeatures,
     teacher: { ...d.teacher, epochs: o.teacherEpochs ?? d.teacher.epochs },
     student: { ...d.student, epochs: o.studentEpochs ?? d.student.epochs, easeShare: o.easeShare ?? d.student.easeShare },
     meta: {
@@ -164,6 +170,7 @@ export async function trainPipeline(
     k: opts.validationK,
     // Absent for 'full' so checkpoints made before the option existed keep their names.
     ...(opts.validationView !== 'full' ? { view: opts.validationView } : {}),
+    ...(opts.itemFeatures ? { features: opts.contentBuckets } : {}),
   };
   const stageKey = {
     teacher: fingerprint({ shared, teacher: opts.teacher }),
@@ -175,6 +182,15 @@ export async function trainPipeline(
   const val = (m: TableModel & { innerLrScale?: TowerParams }, tower: TowerParams, inner: InnerLoopConfig | null) =>
     coldStartNdcg(withProj(m), config, tower, validation, opts.validationK, inner, opts.validationView);
 
+  const itemFeatures = opts.itemFeatures
+    ? {
+        buckets: opts.contentBuckets,
+        features: train.catalogue.ids.map((id) => {
+          const meta = train.items.get(id);
+          return meta ? hashFeatures(contentTokens(meta), opts.contentBuckets) : { buckets: [], weights: [] };
+        }),
+      }
+    : undefined;
   const runPretrain = async (
     stage: 'teacher' | 'student',
     s: StageOptions,
@@ -208,6 +224,7 @@ export async function trainPipeline(
             ...(teacher.ease ? { ease: { teacher: teacher.ease, share: teacher.easeShare } } : {}),
           }
         : undefined,
+      content: itemFeatures,
       validate: validation.length ? (m) => val(m, m.tower, null) : undefined,
       evalsPerEpoch: 2,
       patience: 3,

@@ -10,6 +10,7 @@ import { AdamW } from './adam';
 import { yieldToEventLoop } from './yield';
 import { AliasSampler, popularityWeights } from './sampler';
 import type { EaseTeacher } from './ease-teacher';
+import type { SparseFeatures } from '../model/features';
 
 /** Item tables and a shared tower: a model before the content projection is fitted. */
 export type TableModel = Omit<ModelWeights, 'contentProj' | 'innerLrScale'>;
@@ -31,6 +32,13 @@ export interface PretrainOptions {
    * is a mixture of the neural teacher (share 1 − ease.share) and EASE's distribution.
    */
   teacher?: { model: TableModel; weight: number; temperature: number; ease?: { teacher: EaseTeacher; share: number } };
+  /**
+   * Side information: each item's input and output rows become a free row plus the sum of
+   * its hashed content features' rows (trained jointly), so items that share a category
+   * or brand start out close and rare items borrow from common ones. The returned tables
+   * are the sums, so nothing downstream changes.
+   */
+  content?: { features: readonly SparseFeatures[]; buckets: number };
   /** Validation score of the current model (higher is better); the best evaluation is kept. */
   validate?: (model: TableModel) => Promise<number>;
   evalsPerEpoch: number;
@@ -98,6 +106,8 @@ export async function pretrain(users: readonly UserSequence[], itemCounts: Int32
     w2: new AdamW(model.tower.w2, { lr: opts.lr, weightDecay: opts.weightDecay }),
     b2: new AdamW(model.tower.b2, { lr: opts.lr }),
   };
+  const side = opts.content && contentTables(opts.content, n, d, opts, normal);
+  if (side) side.apply(model);
   const full = n <= opts.fullSoftmaxMaxItems;
   const sampler = full ? null : new AliasSampler(popularityWeights(itemCounts));
 
@@ -214,8 +224,14 @@ export async function pretrain(users: readonly UserSequence[], itemCounts: Int32
         for (let k = 0; k < d; k++) gOut[c * d + k] += gC[i * d + k];
         gBias[c] += gCb[i];
       });
+      // The model's arrays hold free + content rows; update each part on its own.
+      if (side) {
+        side.remove(model);
+        side.step(gIn, gOut);
+      }
       adam.itemIn.step(gIn);
       adam.itemOut.step(gOut);
+      if (side) side.apply(model);
       adam.itemBias.step(gBias);
       adam.w1.step(gw1);
       adam.b1.step(gb1);
@@ -274,4 +290,66 @@ function mixEase(
     for (let i = 0; i < m; i++) row[i] /= z;
   });
   return tf.tidy(() => tf.add(tf.mul(neural, 1 - ease.share), tf.mul(tf.tensor2d(probs, [users.length, m]), ease.share)));
+}
+
+/**
+ * Content rows of the item tables: itemIn = free + Σ_b w_b·cIn[b] (and the same for
+ * itemOut). Between steps the model's arrays hold the sums; around each update `remove`
+ * takes the content part off (leaving the free rows for their own optimiser), `step`
+ * updates the content rows from the summed gradient of their items, `apply` adds it back.
+ */
+function contentTables(
+  content: NonNullable<PretrainOptions['content']>,
+  n: number,
+  d: number,
+  opts: Pick<PretrainOptions, 'lr' | 'weightDecay'>,
+  normal: () => number,
+) {
+  const { features, buckets } = content;
+  const cIn = randomTable(buckets, d, 0.1, normal);
+  const cOut = randomTable(buckets, d, 0.1, normal);
+  const adamIn = new AdamW(cIn, { lr: opts.lr, weightDecay: opts.weightDecay });
+  const adamOut = new AdamW(cOut, { lr: opts.lr, weightDecay: opts.weightDecay });
+  const gcIn = new Float32Array(buckets * d);
+  const gcOut = new Float32Array(buckets * d);
+  const addInto = (table: Float32Array, rows: Float32Array, sign: number) => {
+    for (let i = 0; i < n; i++) {
+      const f = features[i];
+      if (!f) continue;
+      for (let j = 0; j < f.buckets.length; j++) {
+        const w = sign * f.weights[j];
+        const b = f.buckets[j] * d;
+        for (let k = 0; k < d; k++) table[i * d + k] += w * rows[b + k];
+      }
+    }
+  };
+  return {
+    apply(model: TableModel): void {
+      addInto(model.itemIn, cIn, 1);
+      addInto(model.itemOut, cOut, 1);
+    },
+    remove(model: TableModel): void {
+      addInto(model.itemIn, cIn, -1);
+      addInto(model.itemOut, cOut, -1);
+    },
+    /** Updates the content rows from the gradients of the summed rows. */
+    step(gIn: Float32Array, gOut: Float32Array): void {
+      gcIn.fill(0);
+      gcOut.fill(0);
+      for (let i = 0; i < n; i++) {
+        const f = features[i];
+        if (!f) continue;
+        for (let j = 0; j < f.buckets.length; j++) {
+          const w = f.weights[j];
+          const b = f.buckets[j] * d;
+          for (let k = 0; k < d; k++) {
+            gcIn[b + k] += w * gIn[i * d + k];
+            gcOut[b + k] += w * gOut[i * d + k];
+          }
+        }
+      }
+      adamIn.step(gcIn);
+      adamOut.step(gcOut);
+    },
+  };
 }

@@ -106,3 +106,48 @@ describe('pretrain on a tiny problem with clear structure', () => {
     expect(evals.length).toBe(bestAt + 3);
   });
 });
+
+describe('pretrain with content features', () => {
+  // Item c·10+9 is seen by a single user: interactions alone say little about it.
+  const train = clusterUsers(60, 4, 'train').map((u, i) => ({
+    ...u,
+    events: u.events.filter((e) => e.index % perCluster !== perCluster - 1 || i < clusters),
+  }));
+  const itemCounts = counts(train);
+  // Every item carries one feature: its cluster (bucket c, weight 1).
+  const features = Array.from({ length: nItems }, (_, i) => ({ buckets: [Math.floor(i / perCluster)], weights: [1] }));
+  const opts: PretrainOptions = {
+    d: 8,
+    hidden: 16,
+    epochs: 4,
+    batchSize: 16,
+    lr: 1e-2,
+    weightDecay: 1e-4,
+    negatives: 0,
+    fullSoftmaxMaxItems: 1000,
+    pooling: DEFAULT_POOLING,
+    seed: 5,
+    evalsPerEpoch: 1,
+    patience: 100,
+  };
+  /** Cosine between a rare item's output row and the mean output row of its cluster's other items. */
+  const rareToOwnCluster = (m: TableModel) =>
+    Array.from({ length: clusters }, (_, c) => {
+      const row = (i: number) => m.itemOut.subarray(i * m.d, (i + 1) * m.d);
+      const centre = new Float32Array(m.d);
+      for (let j = 0; j < perCluster - 1; j++) row(c * perCluster + j).forEach((x, k) => (centre[k] += x));
+      const r = row(c * perCluster + perCluster - 1);
+      const dot = r.reduce((s, x, k) => s + x * centre[k], 0);
+      return dot / (Math.hypot(...r) * Math.hypot(...centre));
+    });
+
+  beforeAll(() => initNodeTf());
+
+  it('places items seen once next to the other items of their category', async () => {
+    const withFeatures = rareToOwnCluster((await pretrain(train, itemCounts, { ...opts, content: { features, buckets: clusters } })).model);
+    const without = rareToOwnCluster((await pretrain(train, itemCounts, opts)).model);
+    const mean = (a: number[]) => a.reduce((s, x) => s + x, 0) / a.length;
+    expect(mean(withFeatures)).toBeGreaterThan(0.5);
+    expect(mean(withFeatures)).toBeGreaterThan(mean(without) + 0.2);
+  });
+});
