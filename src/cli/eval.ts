@@ -99,7 +99,9 @@ async function main(): Promise<void> {
     .option('--ease-share <x>', "EASE's share of the student's distillation target (0 = neural teacher only)", parseFloat)
     .option('--validation-view <view>', "what the model stages early-stop on: 'full' (all later) or 'both' (full and next 10)", 'both')
     .option('--query-max <n>', "meta-training's outer loss covers at most this many later interactions per task", parseInteger)
-    .option('--item-features', 'pre-train item rows as free rows plus hashed content-feature rows')
+    .option('--no-item-features', 'pre-train free item rows only, without the hashed content-feature rows')
+    .option('--adapt <what>', "what on-device steps move: 'tower' or 'offset' (b2 only)")
+    .option('--offset-scale <x>', "with --adapt offset: the offset's step size in units of --inner-lr", parseFloat)
     .option('--meta-bias', "meta-training's outer step also learns the item bias")
     .option('--meta-sgd <rate>', 'also meta-learn per-parameter inner step sizes at this Adam rate (0 = off)', parseFloat)
     .option('--inner-steps <n>', 'on-device SGD steps', parseInteger)
@@ -121,7 +123,9 @@ async function main(): Promise<void> {
     metaLr?: number;
     metaSgd?: number;
     metaBias?: boolean;
-    itemFeatures?: boolean;
+    adapt?: string;
+    offsetScale?: number;
+    itemFeatures: boolean;
     queryMax?: number;
     validationView: string;
     epochs?: number;
@@ -152,7 +156,9 @@ async function main(): Promise<void> {
       metaLr: opts.metaLr,
       lrScaleLr: opts.metaSgd,
       metaBias: opts.metaBias === true,
-      itemFeatures: opts.itemFeatures === true,
+      adapt: opts.adapt === 'offset' ? 'offset' : 'tower',
+      offsetScale: opts.offsetScale,
+      itemFeatures: opts.itemFeatures,
       queryMax: opts.queryMax,
       validationView: opts.validationView === 'both' ? 'both' : 'full',
       teacherEpochs: opts.epochs,

@@ -40,7 +40,7 @@ const program = new Command()
   .option('--inner-lr <x>', 'on-device SGD step size', num, DEFAULT_PIPELINE.inner.lr)
   .option('--no-inner-debias', 'keep the item bias (log-popularity) in the on-device loss instead of leaving it out')
   .option('--inner-objective <name>', "what on-device steps fit: 'support' or 'leave-one-out'", 'support')
-  .option('--item-features', 'pre-train item rows as free rows plus hashed content-feature rows')
+  .option('--no-item-features', 'pre-train free item rows only, without the hashed content-feature rows')
   .option('--meta-bias', "meta-training's outer step also learns the item bias")
   .option('--meta-sgd <rate>', 'also meta-learn per-parameter inner step sizes at this Adam rate (0 = off)', num, DEFAULT_PIPELINE.meta.lrScaleLr)
   .option('--checkpoint-dir <dir>', 'stage checkpoints (resume by re-running the same command)', '.cache/checkpoints')
@@ -51,7 +51,7 @@ const program = new Command()
 async function main(): Promise<void> {
   const o = program.parse().opts<{
     data: string; name: string; out?: string; seed: number; modelVersion: number; teacherEpochs: number; studentEpochs: number; easeShare: number;
-    metaSteps: number; meta: string; innerSteps: number; innerLr: number; innerDebias: boolean; innerObjective: string; metaSgd: number; metaBias?: boolean; itemFeatures?: boolean; checkpointDir: string; checkpoint: boolean; report?: string;
+    metaSteps: number; meta: string; innerSteps: number; innerLr: number; innerDebias: boolean; innerObjective: string; metaSgd: number; metaBias?: boolean; itemFeatures: boolean; checkpointDir: string; checkpoint: boolean; report?: string;
   }>();
   if (o.meta !== 'fomaml' && o.meta !== 'reptile') program.error(`--meta must be fomaml or reptile, got "${o.meta}"`);
   if (o.innerObjective !== 'support' && o.innerObjective !== 'leave-one-out') program.error(`--inner-objective must be support or leave-one-out, got "${o.innerObjective}"`);
@@ -71,7 +71,7 @@ async function main(): Promise<void> {
     metaSteps: o.metaSteps,
     lrScaleLr: o.metaSgd,
     metaBias: o.metaBias === true,
-    itemFeatures: o.itemFeatures === true,
+    itemFeatures: o.itemFeatures,
     innerSteps: o.innerSteps,
     innerLr: o.innerLr,
     innerDebias: o.innerDebias,

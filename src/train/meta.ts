@@ -34,6 +34,13 @@ export interface MetaOptions {
    */
   lrScaleLr?: number;
   /**
+   * Which tower parameters the on-device steps move: the whole tower, or only the output
+   * offset b2 (a per-user shift of u, d numbers) at `offsetScale` × the inner rate. The
+   * choice ships as the model's step-size multipliers (0 for the frozen parameters).
+   */
+  adapt?: 'tower' | 'offset';
+  offsetScale?: number;
+  /**
    * FOMAML only: the outer step also learns the item bias (at `metaLr`). Pre-training fits
    * the bias to next items; cold-start users' later items follow another popularity curve.
    */
@@ -78,10 +85,18 @@ export async function metaTrain(
     b2: new AdamW(tower.b2, { lr: opts.metaLr }),
   };
   const learnLr = (opts.lrScaleLr ?? 0) > 0;
-  const lrScale: TowerParams | undefined = learnLr
-    ? { w1: new Float32Array(d * hidden).fill(1), b1: new Float32Array(hidden).fill(1), w2: new Float32Array(hidden * d).fill(1), b2: new Float32Array(d).fill(1) }
-    : undefined;
-  const lrAdam = lrScale && {
+  const offsetOnly = opts.adapt === 'offset';
+  const fixed = offsetOnly ? 0 : 1;
+  const lrScale: TowerParams | undefined =
+    learnLr || offsetOnly
+      ? {
+          w1: new Float32Array(d * hidden).fill(fixed),
+          b1: new Float32Array(hidden).fill(fixed),
+          w2: new Float32Array(hidden * d).fill(fixed),
+          b2: new Float32Array(d).fill(offsetOnly ? (opts.offsetScale ?? 1) : 1),
+        }
+      : undefined;
+  const lrAdam = learnLr && lrScale && {
     w1: new AdamW(lrScale.w1, { lr: opts.lrScaleLr! }),
     b1: new AdamW(lrScale.b1, { lr: opts.lrScaleLr! }),
     w2: new AdamW(lrScale.w2, { lr: opts.lrScaleLr! }),
@@ -144,6 +159,7 @@ export async function metaTrain(
     if (biasAdam) biasAdam.step(flat[flat.length - 1]);
     if (lrScale && lrAdam) {
       keys.forEach((k, i) => {
+        if (offsetOnly && k !== 'b2') return;
         lrAdam[k].step(flat[4 + i]);
         // A negative step size would climb the user's loss: keep scales at 0 or above.
         const a = lrScale[k];
