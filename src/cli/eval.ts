@@ -102,6 +102,7 @@ async function main(): Promise<void> {
     .option('--no-item-features', 'pre-train free item rows only, without the hashed content-feature rows')
     .option('--adapt <what>', "what on-device steps move: 'tower' or 'offset' (b2 only)")
     .option('--offset-scale <x>', "with --adapt offset: the offset's step size in units of --inner-lr", parseFloat)
+    .option('--validation-ks <list>', 'support sizes whose mean validation NDCG@10 drives early stopping', parseKs)
     .option('--meta-bias', "meta-training's outer step also learns the item bias")
     .option('--meta-sgd <rate>', 'also meta-learn per-parameter inner step sizes at this Adam rate (0 = off)', parseFloat)
     .option('--inner-steps <n>', 'on-device SGD steps', parseInteger)
@@ -123,6 +124,7 @@ async function main(): Promise<void> {
     metaLr?: number;
     metaSgd?: number;
     metaBias?: boolean;
+    validationKs?: number[];
     adapt?: string;
     offsetScale?: number;
     itemFeatures: boolean;
@@ -156,6 +158,7 @@ async function main(): Promise<void> {
       metaLr: opts.metaLr,
       lrScaleLr: opts.metaSgd,
       metaBias: opts.metaBias === true,
+      validationKs: opts.validationKs,
       adapt: opts.adapt === 'offset' ? 'offset' : 'tower',
       offsetScale: opts.offsetScale,
       itemFeatures: opts.itemFeatures,

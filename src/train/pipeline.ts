@@ -34,8 +34,12 @@ export interface PipelineOptions {
   negatives: number;
   fullSoftmaxMaxItems: number;
   weightDecay: number;
-  /** Support size at which validation NDCG@10 is measured for early stopping and selection. */
-  validationK: number;
+  /**
+   * Support sizes at which validation NDCG@10 is measured for early stopping and selection
+   * (the criterion is their mean; the first is also used for EASE's λ and the
+   * quantisation check).
+   */
+  validationKs: number[];
   /** Which query view early stopping and selection read (see coldStartNdcg). */
   validationView: ValidationView;
 }
@@ -55,7 +59,7 @@ export const DEFAULT_PIPELINE: PipelineOptions = {
   negatives: 2048,
   fullSoftmaxMaxItems: 3000,
   weightDecay: 1e-4,
-  validationK: 5,
+  validationKs: [5],
   // The full view alone rewarded popularity-like snapshots on the drifting shop (docs/evaluation.md).
   validationView: 'both',
 };
@@ -79,6 +83,7 @@ export interface PipelineOverrides {
   innerDebias?: boolean;
   innerObjective?: InnerObjective;
   validationView?: ValidationView;
+  validationKs?: number[];
   itemFeatures?: boolean;
 }
 
@@ -89,6 +94,7 @@ export function pipelineOptions(o: PipelineOverrides = {}): PipelineOptions {
     ...d,
     seed: o.seed ?? d.seed,
     validationView: o.validationView ?? d.validationView,
+    validationKs: o.validationKs ?? d.validationKs,
     itemFeatures: o.itemFeatures ?? d.itemFeatures,
     teacher: { ...d.teacher, epochs: o.teacherEpochs ?? d.teacher.epochs },
     student: { ...d.student, epochs: o.studentEpochs ?? d.student.epochs, easeShare: o.easeShare ?? d.student.easeShare },
@@ -137,6 +143,12 @@ function withProj(m: TableModel & { innerLrScale?: TowerParams }, contentProj = 
   return { ...m, contentProj };
 }
 
+async function meanOverKs(ks: readonly number[], f: (k: number) => Promise<number>): Promise<number> {
+  let sum = 0;
+  for (const k of ks) sum += await f(k);
+  return sum / ks.length;
+}
+
 /** A short stable hash of JSON-able options (FNV-1a over the JSON text). */
 function fingerprint(value: unknown): string {
   return fnv1a32(JSON.stringify(value)).toString(16).padStart(8, '0');
@@ -172,7 +184,7 @@ export async function trainPipeline(
     negatives: opts.negatives,
     full: opts.fullSoftmaxMaxItems,
     wd: opts.weightDecay,
-    k: opts.validationK,
+    k: opts.validationKs.length === 1 ? opts.validationKs[0] : opts.validationKs,
     // Absent for 'full' so checkpoints made before the option existed keep their names.
     ...(opts.validationView !== 'full' ? { view: opts.validationView } : {}),
     ...(opts.itemFeatures ? { features: opts.contentBuckets } : {}),
@@ -185,7 +197,7 @@ export async function trainPipeline(
   const config: ModelConfig = { pooling: opts.pooling, inner: opts.inner, content: { buckets: opts.contentBuckets } };
   const report: Record<string, unknown> = { fitUsers: fit.length, validationUsers: validation.length, items: train.catalogue.ids.length };
   const val = (m: TableModel & { innerLrScale?: TowerParams }, tower: TowerParams, inner: InnerLoopConfig | null) =>
-    coldStartNdcg(withProj(m), config, tower, validation, opts.validationK, inner, opts.validationView);
+    meanOverKs(opts.validationKs, (k) => coldStartNdcg(withProj(m), config, tower, validation, k, inner, opts.validationView));
 
   const itemFeatures = opts.itemFeatures
     ? {
@@ -245,7 +257,7 @@ export async function trainPipeline(
   const teacher = await runPretrain('teacher', opts.teacher);
   let ease: EaseTeacher | undefined;
   if (opts.student.easeShare > 0 && !(await checkpoints?.load(`student-${stageKey.student}`))) {
-    ease = fitEaseTeacher(train, fit, validation, { k: opts.validationK, maxContext: opts.pooling.maxItems });
+    ease = fitEaseTeacher(train, fit, validation, { k: opts.validationKs[0], maxContext: opts.pooling.maxItems });
     report.easeTeacher = { lambda: ease.lambda, alpha: ease.alpha, gamma: ease.gamma };
   }
   const student = await runPretrain('student', opts.student, { ...opts.student, model: teacher, ease });
@@ -286,7 +298,7 @@ export async function trainPipeline(
   const items: ItemMeta[] = train.catalogue.ids.map((id) => train.items.get(id) ?? { id, title: id, categories: [] });
   const contentProj = fitContentProjection({ ...student, itemBias: metaBias }, items, train.itemCounts, opts.contentBuckets);
   const weights: ModelWeights = { ...student, itemBias: metaBias, tower: metaTower, contentProj, ...(lrScale ? { innerLrScale: lrScale } : {}) };
-  report.quantisation = await quantisationLoss(weights, config, validation, opts.validationK);
+  report.quantisation = await quantisationLoss(weights, config, validation, opts.validationKs[0]);
   hooks.onProgress?.('export', 1, { loss: NaN });
   hooks.onStageEnd?.('export', report.quantisation as Record<string, unknown>);
   return { teacher, student, metaTower, lrScale, weights, config, report };
