@@ -63,7 +63,7 @@ export async function extraMethods(ctx: ExtraMethodsContext): Promise<ColdStartM
   };
   const student = (r: PipelineResult): FittedModel => ({ weights: { ...r.student, contentProj: r.weights.contentProj }, config: r.config, tower: r.student.tower });
   const teacher = (r: PipelineResult): FittedModel => ({ weights: { ...r.teacher, contentProj: new Float32Array(0) }, config: r.config, tower: r.teacher.tower });
-  const info = { meta: opts.meta.algorithm, metaSteps: opts.meta.steps, metaLr: opts.meta.metaLr, metaSgd: opts.meta.lrScaleLr, queryMax: opts.meta.queryMax, innerDebias: opts.inner.debias === true, innerObjective: opts.inner.objective ?? 'support', easeShare: opts.student.easeShare, metaBias: opts.meta.learnBias, adapt: opts.meta.adapt, offsetScale: opts.meta.offsetScale, itemFeatures: opts.itemFeatures, validationKs: opts.validationKs.join(' ') };
+  const info = { meta: opts.meta.algorithm, metaSteps: opts.meta.steps, metaLr: opts.meta.metaLr, metaSgd: opts.meta.lrScaleLr, queryMax: opts.meta.queryMax, innerDebias: opts.inner.debias === true, innerObjective: opts.inner.objective ?? 'support', easeShare: opts.student.easeShare, metaBias: opts.meta.learnBias, adapt: opts.meta.adapt, offsetScale: opts.meta.offsetScale, itemFeatures: opts.itemFeatures, validationKs: opts.validationKs.join(' '), ema: opts.ema };
   return [
     new ModelMethod('teacher 0 steps', from(teacher), null),
     new ModelMethod('teacher+k steps', from(teacher), inner),

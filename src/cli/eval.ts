@@ -103,6 +103,7 @@ async function main(): Promise<void> {
     .option('--adapt <what>', "what on-device steps move: 'tower' or 'offset' (b2 only)")
     .option('--offset-scale <x>', "with --adapt offset: the offset's step size in units of --inner-lr", parseFloat)
     .option('--validation-ks <list>', 'support sizes whose mean validation NDCG@10 drives early stopping', parseKs)
+    .option('--ema <decay>', 'pre-training keeps an exponential moving average of the weights (0 = off)', parseFloat)
     .option('--meta-bias', "meta-training's outer step also learns the item bias")
     .option('--meta-sgd <rate>', 'also meta-learn per-parameter inner step sizes at this Adam rate (0 = off)', parseFloat)
     .option('--inner-steps <n>', 'on-device SGD steps', parseInteger)
@@ -125,6 +126,7 @@ async function main(): Promise<void> {
     metaSgd?: number;
     metaBias?: boolean;
     validationKs?: number[];
+    ema?: number;
     adapt?: string;
     offsetScale?: number;
     itemFeatures: boolean;
@@ -159,6 +161,7 @@ async function main(): Promise<void> {
       lrScaleLr: opts.metaSgd,
       metaBias: opts.metaBias === true,
       validationKs: opts.validationKs,
+      ema: opts.ema,
       adapt: opts.adapt === 'offset' ? 'offset' : 'tower',
       offsetScale: opts.offsetScale,
       itemFeatures: opts.itemFeatures,

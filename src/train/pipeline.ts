@@ -30,6 +30,8 @@ export interface PipelineOptions {
   contentBuckets: number;
   /** Item rows = free rows + hashed content-feature rows during pre-training (see pretrain). */
   itemFeatures: boolean;
+  /** Weight averaging in pre-training (EMA decay per step; 0 = off), see pretrain. */
+  ema: number;
   batchSize: number;
   negatives: number;
   fullSoftmaxMaxItems: number;
@@ -55,6 +57,7 @@ export const DEFAULT_PIPELINE: PipelineOptions = {
   contentBuckets: DEFAULT_CONTENT.buckets,
   // Content features gave MovieLens 0.396 → 0.414 and the shop 0.259 → 0.272 (docs/evaluation.md).
   itemFeatures: true,
+  ema: 0,
   batchSize: 256,
   negatives: 2048,
   fullSoftmaxMaxItems: 3000,
@@ -85,6 +88,7 @@ export interface PipelineOverrides {
   validationView?: ValidationView;
   validationKs?: number[];
   itemFeatures?: boolean;
+  ema?: number;
 }
 
 /** DEFAULT_PIPELINE with overrides; the train and eval commands both build their options here. */
@@ -96,6 +100,7 @@ export function pipelineOptions(o: PipelineOverrides = {}): PipelineOptions {
     validationView: o.validationView ?? d.validationView,
     validationKs: o.validationKs ?? d.validationKs,
     itemFeatures: o.itemFeatures ?? d.itemFeatures,
+    ema: o.ema ?? d.ema,
     teacher: { ...d.teacher, epochs: o.teacherEpochs ?? d.teacher.epochs },
     student: { ...d.student, epochs: o.studentEpochs ?? d.student.epochs, easeShare: o.easeShare ?? d.student.easeShare },
     meta: {
@@ -188,6 +193,7 @@ export async function trainPipeline(
     // Absent for 'full' so checkpoints made before the option existed keep their names.
     ...(opts.validationView !== 'full' ? { view: opts.validationView } : {}),
     ...(opts.itemFeatures ? { features: opts.contentBuckets } : {}),
+    ...(opts.ema > 0 ? { ema: opts.ema } : {}),
   };
   const stageKey = {
     teacher: fingerprint({ shared, teacher: opts.teacher }),
@@ -242,6 +248,7 @@ export async function trainPipeline(
           }
         : undefined,
       content: itemFeatures,
+      ema: opts.ema,
       validate: validation.length ? (m) => val(m, m.tower, null) : undefined,
       evalsPerEpoch: 2,
       patience: 3,

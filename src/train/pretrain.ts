@@ -39,6 +39,12 @@ export interface PretrainOptions {
    * are the sums, so nothing downstream changes.
    */
   content?: { features: readonly SparseFeatures[]; buckets: number };
+  /**
+   * Exponential moving average of the weights (decay per step, 0 = off): validation,
+   * early stopping and the returned model use the average, which varies less between
+   * seeds and stopping points than the last iterate.
+   */
+  ema?: number;
   /** Validation score of the current model (higher is better); the best evaluation is kept. */
   validate?: (model: TableModel) => Promise<number>;
   evalsPerEpoch: number;
@@ -122,6 +128,8 @@ export async function pretrain(users: readonly UserSequence[], itemCounts: Int32
   const gBias = new Float32Array(n);
   const history: PretrainResult['history'] = [];
   let best = { epoch: 0, validation: -Infinity };
+  const avg = opts.ema ? copyModel(model) : model;
+  let emaSteps = 0;
   let bestModel = copyModel(model);
   let sinceBest = 0;
   let lossAvg = 0;
@@ -237,17 +245,18 @@ export async function pretrain(users: readonly UserSequence[], itemCounts: Int32
       adam.b1.step(gb1);
       adam.w2.step(gw2);
       adam.b2.step(gb2);
+      if (avg !== model) emaUpdate(avg, model, Math.min(opts.ema!, (1 + emaSteps) / (10 + emaSteps++)));
 
       lossAvg = step === 0 && epoch === 0 ? loss : 0.98 * lossAvg + 0.02 * loss;
       let validation: number | undefined;
       const lastStep = step === stepsPerEpoch - 1;
       if (opts.validate && ((step + 1) % evalEvery === 0 || lastStep)) {
-        validation = await opts.validate(model);
+        validation = await opts.validate(avg);
         const at = epoch + (step + 1) / stepsPerEpoch;
         history.push({ epoch: at, validation, loss: lossAvg });
         if (validation > best.validation) {
           best = { epoch: at, validation };
-          bestModel = copyModel(model);
+          bestModel = copyModel(avg);
           sinceBest = 0;
         } else if (++sinceBest >= opts.patience) {
           opts.onProgress?.({ epoch, step: stepsPerEpoch, stepsPerEpoch, loss: lossAvg, validation });
@@ -259,7 +268,7 @@ export async function pretrain(users: readonly UserSequence[], itemCounts: Int32
     }
   }
   if (!opts.validate) {
-    bestModel = copyModel(model);
+    bestModel = copyModel(avg);
     best = { epoch: opts.epochs, validation: NaN };
   }
   return { model: bestModel, history, best };
@@ -352,4 +361,18 @@ function contentTables(
       adamOut.step(gcOut);
     },
   };
+}
+
+/** avg ← decay·avg + (1 − decay)·model, over every trained array. */
+function emaUpdate(avg: TableModel, model: TableModel, decay: number): void {
+  const pairs: [Float32Array, Float32Array][] = [
+    [avg.itemIn, model.itemIn],
+    [avg.itemOut, model.itemOut],
+    [avg.itemBias, model.itemBias],
+    [avg.tower.w1, model.tower.w1],
+    [avg.tower.b1, model.tower.b1],
+    [avg.tower.w2, model.tower.w2],
+    [avg.tower.b2, model.tower.b2],
+  ];
+  for (const [a, m] of pairs) for (let i = 0; i < a.length; i++) a[i] = decay * a[i] + (1 - decay) * m[i];
 }
