@@ -111,7 +111,6 @@ export function fitEaseTeacher(
     }
   }
   let best = 0;
-  if (process.env.EASE_DEBUG) console.log(grid.map(([a, g], i) => `${a},${g}:${(ll[i] / count).toFixed(3)}`).join(' '));
   for (let i = 1; i < grid.length; i++) if (ll[i] > ll[best]) best = i;
   const [alpha, gamma] = grid[best];
   return { lambda, alpha, gamma, logPop: Float32Array.from(logPop), scores };

@@ -33,24 +33,25 @@ const config: ModelConfig = { pooling: DEFAULT_POOLING, inner: DEFAULT_INNER, co
 const ndcg = (m: TableModel, users: readonly UserSequence[]) =>
   coldStartNdcg({ ...m, contentProj: new Float32Array(0) }, config, m.tower, users, 3, null);
 
+/** Options of a small model trained with the full softmax and no early stopping. */
+const TINY: Omit<PretrainOptions, 'epochs' | 'seed'> = {
+  d: 8,
+  hidden: 16,
+  batchSize: 16,
+  lr: 1e-2,
+  weightDecay: 1e-4,
+  negatives: 0,
+  fullSoftmaxMaxItems: 1000,
+  pooling: DEFAULT_POOLING,
+  evalsPerEpoch: 1,
+  patience: 100,
+};
+
 describe('pretrain on a tiny problem with clear structure', () => {
   const train = clusterUsers(60, 1, 'train');
   const heldOut = clusterUsers(30, 2, 'val');
   const itemCounts = counts(train);
-  const opts: PretrainOptions = {
-    d: 8,
-    hidden: 16,
-    epochs: 6,
-    batchSize: 16,
-    lr: 1e-2,
-    weightDecay: 1e-4,
-    negatives: 0,
-    fullSoftmaxMaxItems: 1000,
-    pooling: DEFAULT_POOLING,
-    seed: 3,
-    evalsPerEpoch: 1,
-    patience: 100,
-  };
+  const opts: PretrainOptions = { ...TINY, epochs: 6, seed: 3 };
   const progress: PretrainProgress[] = [];
   let trained: TableModel;
   let untrained: TableModel;
@@ -122,20 +123,7 @@ describe('pretrain with content features', () => {
   const itemCounts = counts(train);
   // Every item carries one feature: its cluster (bucket c, weight 1).
   const features = Array.from({ length: nItems }, (_, i) => ({ buckets: [Math.floor(i / perCluster)], weights: [1] }));
-  const opts: PretrainOptions = {
-    d: 8,
-    hidden: 16,
-    epochs: 4,
-    batchSize: 16,
-    lr: 1e-2,
-    weightDecay: 1e-4,
-    negatives: 0,
-    fullSoftmaxMaxItems: 1000,
-    pooling: DEFAULT_POOLING,
-    seed: 5,
-    evalsPerEpoch: 1,
-    patience: 100,
-  };
+  const opts: PretrainOptions = { ...TINY, epochs: 4, seed: 5 };
   /** Cosine between a rare item's output row and the mean output row of its cluster's other items. */
   const rareToOwnCluster = (m: TableModel) =>
     Array.from({ length: clusters }, (_, c) => {
