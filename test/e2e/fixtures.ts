@@ -46,12 +46,11 @@ export const test = base.extend<{ network: NetworkRecorder }>({
       const rec: NetworkRecorder = { requests: [], secrets: new Set() };
       const pending: Promise<void>[] = [];
       const onRequest = (req: Request) => {
-        pending.push(
-          req.allHeaders().then(
-            (headers) => void rec.requests.push({ method: req.method(), url: req.url(), headers, body: req.postData() }),
-            () => void rec.requests.push({ method: req.method(), url: req.url(), headers: req.headers(), body: req.postData() }),
-          ),
-        );
+        // Record at once (a test may look right after navigating); the full header set,
+        // cookies included, arrives asynchronously and replaces the provisional one.
+        const entry: RecordedRequest = { method: req.method(), url: req.url(), headers: req.headers(), body: req.postData() };
+        rec.requests.push(entry);
+        pending.push(req.allHeaders().then((headers) => void (entry.headers = headers), () => undefined));
       };
       context.on('request', onRequest);
       await use(rec);
