@@ -3,7 +3,7 @@
  * refitted on all training users, scored at every k on the test users, with the full
  * query view and the short-horizon view, bootstrap intervals and paired differences.
  */
-import { cutAll, type ColdStartSplit, type FoldSplit, type SupportQuery } from '../data/split';
+import { cutAll, type ColdStartSplit, type SupportQuery, type UserSequence } from '../data/split';
 import { bootstrapMean, pairedBootstrapDiff, type Interval } from './bootstrap';
 import type { ColdStartMethod, HyperParams, TuneContext, TuneResult } from './method';
 import {
@@ -153,9 +153,9 @@ function mean(a: ArrayLike<number>): number {
   return a.length ? s / a.length : NaN;
 }
 
-/** Mean validation NDCG@10 at k of a method in its current fitted state. */
-export async function validationNdcg(method: ColdStartMethod, validation: FoldSplit, k = TUNE_K): Promise<number> {
-  const cuts = cutAll(validation.evalUsers, k);
+/** Mean validation NDCG@10 at k of a method in its current fitted state, over the validation users. */
+export async function validationNdcg(method: ColdStartMethod, users: readonly UserSequence[], k = TUNE_K): Promise<number> {
+  const cuts = cutAll(users, k);
   const { lists } = await rankAll(method, cuts);
   return mean(perUserMetrics(cuts, lists).full.ndcg10);
 }
@@ -179,7 +179,7 @@ export async function tuneMethod(
     if (method.tune) {
       const ctx: TuneContext = {
         validation: split.validation,
-        validationNdcg: (m, k) => validationNdcg(m, split.validation, k),
+        validationNdcg: (m, k) => validationNdcg(m, split.validation.evalUsers, k),
         onProgress: progress,
       };
       info.tuning = await method.tune(ctx);
@@ -191,7 +191,7 @@ export async function tuneMethod(
       for (const params of method.grid) {
         method.setParams(params);
         await method.fit(split.validation.train);
-        const ndcg = await validationNdcg(method, split.validation);
+        const ndcg = await validationNdcg(method, split.validation.evalUsers);
         trials.push({ params: method.params?.() ?? params, ndcg });
         if (!best || ndcg > best.ndcg) best = { params, ndcg };
         progress(trials.length, method.grid.length);

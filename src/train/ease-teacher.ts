@@ -8,19 +8,18 @@
  * knows the user's own later items (a single fit would leak them through B).
  */
 import type { SupportEvent, TrainingData, UserSequence } from '../data/split';
-import { ndcgAt, topN } from '../eval/metrics';
+import { validationNdcg } from '../eval/evaluate';
 import { Ease } from '../eval/baselines/ease';
 
 export const EASE_FOLDS = 5;
-const LAMBDAS = [50, 100, 200, 500, 1000, 2000, 5000];
 const ALPHAS = [0, 1, 2, 5, 10, 20, 50, 100, 200];
 const GAMMAS = [0, 0.25, 0.5, 0.75, 1, 1.5];
 
 export interface EaseTeacher {
   lambda: number;
   /**
-   * Teacher logits are alpha · score + gamma · logPop, the scales that best predict the
-   * next item of fit users.
+   * Teacher logits are alpha · score + gamma · logPop, the scales that best predict a
+   * later item of fit users.
    */
   alpha: number;
   gamma: number;
@@ -40,39 +39,29 @@ function subset(train: TrainingData, users: UserSequence[]): TrainingData {
   return { ...train, users, itemCounts, nInteractions };
 }
 
-/** Validation NDCG@10 at support size k (all later items), as the baseline tuning measures it. */
-function validationNdcg(ease: Ease, validation: readonly UserSequence[], k: number): number {
-  const cuts = validation.filter((u) => u.events.length > k);
-  let sum = 0;
-  for (const u of cuts) {
-    const support = u.events.slice(0, k);
-    const ranked = topN(ease.scoreUser(support), 10, support.map((e) => e.index));
-    sum += ndcgAt(ranked, new Set(u.events.slice(k).map((e) => e.index)), 10);
-  }
-  return cuts.length ? sum / cuts.length : 0;
-}
-
 /**
- * λ by validation NDCG@10 at k (fitted on `fit`), then one EASE per fold of the fit users,
- * then the logit scale α by next-item log-likelihood on a sample of fit examples.
+ * λ from the EASE baseline's grid by validation NDCG@10 at k (fitted on `fit`), then one
+ * EASE per fold of the fit users, then the logit scales α, γ by the log-likelihood of a
+ * later item on a sample of fit examples.
  */
-export function fitEaseTeacher(
+export async function fitEaseTeacher(
   train: TrainingData,
   fit: readonly UserSequence[],
   validation: readonly UserSequence[],
   opts: { k: number; maxContext: number },
-): EaseTeacher {
+): Promise<EaseTeacher> {
   const all = subset(train, [...fit]);
-  let lambda = LAMBDAS[0];
+  let lambda = 500;
   if (validation.length) {
     let best = -Infinity;
-    for (const l of LAMBDAS) {
+    for (const point of new Ease().grid) {
+      const l = Number(point.lambda);
       const e = new Ease({ lambda: l });
       e.fit(all);
-      const v = validationNdcg(e, validation, opts.k);
+      const v = await validationNdcg(e, validation, opts.k);
       if (v > best) [best, lambda] = [v, l];
     }
-  } else lambda = 500;
+  }
   const folds = Array.from({ length: EASE_FOLDS }, (_, f) => {
     const e = new Ease({ lambda });
     e.fit(subset(train, fit.filter((_, i) => i % EASE_FOLDS !== f)));

@@ -1,8 +1,8 @@
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createRng } from '../../../src/data/random';
 import type { TrainingData, UserSequence } from '../../../src/data/split';
 import { Ease } from '../../../src/eval/baselines/ease';
-import { EASE_FOLDS, fitEaseTeacher } from '../../../src/train/ease-teacher';
+import { EASE_FOLDS, fitEaseTeacher, type EaseTeacher } from '../../../src/train/ease-teacher';
 
 /** Users who each browse one of 4 item groups (10 items each), in random order. */
 function groupedData(nUsers: number, seed: number): TrainingData {
@@ -23,7 +23,10 @@ describe('the EASE distillation teacher', () => {
   const train = groupedData(60, 3);
   const fit = train.users.slice(0, 48);
   const validation = train.users.slice(48);
-  const teacher = fitEaseTeacher(train, fit, validation, { k: 3, maxContext: 20 });
+  let teacher: EaseTeacher;
+  beforeAll(async () => {
+    teacher = await fitEaseTeacher(train, fit, validation, { k: 3, maxContext: 20 });
+  });
 
   it('scores a training user with an EASE fitted without that user', () => {
     const user = 7;
