@@ -25,6 +25,8 @@ describe('the embed build', () => {
       }
     };
     await walk(dir);
+    // Printed so a change's effect on the shipped sizes shows in the test log.
+    for (const [name, bytes] of Object.entries(files)) if (name.endsWith('.js')) console.log(`gzip ${name}: ${gzipSync(bytes).length} bytes`);
   }, 120_000);
   afterAll(async () => {
     await rm(dir, { recursive: true, force: true });
