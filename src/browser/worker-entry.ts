@@ -1,10 +1,9 @@
 /** The module Worker: a message loop around WorkerRuntime. All tfjs work happens here. */
-import { LocalrecError } from '../errors';
+import { LocalrecError, type SerialisedError } from '../errors';
 import type { RequestMessage, WorkerMessage } from './protocol';
 import { chooseBackend } from './worker-backend';
 import { openModelCache } from './worker-loader';
 import { WorkerRuntime } from './worker-runtime';
-import type { SerialisedError } from './types';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 const post = (m: WorkerMessage) => scope.postMessage(m);

@@ -1,3 +1,4 @@
+import { LocalrecError } from '../errors';
 import { createRng, type Rng } from './random';
 import type { Dataset, EventType, Interaction, ItemMeta } from './types';
 
@@ -120,14 +121,14 @@ export function generateShop(options: Partial<ShopOptions> = {}): Dataset {
 function validate(o: ShopOptions): void {
   const positiveInts: (keyof ShopOptions)[] = ['users', 'items', 'categories', 'brands', 'clusters'];
   for (const k of positiveInts) {
-    if (!Number.isInteger(o[k]) || o[k] < 1) throw new RangeError(`generateShop: ${k} must be a positive integer, got ${o[k]}`);
+    if (!Number.isInteger(o[k]) || o[k] < 1) throw new LocalrecError('invalid-argument', `generateShop: ${k} must be a positive integer, got ${o[k]}`, { option: k });
   }
-  if (o.items < o.categories) throw new RangeError('generateShop: need at least one item per category');
+  if (o.items < o.categories) throw new LocalrecError('invalid-argument', 'generateShop: need at least one item per category', { option: 'items' });
   for (const k of ['cartRate', 'purchaseRate', 'drift', 'explore'] as const) {
-    if (!(o[k] >= 0 && o[k] <= 1)) throw new RangeError(`generateShop: ${k} must be in [0, 1], got ${o[k]}`);
+    if (!(o[k] >= 0 && o[k] <= 1)) throw new LocalrecError('invalid-argument', `generateShop: ${k} must be in [0, 1], got ${o[k]}`, { option: k });
   }
   if (!(o.days > 0 && o.sessionsPerUser >= 1 && o.viewsPerSession >= 1 && o.zipf >= 0)) {
-    throw new RangeError('generateShop: days > 0, sessionsPerUser >= 1, viewsPerSession >= 1 and zipf >= 0 are required');
+    throw new LocalrecError('invalid-argument', 'generateShop: days > 0, sessionsPerUser >= 1, viewsPerSession >= 1 and zipf >= 0 are required');
   }
 }
 

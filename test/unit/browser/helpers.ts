@@ -63,7 +63,7 @@ export function makeRuntime(server: ModelServer, opts: { idb?: IDBFactory; cache
   return {
     runtime,
     events,
-    call: (method, params) => runtime.handle({ kind: 'request', id: nextId++, method, params } as RequestMessage) as never,
+    call: (method, params) => runtime.handle({ kind: 'request', id: nextId++, method, params }),
   };
 }
 
