@@ -1,6 +1,8 @@
 /**
- * Validation of every event before it touches the store. A batch is checked as a whole
- * first, so one bad event rejects the batch and nothing half-written remains.
+ * Validation of every event, once, where it enters the Worker (WorkerRuntime.track): the
+ * Worker owns IndexedDB and must not trust the page, and the page client does not check
+ * again (its error arrives as the same typed 'invalid-event' rejection). A batch is
+ * checked as a whole first, so one bad event rejects the batch and nothing is written.
  */
 import { DEV } from '../dev';
 import * as v from 'valibot';
