@@ -79,7 +79,7 @@ const TIER_PRICE = [0.6, 1, 1.8];
 /** Cluster weight by distance between a brand's tier and the cluster's preferred tier. */
 const TIER_FIT = [1, 0.45, 0.2];
 
-interface Catalogue {
+interface ShopCatalogue {
   items: ItemMeta[];
   category: Int32Array;
   brand: Int32Array;
@@ -103,7 +103,7 @@ export function generateShop(options: Partial<ShopOptions> = {}): Dataset {
   const o: ShopOptions = { ...DEFAULT_SHOP_OPTIONS, ...options };
   validate(o);
   // Separate streams so that e.g. changing `users` leaves the catalogue and every other user unchanged.
-  const cat = buildCatalogue(o, createRng(mix(o.seed, 1)));
+  const cat = buildShopCatalogue(o, createRng(mix(o.seed, 1)));
   const clusters = buildClusters(o, cat, createRng(mix(o.seed, 2)));
   const exploreCum = cumulate(Array.from(cat.popularity));
 
@@ -132,7 +132,7 @@ function validate(o: ShopOptions): void {
   }
 }
 
-function buildCatalogue(o: ShopOptions, rng: Rng): Catalogue {
+function buildShopCatalogue(o: ShopOptions, rng: Rng): ShopCatalogue {
   const n = o.items;
   const catInfo = (c: number) => CATEGORIES[c] ?? { name: `category-${c + 1}`, nouns: ['item'], price: 40 };
   const brandName = (b: number) => (b < BRANDS.length ? BRANDS[b] : `Brand ${b + 1}`);
@@ -179,7 +179,7 @@ function buildCatalogue(o: ShopOptions, rng: Rng): Catalogue {
   return { items, category, brand, tier, popularity, byCategory };
 }
 
-function buildClusters(o: ShopOptions, cat: Catalogue, rng: Rng): Cluster[] {
+function buildClusters(o: ShopOptions, cat: ShopCatalogue, rng: Rng): Cluster[] {
   const out: Cluster[] = [];
   for (let k = 0; k < o.clusters; k++) {
     // Two favourite categories dominate; the rest keep a little mass so tastes overlap.
@@ -201,7 +201,7 @@ function buildClusters(o: ShopOptions, cat: Catalogue, rng: Rng): Cluster[] {
 function simulateUser(
   o: ShopOptions,
   u: number,
-  cat: Catalogue,
+  cat: ShopCatalogue,
   clusters: Cluster[],
   exploreCum: Float64Array,
   rng: Rng,
