@@ -8,7 +8,7 @@
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { resolve, sep } from 'node:path';
 import { defineConfig, mergeConfig, type Plugin, type PreviewServer, type ViteDevServer } from 'vite';
-import base from './vite.config';
+import base from './vite.config.ts';
 
 const TEST_MODELS = resolve('.cache/models');
 const TYPES: Record<string, string> = { '.json': 'application/json', '.bin': 'application/octet-stream' };
