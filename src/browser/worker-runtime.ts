@@ -52,7 +52,7 @@ export class WorkerRuntime {
 
   constructor(private readonly deps: RuntimeDeps) {}
 
-  /** One handler per protocol method; the page is not trusted, so each validates its params. */
+  /** One handler per protocol method. Params come from the page, which is not trusted: missing fields reach the methods, which validate values. */
   private readonly handlers: Handlers = {
     init: (p) => this.init(p),
     track: (p) => this.track(p?.events),
