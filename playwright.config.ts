@@ -3,7 +3,7 @@ import { defineConfig } from '@playwright/test';
 /**
  * Real-browser tests on Debian's Chromium (Playwright's own browser downloads cannot work
  * here). The webServer entry writes the fixture models, builds the demo and the harness
- * (LOCALREC_E2E=1, see vite.config.ts) and serves the build with `vite preview`, so the
+ * (vite.e2e.config.ts) and serves the build with `vite preview`, so the
  * tests exercise the shipped bundles and no dev-server reload can hit a running test.
  * Two projects: plain chromium (cpu, wasm, webgl) and chromium with WebGPU through
  * SwiftShader, which exercises the webgpu path for correctness only, never for speed.
@@ -27,7 +27,7 @@ export default defineConfig({
     trace: 'retain-on-failure',
   },
   webServer: {
-    command: `npx tsx test/fixtures/make-model.ts && LOCALREC_E2E=1 npx vite build --logLevel warn && LOCALREC_E2E=1 npx vite preview --port ${PORT} --strictPort --host 127.0.0.1`,
+    command: `npx tsx test/fixtures/make-model.ts && npx vite build -c vite.e2e.config.ts --logLevel warn && npx vite preview -c vite.e2e.config.ts --port ${PORT} --strictPort --host 127.0.0.1`,
     url: `http://127.0.0.1:${PORT}/test/e2e/harness/index.html`,
     // Always a fresh build: a server left over from an earlier run would serve stale bundles.
     reuseExistingServer: false,

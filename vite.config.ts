@@ -1,43 +1,21 @@
 /**
- * `npm start` serves the demo shop (http://localhost:5173/ redirects to /demo/) with the
- * default model from public/models/; `vite build` builds the demo into dist/demo.
- * The repository root is Vite's root so the e2e harness (test/e2e/harness/) and the demo
- * share one server; in development, generated fixture models are served at /test-models/.
+ * The demo shop: `npm start` serves it (http://localhost:5173/ redirects to /demo/) with
+ * the default model from public/models/; `vite build` builds it into dist/demo. The e2e
+ * harness has its own config (vite.e2e.config.ts), the script-tag build vite.embed.config.ts.
  */
-import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
-import { resolve, sep } from 'node:path';
+import { createReadStream, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { defineConfig, type Plugin } from 'vite';
 
 const WASM_DIR = resolve('node_modules/@tensorflow/tfjs-backend-wasm/dist');
 const WASM_FILES = ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm'];
-const TEST_MODELS = resolve('.cache/models');
-
-const TYPES: Record<string, string> = { '.json': 'application/json', '.bin': 'application/octet-stream', '.wasm': 'application/wasm' };
-
-function serveDir(prefix: string, dir: string, allow: (file: string) => boolean): Plugin['configureServer'] {
-  return (server) => {
-    server.middlewares.use((req, res, next) => {
-      const path = decodeURIComponent((req.url ?? '').split('?')[0]);
-      if (!path.startsWith(prefix)) return next();
-      const file = resolve(dir, path.slice(prefix.length));
-      if (!file.startsWith(dir + sep) || !allow(file) || !existsSync(file) || !statSync(file).isFile()) {
-        res.statusCode = 404;
-        return res.end();
-      }
-      const ext = file.slice(file.lastIndexOf('.'));
-      res.setHeader('content-type', TYPES[ext] ?? 'application/octet-stream');
-      res.setHeader('cache-control', 'no-cache');
-      createReadStream(file).pipe(res);
-    });
-  };
-}
 
 /**
- * The tfjs wasm binaries: emitted as tfjs-wasm/* by the build (beside assets/, where the
- * Worker's default looks); in development served from node_modules under any path ending
- * in /tfjs-wasm/, since the unbundled Worker lives at /src/browser/.
+ * The tfjs wasm binaries, where the Worker's default wasmPath looks (`../tfjs-wasm/` from
+ * the Worker script): the build emits them as tfjs-wasm/* beside assets/; the dev server,
+ * where the unbundled Worker lives at /src/browser/, answers any path ending in /tfjs-wasm/.
  */
-function tfjsWasm(): Plugin {
+export function tfjsWasm(): Plugin {
   return {
     name: 'localrec-tfjs-wasm',
     configureServer: (server) => {
@@ -48,17 +26,15 @@ function tfjsWasm(): Plugin {
         createReadStream(resolve(WASM_DIR, m[1])).pipe(res);
       });
     },
-    configurePreviewServer: serveDir('/tfjs-wasm/', WASM_DIR, (f) => WASM_FILES.some((w) => f.endsWith(sep + w))) as Plugin['configurePreviewServer'],
     generateBundle() {
       for (const f of WASM_FILES) this.emitFile({ type: 'asset', fileName: `tfjs-wasm/${f}`, source: readFileSync(resolve(WASM_DIR, f)) });
     },
   };
 }
 
-/** Development and preview only (never built): fixture models written by test/fixtures/make-model.ts. */
-function testModels(): Plugin {
-  const serve = serveDir('/test-models/', TEST_MODELS, () => true);
-  return { name: 'localrec-test-models', configureServer: serve, configurePreviewServer: serve as Plugin['configurePreviewServer'] };
+/** Long developer hints in errors only outside production builds (see src/dev.ts). */
+export function devFlag(): Plugin {
+  return { name: 'localrec-dev-flag', config: (_, { mode }) => ({ define: { __LOCALREC_DEV__: JSON.stringify(mode !== 'production') } }) };
 }
 
 function demoAtRoot(): Plugin {
@@ -75,22 +51,15 @@ function demoAtRoot(): Plugin {
   };
 }
 
-/**
- * LOCALREC_E2E=1: build the demo and the e2e harness into .cache/e2e-dist for Playwright,
- * which runs against `vite preview` — the bundles a shop would ship, and no dev-server
- * reloads when someone edits a source file mid-run.
- */
-const E2E = process.env.LOCALREC_E2E === '1';
-
 export default defineConfig({
   root: '.',
   publicDir: 'public',
-  plugins: [tfjsWasm(), testModels(), demoAtRoot()],
+  plugins: [tfjsWasm(), devFlag(), demoAtRoot()],
   server: { port: 5173 },
   worker: { format: 'es' },
   // Pre-bundle everything up front: discovering a dependency mid-session makes Vite reload the page.
   optimizeDeps: {
-    entries: ['demo/index.html', 'test/e2e/harness/index.html', 'src/browser/worker-entry.ts'],
+    entries: ['demo/index.html', 'src/browser/worker-entry.ts'],
     include: [
       '@tensorflow/tfjs-core',
       '@tensorflow/tfjs-core/dist/register_all_gradients',
@@ -103,10 +72,8 @@ export default defineConfig({
     ],
   },
   build: {
-    outDir: E2E ? '.cache/e2e-dist' : 'dist/demo',
+    outDir: 'dist/demo',
     emptyOutDir: true,
-    rollupOptions: {
-      input: E2E ? { demo: resolve('demo/index.html'), harness: resolve('test/e2e/harness/index.html') } : { demo: resolve('demo/index.html') },
-    },
+    rollupOptions: { input: { demo: resolve('demo/index.html') } },
   },
 });

@@ -4,7 +4,7 @@
  * Worker bundle and the tfjs wasm binaries — everything a CDN folder needs.
  */
 import { defineConfig, mergeConfig } from 'vite';
-import base from './vite.config';
+import base from './vite.config.ts';
 
 export default mergeConfig(
   { ...base, build: {} },

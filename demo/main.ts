@@ -6,24 +6,20 @@
 import type { ItemMeta, Localrec, Status } from '../src/index';
 import type { EmbedApi, EmbedCommand } from '../src/embed/queue';
 
-declare global {
-  interface Window {
-    localrec: EmbedCommand[] | EmbedApi;
-  }
-}
-
 const params = new URLSearchParams(location.search);
 const model = params.get('model') ?? '/models/shop/manifest.json';
 const backend = params.get('backend');
 
-window.localrec = window.localrec || [];
-window.localrec.push(['init', { model, ...(backend ? { backend: backend as 'wasm' } : {}), personaliseDebounceMs: 1500 }]);
+/** The embed's command queue until it loads, then its live API: both take push(). */
+const push = (...commands: EmbedCommand[]) => void (window.localrec ??= []).push(...commands);
+
+push(['init', { model, ...(backend ? { backend: backend as 'wasm' } : {}), personaliseDebounceMs: 1500 }]);
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const PAGE = 60;
 
 function track(item: string, type: 'view' | 'cart' | 'purchase') {
-  window.localrec.push(['track', { item, type }]);
+  push(['track', { item, type }]);
 }
 
 function card(it: ItemMeta): HTMLElement {
@@ -82,9 +78,9 @@ async function main() {
   client.subscribe(() => void refresh());
   document.addEventListener('localrec:change', () => void refresh());
   await refresh();
-  $('personalise').addEventListener('click', () => window.localrec.push(['personalise']));
+  $('personalise').addEventListener('click', () => push(['personalise']));
   $('forget').addEventListener('click', () => {
-    window.localrec.push(['forget']);
+    push(['forget']);
     document.querySelectorAll('.card').forEach((c) => c.classList.remove('did-view', 'did-cart', 'did-purchase'));
   });
   $('export').addEventListener('click', async () => {

@@ -1,39 +1,73 @@
 /**
- * One error class for the whole SDK, with kebab-case codes people and tests can act on
- * (tests assert the code, never the wording). `details` carries the facts behind it.
+ * One error class for the whole project, with kebab-case codes people and tests can act
+ * on (tests assert the code, never the wording). The message is short and never repeats
+ * the code; `details` carries the facts behind it; `hint` (development builds only, see
+ * dev.ts) says what to do about it.
  */
 export const ERROR_CODES = [
+  // The model and its files.
   'model-format',
   'model-hash-mismatch',
   'model-version-unsupported',
   'model-fetch-failed',
   'model-not-loaded',
+  // Caller input.
+  'invalid-argument',
   'invalid-event',
   'unknown-item',
+  // The browser runtime.
   'store-unavailable',
   'store-quota-exceeded',
   'backend-unavailable',
   'worker-failed',
   'consent-required',
-  'invalid-argument',
+  // Ingesting data sets (Node): a whole input that cannot be read, not a bad row (that is a RowError).
+  'data-format',
+  'data-missing-column',
+  'data-missing-file',
+  'data-unreadable-file',
+  'data-bad-spec',
+  // A call made in the wrong order (a programming error, e.g. scoring before fitting).
+  'invalid-state',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
 export type ErrorDetails = Record<string, string | number | boolean | null | undefined>;
 
+/** What crosses postMessage (structured clone drops the class and custom fields). */
+export interface SerialisedError {
+  code: ErrorCode;
+  message: string;
+  details: ErrorDetails;
+}
+
 export class LocalrecError extends Error {
   override readonly name = 'LocalrecError';
+  /**
+   * @param hint a developer explanation appended to the message; pass it as
+   *   `DEV ? '…' : undefined` so production browser builds drop the text.
+   */
   constructor(
     readonly code: ErrorCode,
     message: string,
     readonly details: ErrorDetails = {},
+    hint?: string,
   ) {
-    super(`[${code}] ${message}`);
+    super(hint ? `${message}. ${hint}` : message);
   }
 
-  /** Plain form that survives postMessage (structured clone drops the class and custom fields). */
-  toJSON(): { code: ErrorCode; message: string; details: ErrorDetails } {
+  /** "LocalrecError [code]: message", as Node shows its coded errors. */
+  override toString(): string {
+    return `${this.name} [${this.code}]: ${this.message}`;
+  }
+
+  toJSON(): SerialisedError {
     return { code: this.code, message: this.message, details: this.details };
+  }
+
+  /** Rebuilds an error that crossed postMessage. */
+  static fromJSON(e: SerialisedError): LocalrecError {
+    return new LocalrecError(e.code, e.message, e.details);
   }
 }
 

@@ -3,24 +3,10 @@
  * module Worker. This file must not import tfjs (a unit test walks its import graph):
  * the page pays only for this small client, and tfjs stays one instance in the Worker.
  */
-import { LocalrecError, type ErrorCode } from '../errors';
-import type { Method, Methods, RequestMessage, WorkerInitParams, WorkerMessage } from './protocol';
-import type {
-  BackendName,
-  ExplainOptions,
-  Explanation,
-  ExportedData,
-  LocalrecEvent,
-  PersonaliseOptions,
-  PersonaliseResult,
-  RecommendOptions,
-  RecommendResult,
-  SerialisedError,
-  Status,
-  StorageMode,
-  TrackEvent,
-  TrackResult,
-} from './types';
+import { DEV } from '../dev';
+import { LocalrecError } from '../errors';
+import type { Method, Params, RequestMessage, Result, WorkerInitParams, WorkerMessage } from './protocol';
+import type { BackendName, ExplainOptions, LocalrecEvent, StorageMode, TrackEvent } from './types';
 
 export interface LocalrecOptions {
   /** URL of the model's manifest.json (relative URLs resolve against the page). */
@@ -53,17 +39,18 @@ export interface LocalrecOptions {
   createWorker?: () => Worker;
 }
 
+/** The public API; params and results are the protocol's (see protocol.ts `Methods`). */
 export interface Localrec {
   /** (Re)loads the model from the manifest URL; createLocalrec has already called it once. */
-  init(): Promise<Status>;
-  track(event: TrackEvent | TrackEvent[]): Promise<TrackResult>;
-  recommend(options?: RecommendOptions): Promise<RecommendResult>;
-  explain(item: string, options?: ExplainOptions): Promise<Explanation>;
-  personalise(options?: PersonaliseOptions): Promise<PersonaliseResult>;
+  init(): Promise<Result<'init'>>;
+  track(event: TrackEvent | TrackEvent[]): Promise<Result<'track'>>;
+  recommend(options?: Params<'recommend'>): Promise<Result<'recommend'>>;
+  explain(item: string, options?: ExplainOptions): Promise<Result<'explain'>>;
+  personalise(options?: Params<'personalise'>): Promise<Result<'personalise'>>;
   /** Removes every stored interaction and personal weight. */
-  forget(): Promise<{ removedEvents: number }>;
-  exportData(): Promise<ExportedData>;
-  status(): Promise<Status>;
+  forget(): Promise<Result<'forget'>>;
+  exportData(): Promise<Result<'exportData'>>;
+  status(): Promise<Result<'status'>>;
   setConsent(granted: boolean): void;
   /** Listens to progress and lifecycle events; returns an unsubscribe function. */
   subscribe(listener: (event: LocalrecEvent) => void): () => void;
@@ -71,10 +58,13 @@ export interface Localrec {
   terminate(): void;
 }
 
-export function rebuildError(e: SerialisedError): LocalrecError {
-  // The Worker's message already carries the "[code] " prefix the constructor adds.
-  const message = e.message.startsWith(`[${e.code}] `) ? e.message.slice(e.code.length + 3) : e.message;
-  return new LocalrecError(e.code as ErrorCode, message, e.details);
+/**
+ * A call waiting for its response. `resolve` is declared as a method so that a resolver
+ * for one method's result fits here: the Worker answers id N with method N's result.
+ */
+interface Pending {
+  resolve(value: Result<Method>): void;
+  reject(error: LocalrecError): void;
 }
 
 function defaultConsent(): boolean {
@@ -84,7 +74,7 @@ function defaultConsent(): boolean {
 
 class Client implements Localrec {
   private nextId = 1;
-  private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void }>();
+  private readonly pending = new Map<number, Pending>();
   private readonly listeners = new Set<(event: LocalrecEvent) => void>();
   private dead: LocalrecError | null = null;
   private consent: boolean;
@@ -99,7 +89,11 @@ class Client implements Localrec {
     worker.addEventListener('message', (ev: MessageEvent<WorkerMessage>) => this.onMessage(ev.data));
     worker.addEventListener('error', (ev) => {
       ev.preventDefault();
-      this.fail(new LocalrecError('worker-failed', `the localrec Worker failed: ${ev.message || 'could not load the Worker script'}`));
+      this.fail(
+        new LocalrecError('worker-failed', `the localrec Worker failed: ${ev.message || 'could not load the Worker script'}`, {}, DEV
+          ? "check that the Worker script's URL is served and that the page's CSP allows it (worker-src) and wasm ('wasm-unsafe-eval')"
+          : undefined),
+      );
     });
     worker.addEventListener('messageerror', () => this.fail(new LocalrecError('worker-failed', 'a message from the Worker could not be read')));
   }
@@ -119,7 +113,7 @@ class Client implements Localrec {
     if (!p) return;
     this.pending.delete(msg.id);
     if (msg.ok) p.resolve(msg.value);
-    else p.reject(rebuildError(msg.error));
+    else p.reject(LocalrecError.fromJSON(msg.error));
   }
 
   private fail(err: LocalrecError): void {
@@ -128,42 +122,45 @@ class Client implements Localrec {
     this.pending.clear();
   }
 
-  private call<M extends Method>(method: M, params: Methods[M]['params']): Promise<Methods[M]['result']> {
+  private call<M extends Method>(method: M, params: Params<M>): Promise<Result<M>> {
     if (this.dead) return Promise.reject(this.dead);
     const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
-      this.worker.postMessage({ kind: 'request', id, method, params } as RequestMessage);
+    return new Promise<Result<M>>((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      const request: RequestMessage<M> = { kind: 'request', id, method, params };
+      this.worker.postMessage(request);
     });
   }
 
   private requireConsent(what: string): Promise<never> | null {
     if (this.consent || this.options.personaliseWithoutConsent) return null;
-    return Promise.reject(new LocalrecError('consent-required', `${what} needs the shopper's consent (Global Privacy Control or the consent option said no)`));
+    return Promise.reject(
+      new LocalrecError('consent-required', `${what} needs the shopper's consent`, {}, DEV ? 'Global Privacy Control or the consent option said no; call setConsent(true) once the shopper agrees' : undefined),
+    );
   }
 
-  init(): Promise<Status> {
+  init(): Promise<Result<'init'>> {
     return this.call('init', this.params);
   }
-  track(event: TrackEvent | TrackEvent[]): Promise<TrackResult> {
+  track(event: TrackEvent | TrackEvent[]): Promise<Result<'track'>> {
     return this.requireConsent('track()') ?? this.call('track', { events: Array.isArray(event) ? event : [event] });
   }
-  recommend(options: RecommendOptions = {}): Promise<RecommendResult> {
+  recommend(options: Params<'recommend'> = {}): Promise<Result<'recommend'>> {
     return this.call('recommend', options);
   }
-  explain(item: string, options: ExplainOptions = {}): Promise<Explanation> {
+  explain(item: string, options: ExplainOptions = {}): Promise<Result<'explain'>> {
     return this.call('explain', { item, options });
   }
-  personalise(options: PersonaliseOptions = {}): Promise<PersonaliseResult> {
+  personalise(options: Params<'personalise'> = {}): Promise<Result<'personalise'>> {
     return this.requireConsent('personalise()') ?? this.call('personalise', options);
   }
-  forget(): Promise<{ removedEvents: number }> {
+  forget(): Promise<Result<'forget'>> {
     return this.call('forget', {});
   }
-  exportData(): Promise<ExportedData> {
+  exportData(): Promise<Result<'exportData'>> {
     return this.call('exportData', {});
   }
-  status(): Promise<Status> {
+  status(): Promise<Result<'status'>> {
     return this.call('status', {});
   }
   setConsent(granted: boolean): void {
@@ -186,7 +183,7 @@ function absolute(url: string | URL): string {
 
 /** Spawns the Worker, loads the model and resolves once the recommender is ready. */
 export async function createLocalrec(options: LocalrecOptions): Promise<Localrec> {
-  if (!options || !options.model) throw new LocalrecError('invalid-argument', 'createLocalrec needs { model: "<url of manifest.json>" }');
+  if (!options || !options.model) throw new LocalrecError('invalid-argument', 'createLocalrec needs a model URL', {}, DEV ? 'pass { model: "<url of manifest.json>" }' : undefined);
   const params: WorkerInitParams = {
     modelUrl: absolute(options.model),
     backend: options.backend ?? 'auto',

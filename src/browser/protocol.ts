@@ -1,32 +1,19 @@
 /**
- * The Worker boundary: closed unions of messages keyed by `kind` and `method`, types only.
- * Every request carries an id; the Worker answers each with exactly one response with
- * the same id. Errors cross as plain { code, message, details } and the main thread
- * rebuilds a LocalrecError from them (structured clone would drop the class and code).
+ * The Worker boundary, types only: each method's params and result in one table, from
+ * which the request/response messages, the Worker's handler table and the client's typed
+ * `call` are all derived — a handler returning the wrong type fails to compile. Every
+ * request carries an id; the Worker answers each with exactly one response with the same
+ * id. Errors cross as a plain SerialisedError (see LocalrecError.toJSON/fromJSON).
  */
-import type {
-  BackendName,
-  ExplainOptions,
-  Explanation,
-  ExportedData,
-  LocalrecEvent,
-  PersonaliseOptions,
-  PersonaliseResult,
-  RecommendOptions,
-  RecommendResult,
-  SerialisedError,
-  Status,
-  StorageMode,
-  TrackEvent,
-  TrackResult,
-} from './types';
+import type { SerialisedError } from '../errors';
+import type * as T from './types';
 
 /** Everything the Worker needs to start; the main client fills in defaults. */
 export interface WorkerInitParams {
   /** Absolute URL of the model's manifest.json. */
   modelUrl: string;
-  backend: BackendName | 'auto';
-  storage: StorageMode | 'auto';
+  backend: T.BackendName | 'auto';
+  storage: T.StorageMode | 'auto';
   dbName: string;
   maxEvents: number;
   /** Quiet time after the last tracked event before personalising; 0 turns idle personalisation off. */
@@ -35,30 +22,38 @@ export interface WorkerInitParams {
   wasmPath: string | null;
 }
 
+type NoParams = Record<string, never>;
+
 /** Each method's parameters and result. */
 export interface Methods {
-  init: { params: WorkerInitParams; result: Status };
-  track: { params: { events: TrackEvent[] }; result: TrackResult };
-  recommend: { params: RecommendOptions; result: RecommendResult };
-  explain: { params: { item: string; options: ExplainOptions }; result: Explanation };
-  personalise: { params: PersonaliseOptions; result: PersonaliseResult };
-  forget: { params: Record<string, never>; result: { removedEvents: number } };
-  exportData: { params: Record<string, never>; result: ExportedData };
-  status: { params: Record<string, never>; result: Status };
+  init: { params: WorkerInitParams; result: T.Status };
+  track: { params: { events: T.TrackEvent[] }; result: T.TrackResult };
+  recommend: { params: T.RecommendOptions; result: T.RecommendResult };
+  explain: { params: { item: string; options: T.ExplainOptions }; result: T.Explanation };
+  personalise: { params: T.PersonaliseOptions; result: T.PersonaliseResult };
+  forget: { params: NoParams; result: { removedEvents: number } };
+  exportData: { params: NoParams; result: T.ExportedData };
+  status: { params: NoParams; result: T.Status };
 }
 export type Method = keyof Methods;
+export type Params<M extends Method> = Methods[M]['params'];
+export type Result<M extends Method> = Methods[M]['result'];
 
-export type RequestMessage = {
-  [M in Method]: { kind: 'request'; id: number; method: M; params: Methods[M]['params'] };
-}[Method];
+/** The Worker's side: one handler per method. */
+export type Handlers = { [M in Method]: (params: Params<M>) => Promise<Result<M>> };
+
+/** A request for method M; with the default, the union of every method's request. */
+export type RequestMessage<M extends Method = Method> = {
+  [K in M]: { kind: 'request'; id: number; method: K; params: Params<K> };
+}[M];
 
 export type ResponseMessage =
-  | { kind: 'response'; id: number; ok: true; value: Methods[Method]['result'] }
+  | { kind: 'response'; id: number; ok: true; value: Result<Method> }
   | { kind: 'response'; id: number; ok: false; error: SerialisedError };
 
 export interface EventMessage {
   kind: 'event';
-  event: LocalrecEvent;
+  event: T.LocalrecEvent;
 }
 
 export type WorkerMessage = ResponseMessage | EventMessage;

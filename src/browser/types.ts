@@ -2,10 +2,10 @@
  * Public data types of the browser SDK, shared by the main thread and the Worker.
  * Types and `as const` tables only: importing this file pulls in no runtime code.
  */
-import type { ErrorCode, ErrorDetails } from '../errors';
+import type { SerialisedError } from '../errors';
 import type { EventType, ItemMeta } from '../data/types';
 
-export type { EventType, ItemMeta };
+export type { EventType, ItemMeta, SerialisedError };
 
 /** tfjs backends in the order they are preferred before measuring. */
 export const BACKEND_NAMES = ['webgpu', 'webgl', 'wasm', 'cpu'] as const;
@@ -154,13 +154,6 @@ export interface Status {
   storage: { mode: StorageMode; reason: string | null; events: number; maxEvents: number } | null;
   personal: (PersonalWeightsInfo & { ms: number | null }) | null;
   timings: { lastRecommendMs: number | null; lastPersonaliseMs: number | null };
-}
-
-/** A LocalrecError as it crosses postMessage. */
-export interface SerialisedError {
-  code: ErrorCode;
-  message: string;
-  details: ErrorDetails;
 }
 
 /** Progress and lifecycle events the Worker sends without being asked. */

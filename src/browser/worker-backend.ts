@@ -22,7 +22,10 @@ export interface BackendChoice {
   initMs: number;
 }
 
-/** Only the non-threaded binaries: threads need cross-origin isolation, which an embed cannot demand. */
+/**
+ * Every binary tfjs may ask for: it picks the threaded one only when the page is
+ * cross-origin isolated, which an embed cannot demand, so most pages load a non-threaded one.
+ */
 const WASM_FILES = ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm'] as const;
 
 let wasmPathSet: string | null = null;

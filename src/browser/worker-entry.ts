@@ -1,13 +1,11 @@
 /** The module Worker: a message loop around WorkerRuntime. All tfjs work happens here. */
-import { LocalrecError } from '../errors';
+import { LocalrecError, type SerialisedError } from '../errors';
 import type { RequestMessage, WorkerMessage } from './protocol';
 import { chooseBackend } from './worker-backend';
 import { openModelCache } from './worker-loader';
 import { WorkerRuntime } from './worker-runtime';
-import type { SerialisedError } from './types';
 
-const scope = self as unknown as DedicatedWorkerGlobalScope;
-const post = (m: WorkerMessage) => scope.postMessage(m);
+const post = (m: WorkerMessage) => self.postMessage(m);
 
 function serialise(e: unknown): SerialisedError {
   if (e instanceof LocalrecError) return e.toJSON();
@@ -23,7 +21,7 @@ const runtime = new WorkerRuntime({
   emit: (event) => post({ kind: 'event', event }),
 });
 
-scope.addEventListener('message', (ev: MessageEvent<RequestMessage>) => {
+self.addEventListener('message', (ev: MessageEvent<RequestMessage>) => {
   const req = ev.data;
   if (req?.kind !== 'request' || typeof req.id !== 'number') return;
   runtime.handle(req).then(

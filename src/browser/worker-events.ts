@@ -1,7 +1,10 @@
 /**
- * Validation of every event before it touches the store. A batch is checked as a whole
- * first, so one bad event rejects the batch and nothing half-written remains.
+ * Validation of every event, once, where it enters the Worker (WorkerRuntime.track): the
+ * Worker owns IndexedDB and must not trust the page, and the page client does not check
+ * again (its error arrives as the same typed 'invalid-event' rejection). A batch is
+ * checked as a whole first, so one bad event rejects the batch and nothing is written.
  */
+import { DEV } from '../dev';
 import * as v from 'valibot';
 import { EVENT_TYPES } from '../data/types';
 import { LocalrecError } from '../errors';
@@ -45,7 +48,7 @@ export function validateEvents(input: unknown, now = Date.now()): ValidEvent[] {
     }
     const ts = e.ts ?? now;
     if (ts < MIN_TS || ts > now + FUTURE_SLACK_MS) {
-      throw new LocalrecError('invalid-event', `event ${index} has timestamp ${ts}, expected milliseconds since the epoch near now`, { index, field: 'ts' });
+      throw new LocalrecError('invalid-event', `event ${index} has timestamp ${ts}`, { index, field: 'ts' }, DEV ? 'expected milliseconds since the epoch (Date.now()), not seconds, and not more than a day ahead' : undefined);
     }
     return { ...e, ts } as ValidEvent;
   });

@@ -28,7 +28,7 @@ export function rankFilters(opts: RecommendOptions, events: readonly StoredEvent
 }
 
 /** The n best items by score (ties: lower index first) that pass the filters; one pass, O(items · log n). */
-export function topN(scores: Float32Array, items: readonly ItemMeta[], f: RankFilters): Recommendation[] {
+export function rankRecommendations(scores: Float32Array, items: readonly ItemMeta[], f: RankFilters): Recommendation[] {
   // A small sorted buffer beats sorting the whole catalogue for n ≪ items.
   const best: number[] = [];
   for (let i = 0; i < items.length; i++) {

@@ -4,6 +4,7 @@
  * time (a personalisation never interleaves with a forget); schedules personalisation
  * once the shopper has been quiet for a while.
  */
+import { DEV } from '../dev';
 import type { ItemMeta } from '../data/types';
 import { LocalrecError } from '../errors';
 import { buildCatalogue, hasContentFeatures, type Catalogue } from '../model/catalogue';
@@ -11,27 +12,14 @@ import { attributeScore } from '../model/explain';
 import type { HistoryEvent } from '../model/pooling';
 import { ModelSession } from '../model/session';
 import { flattenTower, unflattenTower, type TowerParams } from '../model/weights';
-import type { Methods, RequestMessage, WorkerInitParams } from './protocol';
+import type { Handlers, Method, Params, RequestMessage, Result, WorkerInitParams } from './protocol';
 import type { BackendChoice } from './worker-backend';
 import { validateEvents } from './worker-events';
 import { loadModel, type LoadResult, type ModelCache } from './worker-loader';
 import { checkSteps, runInnerLoop } from './worker-personalise';
-import { explanationText, rankFilters, topN } from './worker-recommend';
+import { explanationText, rankFilters, rankRecommendations } from './worker-recommend';
 import { openStore, type EventStore, type OpenStoreOptions, type PersonalWeightsRecord } from './worker-store';
-import type {
-  BackendName,
-  ExplainReason,
-  Explanation,
-  ExportedData,
-  LocalrecEvent,
-  PersonaliseOptions,
-  PersonaliseResult,
-  RecommendOptions,
-  RecommendResult,
-  Status,
-  StoredEvent,
-  TrackResult,
-} from './types';
+import type { BackendName, ExplainReason, ExportedData, LocalrecEvent, Status, StoredEvent } from './types';
 
 export interface RuntimeDeps {
   fetch: typeof fetch;
@@ -64,36 +52,27 @@ export class WorkerRuntime {
 
   constructor(private readonly deps: RuntimeDeps) {}
 
+  /** One handler per protocol method. Params come from the page, which is not trusted: missing fields reach the methods, which validate values. */
+  private readonly handlers: Handlers = {
+    init: (p) => this.init(p),
+    track: (p) => this.track(p?.events),
+    recommend: (p) => this.recommend(p ?? {}),
+    explain: (p) => this.explain(p?.item, p?.options?.n ?? 3),
+    personalise: (p) => this.personalise(p ?? {}, 'demand'),
+    forget: () => this.forget(),
+    exportData: () => this.exportData(),
+    status: () => this.status(),
+  };
+
   /** Runs one request after every earlier one has finished. */
-  handle(req: RequestMessage): Promise<Methods[RequestMessage['method']]['result']> {
-    const run = () => this.dispatch(req);
+  handle<M extends Method>(req: RequestMessage<M>): Promise<Result<M>> {
+    const run = () => dispatch(this.handlers, req);
     const p = this.queue.then(run, run);
     this.queue = p.catch(() => undefined);
     return p;
   }
 
-  private dispatch(req: RequestMessage): Promise<Methods[RequestMessage['method']]['result']> {
-    switch (req.method) {
-      case 'init':
-        return this.init(req.params);
-      case 'track':
-        return this.track(req.params.events);
-      case 'recommend':
-        return this.recommend(req.params);
-      case 'explain':
-        return this.explain(req.params.item, req.params.options.n ?? 3);
-      case 'personalise':
-        return this.personalise(req.params, 'demand');
-      case 'forget':
-        return this.forget();
-      case 'exportData':
-        return this.exportData();
-      case 'status':
-        return this.status();
-    }
-  }
-
-  private async init(params: WorkerInitParams): Promise<Status> {
+  private async init(params: WorkerInitParams): Promise<Result<'init'>> {
     if (!this.backend || this.params?.backend !== params.backend) {
       this.backend = await this.deps.chooseBackend(params.backend, params.wasmPath);
       this.deps.emit({ type: 'backend', backend: this.backend.name, probes: this.backend.probes });
@@ -132,7 +111,7 @@ export class WorkerRuntime {
 
   private requireReady(): { catalogue: Catalogue; session: ModelSession; store: EventStore; loaded: LoadResult } {
     if (!this.catalogue || !this.session || !this.store || !this.loaded) {
-      throw new LocalrecError('model-not-loaded', 'call init() (createLocalrec does) and wait for it before using the recommender');
+      throw new LocalrecError('model-not-loaded', 'no model loaded yet', {}, DEV ? 'call init() (createLocalrec does) and wait for it before using the recommender' : undefined);
     }
     return { catalogue: this.catalogue, session: this.session, store: this.store, loaded: this.loaded };
   }
@@ -162,7 +141,7 @@ export class WorkerRuntime {
     return { history, used };
   }
 
-  private async track(input: unknown): Promise<TrackResult> {
+  private async track(input: unknown): Promise<Result<'track'>> {
     const { catalogue, store, loaded } = this.requireReady();
     const events = validateEvents(input);
     const content = hasContentFeatures(loaded.model.weights);
@@ -170,10 +149,12 @@ export class WorkerRuntime {
     for (const [i, e] of events.entries()) {
       if (catalogue.index.has(e.item)) continue;
       if (!content) {
-        throw new LocalrecError('unknown-item', `event ${i}: item "${e.item}" is not in model version ${loaded.model.manifest.modelVersion}, which has no content features to embed new items`, {
-          index: i,
-          item: e.item,
-        });
+        throw new LocalrecError(
+          'unknown-item',
+          `event ${i}: item "${e.item}" is not in model version ${loaded.model.manifest.modelVersion}`,
+          { index: i, item: e.item },
+          DEV ? 'this model has no content features, so it cannot embed new items from itemInfo; train one with content features or track only catalogue items' : undefined,
+        );
       }
       if (e.itemInfo) grows = true;
     }
@@ -200,20 +181,20 @@ export class WorkerRuntime {
     return this.personal?.tower ?? this.loaded!.model.weights.tower;
   }
 
-  private async recommend(opts: RecommendOptions): Promise<RecommendResult> {
+  private async recommend(opts: Params<'recommend'>): Promise<Result<'recommend'>> {
     const t0 = performance.now();
     const { catalogue, session, store, loaded } = this.requireReady();
     const events = await store.all();
-    const filters = rankFilters(opts ?? {}, events, catalogue.index);
+    const filters = rankFilters(opts, events, catalogue.index);
     const { history } = this.history(events);
     const scores = await session.scoreShared(this.tower(), [history]);
-    const items = topN(scores, catalogue.items, filters);
+    const items = rankRecommendations(scores, catalogue.items, filters);
     const ms = performance.now() - t0;
     this.timings.lastRecommendMs = ms;
     return { items, modelVersion: loaded.model.manifest.modelVersion, personalised: this.personal !== null, ms };
   }
 
-  private async explain(item: string, n: number): Promise<Explanation> {
+  private async explain(item: unknown, n: number): Promise<Result<'explain'>> {
     const { catalogue, store, loaded } = this.requireReady();
     if (typeof item !== 'string') throw new LocalrecError('invalid-argument', 'explain() needs an item id');
     if (!Number.isInteger(n) || n < 1 || n > 50) throw new LocalrecError('invalid-argument', `n must be an integer from 1 to 50, got ${n}`);
@@ -237,9 +218,9 @@ export class WorkerRuntime {
     return { item, title: meta.title, score: a.score, reasons, text: explanationText(reasons) };
   }
 
-  private async personalise(opts: PersonaliseOptions, reason: 'idle' | 'demand' | 'model-updated'): Promise<PersonaliseResult> {
+  private async personalise(opts: Params<'personalise'>, reason: 'idle' | 'demand' | 'model-updated'): Promise<Result<'personalise'>> {
     const { session, store, loaded } = this.requireReady();
-    checkSteps(opts?.steps);
+    checkSteps(opts.steps);
     const generation = this.generation;
     const m = loaded.model.manifest;
     const { history } = this.history(await store.all());
@@ -248,7 +229,7 @@ export class WorkerRuntime {
       await store.deleteWeights();
       return { steps: 0, events: 0, modelVersion: m.modelVersion, ms: 0, personalised: false };
     }
-    const run = await runInnerLoop(session, history, opts?.steps);
+    const run = await runInnerLoop(session, history, opts.steps);
     if (generation !== this.generation) {
       // forget() came first: learning from erased interactions must leave no trace.
       return { steps: 0, events: 0, modelVersion: m.modelVersion, ms: 0, personalised: false };
@@ -269,12 +250,12 @@ export class WorkerRuntime {
     await store.putWeights(record);
     this.personal = { tower: run.tower, record };
     this.timings.lastPersonaliseMs = run.ms;
-    const result: PersonaliseResult = { steps: run.steps, events: history.length, modelVersion: m.modelVersion, ms: run.ms, personalised: true };
+    const result: Result<'personalise'> = { steps: run.steps, events: history.length, modelVersion: m.modelVersion, ms: run.ms, personalised: true };
     this.deps.emit({ type: 'personalised', result, reason });
     return result;
   }
 
-  private async forget(): Promise<{ removedEvents: number }> {
+  private async forget(): Promise<Result<'forget'>> {
     const { store } = this.requireReady();
     this.generation++;
     if (this.timer) clearTimeout(this.timer);
@@ -285,7 +266,7 @@ export class WorkerRuntime {
     return { removedEvents };
   }
 
-  private async exportData(): Promise<ExportedData> {
+  private async exportData(): Promise<Result<'exportData'>> {
     const { store } = this.requireReady();
     const [events, rec] = await Promise.all([store.all(), store.getWeights()]);
     let personalWeights: ExportedData['personalWeights'] = null;
@@ -321,4 +302,13 @@ export class WorkerRuntime {
       timings: { ...this.timings },
     };
   }
+}
+
+/**
+ * Runs a request through the handler table. Generic over M so TypeScript correlates the
+ * method with its params (`handlers[req.method](req.params)` on the union would not compile).
+ */
+function dispatch<M extends Method>(handlers: Handlers, req: RequestMessage<M>): Promise<Result<M>> {
+  const handler: (params: Params<M>) => Promise<Result<M>> = handlers[req.method];
+  return handler(req.params);
 }

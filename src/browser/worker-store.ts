@@ -1,21 +1,22 @@
 /**
  * The shopper's interactions and personal weights, on the device only.
  *
- * IndexedDB through `idb`, with a versioned schema and migrations; a size cap with
- * oldest-first eviction; quota errors handled by evicting and retrying once; and an
- * in-memory fallback (same interface) where IndexedDB is unavailable, e.g. in some
- * private-browsing modes. Every batch is validated before anything is written and
- * written in one transaction, so a bad batch loses nothing already stored.
+ * IndexedDB through `idb`, with a versioned schema; a size cap with oldest-first
+ * eviction; quota errors handled by evicting and retrying once; and an in-memory fallback
+ * (same interface) where IndexedDB is unavailable, e.g. in some private-browsing modes.
+ * The store takes events already validated at the Worker's boundary (WorkerRuntime.track,
+ * the only writer) and writes each batch in one transaction, so a failed write loses
+ * nothing already stored.
  */
-import { wrap, type DBSchema, type IDBPDatabase, type IDBPTransaction } from 'idb';
+import { wrap, type DBSchema, type IDBPDatabase } from 'idb';
 import { LocalrecError } from '../errors';
-import { validateEvents } from './worker-events';
+import type { ValidEvent } from './worker-events';
 import type { PersonalWeightsInfo, StorageMode, StoredEvent } from './types';
 
 /**
- * Schema history. v1 (the first prototype) kept `interactions` with out-of-line keys and
- * records { itemId, kind, time }. v2 renames the fields to the public TrackEvent names,
- * keys events by `seq`, indexes them by timestamp for eviction, and adds `personal`.
+ * Schema version. 2 is the first released schema (1 was an unreleased prototype, so no
+ * store holds it): `events` keyed by `seq` and indexed by timestamp for eviction, and
+ * `personal`. A future version adds a step to `upgrade`.
  */
 export const DB_VERSION = 2;
 
@@ -34,20 +35,13 @@ interface LocalrecDB extends DBSchema {
   personal: { key: string; value: PersonalWeightsRecord };
 }
 
-/** The v1 record layout, read only by the migration. */
-interface V1Interaction {
-  itemId: string;
-  kind: StoredEvent['type'];
-  time: number;
-}
-
 export interface EventStore {
   readonly mode: StorageMode;
   /** Why the store is in memory, or null. */
   readonly reason: string | null;
   readonly maxEvents: number;
-  /** Validates the whole batch, then stores it, evicting the oldest events beyond the cap. */
-  add(events: unknown): Promise<{ stored: StoredEvent[]; evicted: number }>;
+  /** Stores a validated batch, evicting the oldest events beyond the cap. */
+  add(events: readonly ValidEvent[]): Promise<{ stored: StoredEvent[]; evicted: number }>;
   /** Every stored event, oldest first (by timestamp, then arrival). */
   all(): Promise<StoredEvent[]>;
   count(): Promise<number>;
@@ -86,40 +80,18 @@ export async function openStore(opts: OpenStoreOptions): Promise<EventStore> {
 /** Same as idb's openDB, but with an injectable factory (tests, other realms). */
 async function openDatabase(factory: IDBFactory, name: string): Promise<IDBPDatabase<LocalrecDB>> {
   const request = factory.open(name, DB_VERSION);
-  request.addEventListener('upgradeneeded', (event) => {
-    const db = wrap(request.result) as unknown as IDBPDatabase<LocalrecDB>;
-    const tx = wrap(request.transaction!) as unknown as IDBPTransaction<LocalrecDB, ('events' | 'personal')[], 'versionchange'>;
-    void upgrade(db, event.oldVersion, tx);
-  });
+  request.addEventListener('upgradeneeded', (event) => upgrade(wrap(request.result) as unknown as IDBPDatabase<LocalrecDB>, event.oldVersion));
   const db = (await wrap(request)) as unknown as IDBPDatabase<LocalrecDB>;
   // Another tab (or a newer SDK) wants to upgrade: step aside instead of blocking it.
   db.addEventListener('versionchange', () => db.close());
   return db;
 }
 
-async function upgrade(
-  db: IDBPDatabase<LocalrecDB>,
-  oldVersion: number,
-  tx: IDBPTransaction<LocalrecDB, ('events' | 'personal')[], 'versionchange'>,
-): Promise<void> {
+/** Brings a database from `oldVersion` (0 = new) to DB_VERSION, one step per version. */
+function upgrade(db: IDBPDatabase<LocalrecDB>, oldVersion: number): void {
   if (oldVersion < 2) {
-    const events = db.createObjectStore('events', { keyPath: 'seq', autoIncrement: true });
-    events.createIndex('by-ts', 'ts');
+    db.createObjectStore('events', { keyPath: 'seq', autoIncrement: true }).createIndex('by-ts', 'ts');
     db.createObjectStore('personal', { keyPath: 'key' });
-    const raw = db as unknown as IDBPDatabase<unknown>;
-    if (raw.objectStoreNames.contains('interactions')) {
-      const rawTx = tx as unknown as IDBPTransaction<unknown, string[], 'versionchange'>;
-      let cursor = await rawTx.objectStore('interactions').openCursor();
-      while (cursor) {
-        const old = cursor.value as Partial<V1Interaction>;
-        // v1 did not validate; carry over only records that would pass today's checks.
-        if (typeof old.itemId === 'string' && old.itemId && typeof old.time === 'number' && Number.isFinite(old.time) && typeof old.kind === 'string') {
-          await events.add({ item: old.itemId, type: old.kind, ts: old.time } as StoredEvent);
-        }
-        cursor = await cursor.continue();
-      }
-      raw.deleteObjectStore('interactions');
-    }
   }
 }
 
@@ -127,7 +99,7 @@ function isQuotaError(e: unknown): boolean {
   return e instanceof DOMException ? e.name === 'QuotaExceededError' : (e as { name?: string } | null)?.name === 'QuotaExceededError';
 }
 
-function toStored(e: ReturnType<typeof validateEvents>[number]): Omit<StoredEvent, 'seq'> {
+function toStored(e: ValidEvent): Omit<StoredEvent, 'seq'> {
   const out: Omit<StoredEvent, 'seq'> = { item: e.item, type: e.type, ts: e.ts };
   if (e.rating !== undefined) out.rating = e.rating;
   if (e.itemInfo !== undefined) out.itemInfo = e.itemInfo;
@@ -142,8 +114,8 @@ class IdbStore implements EventStore {
     readonly maxEvents: number,
   ) {}
 
-  async add(input: unknown): Promise<{ stored: StoredEvent[]; evicted: number }> {
-    const events = validateEvents(input).map(toStored);
+  async add(input: readonly ValidEvent[]): Promise<{ stored: StoredEvent[]; evicted: number }> {
+    const events = input.map(toStored);
     if (events.length === 0) return { stored: [], evicted: 0 };
     try {
       return await this.write(events, 0);
@@ -238,8 +210,8 @@ class MemoryStore implements EventStore {
     readonly reason: string,
   ) {}
 
-  async add(input: unknown): Promise<{ stored: StoredEvent[]; evicted: number }> {
-    const stored = validateEvents(input).map((e) => ({ ...toStored(e), seq: this.nextSeq++ }));
+  async add(input: readonly ValidEvent[]): Promise<{ stored: StoredEvent[]; evicted: number }> {
+    const stored = input.map((e) => ({ ...toStored(e), seq: this.nextSeq++ }));
     this.events.push(...stored);
     this.events.sort((a, b) => a.ts - b.ts || a.seq - b.seq);
     const evicted = Math.max(0, this.events.length - this.maxEvents);

@@ -1,8 +1,6 @@
 import { headerIndex, parseDecimal, quote, readCsvRecords, withFile } from './csv';
-import { DataFormatError } from './errors';
+import { LocalrecError } from '../errors';
 import { EVENT_TYPES, type EventType, type Interaction, type IngestResult, type ItemMeta, type RowError } from './types';
-
-export { DataFormatError } from './errors';
 
 export type EventsFormat = 'csv' | 'jsonl';
 
@@ -68,12 +66,12 @@ export function parseItemsText(
   return { items, errors };
 }
 
-/** Format from the file extension: .csv, .jsonl or .ndjson; anything else is a DataFormatError. */
+/** Format from the file extension: .csv, .jsonl or .ndjson; anything else throws 'data-format'. */
 export function formatFromPath(path: string): EventsFormat {
   const lower = path.toLowerCase();
   if (lower.endsWith('.csv')) return 'csv';
   if (lower.endsWith('.jsonl') || lower.endsWith('.ndjson')) return 'jsonl';
-  throw new DataFormatError('unknown-format', `${path}: unknown file type (expected .csv, .jsonl or .ndjson)`, { path });
+  throw new LocalrecError('data-format', `${path}: unknown file type (expected .csv, .jsonl or .ndjson)`, { path });
 }
 
 /** Read an events file and, optionally, an items metadata file (Node only). */
@@ -99,8 +97,8 @@ async function readText(path: string): Promise<string> {
     return await readFile(path, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new DataFormatError('missing-file', `${path}: no such file`, { path });
-    throw new DataFormatError('unreadable-file', `cannot read ${path}: ${String(err)}`, { path });
+    if (code === 'ENOENT') throw new LocalrecError('data-missing-file', `${path}: no such file`, { path });
+    throw new LocalrecError('data-unreadable-file', `cannot read ${path}: ${String(err)}`, { path });
   }
 }
 
@@ -193,9 +191,9 @@ function describe(v: unknown): string {
   return quote(JSON.stringify(v) ?? String(v));
 }
 
-function missingColumns(missing: string[], file: string | undefined): DataFormatError {
+function missingColumns(missing: string[], file: string | undefined): LocalrecError {
   const where = file ?? 'CSV input';
-  return new DataFormatError('missing-column', `${where}: header lacks required column(s) ${missing.join(', ')}`, { file, missing });
+  return new LocalrecError('data-missing-column', `${where}: header lacks required column(s) ${missing.join(', ')}`, { file, missing: missing.join(', ') });
 }
 
 interface Rows {

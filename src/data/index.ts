@@ -1,12 +1,11 @@
 export * from './types';
-export { DataFormatError, type DataFormatErrorCode } from './errors';
 export { parseMovieLens, loadMovieLens } from './movielens';
 export { parseEventsText, parseItemsText, parseTimestamp, loadEventsFile, formatFromPath, type EventsFormat } from './events-file';
 export { generateShop, DEFAULT_SHOP_OPTIONS, type ShopOptions } from './synthetic-shop';
 export { createRng, type Rng } from './random';
 export { dedupeInteractions, compareUserTsItem } from './dedupe';
 
-import { DataFormatError } from './errors';
+import { LocalrecError } from '../errors';
 import { loadEventsFile } from './events-file';
 import { loadMovieLens } from './movielens';
 import { generateShop } from './synthetic-shop';
@@ -35,7 +34,7 @@ export async function loadDataset(spec: string): Promise<IngestResult> {
   if (shop) {
     if (shop[1] === undefined) return { dataset: generateShop(), errors: [] };
     if (!/^-?\d+$/.test(shop[1])) {
-      throw new DataFormatError('bad-spec', `bad data spec "${spec}": the shop seed must be an integer (e.g. shop:7)`, { spec });
+      throw new LocalrecError('data-bad-spec', `bad data spec "${spec}": the shop seed must be an integer (e.g. shop:7)`, { spec });
     }
     return { dataset: generateShop({ seed: Number(shop[1]) }), errors: [] };
   }
@@ -44,8 +43,7 @@ export async function loadDataset(spec: string): Promise<IngestResult> {
   const { basename, join, resolve } = await import('node:path');
   const info = await stat(spec).catch(() => null);
   if (info === null) {
-    throw new DataFormatError(
-      'bad-spec',
+    throw new LocalrecError('data-bad-spec',
       `bad data spec "${spec}": not "movielens", "shop[:seed]", an existing events file or a data directory`,
       { spec },
     );
@@ -65,8 +63,7 @@ export async function loadDataset(spec: string): Promise<IngestResult> {
     }
     return loadEventsFile(join(spec, name), { itemsPath, name: basename(resolve(spec)) });
   }
-  throw new DataFormatError(
-    'missing-file',
+  throw new LocalrecError('data-missing-file',
     `data directory ${spec} has neither ratings.csv (MovieLens) nor events.csv/.jsonl/.ndjson`,
     { spec },
   );

@@ -1,5 +1,5 @@
 import { headerIndex, parseDecimal, quote, readCsvRecords } from './csv';
-import { DataFormatError } from './errors';
+import { LocalrecError } from '../errors';
 import type { Interaction, IngestResult, ItemMeta, RowError } from './types';
 
 const RATINGS_COLUMNS = ['userid', 'movieid', 'rating', 'timestamp'] as const;
@@ -10,7 +10,7 @@ const INTEGER_ID = /^\d+$/;
 /**
  * Parse MovieLens `ratings.csv` + `movies.csv` text (ml-latest / ml-latest-small format).
  * Every rating becomes a `rating` interaction (timestamp seconds → ms). Bad rows are
- * reported with their line and skipped; a missing header column is thrown as DataFormatError.
+ * reported with their line and skipped; a missing header column is thrown as a LocalrecError ('data-missing-column').
  */
 export function parseMovieLens(ratingsCsv: string, moviesCsv: string, name = 'movielens'): IngestResult {
   const errors: RowError[] = [];
@@ -98,10 +98,9 @@ function requireColumns<K extends string>(header: string[], names: readonly K[],
   const idx = headerIndex(header);
   const missing = names.filter((n) => !idx.has(n));
   if (missing.length > 0) {
-    throw new DataFormatError(
-      'missing-column',
+    throw new LocalrecError('data-missing-column',
       `${file}: header ${quote(header.join(','))} lacks column(s) ${missing.join(', ')} (case-insensitive)`,
-      { file, missing },
+      { file, missing: missing.join(', ') },
     );
   }
   return Object.fromEntries(names.map((n) => [n, idx.get(n)])) as Record<K, number>;
@@ -127,9 +126,9 @@ export async function loadMovieLens(dir: string): Promise<IngestResult> {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'ENOENT' && !required) return 'movieId,title,genres\n';
       if (code === 'ENOENT') {
-        throw new DataFormatError('missing-file', `MovieLens directory ${dir} has no ${file}`, { dir, file });
+        throw new LocalrecError('data-missing-file', `MovieLens directory ${dir} has no ${file}`, { dir, file });
       }
-      throw new DataFormatError('unreadable-file', `cannot read ${join(dir, file)}: ${String(err)}`, { dir, file });
+      throw new LocalrecError('data-unreadable-file', `cannot read ${join(dir, file)}: ${String(err)}`, { dir, file });
     }
   };
   const [ratings, movies] = await Promise.all([read('ratings.csv', true), read('movies.csv', false)]);

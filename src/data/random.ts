@@ -1,4 +1,5 @@
 /** A small seeded PRNG: same seed, same sequence, on every platform. */
+import { LocalrecError } from '../errors';
 export interface Rng {
   /** Uniform in [0, 1). */
   next(): number;
@@ -43,7 +44,7 @@ export function createRng(seed: number): Rng {
       return r * Math.cos(2 * Math.PI * v);
     },
     pick<T>(a: readonly T[]): T {
-      if (a.length === 0) throw new RangeError('pick() from an empty array');
+      if (a.length === 0) throw new LocalrecError('invalid-argument', 'pick() from an empty array');
       return a[int(a.length)];
     },
     shuffle<T>(a: readonly T[]): T[] {

@@ -65,7 +65,8 @@ export interface UserSequence {
   events: SupportEvent[];
 }
 
-export interface Catalogue {
+/** The training catalogue: every item in the training users' data, id ↔ index. */
+export interface ItemIndex {
   /** Item ids in index order. */
   ids: string[];
   index: Map<string, number>;
@@ -73,7 +74,7 @@ export interface Catalogue {
 
 /** What a method may fit on. Contains no data of the evaluated users. */
 export interface TrainingData {
-  catalogue: Catalogue;
+  catalogue: ItemIndex;
   users: UserSequence[];
   /** Training users per catalogue item (= interactions after dedupe). */
   itemCounts: Int32Array;

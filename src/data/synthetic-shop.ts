@@ -1,3 +1,4 @@
+import { LocalrecError } from '../errors';
 import { createRng, type Rng } from './random';
 import type { Dataset, EventType, Interaction, ItemMeta } from './types';
 
@@ -78,7 +79,7 @@ const TIER_PRICE = [0.6, 1, 1.8];
 /** Cluster weight by distance between a brand's tier and the cluster's preferred tier. */
 const TIER_FIT = [1, 0.45, 0.2];
 
-interface Catalogue {
+interface ShopCatalogue {
   items: ItemMeta[];
   category: Int32Array;
   brand: Int32Array;
@@ -102,7 +103,7 @@ export function generateShop(options: Partial<ShopOptions> = {}): Dataset {
   const o: ShopOptions = { ...DEFAULT_SHOP_OPTIONS, ...options };
   validate(o);
   // Separate streams so that e.g. changing `users` leaves the catalogue and every other user unchanged.
-  const cat = buildCatalogue(o, createRng(mix(o.seed, 1)));
+  const cat = buildShopCatalogue(o, createRng(mix(o.seed, 1)));
   const clusters = buildClusters(o, cat, createRng(mix(o.seed, 2)));
   const exploreCum = cumulate(Array.from(cat.popularity));
 
@@ -120,18 +121,18 @@ export function generateShop(options: Partial<ShopOptions> = {}): Dataset {
 function validate(o: ShopOptions): void {
   const positiveInts: (keyof ShopOptions)[] = ['users', 'items', 'categories', 'brands', 'clusters'];
   for (const k of positiveInts) {
-    if (!Number.isInteger(o[k]) || o[k] < 1) throw new RangeError(`generateShop: ${k} must be a positive integer, got ${o[k]}`);
+    if (!Number.isInteger(o[k]) || o[k] < 1) throw new LocalrecError('invalid-argument', `generateShop: ${k} must be a positive integer, got ${o[k]}`, { option: k });
   }
-  if (o.items < o.categories) throw new RangeError('generateShop: need at least one item per category');
+  if (o.items < o.categories) throw new LocalrecError('invalid-argument', 'generateShop: need at least one item per category', { option: 'items' });
   for (const k of ['cartRate', 'purchaseRate', 'drift', 'explore'] as const) {
-    if (!(o[k] >= 0 && o[k] <= 1)) throw new RangeError(`generateShop: ${k} must be in [0, 1], got ${o[k]}`);
+    if (!(o[k] >= 0 && o[k] <= 1)) throw new LocalrecError('invalid-argument', `generateShop: ${k} must be in [0, 1], got ${o[k]}`, { option: k });
   }
   if (!(o.days > 0 && o.sessionsPerUser >= 1 && o.viewsPerSession >= 1 && o.zipf >= 0)) {
-    throw new RangeError('generateShop: days > 0, sessionsPerUser >= 1, viewsPerSession >= 1 and zipf >= 0 are required');
+    throw new LocalrecError('invalid-argument', 'generateShop: days > 0, sessionsPerUser >= 1, viewsPerSession >= 1 and zipf >= 0 are required');
   }
 }
 
-function buildCatalogue(o: ShopOptions, rng: Rng): Catalogue {
+function buildShopCatalogue(o: ShopOptions, rng: Rng): ShopCatalogue {
   const n = o.items;
   const catInfo = (c: number) => CATEGORIES[c] ?? { name: `category-${c + 1}`, nouns: ['item'], price: 40 };
   const brandName = (b: number) => (b < BRANDS.length ? BRANDS[b] : `Brand ${b + 1}`);
@@ -178,7 +179,7 @@ function buildCatalogue(o: ShopOptions, rng: Rng): Catalogue {
   return { items, category, brand, tier, popularity, byCategory };
 }
 
-function buildClusters(o: ShopOptions, cat: Catalogue, rng: Rng): Cluster[] {
+function buildClusters(o: ShopOptions, cat: ShopCatalogue, rng: Rng): Cluster[] {
   const out: Cluster[] = [];
   for (let k = 0; k < o.clusters; k++) {
     // Two favourite categories dominate; the rest keep a little mass so tastes overlap.
@@ -200,7 +201,7 @@ function buildClusters(o: ShopOptions, cat: Catalogue, rng: Rng): Cluster[] {
 function simulateUser(
   o: ShopOptions,
   u: number,
-  cat: Catalogue,
+  cat: ShopCatalogue,
   clusters: Cluster[],
   exploreCum: Float64Array,
   rng: Rng,

@@ -10,7 +10,7 @@
  */
 import type { BackendName } from '../browser/types';
 import { CHANGE_EVENT, LOADED_EVENT, defineRecommendationsElement } from './element';
-import { createLogger, installEmbed, type EmbedHost, type EmbedInitOptions } from './queue';
+import { createLogger, installEmbed, type EmbedInitOptions } from './queue';
 
 const log = createLogger('[localrec]');
 
@@ -25,7 +25,7 @@ function scriptDefaults(): Partial<EmbedInitOptions> {
 }
 
 try {
-  const api = installEmbed(window as unknown as EmbedHost, async (options) => (await import('../browser/main-client')).createLocalrec(options), {
+  const api = installEmbed(window, async (options) => (await import('../browser/main-client')).createLocalrec(options), {
     defaults: scriptDefaults(),
     log,
     onChange: () => document.dispatchEvent(new CustomEvent(CHANGE_EVENT)),

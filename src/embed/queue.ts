@@ -37,6 +37,13 @@ export interface EmbedHost {
   localrec?: unknown;
 }
 
+declare global {
+  interface Window {
+    /** The snippet's command queue until the embed loads, then the live API. */
+    localrec?: EmbedCommand[] | EmbedApi;
+  }
+}
+
 function isLive(x: unknown): x is EmbedApi {
   return typeof x === 'object' && x !== null && (x as { loaded?: unknown }).loaded === true;
 }

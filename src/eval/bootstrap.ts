@@ -3,6 +3,7 @@
  * per-user metrics are what DESIGN.md averages; with ~100 test users the intervals are wide,
  * which is exactly why differences between methods get a *paired* interval.
  */
+import { LocalrecError } from '../errors';
 import { createRng } from '../data/random';
 
 export interface Interval {
@@ -62,7 +63,7 @@ export function pairedBootstrapDiff(
   b: ArrayLike<number>,
   opts: BootstrapOptions,
 ): Interval {
-  if (a.length !== b.length) throw new RangeError(`paired bootstrap needs equal lengths (${a.length} vs ${b.length})`);
+  if (a.length !== b.length) throw new LocalrecError('invalid-argument', `paired bootstrap needs equal lengths (${a.length} vs ${b.length})`);
   const d = new Float64Array(a.length);
   for (let i = 0; i < a.length; i++) d[i] = a[i] - b[i];
   return bootstrapMean(d, opts);

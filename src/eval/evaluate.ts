@@ -3,6 +3,7 @@
  * refitted on all training users, scored at every k on the test users, with the full
  * query view and the short-horizon view, bootstrap intervals and paired differences.
  */
+import { LocalrecError } from '../errors';
 import { cutAll, type ColdStartSplit, type SupportQuery, type UserSequence } from '../data/split';
 import { bootstrapMean, pairedBootstrapDiff, type Interval } from './bootstrap';
 import type { ColdStartMethod, HyperParams, TuneContext, TuneResult } from './method';
@@ -219,7 +220,7 @@ export async function evaluateColdStart(
 ): Promise<EvalReport> {
   const names = new Set<string>();
   for (const m of methods) {
-    if (names.has(m.name)) throw new Error(`duplicate method name '${m.name}'`);
+    if (names.has(m.name)) throw new LocalrecError('invalid-argument', `duplicate method name '${m.name}'`, { method: m.name });
     names.add(m.name);
   }
   const resamples = opts.resamples ?? 1000;

@@ -1,3 +1,4 @@
+import { LocalrecError } from '../errors';
 import type { InnerLoopConfig } from '../model/manifest';
 import { ModelSession } from '../model/session';
 import type { ModelConfig, ModelWeights, TowerParams } from '../model/weights';
@@ -38,7 +39,7 @@ export class ModelMethod implements ColdStartMethod {
   }
 
   async scoreUser(support: readonly SupportEvent[]): Promise<Float32Array> {
-    if (!this.session || !this.fitted) throw new Error(`${this.name}: scoreUser before fit`);
+    if (!this.session || !this.fitted) throw new LocalrecError('invalid-state', `${this.name}: scoreUser before fit`);
     if (this.inner && this.inner.steps > 0) {
       return (await this.session.adaptAndScore(this.fitted.tower, [support], this.inner)).scores;
     }

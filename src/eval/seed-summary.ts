@@ -4,6 +4,7 @@
  * run; on MovieLens small two seeds of the same pipeline differ by more than most method
  * changes (docs/evaluation.md), so method claims should hold across seeds.
  */
+import { LocalrecError } from '../errors';
 import * as v from 'valibot';
 import type { EvalReport, View } from './evaluate';
 
@@ -43,15 +44,15 @@ function spread(seeds: number[], values: number[]): SeedSpread {
 }
 
 export function summariseSeeds(reports: readonly SeedReport[], k: number, view: View = 'full'): SeedSummary {
-  if (reports.length === 0) throw new RangeError('no reports to summarise');
+  if (reports.length === 0) throw new LocalrecError('invalid-argument', 'no reports to summarise');
   const [first] = reports;
   for (const r of reports) {
     if (r.dataset !== first.dataset || r.split.testUsers !== first.split.testUsers || r.split.catalogueSize !== first.split.catalogueSize) {
-      throw new RangeError(`reports come from different splits (${first.dataset} vs ${r.dataset}); only --seed may differ`);
+      throw new LocalrecError('invalid-argument', `reports come from different splits (${first.dataset} vs ${r.dataset}); only --seed may differ`);
     }
   }
   const seeds = reports.map((r) => r.seed);
-  if (new Set(seeds).size !== seeds.length) throw new RangeError(`the same seed appears twice: ${seeds.join(', ')}`);
+  if (new Set(seeds).size !== seeds.length) throw new LocalrecError('invalid-argument', `the same seed appears twice: ${seeds.join(', ')}`);
   const methods = [...new Set(first.results.filter((x) => x.k === k).map((x) => x.method))].flatMap((method) => {
     const values = reports.map((r) => r.results.find((x) => x.method === method && x.k === k)?.views[view].metrics.ndcg10.mean);
     return values.every((x) => x !== undefined) ? [{ method, ...spread(seeds, values as number[]) }] : [];

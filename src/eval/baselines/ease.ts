@@ -15,6 +15,7 @@
  *   items (smallest count threshold N leaving ≤ maxItems items); the others score −∞ and
  *   contribute nothing as support. `params()` reports N and the kept count.
  */
+import { LocalrecError } from '../../errors';
 import type { ColdStartMethod, HyperParams, SupportEvent, TrainingData } from '../method';
 import { userItemMatrix, type UserItemMatrix } from './csr';
 import { invertSpd } from './linalg';
@@ -144,7 +145,7 @@ export class Ease implements ColdStartMethod {
 
   scoreUser(support: readonly SupportEvent[]): Float32Array {
     const s = this.state;
-    if (!s) throw new Error('Ease.scoreUser called before fit');
+    if (!s) throw new LocalrecError('invalid-state', 'Ease.scoreUser called before fit');
     return s.kind === 'dual' ? this.scoreDual(s, support) : this.scorePrimal(s, support);
   }
 

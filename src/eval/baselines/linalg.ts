@@ -5,6 +5,7 @@
  * the work and fails loudly (non-positive pivot) when the input is not SPD.
  * Loops are ordered so the inner loop walks contiguous rows.
  */
+import { LocalrecError } from '../../errors';
 
 /** Cholesky A = L·Lᵀ in place: the lower triangle of `a` becomes L, the upper is zeroed. */
 export function choleskyInPlace(a: Float64Array, n: number): void {
@@ -12,7 +13,7 @@ export function choleskyInPlace(a: Float64Array, n: number): void {
     const rj = j * n;
     let d = a[rj + j];
     for (let k = 0; k < j; k++) d -= a[rj + k] * a[rj + k];
-    if (!(d > 0)) throw new RangeError(`matrix is not positive definite (pivot ${j}: ${d})`);
+    if (!(d > 0)) throw new LocalrecError('invalid-argument', `matrix is not positive definite (pivot ${j}: ${d})`);
     const ljj = Math.sqrt(d);
     a[rj + j] = ljj;
     const inv = 1 / ljj;

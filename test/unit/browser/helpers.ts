@@ -7,7 +7,7 @@ import { IDBFactory } from 'fake-indexeddb';
 import { encodeModel, type EncodedModel } from '../../../src/model/format';
 import { DEFAULT_CONTENT, DEFAULT_INNER, DEFAULT_POOLING } from '../../../src/model/weights';
 import { fixtureWeights, type FixtureSpec } from '../../fixtures/make-model';
-import type { WorkerInitParams, RequestMessage, Methods, Method } from '../../../src/browser/protocol';
+import type { Method, Methods, WorkerInitParams } from '../../../src/browser/protocol';
 import { WorkerRuntime } from '../../../src/browser/worker-runtime';
 import { MemoryModelCache } from '../../../src/browser/worker-loader';
 import type { LocalrecEvent } from '../../../src/browser/types';
@@ -63,7 +63,7 @@ export function makeRuntime(server: ModelServer, opts: { idb?: IDBFactory; cache
   return {
     runtime,
     events,
-    call: (method, params) => runtime.handle({ kind: 'request', id: nextId++, method, params } as RequestMessage) as never,
+    call: (method, params) => runtime.handle({ kind: 'request', id: nextId++, method, params }),
   };
 }
 

@@ -152,4 +152,15 @@ describe('the Worker runtime', () => {
     expect(isLocalrecError(await h.call('personalise', { steps: -1 }).catch((e: unknown) => e), 'invalid-argument')).toBe(true);
     expect(isLocalrecError(await h.call('track', { events: [{ item: id(1), type: 'click' as never }] }).catch((e: unknown) => e), 'invalid-event')).toBe(true);
   });
+
+  it('validates each tracked batch once, at the Worker boundary, and a bad batch loses nothing already stored', async () => {
+    const h = makeRuntime(new ModelServer(await fixtureModel()));
+    await h.call('init', initParams());
+    await h.call('track', { events: [{ item: id(1), type: 'view', ts: T0 }] });
+    const bad = [{ item: id(2), type: 'view', ts: T0 + 1 }, { item: id(3), type: 'like', ts: T0 }] as never;
+    const err = await h.call('track', { events: bad }).catch((e: unknown) => e);
+    expect(isLocalrecError(err, 'invalid-event')).toBe(true);
+    expect((err as { details: unknown }).details).toMatchObject({ index: 1, field: 'type' });
+    expect((await h.call('exportData', {})).events.map((e) => e.item)).toEqual([id(1)]);
+  });
 });

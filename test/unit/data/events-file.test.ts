@@ -2,7 +2,8 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DataFormatError, loadEventsFile, parseEventsText, parseItemsText, parseTimestamp } from '../../../src/data/events-file';
+import { LocalrecError } from '../../../src/errors';
+import { loadEventsFile, parseEventsText, parseItemsText, parseTimestamp } from '../../../src/data/events-file';
 
 const T = Date.UTC(2024, 2, 1, 12, 0, 0); // 2024-03-01T12:00:00Z in ms
 
@@ -66,7 +67,7 @@ describe('parseEventsText (CSV)', () => {
     expect(byLine.get(10)).toMatch(/numeric rating, got "lots"/);
   });
 
-  it('throws a DataFormatError with code missing-column when a required column is absent', () => {
+  it('throws data-missing-column when a required column is absent', () => {
     for (const header of ['user,item,timestamp', 'user,type,timestamp', 'item,type,timestamp', 'user,item,type']) {
       let thrown: unknown;
       try {
@@ -74,8 +75,8 @@ describe('parseEventsText (CSV)', () => {
       } catch (e) {
         thrown = e;
       }
-      expect(thrown, header).toBeInstanceOf(DataFormatError);
-      expect((thrown as DataFormatError).code).toBe('missing-column');
+      expect(thrown, header).toBeInstanceOf(LocalrecError);
+      expect((thrown as LocalrecError).code).toBe('data-missing-column');
     }
   });
 
@@ -171,7 +172,7 @@ describe('loadEventsFile', () => {
   });
 
   it('throws unknown-format for an unknown extension and missing-file for a missing file', async () => {
-    await expect(loadEventsFile('events.txt')).rejects.toMatchObject({ name: 'DataFormatError', code: 'unknown-format' });
-    await expect(loadEventsFile('/nonexistent-localrec/events.csv')).rejects.toMatchObject({ code: 'missing-file' });
+    await expect(loadEventsFile('events.txt')).rejects.toMatchObject({ name: 'LocalrecError', code: 'data-format' });
+    await expect(loadEventsFile('/nonexistent-localrec/events.csv')).rejects.toMatchObject({ code: 'data-missing-file' });
   });
 });

@@ -15,7 +15,6 @@ describe('src/data barrel', () => {
       'createRng',
       'dedupeInteractions',
       'loadDataset',
-      'DataFormatError',
     ] as const) {
       expect(typeof data[name]).toBe('function');
     }
@@ -50,8 +49,8 @@ describe('loadDataset', () => {
     expect(folder.dataset.items.get('p2')?.title).toBe('p2');
   });
 
-  it('rejects a bad seed and a path that does not exist with bad-spec errors', async () => {
-    await expect(data.loadDataset('shop:abc')).rejects.toMatchObject({ code: 'bad-spec' });
-    await expect(data.loadDataset('/nonexistent-localrec/file.csv')).rejects.toMatchObject({ code: 'bad-spec' });
+  it('rejects a bad seed and a path that does not exist with data-bad-spec errors', async () => {
+    await expect(data.loadDataset('shop:abc')).rejects.toMatchObject({ code: 'data-bad-spec' });
+    await expect(data.loadDataset('/nonexistent-localrec/file.csv')).rejects.toMatchObject({ code: 'data-bad-spec' });
   });
 });

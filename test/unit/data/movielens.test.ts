@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { DataFormatError } from '../../../src/data/errors';
+import { LocalrecError } from '../../../src/errors';
 import { loadMovieLens, parseMovieLens } from '../../../src/data/movielens';
 
 const MOVIES = [
@@ -88,12 +88,12 @@ describe('parseMovieLens', () => {
     expect(dataset.items.get('999')).toEqual({ id: '999', title: '999', categories: [] });
   });
 
-  it('throws a DataFormatError when ratings.csv lacks a required column', () => {
-    expect(() => parseMovieLens('userId,movieId,rating\n1,1,4\n', MOVIES)).toThrow(DataFormatError);
+  it('throws data-missing-column when ratings.csv lacks a required column', () => {
+    expect(() => parseMovieLens('userId,movieId,rating\n1,1,4\n', MOVIES)).toThrow(LocalrecError);
     try {
       parseMovieLens('userId,movieId,rating\n1,1,4\n', MOVIES);
     } catch (e) {
-      expect((e as DataFormatError).code).toBe('missing-column');
+      expect((e as LocalrecError).code).toBe('data-missing-column');
     }
   });
 });
@@ -112,6 +112,6 @@ describe('loadMovieLens', () => {
   });
 
   it('rejects a directory without ratings.csv with a missing-file error', async () => {
-    await expect(loadMovieLens('/nonexistent-localrec-dir')).rejects.toMatchObject({ code: 'missing-file' });
+    await expect(loadMovieLens('/nonexistent-localrec-dir')).rejects.toMatchObject({ code: 'data-missing-file' });
   });
 });

@@ -146,9 +146,9 @@ describe('generateShop', () => {
     expect(performance.now() - t0).toBeLessThan(2000);
   });
 
-  it('rejects impossible options with a RangeError', () => {
-    expect(() => generateShop({ users: 0 })).toThrow(RangeError);
-    expect(() => generateShop({ cartRate: 1.5 })).toThrow(RangeError);
-    expect(() => generateShop({ items: 3, categories: 12 })).toThrow(RangeError);
+  it('rejects impossible options with invalid-argument', () => {
+    expect(() => generateShop({ users: 0 })).toThrow(expect.objectContaining({ code: 'invalid-argument' }));
+    expect(() => generateShop({ cartRate: 1.5 })).toThrow(expect.objectContaining({ code: 'invalid-argument' }));
+    expect(() => generateShop({ items: 3, categories: 12 })).toThrow(expect.objectContaining({ code: 'invalid-argument' }));
   });
 });

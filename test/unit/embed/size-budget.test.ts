@@ -25,6 +25,8 @@ describe('the embed build', () => {
       }
     };
     await walk(dir);
+    // Printed so a change's effect on the shipped sizes shows in the test log.
+    for (const [name, bytes] of Object.entries(files)) if (name.endsWith('.js')) console.log(`gzip ${name}: ${gzipSync(bytes).length} bytes`);
   }, 120_000);
   afterAll(async () => {
     await rm(dir, { recursive: true, force: true });
@@ -48,5 +50,17 @@ describe('the embed build', () => {
 
   it(`keeps the Worker bundle (tfjs and the model code) under ${BUDGET_GZIP.worker} bytes gzipped`, () => {
     expect(gzipSync(pick(/worker-entry-.*\.js$/)).length).toBeLessThanOrEqual(BUDGET_GZIP.worker);
+  });
+
+  it('drops developer-only error hints (src/dev.ts) from the production Worker and page client', async () => {
+    // One hint from each side; the sources must still hold them, or this test proves nothing.
+    const workerHint = 'track only catalogue items';
+    const clientHint = 'call setConsent(true) once the shopper agrees';
+    expect(await readFile('src/browser/worker-runtime.ts', 'utf8')).toContain(workerHint);
+    expect(await readFile('src/browser/main-client.ts', 'utf8')).toContain(clientHint);
+    expect(pick(/worker-entry-.*\.js$/).toString('utf8')).not.toContain(workerHint);
+    expect(pick(/^main-client-.*\.js$/).toString('utf8')).not.toContain(clientHint);
+    // The short message and the code stay.
+    expect(pick(/^main-client-.*\.js$/).toString('utf8')).toContain('consent-required');
   });
 });

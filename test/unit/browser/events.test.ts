@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import { validateEvents } from '../../../src/browser/worker-events';
+import { isLocalrecError } from '../../../src/errors';
+
+const NOW = Date.UTC(2024, 0, 1);
+const code = (input: unknown) => {
+  try {
+    validateEvents(input, NOW);
+    return null;
+  } catch (e) {
+    return isLocalrecError(e) ? { code: e.code, details: e.details } : e;
+  }
+};
+
+describe('event validation', () => {
+  it('fills in the timestamp and rejects a batch with its first bad event, by position and field', () => {
+    expect(validateEvents([{ item: 'a', type: 'view' }], NOW)).toEqual([{ item: 'a', type: 'view', ts: NOW }]);
+    expect(code([{ item: 'a', type: 'view' }, { item: 'x', type: 'like' }])).toMatchObject({ code: 'invalid-event', details: { index: 1, field: 'type' } });
+  });
+
+  it('rejects empty ids, seconds for milliseconds, ratings on other types, unknown keys and non-arrays', () => {
+    for (const wrong of [[{ item: '', type: 'view' }], [{ item: 'a', type: 'view', ts: 1_700_000 }], [{ item: 'a', type: 'view', rating: 4 }], [{ item: 'a', type: 'view', extra: 1 }], ['view'], 'view']) {
+      expect(code(wrong), JSON.stringify(wrong)).toMatchObject({ code: 'invalid-event' });
+    }
+  });
+});
