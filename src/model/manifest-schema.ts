@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import { INNER_OBJECTIVES, MODEL_FORMAT, TENSOR_NAMES } from './manifest';
+import { MODEL_FORMAT, TENSOR_NAMES } from './manifest';
 
 const nonNegInt = v.pipe(v.number(), v.integer(), v.minValue(0));
 const posInt = v.pipe(v.number(), v.integer(), v.minValue(1));
@@ -17,7 +17,7 @@ export const ManifestSchema = v.object({
     eventWeights: v.object({ view: v.number(), cart: v.number(), purchase: v.number(), rating: v.number() }),
     halfLifeDays: v.nullable(v.pipe(v.number(), v.minValue(0))),
   }),
-  inner: v.object({ steps: nonNegInt, lr: v.pipe(v.number(), v.minValue(0)), debias: v.optional(v.boolean()), objective: v.optional(v.picklist(INNER_OBJECTIVES)) }),
+  inner: v.object({ steps: nonNegInt, lr: v.pipe(v.number(), v.minValue(0)), debias: v.optional(v.boolean()) }),
   content: v.object({ buckets: posInt }),
   itemIds: v.array(v.string()),
   tensors: v.array(

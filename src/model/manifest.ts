@@ -19,8 +19,7 @@ export interface TensorEntry {
 
 /**
  * Every tensor a model file holds. Item tables are int8 per row (`.q`) with a float32
- * scale per row (`.scale`); everything else is float32. The `inner.lrScale.*` tensors
- * (meta-learned step sizes) are optional.
+ * scale per row (`.scale`); everything else is float32.
  */
 export const TENSOR_NAMES = [
   'itemIn.q',
@@ -33,10 +32,6 @@ export const TENSOR_NAMES = [
   'tower.w2',
   'tower.b2',
   'content.proj',
-  'inner.lrScale.w1',
-  'inner.lrScale.b1',
-  'inner.lrScale.w2',
-  'inner.lrScale.b2',
 ] as const;
 export type TensorName = (typeof TENSOR_NAMES)[number];
 
@@ -63,16 +58,7 @@ export interface InnerLoopConfig {
   lr: number;
   /** Leave the item bias (≈ log-popularity) out of the inner loss: a logQ-corrected loss. */
   debias?: boolean;
-  /**
-   * What the steps fit: 'support' (default) predicts each of the user's items from the
-   * pooled whole history; 'leave-one-out' predicts each item from the pooled others, the
-   * same "unseen item from the rest" task the ranking then faces.
-   */
-  objective?: InnerObjective;
 }
-
-export const INNER_OBJECTIVES = ['support', 'leave-one-out'] as const;
-export type InnerObjective = (typeof INNER_OBJECTIVES)[number];
 
 /** How content features are hashed for items the model never saw in training. */
 export interface ContentFeatureConfig {

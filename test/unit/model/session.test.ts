@@ -84,7 +84,6 @@ describe('ModelSession.adaptAndScore (the on-device inner loop)', () => {
   });
 
   it.each([
-    ['leave-one-out', { ...inner, objective: 'leave-one-out' as const }],
     ['debiased', { ...inner, debias: true }],
   ])('gives each user the same %s adaptation in a padded batch as alone', async (_name, cfg) => {
     const { start, histories } = fixture;
