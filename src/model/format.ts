@@ -43,7 +43,7 @@ export interface EncodedModel {
 /** Serialises a model: item tables int8 per row, the rest float32, every file hashed. */
 export async function encodeModel(m: ModelToEncode): Promise<EncodedModel> {
   const { weights: w } = m;
-  if (m.items.length !== w.n) throw new RangeError(`items has ${m.items.length} entries, weights have ${w.n} rows`);
+  if (m.items.length !== w.n) throw new LocalrecError('invalid-argument', `items has ${m.items.length} entries, weights have ${w.n} rows`, { items: m.items.length, rows: w.n });
   const qin = quantiseRows(w.itemIn, w.n, w.d);
   const qout = quantiseRows(w.itemOut, w.n, w.d);
   const parts: [TensorName, Float32Array | Int8Array, number[]][] = [

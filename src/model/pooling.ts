@@ -1,12 +1,8 @@
-import type { EventType } from '../data/types';
+import type { SupportEvent } from '../data/split';
 import type { PoolingConfig } from './manifest';
 
-/** One interaction as the model sees it: a row of the item tables. */
-export interface HistoryEvent {
-  index: number;
-  type: EventType;
-  ts: number;
-}
+/** One interaction as the model sees it (a row of the item tables): the data layer's type, under the model's name. */
+export type HistoryEvent = SupportEvent;
 
 const DAY_MS = 86_400_000;
 

@@ -1,4 +1,5 @@
 import type { ContentFeatureConfig, InnerLoopConfig, PoolingConfig } from './manifest';
+import { LocalrecError } from '../errors';
 
 /**
  * The user tower's parameters θ, row-major: u = p + relu(p·w1 + b1)·w2 + b2.
@@ -76,7 +77,7 @@ export function flattenTower(t: TowerParams): Float32Array {
 }
 
 export function unflattenTower(flat: Float32Array, d: number, hidden: number): TowerParams {
-  if (flat.length !== towerSize(d, hidden)) throw new RangeError(`tower vector has ${flat.length} values, expected ${towerSize(d, hidden)}`);
+  if (flat.length !== towerSize(d, hidden)) throw new LocalrecError('invalid-argument', `tower vector has ${flat.length} values, expected ${towerSize(d, hidden)}`, { values: flat.length, expected: towerSize(d, hidden) });
   let o = 0;
   const take = (len: number) => flat.slice(o, (o += len));
   return { w1: take(d * hidden), b1: take(hidden), w2: take(hidden * d), b2: take(d) };
