@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { PoolingConfig } from './manifest';
 import { targetMatrix, type TargetItem } from './inner-loop';
-import { poolHistory, type HistoryEvent } from './pooling';
+import { poolBatch, type HistoryEvent } from './pooling';
 
 /** What the user's own history asks the inner loop to predict: the pooled window, event-weighted. */
 export function historyTargets(history: readonly HistoryEvent[], pooling: PoolingConfig): TargetItem[] {
@@ -23,9 +23,7 @@ export function innerInputs(
   pooling: PoolingConfig,
 ): InnerInputs {
   const B = histories.length;
-  const pooledData = new Float32Array(B * d);
-  histories.forEach((h, b) => poolHistory(h, itemIn, d, pooling, pooledData, b * d));
-  const pooled = tf.tensor2d(pooledData, [B, d]);
+  const pooled = tf.tensor2d(poolBatch(histories, itemIn, d, pooling), [B, d]);
   return { pooled, targets: targetMatrix(histories.map((h) => historyTargets(h, pooling)), n) };
 }
 

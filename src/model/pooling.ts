@@ -51,3 +51,10 @@ export function poolHistory(
     for (let c = 0; c < d; c++) out[offset + c] += w * itemIn[base + c];
   }
 }
+
+/** poolHistory for a batch of histories: B×d, row-major. */
+export function poolBatch(histories: readonly (readonly HistoryEvent[])[], itemIn: Float32Array, d: number, cfg: PoolingConfig): Float32Array {
+  const out = new Float32Array(histories.length * d);
+  histories.forEach((h, b) => poolHistory(h, itemIn, d, cfg, out, b * d));
+  return out;
+}

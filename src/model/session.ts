@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { InnerLoopConfig } from './manifest';
 import { adaptTowers, disposeTower, type ItemTensors } from './inner-loop';
 import { disposeInnerInputs, innerInputs } from './inner-inputs';
-import { poolHistory, type HistoryEvent } from './pooling';
+import { poolBatch, type HistoryEvent } from './pooling';
 import { itemScores, tileTower, towerToTensors, untileTower, userVectors } from './tower';
 import type { ModelConfig, ModelWeights, TowerParams } from './weights';
 
@@ -27,9 +27,7 @@ export class ModelSession {
 
   private pooledBatch(histories: readonly (readonly HistoryEvent[])[]): tf.Tensor2D {
     const { d } = this.weights;
-    const data = new Float32Array(histories.length * d);
-    histories.forEach((h, b) => poolHistory(h, this.weights.itemIn, d, this.config.pooling, data, b * d));
-    return tf.tensor2d(data, [histories.length, d]);
+    return tf.tensor2d(poolBatch(histories, this.weights.itemIn, d, this.config.pooling), [histories.length, d]);
   }
 
   /** Full-catalogue scores for each history with one shared tower (B×n, row-major). */

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { UserSequence } from '../data/split';
 import type { PoolingConfig } from '../model/manifest';
-import { poolHistory } from '../model/pooling';
+import { poolBatch } from '../model/pooling';
 import { itemScores, towerToTensors, userVectors } from '../model/tower';
 import { candidateRows } from './candidates';
 import type { TableModel } from './pretrain';
@@ -28,8 +28,7 @@ export function teacherTargets(
   const tm = teacher.model;
   const B = contexts.length;
   const m = candidates.length;
-  const pooled = new Float32Array(B * tm.d);
-  contexts.forEach((c, b) => poolHistory(c, tm.itemIn, tm.d, pooling, pooled, b * tm.d));
+  const pooled = poolBatch(contexts, tm.itemIn, tm.d, pooling);
   const { rows, bias } = candidateRows(tm, candidates);
   return tf.tidy(() => {
     const tower = towerToTensors(tm.tower, tm.d, tm.hidden);

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { createRng, type Rng } from '../data/random';
 import type { UserSequence } from '../data/split';
 import type { PoolingConfig } from '../model/manifest';
-import { poolHistory } from '../model/pooling';
+import { poolBatch } from '../model/pooling';
 import { cloneTower, initTower, type ModelWeights } from '../model/weights';
 import type { SparseFeatures } from '../model/features';
 import { AdamW } from './adam';
@@ -156,8 +156,7 @@ function nextItemTrainer(users: readonly UserSequence[], itemCounts: Int32Array,
 
   const step = async (batch: readonly Example[]): Promise<number> => {
     const contexts = batch.map((ex) => users[ex.user].events.slice(Math.max(0, ex.pos - opts.pooling.maxItems), ex.pos));
-    const pooled = new Float32Array(batch.length * d);
-    contexts.forEach((c, b) => poolHistory(c, model.itemIn, d, opts.pooling, pooled, b * d));
+    const pooled = poolBatch(contexts, model.itemIn, d, opts.pooling);
     const cand = drawCandidates(batch.map((ex) => users[ex.user].events[ex.pos].index), n, sampler, opts.negatives, rng);
     const { rows, bias } = candidateRows(model, cand.items);
     const correction = cand.logQ ? tf.tensor1d(cand.logQ) : null;
