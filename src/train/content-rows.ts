@@ -69,5 +69,3 @@ export function contentRows(
     },
   };
 }
-
-export type ContentRows = ReturnType<typeof contentRows>;

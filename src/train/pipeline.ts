@@ -66,7 +66,7 @@ function stageKeys(opts: PipelineOptions): RunContext['keys'] {
 }
 
 /** Splits training users into fitting users and the validation fold used for early stopping. */
-export function validationSplit(users: readonly UserSequence[]): { fit: UserSequence[]; validation: UserSequence[] } {
+function validationSplit(users: readonly UserSequence[]): { fit: UserSequence[]; validation: UserSequence[] } {
   return {
     fit: users.filter((u) => userFold(u.user) !== VALIDATION_FOLD),
     validation: users.filter((u) => userFold(u.user) === VALIDATION_FOLD),

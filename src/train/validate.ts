@@ -5,8 +5,6 @@ import type { InnerLoopConfig } from '../model/manifest';
 import { ModelSession } from '../model/session';
 import type { ModelConfig, ModelWeights, TowerParams } from '../model/weights';
 
-export type { ValidationView } from '../eval/validation';
-
 /**
  * Cold-start validation NDCG@10 of a model (see meanValidationNdcg): support = first k
  * interactions, full-catalogue ranking with the support excluded; with `inner` set, the
