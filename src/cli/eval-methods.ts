@@ -12,7 +12,7 @@ import type { ColdStartMethod } from '../eval/method';
 import { ModelMethod, type FittedModel } from '../eval/model-method';
 import { initTower } from '../model/weights';
 import { CheckpointStore } from '../train/checkpoint';
-import { pipelineOptions, trainPipeline, type PipelineOverrides, type PipelineResult } from '../train/pipeline';
+import { trainPipeline, type PipelineOptions, type PipelineResult } from '../train/pipeline';
 import { initNodeTf } from '../train/tf-node';
 import { StageBars } from './progress';
 
@@ -22,8 +22,8 @@ export interface ExtraMethodsContext {
   seed: number;
   /** Directory the report goes to (e.g. to find or cache trained models). */
   outDir: string;
-  /** Overrides of the training pipeline's method choices (undefined = default). */
-  model?: Omit<PipelineOverrides, 'seed'>;
+  /** The training pipeline's options (the same `train` would use for the same flags). */
+  opts: PipelineOptions;
 }
 
 export const SHIPPED = 'meta+k steps';
@@ -31,7 +31,7 @@ export const SHIPPED = 'meta+k steps';
 /** Model-based methods to evaluate next to the baselines. */
 export async function extraMethods(ctx: ExtraMethodsContext): Promise<ColdStartMethod[]> {
   await initNodeTf();
-  const opts = pipelineOptions({ ...ctx.model, seed: ctx.seed });
+  const { opts } = ctx;
   const runs = new Map<TrainingData, Promise<PipelineResult>>();
   const train = (data: TrainingData) => {
     let run = runs.get(data);
@@ -63,7 +63,7 @@ export async function extraMethods(ctx: ExtraMethodsContext): Promise<ColdStartM
   };
   const student = (r: PipelineResult): FittedModel => ({ weights: { ...r.student, contentProj: r.weights.contentProj }, config: r.config, tower: r.student.tower });
   const teacher = (r: PipelineResult): FittedModel => ({ weights: { ...r.teacher, contentProj: new Float32Array(0) }, config: r.config, tower: r.teacher.tower });
-  const info = { meta: opts.meta.algorithm, metaSteps: opts.meta.steps, metaLr: opts.meta.metaLr, metaSgd: opts.meta.lrScaleLr, queryMax: opts.meta.queryMax, innerDebias: opts.inner.debias === true, innerObjective: opts.inner.objective ?? 'support', easeShare: opts.student.easeShare, metaBias: opts.meta.learnBias, adapt: opts.meta.adapt, offsetScale: opts.meta.offsetScale, itemFeatures: opts.itemFeatures, validationKs: opts.validationKs.join(' '), ema: opts.ema };
+  const info = { meta: opts.meta.algorithm, metaSteps: opts.meta.steps, metaLr: opts.meta.metaLr, queryMax: opts.meta.queryMax, innerDebias: opts.inner.debias === true, itemFeatures: opts.itemFeatures, validationKs: opts.validationKs.join(' ') };
   return [
     new ModelMethod('teacher 0 steps', from(teacher), null),
     new ModelMethod('teacher+k steps', from(teacher), inner),

@@ -16,6 +16,7 @@ import {
   recallAt,
   topN,
 } from './metrics';
+import { meanValidationNdcg } from './validation';
 
 export const METRICS = ['ndcg10', 'recall20', 'hr10'] as const;
 export type MetricName = (typeof METRICS)[number];
@@ -148,17 +149,11 @@ function perUserMetrics(cuts: readonly SupportQuery[], lists: readonly Int32Arra
   return out;
 }
 
-function mean(a: ArrayLike<number>): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i];
-  return a.length ? s / a.length : NaN;
-}
-
-/** Mean validation NDCG@10 at k of a method in its current fitted state, over the validation users. */
+/** Mean validation NDCG@10 (full query) at k of a method in its current fitted state, over the validation users. */
 export async function validationNdcg(method: ColdStartMethod, users: readonly UserSequence[], k = TUNE_K): Promise<number> {
   const cuts = cutAll(users, k);
   const { lists } = await rankAll(method, cuts);
-  return mean(perUserMetrics(cuts, lists).full.ndcg10);
+  return meanValidationNdcg(cuts, lists);
 }
 
 /**

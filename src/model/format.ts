@@ -43,7 +43,7 @@ export interface EncodedModel {
 /** Serialises a model: item tables int8 per row, the rest float32, every file hashed. */
 export async function encodeModel(m: ModelToEncode): Promise<EncodedModel> {
   const { weights: w } = m;
-  if (m.items.length !== w.n) throw new RangeError(`items has ${m.items.length} entries, weights have ${w.n} rows`);
+  if (m.items.length !== w.n) throw new LocalrecError('invalid-argument', `items has ${m.items.length} entries, weights have ${w.n} rows`, { items: m.items.length, rows: w.n });
   const qin = quantiseRows(w.itemIn, w.n, w.d);
   const qout = quantiseRows(w.itemOut, w.n, w.d);
   const parts: [TensorName, Float32Array | Int8Array, number[]][] = [
@@ -58,15 +58,6 @@ export async function encodeModel(m: ModelToEncode): Promise<EncodedModel> {
     ['tower.b2', w.tower.b2, [w.d]],
     ['content.proj', w.contentProj, [m.config.content.buckets, 2 * w.d + 1]],
   ];
-  if (w.innerLrScale) {
-    const l = w.innerLrScale;
-    parts.push(
-      ['inner.lrScale.w1', l.w1, [w.d, w.hidden]],
-      ['inner.lrScale.b1', l.b1, [w.hidden]],
-      ['inner.lrScale.w2', l.w2, [w.hidden, w.d]],
-      ['inner.lrScale.b2', l.b2, [w.d]],
-    );
-  }
   const tensors: TensorEntry[] = [];
   let offset = 0;
   for (const [name, data, shape] of parts) {
@@ -186,14 +177,6 @@ export async function decodeModel(manifestJson: unknown, files: Record<string, U
     tower: { w1: f32('tower.w1', [d, hidden]), b1: f32('tower.b1', [hidden]), w2: f32('tower.w2', [hidden, d]), b2: f32('tower.b2', [d]) },
     contentProj: f32('content.proj', [manifest.content.buckets, 2 * d + 1]),
   };
-  if (manifest.tensors.some((t) => t.name.startsWith('inner.lrScale.'))) {
-    weights.innerLrScale = {
-      w1: f32('inner.lrScale.w1', [d, hidden]),
-      b1: f32('inner.lrScale.b1', [hidden]),
-      w2: f32('inner.lrScale.w2', [hidden, d]),
-      b2: f32('inner.lrScale.b2', [d]),
-    };
-  }
   for (const t of manifest.tensors) {
     if (t.dtype !== 'float32') continue;
     if (!f32(t.name, t.shape).every(Number.isFinite)) throw new LocalrecError('model-format', `tensor ${t.name} holds non-finite values`, { tensor: t.name });

@@ -34,7 +34,7 @@ export function targetMatrix(targets: readonly (readonly TargetItem[])[], n: num
  */
 export function towerLossAndGrads(
   towers: TowerTensors,
-  pooled: tf.Tensor2D | tf.Tensor3D,
+  pooled: tf.Tensor2D,
   targets: tf.Tensor2D,
   items: ItemTensors,
   withoutBias = false,
@@ -48,53 +48,30 @@ export function towerLossAndGrads(
   return { loss: value as tf.Scalar, grads: { w1: grads[0], b1: grads[1], w2: grads[2], b2: grads[3] } };
 }
 
-/** Options of one inner-loop run. */
-export interface AdaptOptions {
-  /**
-   * Learned per-parameter multipliers of `cfg.lr` (Meta-SGD), shaped like the shared
-   * tower; they broadcast over the user axis. Absent = the plain scalar step size.
-   */
-  lrScale?: TowerTensors;
-  /** Also return Σ_s g_s, the sum of each step's gradient (meta-training uses it to learn lrScale). */
-  collectGradSum?: boolean;
-}
-
 /**
- * The on-device inner loop: `cfg.steps` SGD steps at rate `cfg.lr` (times the learned
- * per-parameter scale, when the model has one) on each user's own tower, minimising the
- * softmax loss of that user's interactions given their pooled history. Meta-training runs
- * exactly this function, so what it optimises for is what the browser does. Disposes
- * nothing it was given; returns new tensors.
+ * The on-device inner loop: `cfg.steps` SGD steps at rate `cfg.lr` on each user's own
+ * tower, minimising the softmax loss of that user's interactions given their pooled
+ * history. Meta-training runs exactly this function, so what it optimises for is what
+ * the browser does. Disposes nothing it was given; returns new tensors.
  */
 export function adaptTowers(
   start: TowerTensors,
-  pooled: tf.Tensor2D | tf.Tensor3D,
+  pooled: tf.Tensor2D,
   targets: tf.Tensor2D,
   items: ItemTensors,
   cfg: InnerLoopConfig,
-  opts: AdaptOptions = {},
-): { tower: TowerTensors; gradSum?: TowerTensors } {
+): TowerTensors {
   const keys = ['w1', 'b1', 'w2', 'b2'] as const;
-  const rate = (k: (typeof keys)[number]) => (opts.lrScale ? tf.mul(opts.lrScale[k], cfg.lr) : tf.scalar(cfg.lr));
   let cur: TowerTensors = { w1: tf.clone(start.w1), b1: tf.clone(start.b1), w2: tf.clone(start.w2), b2: tf.clone(start.b2) };
-  let gradSum: TowerTensors | undefined = opts.collectGradSum
-    ? { w1: tf.zerosLike(start.w1), b1: tf.zerosLike(start.b1), w2: tf.zerosLike(start.w2), b2: tf.zerosLike(start.b2) }
-    : undefined;
   for (let s = 0; s < cfg.steps; s++) {
-    const out = tf.tidy(() => {
+    const next = tf.tidy(() => {
       const { grads } = towerLossAndGrads(cur, pooled, targets, items, cfg.debias === true);
-      const next = keys.map((k) => tf.sub(cur[k], tf.mul(grads[k], rate(k))));
-      const sum = gradSum ? keys.map((k) => tf.add(gradSum![k], grads[k])) : [];
-      return [...next, ...sum];
+      return keys.map((k) => tf.sub(cur[k], tf.mul(grads[k], tf.scalar(cfg.lr))));
     });
     disposeTower(cur);
-    cur = { w1: out[0], b1: out[1], w2: out[2], b2: out[3] };
-    if (gradSum) {
-      disposeTower(gradSum);
-      gradSum = { w1: out[4], b1: out[5], w2: out[6], b2: out[7] };
-    }
+    cur = { w1: next[0], b1: next[1], w2: next[2], b2: next[3] };
   }
-  return { tower: cur, gradSum };
+  return cur;
 }
 
 export function disposeTower(t: TowerTensors): void {

@@ -1,40 +1,76 @@
 import * as v from 'valibot';
-import { INNER_OBJECTIVES, MODEL_FORMAT, TENSOR_NAMES } from './manifest';
+import { MODEL_FORMAT, TENSOR_NAMES } from './manifest';
 
 const nonNegInt = v.pipe(v.number(), v.integer(), v.minValue(0));
 const posInt = v.pipe(v.number(), v.integer(), v.minValue(1));
 
-/** Runtime schema of manifest.json; the format version is checked separately to give its own error. */
+/** One tensor stored in `weights.bin`. Offsets are in bytes and 4-byte aligned. */
+const TensorEntrySchema = v.object({
+  name: v.picklist(TENSOR_NAMES),
+  dtype: v.picklist(['float32', 'int8']),
+  shape: v.array(posInt),
+  byteOffset: nonNegInt,
+  byteLength: nonNegInt,
+});
+
+const FileEntrySchema = v.object({
+  path: v.pipe(v.string(), v.regex(/^[\w.-]+$/)),
+  bytes: nonNegInt,
+  /** Lower-case hex SHA-256 of the file's bytes. */
+  sha256: v.pipe(v.string(), v.regex(/^[0-9a-f]{64}$/)),
+});
+
+/** How the user tower pools recent interactions; identical in Node and the browser. */
+const PoolingSchema = v.object({
+  /** Only the most recent `maxItems` interactions are pooled. */
+  maxItems: posInt,
+  /** Weight of each event type in the pooled mean. */
+  eventWeights: v.object({ view: v.number(), cart: v.number(), purchase: v.number(), rating: v.number() }),
+  /** Recency half-life in days; `null` means a plain (event-weighted) mean. */
+  halfLifeDays: v.nullable(v.pipe(v.number(), v.minValue(0))),
+});
+
+/** The on-device inner loop: `steps` plain SGD steps at rate `lr` on the user tower. */
+const InnerLoopSchema = v.object({
+  steps: nonNegInt,
+  lr: v.pipe(v.number(), v.minValue(0)),
+  /** Leave the item bias (≈ log-popularity) out of the inner loss: a logQ-corrected loss. */
+  debias: v.optional(v.boolean()),
+});
+
+/** How content features are hashed for items the model never saw in training. */
+const ContentSchema = v.object({
+  /** Number of hash buckets (rows of `content.proj`). */
+  buckets: posInt,
+});
+
+/**
+ * Runtime schema of manifest.json, and (through v.InferOutput) the manifest's types; the
+ * format version is checked separately to give its own error.
+ */
 export const ManifestSchema = v.object({
   format: v.literal(MODEL_FORMAT),
   formatVersion: v.number(),
   name: v.pipe(v.string(), v.minLength(1)),
+  /** Monotone model version; personal weights are tagged with it. */
   modelVersion: nonNegInt,
   createdAt: v.string(),
+  /** items; d = item embedding size; hidden = width of the user-tower MLP. */
   dims: v.object({ items: posInt, d: posInt, hidden: posInt }),
-  pooling: v.object({
-    maxItems: posInt,
-    eventWeights: v.object({ view: v.number(), cart: v.number(), purchase: v.number(), rating: v.number() }),
-    halfLifeDays: v.nullable(v.pipe(v.number(), v.minValue(0))),
-  }),
-  inner: v.object({ steps: nonNegInt, lr: v.pipe(v.number(), v.minValue(0)), debias: v.optional(v.boolean()), objective: v.optional(v.picklist(INNER_OBJECTIVES)) }),
-  content: v.object({ buckets: posInt }),
+  pooling: PoolingSchema,
+  inner: InnerLoopSchema,
+  content: ContentSchema,
+  /** Item ids in table order: row i of every item tensor belongs to itemIds[i]. */
   itemIds: v.array(v.string()),
-  tensors: v.array(
-    v.object({
-      name: v.picklist(TENSOR_NAMES),
-      dtype: v.picklist(['float32', 'int8']),
-      shape: v.array(posInt),
-      byteOffset: nonNegInt,
-      byteLength: nonNegInt,
-    }),
-  ),
-  files: v.array(
-    v.object({
-      path: v.pipe(v.string(), v.regex(/^[\w.-]+$/)),
-      bytes: nonNegInt,
-      sha256: v.pipe(v.string(), v.regex(/^[0-9a-f]{64}$/)),
-    }),
-  ),
+  tensors: v.array(TensorEntrySchema),
+  files: v.array(FileEntrySchema),
+  /** Free-form training facts (data set, seeds, metrics) for people; not read by the runtime. */
   training: v.optional(v.record(v.string(), v.unknown())),
 });
+
+export type ModelManifest = v.InferOutput<typeof ManifestSchema>;
+export type TensorEntry = v.InferOutput<typeof TensorEntrySchema>;
+export type FileEntry = v.InferOutput<typeof FileEntrySchema>;
+export type PoolingConfig = v.InferOutput<typeof PoolingSchema>;
+export type InnerLoopConfig = v.InferOutput<typeof InnerLoopSchema>;
+export type ContentFeatureConfig = v.InferOutput<typeof ContentSchema>;

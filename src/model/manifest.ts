@@ -2,25 +2,17 @@
  * The on-disk model format shared by the Node exporter and the browser loader.
  * A model directory holds `manifest.json`, `weights.bin` and `items.json`;
  * every file other than the manifest is listed in `files` with its SHA-256.
+ * The manifest's types are inferred from its valibot schema (manifest-schema.ts), the
+ * one definition; type-only re-exports keep valibot out of modules that only need types.
  */
 export const MODEL_FORMAT = 'localrec-model' as const;
 export const MODEL_FORMAT_VERSION = 1 as const;
 
-export type TensorDtype = 'float32' | 'int8';
-
-/** One tensor stored in `weights.bin`. Offsets are in bytes and 4-byte aligned. */
-export interface TensorEntry {
-  name: TensorName;
-  dtype: TensorDtype;
-  shape: number[];
-  byteOffset: number;
-  byteLength: number;
-}
+export type TensorDtype = TensorEntry['dtype'];
 
 /**
  * Every tensor a model file holds. Item tables are int8 per row (`.q`) with a float32
- * scale per row (`.scale`); everything else is float32. The `inner.lrScale.*` tensors
- * (meta-learned step sizes) are optional.
+ * scale per row (`.scale`); everything else is float32.
  */
 export const TENSOR_NAMES = [
   'itemIn.q',
@@ -33,74 +25,8 @@ export const TENSOR_NAMES = [
   'tower.w2',
   'tower.b2',
   'content.proj',
-  'inner.lrScale.w1',
-  'inner.lrScale.b1',
-  'inner.lrScale.w2',
-  'inner.lrScale.b2',
 ] as const;
 export type TensorName = (typeof TENSOR_NAMES)[number];
 
-export interface FileEntry {
-  path: string;
-  bytes: number;
-  /** Lower-case hex SHA-256 of the file's bytes. */
-  sha256: string;
-}
-
-/** How the user tower pools recent interactions; identical in Node and the browser. */
-export interface PoolingConfig {
-  /** Only the most recent `maxItems` interactions are pooled. */
-  maxItems: number;
-  /** Weight of each event type in the pooled mean. */
-  eventWeights: { view: number; cart: number; purchase: number; rating: number };
-  /** Recency half-life in days; `null` means a plain (event-weighted) mean. */
-  halfLifeDays: number | null;
-}
-
-/** The on-device inner loop: `steps` plain SGD steps at rate `lr` on the user tower. */
-export interface InnerLoopConfig {
-  steps: number;
-  lr: number;
-  /** Leave the item bias (≈ log-popularity) out of the inner loss: a logQ-corrected loss. */
-  debias?: boolean;
-  /**
-   * What the steps fit: 'support' (default) predicts each of the user's items from the
-   * pooled whole history; 'leave-one-out' predicts each item from the pooled others, the
-   * same "unseen item from the rest" task the ranking then faces.
-   */
-  objective?: InnerObjective;
-}
-
-export const INNER_OBJECTIVES = ['support', 'leave-one-out'] as const;
-export type InnerObjective = (typeof INNER_OBJECTIVES)[number];
-
-/** How content features are hashed for items the model never saw in training. */
-export interface ContentFeatureConfig {
-  /** Number of hash buckets (rows of `content.proj`). */
-  buckets: number;
-}
-
-export interface ModelManifest {
-  format: typeof MODEL_FORMAT;
-  formatVersion: typeof MODEL_FORMAT_VERSION;
-  name: string;
-  /** Monotone model version; personal weights are tagged with it. */
-  modelVersion: number;
-  createdAt: string;
-  dims: {
-    items: number;
-    /** Item embedding size. */
-    d: number;
-    /** Hidden width of the user-tower MLP. */
-    hidden: number;
-  };
-  pooling: PoolingConfig;
-  inner: InnerLoopConfig;
-  content: ContentFeatureConfig;
-  /** Item ids in table order: row i of every item tensor belongs to itemIds[i]. */
-  itemIds: string[];
-  tensors: TensorEntry[];
-  files: FileEntry[];
-  /** Free-form training facts (data set, seeds, metrics) for people; not read by the runtime. */
-  training?: Record<string, unknown>;
-}
+import type { TensorEntry } from './manifest-schema';
+export type { ContentFeatureConfig, FileEntry, InnerLoopConfig, ModelManifest, PoolingConfig, TensorEntry } from './manifest-schema';

@@ -1,12 +1,8 @@
-import type { EventType } from '../data/types';
+import type { SupportEvent } from '../data/split';
 import type { PoolingConfig } from './manifest';
 
-/** One interaction as the model sees it: a row of the item tables. */
-export interface HistoryEvent {
-  index: number;
-  type: EventType;
-  ts: number;
-}
+/** One interaction as the model sees it (a row of the item tables): the data layer's type, under the model's name. */
+export type HistoryEvent = SupportEvent;
 
 const DAY_MS = 86_400_000;
 
@@ -54,4 +50,11 @@ export function poolHistory(
     const base = history[start + j].index * d;
     for (let c = 0; c < d; c++) out[offset + c] += w * itemIn[base + c];
   }
+}
+
+/** poolHistory for a batch of histories: B×d, row-major. */
+export function poolBatch(histories: readonly (readonly HistoryEvent[])[], itemIn: Float32Array, d: number, cfg: PoolingConfig): Float32Array {
+  const out = new Float32Array(histories.length * d);
+  histories.forEach((h, b) => poolHistory(h, itemIn, d, cfg, out, b * d));
+  return out;
 }

@@ -2,8 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { InnerLoopConfig } from './manifest';
 import { adaptTowers, disposeTower, type ItemTensors } from './inner-loop';
 import { disposeInnerInputs, innerInputs } from './inner-inputs';
-import { poolHistory, type HistoryEvent } from './pooling';
-import { itemScores, tileTower, towerToTensors, untileTower, userVectors, type TowerTensors } from './tower';
+import { poolBatch, type HistoryEvent } from './pooling';
+import { itemScores, tileTower, towerToTensors, untileTower, userVectors } from './tower';
 import type { ModelConfig, ModelWeights, TowerParams } from './weights';
 
 export { historyTargets } from './inner-inputs';
@@ -15,7 +15,6 @@ export { historyTargets } from './inner-inputs';
  */
 export class ModelSession {
   readonly items: ItemTensors;
-  private readonly lrScale: TowerTensors | undefined;
   constructor(
     readonly weights: ModelWeights,
     readonly config: ModelConfig,
@@ -24,20 +23,11 @@ export class ModelSession {
       out: tf.tensor2d(weights.itemOut, [weights.n, weights.d]),
       bias: tf.tensor1d(weights.itemBias),
     };
-    this.lrScale = weights.innerLrScale ? towerToTensors(weights.innerLrScale, weights.d, weights.hidden) : undefined;
-  }
-
-  pool(history: readonly HistoryEvent[]): Float32Array {
-    const out = new Float32Array(this.weights.d);
-    poolHistory(history, this.weights.itemIn, this.weights.d, this.config.pooling, out);
-    return out;
   }
 
   private pooledBatch(histories: readonly (readonly HistoryEvent[])[]): tf.Tensor2D {
     const { d } = this.weights;
-    const data = new Float32Array(histories.length * d);
-    histories.forEach((h, b) => poolHistory(h, this.weights.itemIn, d, this.config.pooling, data, b * d));
-    return tf.tensor2d(data, [histories.length, d]);
+    return tf.tensor2d(poolBatch(histories, this.weights.itemIn, d, this.config.pooling), [histories.length, d]);
   }
 
   /** Full-catalogue scores for each history with one shared tower (B×n, row-major). */
@@ -62,9 +52,9 @@ export class ModelSession {
     inner: InnerLoopConfig = this.config.inner,
   ): Promise<{ towers: TowerParams[]; scores: Float32Array }> {
     const { d, hidden, n } = this.weights;
-    const inputs = innerInputs(histories, this.weights.itemIn, d, n, this.config.pooling, inner);
+    const inputs = innerInputs(histories, this.weights.itemIn, d, n, this.config.pooling);
     const tiled = tileTower(start, d, hidden, histories.length);
-    const { tower: adapted } = adaptTowers(tiled, inputs.contexts, inputs.targets, this.items, inner, { lrScale: this.lrScale });
+    const adapted = adaptTowers(tiled, inputs.pooled, inputs.targets, this.items, inner);
     const scores = tf.tidy(() => itemScores(userVectors(adapted, inputs.pooled), this.items.out, this.items.bias));
     const [towers, data] = await Promise.all([untileTower(adapted, d, hidden), scores.data() as Promise<Float32Array>]);
     disposeInnerInputs(inputs);
@@ -76,6 +66,5 @@ export class ModelSession {
 
   dispose(): void {
     tf.dispose([this.items.out, this.items.bias]);
-    if (this.lrScale) disposeTower(this.lrScale);
   }
 }

@@ -46,24 +46,19 @@ export async function untileTower(t: TowerTensors, d: number, hidden: number): P
 }
 
 /**
- * u = p + relu(p·w1 + b1)·w2 + b2, for shared (rank-2) or per-user (rank-3) parameters.
- * pooled: B×d (one context per user), or B×J×d (J contexts per user, per-user
- * parameters only), giving B×d or (B·J)×d user vectors.
+ * u = p + relu(p·w1 + b1)·w2 + b2 for pooled contexts p (B×d), with shared (rank-2) or
+ * per-user (rank-3) parameters; B×d user vectors either way.
  */
-export function userVectors(t: TowerTensors, pooled: tf.Tensor2D | tf.Tensor3D): tf.Tensor2D {
+export function userVectors(t: TowerTensors, pooled: tf.Tensor2D): tf.Tensor2D {
   if (t.w1.rank === 2) {
-    if (pooled.rank !== 2) throw new RangeError('shared tower parameters take one context per user (B×d)');
-    const p = pooled as tf.Tensor2D;
-    const h = tf.relu(tf.add(tf.matMul(p, t.w1 as tf.Tensor2D), t.b1));
-    return tf.add(tf.add(p, tf.matMul(h, t.w2 as tf.Tensor2D)), t.b2);
+    const h = tf.relu(tf.add(tf.matMul(pooled, t.w1 as tf.Tensor2D), t.b1));
+    return tf.add(tf.add(pooled, tf.matMul(h, t.w2 as tf.Tensor2D)), t.b2);
   }
-  const b = pooled.shape[0];
-  const d = pooled.shape[pooled.rank - 1];
-  const j = pooled.rank === 3 ? pooled.shape[1] : 1;
-  const p3 = tf.reshape(pooled, [b, j, d]) as tf.Tensor3D;
+  const [b, d] = pooled.shape;
+  const p3 = tf.reshape(pooled, [b, 1, d]) as tf.Tensor3D;
   const h = tf.relu(tf.add(tf.matMul(p3, t.w1 as tf.Tensor3D), t.b1)) as tf.Tensor3D;
   const u = tf.add(tf.add(p3, tf.matMul(h, t.w2 as tf.Tensor3D)), t.b2);
-  return tf.reshape(u, [b * j, d]);
+  return tf.reshape(u, [b, d]);
 }
 
 /** score(i) = u·E_i + b_i over the given item rows: B×d · (m×d)ᵀ + m → B×m. */

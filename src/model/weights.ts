@@ -1,4 +1,5 @@
 import type { ContentFeatureConfig, InnerLoopConfig, PoolingConfig } from './manifest';
+import { LocalrecError } from '../errors';
 
 /**
  * The user tower's parameters θ, row-major: u = p + relu(p·w1 + b1)·w2 + b2.
@@ -29,8 +30,6 @@ export interface ModelWeights {
   tower: TowerParams;
   /** buckets × (2d + 1): hashed content features → [itemIn | itemOut | bias] for unseen items. */
   contentProj: Float32Array;
-  /** Meta-learned per-parameter multipliers of the inner-loop step size; absent = plain SGD. */
-  innerLrScale?: TowerParams;
 }
 
 export interface ModelConfig {
@@ -66,7 +65,7 @@ export function initTower(d: number, hidden: number, normal: () => number): Towe
   return { w1, b1: new Float32Array(hidden), w2: new Float32Array(hidden * d), b2: new Float32Array(d) };
 }
 
-/** Flattens the tower into one vector in the fixed order w1, b1, w2, b2 (the federated wire order). */
+/** Flattens the tower into one vector in the fixed order w1, b1, w2, b2 (how the Worker stores personal weights). */
 export function flattenTower(t: TowerParams): Float32Array {
   const out = new Float32Array(t.w1.length + t.b1.length + t.w2.length + t.b2.length);
   let o = 0;
@@ -78,7 +77,7 @@ export function flattenTower(t: TowerParams): Float32Array {
 }
 
 export function unflattenTower(flat: Float32Array, d: number, hidden: number): TowerParams {
-  if (flat.length !== towerSize(d, hidden)) throw new RangeError(`tower vector has ${flat.length} values, expected ${towerSize(d, hidden)}`);
+  if (flat.length !== towerSize(d, hidden)) throw new LocalrecError('invalid-argument', `tower vector has ${flat.length} values, expected ${towerSize(d, hidden)}`, { values: flat.length, expected: towerSize(d, hidden) });
   let o = 0;
   const take = (len: number) => flat.slice(o, (o += len));
   return { w1: take(d * hidden), b1: take(hidden), w2: take(hidden * d), b2: take(d) };

@@ -1,4 +1,5 @@
 import type { Rng } from '../data/random';
+import { LocalrecError } from '../errors';
 
 /**
  * Walker's alias method: O(1) draws from a fixed discrete distribution. Used for
@@ -14,7 +15,7 @@ export class AliasSampler {
     const n = weights.length;
     let total = 0;
     for (let i = 0; i < n; i++) total += weights[i];
-    if (!(total > 0)) throw new RangeError('sampler needs a positive total weight');
+    if (!(total > 0)) throw new LocalrecError('invalid-argument', 'sampler needs a positive total weight');
     this.probs = new Float64Array(n);
     for (let i = 0; i < n; i++) this.probs[i] = weights[i] / total;
     this.alias = new Int32Array(n);

@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 // import of register_all_gradients does not resolve under Node's ESM loader).
 import '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
+import { LocalrecError } from '../errors';
 
 let ready: Promise<string> | undefined;
 
@@ -12,7 +13,7 @@ let ready: Promise<string> | undefined;
  */
 export function initNodeTf(backend: 'wasm' | 'cpu' = 'wasm'): Promise<string> {
   ready ??= (async () => {
-    if (!(await tf.setBackend(backend))) throw new Error(`tfjs backend "${backend}" failed to initialise`);
+    if (!(await tf.setBackend(backend))) throw new LocalrecError('backend-unavailable', `tfjs backend "${backend}" failed to initialise`, { backend });
     await tf.ready();
     return tf.getBackend();
   })();

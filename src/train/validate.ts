@@ -1,19 +1,16 @@
-import { SHORT_HORIZON, type UserSequence } from '../data/split';
-import { ndcgAt, topN } from '../eval/metrics';
+import { cutAll, type UserSequence } from '../data/split';
+import { topN } from '../eval/metrics';
+import { meanValidationNdcg, type ValidationView } from '../eval/validation';
 import type { InnerLoopConfig } from '../model/manifest';
 import { ModelSession } from '../model/session';
 import type { ModelConfig, ModelWeights, TowerParams } from '../model/weights';
 
 /**
- * Cold-start NDCG@10 on held-out validation users: support = first k interactions,
- * query = all later ones, full-catalogue ranking with the support excluded. With
- * `inner` set, the tower is first adapted by the on-device inner loop. Used for early
- * stopping and model selection; never sees test users. View 'both' averages the full
- * query and the next SHORT_HORIZON interactions, so a snapshot that only ranks popular
- * items (good on a long, drifting future, bad on what comes next) is not preferred.
+ * Cold-start validation NDCG@10 of a model (see meanValidationNdcg): support = first k
+ * interactions, full-catalogue ranking with the support excluded; with `inner` set, the
+ * tower is first adapted by the on-device inner loop. Used for early stopping and model
+ * selection; never sees test users.
  */
-export type ValidationView = 'full' | 'both';
-
 export async function coldStartNdcg(
   weights: ModelWeights,
   config: ModelConfig,
@@ -23,23 +20,16 @@ export async function coldStartNdcg(
   inner: InnerLoopConfig | null,
   view: ValidationView = 'full',
 ): Promise<number> {
-  const cuts = users.filter((u) => u.events.length > k);
+  const cuts = cutAll(users, k);
   if (!cuts.length) return 0;
   const session = new ModelSession(weights, config);
   try {
-    const histories = cuts.map((u) => u.events.slice(0, k));
+    const histories = cuts.map((c) => c.support);
     const scores = inner && inner.steps > 0
       ? (await session.adaptAndScore(tower, histories, inner)).scores
       : await session.scoreShared(tower, histories);
-    let sum = 0;
-    cuts.forEach((u, b) => {
-      const row = scores.subarray(b * weights.n, (b + 1) * weights.n);
-      const ranked = topN(row, 10, histories[b].map((e) => e.index));
-      const full = ndcgAt(ranked, new Set(u.events.slice(k).map((e) => e.index)), 10);
-      if (view === 'full') sum += full;
-      else sum += (full + ndcgAt(ranked, new Set(u.events.slice(k, k + SHORT_HORIZON).map((e) => e.index)), 10)) / 2;
-    });
-    return sum / cuts.length;
+    const lists = cuts.map((c, b) => topN(scores.subarray(b * weights.n, (b + 1) * weights.n), 10, c.support.map((e) => e.index)));
+    return meanValidationNdcg(cuts, lists, view);
   } finally {
     session.dispose();
   }

@@ -83,10 +83,8 @@ describe('ModelSession.adaptAndScore (the on-device inner loop)', () => {
     expect(maxAbsDiff(batch.towers[0].w2, batch.towers[3].w2)).toBeGreaterThan(1e-3);
   });
 
-  it.each([
-    ['leave-one-out', { ...inner, objective: 'leave-one-out' as const }],
-    ['debiased', { ...inner, debias: true }],
-  ])('gives each user the same %s adaptation in a padded batch as alone', async (_name, cfg) => {
+  it('gives each user the same debiased adaptation in a padded batch as alone', async () => {
+    const cfg = { ...inner, debias: true };
     const { start, histories } = fixture;
     const batch = await session.adaptAndScore(start, histories, cfg);
     const plain = await session.adaptAndScore(start, histories, inner);

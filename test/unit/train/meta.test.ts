@@ -130,38 +130,4 @@ describe('meta-initialisation of the user tower (items frozen, users as tasks)',
     expect(res.best.validation).toBe(Math.max(...evals));
     expect(await coldStartNdcg(weights, config, res.tower, validation, k, inner)).toBeCloseTo(res.best.validation, 6);
   });
-
-  it('with learnBias, raises the item bias of what users take up later and leaves it alone otherwise', async () => {
-    // In every cluster items 0-4 come first (shuffled) and items 5-9 after them.
-    const rng = createRng(27);
-    const ordered = Array.from({ length: 200 }, (_, u) => {
-      const c = rng.int(clusters);
-      const early = rng.shuffle([0, 1, 2, 3, 4]);
-      const late = rng.shuffle([5, 6, 7, 8, 9]);
-      return { user: `o${u}`, events: [...early, ...late].map((j, t) => ({ index: c * perCluster + j, type: 'view' as const, ts: t })) };
-    });
-    const run = (learnBias: boolean) =>
-      metaTrain(tables, randomTower, ordered, {
-        algorithm: 'fomaml',
-        steps: 60,
-        tasksPerStep: 16,
-        metaLr: 1e-2,
-        inner,
-        pooling: DEFAULT_POOLING,
-        supportSizes: [1, 3],
-        queryMax: 10,
-        seed: 28,
-        evalEvery: 1000,
-        learnBias,
-      });
-    const mean = (bias: Float32Array, late: boolean) => {
-      let s = 0;
-      for (let i = 0; i < n; i++) if (i % perCluster >= 5 === late) s += bias[i];
-      return s / (n / 2);
-    };
-    const learned = await run(true);
-    expect(mean(learned.itemBias, true) - mean(learned.itemBias, false)).toBeGreaterThan(0.1);
-    const frozen = await run(false);
-    expect(Array.from(frozen.itemBias)).toEqual(Array.from(tables.itemBias));
-  });
 });

@@ -84,12 +84,6 @@ describe('pretrain on a tiny problem with clear structure', () => {
     expect(after).toBeGreaterThan(0.6);
   });
 
-  it('with weight averaging returns the average, which ranks as well as the last iterate', async () => {
-    const averaged = (await pretrain(train, itemCounts, { ...opts, ema: 0.9 })).model;
-    expect(Array.from(averaged.itemOut)).not.toEqual(Array.from(trained.itemOut));
-    expect(await ndcg(averaged, heldOut)).toBeGreaterThan(0.6);
-  });
-
   it('keeps the best validation snapshot and stops early when validation stops improving', async () => {
     const evals: number[] = [];
     const res = await pretrain(train, itemCounts, {

@@ -1,0 +1,133 @@
+/**
+ * The model and pipeline flags `train` and `eval` share: one valibot schema of their
+ * values and one flag table both commands register with commander, so both accept the
+ * same names, types, defaults and help, and `eval` evaluates exactly what `train` trains.
+ * Bad values stop the command while it parses its arguments, before any data or tfjs
+ * is loaded. Imports nothing heavy on purpose.
+ */
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import * as v from 'valibot';
+import { VALIDATION_VIEWS } from '../eval/validation';
+import { DEFAULT_PIPELINE, META_ALGORITHMS, type PipelineOptions } from '../train/options';
+
+const count = (min: 0 | 1) =>
+  v.pipe(v.number('expected a number'), v.integer('expected an integer'), v.minValue(min, min === 1 ? 'expected a positive integer' : 'expected a non-negative integer'));
+const positive = v.pipe(v.number('expected a number'), v.finite('expected a number'), v.gtValue(0, 'expected a positive number'));
+const oneOf = <T extends readonly string[]>(values: T) => v.picklist(values, `expected one of: ${values.join(', ')}`);
+
+/** Support sizes: positive integers, at least one. */
+export const KsSchema = v.pipe(v.array(count(1)), v.minLength(1, 'expected at least one k'));
+
+/** The values of the shared flags, as commander hands them over (camelCase keys). */
+export const PipelineFlagsSchema = v.strictObject({
+  teacherEpochs: count(1),
+  studentEpochs: count(1),
+  meta: oneOf(META_ALGORITHMS),
+  metaSteps: count(0),
+  metaLr: positive,
+  queryMax: count(1),
+  innerSteps: count(0),
+  innerLr: positive,
+  innerDebias: v.boolean(),
+  itemFeatures: v.boolean(),
+  validationKs: KsSchema,
+  validationView: oneOf(VALIDATION_VIEWS),
+});
+export type PipelineFlags = v.InferOutput<typeof PipelineFlagsSchema>;
+
+/** How a flag's text becomes its schema's input: a number, a comma-separated list of numbers, text; booleans take no argument. */
+type FlagInput = 'number' | 'list' | 'text' | 'boolean';
+
+interface PipelineFlag {
+  key: keyof PipelineFlags;
+  flags: string;
+  help: string;
+  input: FlagInput;
+}
+
+/** The one table of shared flags. Boolean flags are `--no-…` switches (default on). */
+export const PIPELINE_FLAGS: readonly PipelineFlag[] = [
+  { key: 'teacherEpochs', flags: '--teacher-epochs <n>', help: 'teacher epochs (early stopping still applies)', input: 'number' },
+  { key: 'studentEpochs', flags: '--student-epochs <n>', help: 'student epochs (early stopping still applies)', input: 'number' },
+  { key: 'meta', flags: '--meta <algorithm>', help: 'meta-initialisation of the tower: fomaml or reptile', input: 'text' },
+  { key: 'metaSteps', flags: '--meta-steps <n>', help: 'meta-training outer steps', input: 'number' },
+  { key: 'metaLr', flags: '--meta-lr <x>', help: 'meta-training Adam rate', input: 'number' },
+  { key: 'queryMax', flags: '--query-max <n>', help: "meta-training's outer loss covers at most this many later interactions per task", input: 'number' },
+  { key: 'innerSteps', flags: '--inner-steps <n>', help: 'on-device SGD steps', input: 'number' },
+  { key: 'innerLr', flags: '--inner-lr <x>', help: 'on-device SGD step size', input: 'number' },
+  { key: 'innerDebias', flags: '--no-inner-debias', help: 'keep the item bias (log-popularity) in the on-device loss instead of leaving it out', input: 'boolean' },
+  { key: 'itemFeatures', flags: '--no-item-features', help: 'pre-train free item rows only, without the hashed content-feature rows', input: 'boolean' },
+  { key: 'validationKs', flags: '--validation-ks <list>', help: 'support sizes whose mean validation NDCG@10 drives early stopping', input: 'list' },
+  { key: 'validationView', flags: '--validation-view <view>', help: "what the stages early-stop on: 'full' (all later interactions) or 'both' (full and next 10)", input: 'text' },
+];
+
+/** The flag values that reproduce `opts` (for defaults). */
+export function flagsOf(opts: PipelineOptions): PipelineFlags {
+  return {
+    teacherEpochs: opts.teacher.epochs,
+    studentEpochs: opts.student.epochs,
+    meta: opts.meta.algorithm,
+    metaSteps: opts.meta.steps,
+    metaLr: opts.meta.metaLr,
+    queryMax: opts.meta.queryMax,
+    innerSteps: opts.inner.steps,
+    innerLr: opts.inner.lr,
+    innerDebias: opts.inner.debias === true,
+    itemFeatures: opts.itemFeatures,
+    validationKs: opts.validationKs,
+    validationView: opts.validationView,
+  };
+}
+
+/** DEFAULT_PIPELINE with the shared flags' values and the command's seed. */
+export function pipelineOptionsFrom(flags: PipelineFlags, seed: number): PipelineOptions {
+  const d = DEFAULT_PIPELINE;
+  const f = v.parse(PipelineFlagsSchema, flags);
+  return {
+    ...d,
+    seed,
+    validationKs: f.validationKs,
+    validationView: f.validationView,
+    itemFeatures: f.itemFeatures,
+    teacher: { ...d.teacher, epochs: f.teacherEpochs },
+    student: { ...d.student, epochs: f.studentEpochs },
+    meta: { ...d.meta, algorithm: f.meta, steps: f.metaSteps, metaLr: f.metaLr, queryMax: f.queryMax },
+    inner: { steps: f.innerSteps, lr: f.innerLr, debias: f.innerDebias },
+  };
+}
+
+/** Text → number, with blank text as NaN (Number('') is 0). */
+function toNumber(text: string): number {
+  return text.trim() === '' ? NaN : Number(text);
+}
+
+/** A commander argument parser that checks the text against `schema`; commander names the flag in its error. */
+export function argParser<T>(input: 'number' | 'list' | 'text', schema: v.GenericSchema<unknown, T>): (text: string) => T {
+  return (text) => {
+    const value = input === 'number' ? toNumber(text) : input === 'list' ? [...new Set(text.split(',').map(toNumber))].sort((a, b) => a - b) : text;
+    const res = v.safeParse(schema, value);
+    if (!res.success) throw new InvalidArgumentError(res.issues[0].message);
+    return res.output;
+  };
+}
+
+/** Parsers of the commands' own count flags (seeds, versions, resamples). */
+export const nonNegativeInt = argParser('number', count(0));
+export const positiveInt = argParser('number', count(1));
+
+/** Registers every shared flag on `cmd`, with DEFAULT_PIPELINE's values as defaults. */
+export function addPipelineFlags(cmd: Command): Command {
+  const defaults = flagsOf(DEFAULT_PIPELINE);
+  for (const f of PIPELINE_FLAGS) {
+    const option = new Option(f.flags, f.help);
+    const schema: v.GenericSchema<unknown, unknown> = PipelineFlagsSchema.entries[f.key];
+    if (f.input !== 'boolean') option.argParser(argParser(f.input, schema)).default(defaults[f.key]);
+    cmd.addOption(option);
+  }
+  return cmd;
+}
+
+/** The shared flags' values out of a parsed command's options. */
+export function pipelineFlags(opts: Record<string, unknown>): PipelineFlags {
+  return v.parse(PipelineFlagsSchema, Object.fromEntries(PIPELINE_FLAGS.map((f) => [f.key, opts[f.key]])));
+}
