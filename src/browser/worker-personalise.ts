@@ -5,7 +5,7 @@
  * depends on the history and not on how often it ran.
  */
 import { LocalrecError } from '../errors';
-import type { HistoryEvent } from '../model/pooling';
+import type { IndexedEvent } from '../model/pooling';
 import type { ModelSession } from '../model/session';
 import type { TowerParams } from '../model/weights';
 
@@ -24,7 +24,7 @@ export function checkSteps(steps: unknown): void {
   }
 }
 
-export async function runInnerLoop(session: ModelSession, history: readonly HistoryEvent[], steps = session.config.inner.steps): Promise<PersonaliseRun> {
+export async function runInnerLoop(session: ModelSession, history: readonly IndexedEvent[], steps = session.config.inner.steps): Promise<PersonaliseRun> {
   checkSteps(steps);
   const lr = session.config.inner.lr;
   const t0 = performance.now();

@@ -9,7 +9,7 @@ import type { ItemMeta } from '../data/types';
 import { LocalrecError } from '../errors';
 import { buildCatalogue, hasContentFeatures, type Catalogue } from '../model/catalogue';
 import { attributeScore } from '../model/explain';
-import type { HistoryEvent } from '../model/pooling';
+import type { IndexedEvent } from '../model/pooling';
 import { ModelSession } from '../model/session';
 import { flattenTower, unflattenTower, type TowerParams } from '../model/weights';
 import type { Handlers, Method, Params, RequestMessage, Result, WorkerInitParams } from './protocol';
@@ -128,9 +128,9 @@ export class WorkerRuntime {
     this.session = new ModelSession(this.catalogue.weights, model.config);
   }
 
-  private history(events: readonly StoredEvent[]): { history: HistoryEvent[]; used: StoredEvent[] } {
+  private history(events: readonly StoredEvent[]): { history: IndexedEvent[]; used: StoredEvent[] } {
     const index = this.catalogue!.index;
-    const history: HistoryEvent[] = [];
+    const history: IndexedEvent[] = [];
     const used: StoredEvent[] = [];
     for (const e of events) {
       const i = index.get(e.item);

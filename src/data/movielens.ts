@@ -16,12 +16,8 @@ export function parseMovieLens(ratingsCsv: string, moviesCsv: string, name = 'mo
   const errors: RowError[] = [];
   const items = parseMovies(moviesCsv, errors);
 
-  const { records, errors: csvErrors } = readCsvRecords(ratingsCsv, 'ratings.csv');
-  errors.push(...csvErrors);
+  const { rows, col, width } = readTable(ratingsCsv, 'ratings.csv', RATINGS_COLUMNS, errors);
   const interactions: Interaction[] = [];
-  const [header, ...rows] = records;
-  const col = requireColumns(header?.fields ?? [], RATINGS_COLUMNS, 'ratings.csv');
-  const width = header?.fields.length ?? 0;
 
   for (const { line, fields } of rows) {
     const fail = (message: string) => errors.push({ line, message, file: 'ratings.csv' });
@@ -61,11 +57,7 @@ export function parseMovieLens(ratingsCsv: string, moviesCsv: string, name = 'mo
 
 function parseMovies(moviesCsv: string, errors: RowError[]): Map<string, ItemMeta> {
   const items = new Map<string, ItemMeta>();
-  const { records, errors: csvErrors } = readCsvRecords(moviesCsv, 'movies.csv');
-  errors.push(...csvErrors);
-  const [header, ...rows] = records;
-  const col = requireColumns(header?.fields ?? [], MOVIES_COLUMNS, 'movies.csv');
-  const width = header?.fields.length ?? 0;
+  const { rows, col, width } = readTable(moviesCsv, 'movies.csv', MOVIES_COLUMNS, errors);
 
   for (const { line, fields } of rows) {
     const fail = (message: string) => errors.push({ line, message, file: 'movies.csv' });
@@ -91,6 +83,14 @@ function parseMovies(moviesCsv: string, errors: RowError[]): Map<string, ItemMet
     });
   }
   return items;
+}
+
+/** A CSV file's data rows, its required columns' indices and the header's width; CSV-level errors go to `errors`. */
+function readTable<K extends string>(text: string, file: string, columns: readonly K[], errors: RowError[]) {
+  const { records, errors: csvErrors } = readCsvRecords(text, file);
+  errors.push(...csvErrors);
+  const [header, ...rows] = records;
+  return { rows, col: requireColumns(header?.fields ?? [], columns, file), width: header?.fields.length ?? 0 };
 }
 
 /** Column name → index; throws when the header lacks a required column (a whole-file problem). */

@@ -53,7 +53,7 @@ export function compareIds(a: string, b: string): number {
 }
 
 /** One interaction as a method sees it: a catalogue index, its event type and time. */
-export interface SupportEvent {
+export interface IndexedEvent {
   index: number;
   type: EventType;
   ts: number;
@@ -62,7 +62,7 @@ export interface SupportEvent {
 /** A user's deduplicated, chronologically ordered interactions (catalogue items only). */
 export interface UserSequence {
   user: string;
-  events: SupportEvent[];
+  events: IndexedEvent[];
 }
 
 /** The training catalogue: every item in the training users' data, id ↔ index. */
@@ -146,8 +146,8 @@ function buildFold(
   const ids = [...itemSet].sort(compareIds);
   const index = new Map(ids.map((id, i) => [id, i] as [string, number]));
 
-  const toEvents = (raw: RawEvent[]): { events: SupportEvent[]; dropped: number } => {
-    const events: SupportEvent[] = [];
+  const toEvents = (raw: RawEvent[]): { events: IndexedEvent[]; dropped: number } => {
+    const events: IndexedEvent[] = [];
     for (const e of raw) {
       const i = index.get(e.item);
       if (i !== undefined) events.push({ index: i, type: e.type, ts: e.ts });
@@ -203,11 +203,11 @@ export function buildColdStartSplit(dataset: Dataset): ColdStartSplit {
 export interface SupportQuery {
   user: string;
   /** The first k interactions: what the device has. */
-  support: SupportEvent[];
+  support: IndexedEvent[];
   /** Every later interaction. */
-  query: SupportEvent[];
+  query: IndexedEvent[];
   /** The next SHORT_HORIZON interactions after the support. */
-  shortQuery: SupportEvent[];
+  shortQuery: IndexedEvent[];
 }
 
 /** Cuts a user's sequence at k; undefined when the user has fewer than k+1 interactions. */

@@ -207,6 +207,78 @@ export async function tuneMethod(
   return info;
 }
 
+/** Scores one fitted method at every k: per-user metrics (for pairs) and the bootstrapped results. */
+async function scoreMethod(
+  method: ColdStartMethod,
+  cutsAtK: ReadonlyMap<number, SupportQuery[]>,
+  ctx: { catalogueSize: number; tail: Uint8Array; boot: { seed: number; resamples: number }; onProgress?: (e: EvalProgress) => void },
+): Promise<{ byK: Map<number, PerUser>; results: MethodKResult[] }> {
+  const byK = new Map<number, PerUser>();
+  const results: MethodKResult[] = [];
+  for (const [k, cuts] of cutsAtK) {
+    const { lists, seconds } = await rankAll(method, cuts, (done) =>
+      ctx.onProgress?.({ phase: 'score', method: method.name, k, done, total: cuts.length }),
+    );
+    const pu = perUserMetrics(cuts, lists);
+    byK.set(k, pu);
+    const views = {} as Record<View, ViewResult>;
+    for (const view of VIEWS) {
+      const metrics = {} as Record<MetricName, Interval>;
+      for (const metric of METRICS) metrics[metric] = bootstrapMean(pu[view][metric], ctx.boot);
+      views[view] = { metrics };
+    }
+    results.push({
+      method: method.name,
+      k,
+      nUsers: cuts.length,
+      views,
+      coverage10: catalogueCoverage(lists, ctx.catalogueSize, 10),
+      longTail10: longTailShare(lists, ctx.tail, 10),
+      scoreSeconds: seconds,
+    });
+  }
+  return { byK, results };
+}
+
+/** Paired bootstrap differences a − b for every requested pair whose methods both ran. */
+function pairedDiffs(
+  specs: readonly (readonly [string, string])[],
+  perUser: ReadonlyMap<string, Map<number, PerUser>>,
+  ks: readonly number[],
+  boot: { seed: number; resamples: number },
+): PairResult[] {
+  const pairs: PairResult[] = [];
+  for (const [a, b] of specs) {
+    const pa = perUser.get(a);
+    const pb = perUser.get(b);
+    if (!pa || !pb) continue;
+    for (const k of ks) {
+      for (const view of VIEWS) {
+        for (const metric of METRICS) {
+          const va = pa.get(k)![view][metric];
+          const vb = pb.get(k)![view][metric];
+          pairs.push({ a, b, k, view, metric, nUsers: va.length, diff: pairedBootstrapDiff(va, vb, boot) });
+        }
+      }
+    }
+  }
+  return pairs;
+}
+
+function splitSummary(split: ColdStartSplit, cutsAtK: ReadonlyMap<number, SupportQuery[]>): SplitSummary {
+  const train = split.test.train;
+  return {
+    trainUsers: train.users.length,
+    trainInteractions: train.nInteractions,
+    catalogueSize: train.catalogue.ids.length,
+    testUsers: split.test.evalUsers.length,
+    testDroppedOutOfCatalogue: split.test.droppedOutOfCatalogue,
+    validationUsers: split.validation.evalUsers.length,
+    validationTrainUsers: split.validation.train.users.length,
+    usersAtK: Object.fromEntries([...cutsAtK].map(([k, cuts]) => [String(k), cuts.length])),
+  };
+}
+
 /** Runs every method at every k on the test users; see the file comment. */
 export async function evaluateColdStart(
   split: ColdStartSplit,
@@ -223,82 +295,29 @@ export async function evaluateColdStart(
   const ks = [...opts.ks];
   const cutsAtK = new Map(ks.map((k) => [k, cutAll(split.test.evalUsers, k)] as const));
   const train = split.test.train;
-  const catalogueSize = train.catalogue.ids.length;
-  const tail = longTailMask(train.itemCounts);
+  const ctx = { catalogueSize: train.catalogue.ids.length, tail: longTailMask(train.itemCounts), boot, onProgress: opts.onProgress };
 
   const infos: MethodInfo[] = [];
   const results: MethodKResult[] = [];
   const perUser = new Map<string, Map<number, PerUser>>();
-
   for (const method of methods) {
     const t0 = performance.now();
     infos.push(await tuneMethod(method, split, { tune: opts.tune, onProgress: opts.onProgress }));
-    const byK = new Map<number, PerUser>();
-    perUser.set(method.name, byK);
-    for (const k of ks) {
-      const cuts = cutsAtK.get(k)!;
-      const { lists, seconds } = await rankAll(method, cuts, (done) =>
-        opts.onProgress?.({ phase: 'score', method: method.name, k, done, total: cuts.length }),
-      );
-      const pu = perUserMetrics(cuts, lists);
-      byK.set(k, pu);
-      const views = {} as Record<View, ViewResult>;
-      for (const view of VIEWS) {
-        const metrics = {} as Record<MetricName, Interval>;
-        for (const metric of METRICS) metrics[metric] = bootstrapMean(pu[view][metric], boot);
-        views[view] = { metrics };
-      }
-      results.push({
-        method: method.name,
-        k,
-        nUsers: cuts.length,
-        views,
-        coverage10: catalogueCoverage(lists, catalogueSize, 10),
-        longTail10: longTailShare(lists, tail, 10),
-        scoreSeconds: seconds,
-      });
-    }
+    const scored = await scoreMethod(method, cutsAtK, ctx);
+    perUser.set(method.name, scored.byK);
+    results.push(...scored.results);
     opts.onProgress?.({ phase: 'done', method: method.name, seconds: (performance.now() - t0) / 1000 });
   }
-
-  const pairSpecs =
-    opts.pairs ?? methods.filter((m) => m.name !== 'popularity').map((m) => [m.name, 'popularity'] as const);
-  const pairs: PairResult[] = [];
-  for (const [a, b] of pairSpecs) {
-    const pa = perUser.get(a);
-    const pb = perUser.get(b);
-    if (!pa || !pb) continue;
-    for (const k of ks) {
-      for (const view of VIEWS) {
-        for (const metric of METRICS) {
-          const va = pa.get(k)![view][metric];
-          const vb = pb.get(k)![view][metric];
-          pairs.push({ a, b, k, view, metric, nUsers: va.length, diff: pairedBootstrapDiff(va, vb, boot) });
-        }
-      }
-    }
-  }
-
-  const usersAtK: Record<string, number> = {};
-  for (const k of ks) usersAtK[String(k)] = cutsAtK.get(k)!.length;
+  const pairSpecs = opts.pairs ?? methods.filter((m) => m.name !== 'popularity').map((m) => [m.name, 'popularity'] as const);
   return {
     dataset: split.dataset,
     createdAt: new Date().toISOString(),
     seed: opts.seed,
     ks,
     resamples,
-    split: {
-      trainUsers: train.users.length,
-      trainInteractions: train.nInteractions,
-      catalogueSize,
-      testUsers: split.test.evalUsers.length,
-      testDroppedOutOfCatalogue: split.test.droppedOutOfCatalogue,
-      validationUsers: split.validation.evalUsers.length,
-      validationTrainUsers: split.validation.train.users.length,
-      usersAtK,
-    },
+    split: splitSummary(split, cutsAtK),
     methods: infos,
     results,
-    pairs,
+    pairs: pairedDiffs(pairSpecs, perUser, ks, boot),
   };
 }

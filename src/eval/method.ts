@@ -3,9 +3,9 @@
  * model-based methods alike. A method fits on training users only and then scores the
  * whole catalogue for a new user from that user's support events alone.
  */
-import type { SupportEvent, TrainingData, FoldSplit } from '../data/split';
+import type { IndexedEvent, TrainingData, FoldSplit } from '../data/split';
 
-export type { SupportEvent, TrainingData } from '../data/split';
+export type { IndexedEvent, TrainingData } from '../data/split';
 
 /** One point of a hyper-parameter grid. */
 export type HyperParams = Readonly<Record<string, number | string | boolean>>;
@@ -32,7 +32,7 @@ export interface ColdStartMethod {
    * Support items are excluded by the evaluator, so they may score anything.
    * The returned array may be reused by the method between calls.
    */
-  scoreUser(support: readonly SupportEvent[]): Float32Array | Promise<Float32Array>;
+  scoreUser(support: readonly IndexedEvent[]): Float32Array | Promise<Float32Array>;
 }
 
 export interface TuneContext {

@@ -2,7 +2,7 @@ import { LocalrecError } from '../errors';
 import type { InnerLoopConfig } from '../model/manifest';
 import { ModelSession } from '../model/session';
 import type { ModelConfig, ModelWeights, TowerParams } from '../model/weights';
-import type { ColdStartMethod, HyperParams, SupportEvent, TrainingData } from './method';
+import type { ColdStartMethod, HyperParams, IndexedEvent, TrainingData } from './method';
 
 /** What a model-based method needs once fitted: weights, config and the tower to start from. */
 export interface FittedModel {
@@ -38,7 +38,7 @@ export class ModelMethod implements ColdStartMethod {
     this.session = new ModelSession(this.fitted.weights, this.fitted.config);
   }
 
-  async scoreUser(support: readonly SupportEvent[]): Promise<Float32Array> {
+  async scoreUser(support: readonly IndexedEvent[]): Promise<Float32Array> {
     if (!this.session || !this.fitted) throw new LocalrecError('invalid-state', `${this.name}: scoreUser before fit`);
     if (this.inner && this.inner.steps > 0) {
       return (await this.session.adaptAndScore(this.fitted.tower, [support], this.inner)).scores;

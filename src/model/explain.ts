@@ -10,14 +10,14 @@
  * constant part at this context (exactly, not approximately, away from ReLU kinks).
  */
 import type { PoolingConfig } from './manifest';
-import { poolingWeights, type HistoryEvent } from './pooling';
+import { poolingWeights, type IndexedEvent } from './pooling';
 import type { TowerParams } from './weights';
 
 /**
  * Each history event's weight in the pooled mean (0 outside the window), normalised to
  * sum to 1: poolingWeights spread over the whole history.
  */
-export function poolingShares(history: readonly HistoryEvent[], cfg: PoolingConfig): number[] {
+export function poolingShares(history: readonly IndexedEvent[], cfg: PoolingConfig): number[] {
   const shares = new Array<number>(history.length).fill(0);
   const { start, weights } = poolingWeights(history, cfg);
   weights.forEach((w, j) => (shares[start + j] = w));
@@ -44,7 +44,7 @@ export interface ScoreAttribution {
 export function attributeScore(
   tables: ExplainTables,
   tower: TowerParams,
-  history: readonly HistoryEvent[],
+  history: readonly IndexedEvent[],
   pooling: PoolingConfig,
   target: number,
 ): ScoreAttribution {

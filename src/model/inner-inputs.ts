@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { PoolingConfig } from './manifest';
 import { targetMatrix, type TargetItem } from './inner-loop';
-import { poolBatch, type HistoryEvent } from './pooling';
+import { poolBatch, type IndexedEvent } from './pooling';
 
 /** What the user's own history asks the inner loop to predict: the pooled window, event-weighted. */
-export function historyTargets(history: readonly HistoryEvent[], pooling: PoolingConfig): TargetItem[] {
+export function historyTargets(history: readonly IndexedEvent[], pooling: PoolingConfig): TargetItem[] {
   const start = Math.max(0, history.length - pooling.maxItems);
   return history.slice(start).map((e) => ({ index: e.index, weight: pooling.eventWeights[e.type] }));
 }
@@ -16,7 +16,7 @@ export function historyTargets(history: readonly HistoryEvent[], pooling: Poolin
  * inputs here; dispose them with `disposeInnerInputs`.
  */
 export function innerInputs(
-  histories: readonly (readonly HistoryEvent[])[],
+  histories: readonly (readonly IndexedEvent[])[],
   itemIn: Float32Array,
   d: number,
   n: number,

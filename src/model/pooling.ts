@@ -1,8 +1,7 @@
-import type { SupportEvent } from '../data/split';
+import type { IndexedEvent } from '../data/split';
 import type { PoolingConfig } from './manifest';
 
-/** One interaction as the model sees it (a row of the item tables): the data layer's type, under the model's name. */
-export type HistoryEvent = SupportEvent;
+export type { IndexedEvent };
 
 const DAY_MS = 86_400_000;
 
@@ -13,7 +12,7 @@ const DAY_MS = 86_400_000;
  * belongs to `history[start + j]`. Training uses the same weights to route gradients
  * back to the item rows.
  */
-export function poolingWeights(history: readonly HistoryEvent[], cfg: PoolingConfig): { start: number; weights: Float32Array } {
+export function poolingWeights(history: readonly IndexedEvent[], cfg: PoolingConfig): { start: number; weights: Float32Array } {
   const start = Math.max(0, history.length - cfg.maxItems);
   const weights = new Float32Array(history.length - start);
   const newest = history.length ? history[history.length - 1].ts : 0;
@@ -35,7 +34,7 @@ export function poolingWeights(history: readonly HistoryEvent[], cfg: PoolingCon
  * `out` at `offset` (zeros for an empty history).
  */
 export function poolHistory(
-  history: readonly HistoryEvent[],
+  history: readonly IndexedEvent[],
   itemIn: Float32Array,
   d: number,
   cfg: PoolingConfig,
@@ -53,7 +52,7 @@ export function poolHistory(
 }
 
 /** poolHistory for a batch of histories: B×d, row-major. */
-export function poolBatch(histories: readonly (readonly HistoryEvent[])[], itemIn: Float32Array, d: number, cfg: PoolingConfig): Float32Array {
+export function poolBatch(histories: readonly (readonly IndexedEvent[])[], itemIn: Float32Array, d: number, cfg: PoolingConfig): Float32Array {
   const out = new Float32Array(histories.length * d);
   histories.forEach((h, b) => poolHistory(h, itemIn, d, cfg, out, b * d));
   return out;

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { InnerLoopConfig } from './manifest';
 import { adaptTowers, disposeTower, type ItemTensors } from './inner-loop';
 import { disposeInnerInputs, innerInputs } from './inner-inputs';
-import { poolBatch, type HistoryEvent } from './pooling';
+import { poolBatch, type IndexedEvent } from './pooling';
 import { itemScores, tileTower, towerToTensors, untileTower, userVectors } from './tower';
 import type { ModelConfig, ModelWeights, TowerParams } from './weights';
 
@@ -25,13 +25,13 @@ export class ModelSession {
     };
   }
 
-  private pooledBatch(histories: readonly (readonly HistoryEvent[])[]): tf.Tensor2D {
+  private pooledBatch(histories: readonly (readonly IndexedEvent[])[]): tf.Tensor2D {
     const { d } = this.weights;
     return tf.tensor2d(poolBatch(histories, this.weights.itemIn, d, this.config.pooling), [histories.length, d]);
   }
 
   /** Full-catalogue scores for each history with one shared tower (B×n, row-major). */
-  async scoreShared(tower: TowerParams, histories: readonly (readonly HistoryEvent[])[]): Promise<Float32Array> {
+  async scoreShared(tower: TowerParams, histories: readonly (readonly IndexedEvent[])[]): Promise<Float32Array> {
     const { d, hidden } = this.weights;
     const t = towerToTensors(tower, d, hidden);
     const pooled = this.pooledBatch(histories);
@@ -48,7 +48,7 @@ export class ModelSession {
    */
   async adaptAndScore(
     start: TowerParams,
-    histories: readonly (readonly HistoryEvent[])[],
+    histories: readonly (readonly IndexedEvent[])[],
     inner: InnerLoopConfig = this.config.inner,
   ): Promise<{ towers: TowerParams[]; scores: Float32Array }> {
     const { d, hidden, n } = this.weights;

@@ -16,7 +16,7 @@
  *   contribute nothing as support. `params()` reports N and the kept count.
  */
 import { LocalrecError } from '../../errors';
-import type { ColdStartMethod, HyperParams, SupportEvent, TrainingData } from '../method';
+import type { ColdStartMethod, HyperParams, IndexedEvent, TrainingData } from '../method';
 import { userItemMatrix, type UserItemMatrix } from './csr';
 import { invertSpd } from './linalg';
 
@@ -143,13 +143,13 @@ export class Ease implements ColdStartMethod {
     return { kind: 'primal', kept: Int32Array.from(keptList), pos, b };
   }
 
-  scoreUser(support: readonly SupportEvent[]): Float32Array {
+  scoreUser(support: readonly IndexedEvent[]): Float32Array {
     const s = this.state;
     if (!s) throw new LocalrecError('invalid-state', 'Ease.scoreUser called before fit');
     return s.kind === 'dual' ? this.scoreDual(s, support) : this.scorePrimal(s, support);
   }
 
-  private scoreDual(s: Dual, support: readonly SupportEvent[]): Float32Array {
+  private scoreDual(s: Dual, support: readonly IndexedEvent[]): Float32Array {
     const { m, inv, denom, xs, v } = s;
     const nu = m.nUsers;
     const { ptr, cols } = m.byItem;
@@ -170,7 +170,7 @@ export class Ease implements ColdStartMethod {
     return out;
   }
 
-  private scorePrimal(s: Primal, support: readonly SupportEvent[]): Float32Array {
+  private scorePrimal(s: Primal, support: readonly IndexedEvent[]): Float32Array {
     const { kept, pos, b } = s;
     const out = this.out;
     const n = kept.length;

@@ -6,7 +6,7 @@
  * similarity matrix would need ~320 MB, while the test users touch a few thousand rows.
  */
 import { topN } from '../metrics';
-import type { ColdStartMethod, HyperParams, SupportEvent, TrainingData } from '../method';
+import type { ColdStartMethod, HyperParams, IndexedEvent, TrainingData } from '../method';
 import { userItemMatrix, type UserItemMatrix } from './csr';
 
 interface Neighbours {
@@ -74,7 +74,7 @@ export class ItemKnn implements ColdStartMethod {
     return res;
   }
 
-  scoreUser(support: readonly SupportEvent[]): Float32Array {
+  scoreUser(support: readonly IndexedEvent[]): Float32Array {
     const out = this.out;
     out.fill(0);
     for (const e of support) {

@@ -8,7 +8,7 @@
  * item factors fixed: u = (YᵀY + α·Σ_s y_s y_sᵀ + λI)⁻¹ · (1 + α)·Σ_s y_s.
  */
 import { createRng } from '../../data/random';
-import type { ColdStartMethod, HyperParams, SupportEvent, TrainingData } from '../method';
+import type { ColdStartMethod, HyperParams, IndexedEvent, TrainingData } from '../method';
 import { userItemMatrix, type Csr } from './csr';
 import { choleskyInPlace, choleskySolveInPlace } from './linalg';
 
@@ -168,7 +168,7 @@ export class MfAls implements ColdStartMethod {
     choleskySolveInPlace(a, d, b);
   }
 
-  scoreUser(support: readonly SupportEvent[]): Float32Array {
+  scoreUser(support: readonly IndexedEvent[]): Float32Array {
     const d = this.d;
     const cols = support.map((e) => e.index);
     const a = new Float64Array(d * d);

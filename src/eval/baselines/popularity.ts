@@ -1,5 +1,5 @@
 /** Popularity: every new user gets the training items ranked by how many training users had them. */
-import type { ColdStartMethod, SupportEvent, TrainingData } from '../method';
+import type { ColdStartMethod, IndexedEvent, TrainingData } from '../method';
 
 export class Popularity implements ColdStartMethod {
   readonly name = 'popularity';
@@ -9,7 +9,7 @@ export class Popularity implements ColdStartMethod {
     this.scores = Float32Array.from(train.itemCounts);
   }
 
-  scoreUser(_support: readonly SupportEvent[]): Float32Array {
+  scoreUser(_support: readonly IndexedEvent[]): Float32Array {
     return this.scores;
   }
 }

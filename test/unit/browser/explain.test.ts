@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { attributeScore, poolingShares } from '../../../src/model/explain';
-import { poolHistory, type HistoryEvent } from '../../../src/model/pooling';
+import { poolHistory, type IndexedEvent } from '../../../src/model/pooling';
 import { ModelSession } from '../../../src/model/session';
 import { DEFAULT_CONTENT, DEFAULT_INNER, DEFAULT_POOLING } from '../../../src/model/weights';
 import type { PoolingConfig } from '../../../src/model/manifest';
@@ -10,7 +10,7 @@ import { fixtureWeights } from '../../fixtures/make-model';
 
 const { weights } = fixtureWeights({ name: 'x', items: 40, categories: 4, seed: 5, modelVersion: 1, d: 6, hidden: 5 });
 const DAY = 86_400_000;
-const history: HistoryEvent[] = [
+const history: IndexedEvent[] = [
   { index: 1, type: 'view', ts: 0 },
   { index: 5, type: 'purchase', ts: 2 * DAY },
   { index: 9, type: 'cart', ts: 3 * DAY },
@@ -60,8 +60,8 @@ describe('score attribution', () => {
   });
 
   it('credits an event more when it is a stronger signal for the same item', () => {
-    const viewed: HistoryEvent[] = [{ index: 3, type: 'view', ts: 0 }, { index: 20, type: 'view', ts: 1 }];
-    const bought: HistoryEvent[] = [{ index: 3, type: 'purchase', ts: 0 }, { index: 20, type: 'view', ts: 1 }];
+    const viewed: IndexedEvent[] = [{ index: 3, type: 'view', ts: 0 }, { index: 20, type: 'view', ts: 1 }];
+    const bought: IndexedEvent[] = [{ index: 3, type: 'purchase', ts: 0 }, { index: 20, type: 'view', ts: 1 }];
     const target = 7; // same category as item 3 (index mod 4)
     const a = attributeScore(weights, weights.tower, viewed, DEFAULT_POOLING, target);
     const b = attributeScore(weights, weights.tower, bought, DEFAULT_POOLING, target);

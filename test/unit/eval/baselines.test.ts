@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createRng } from '../../../src/data/random';
-import type { SupportEvent, TrainingData } from '../../../src/data/split';
+import type { IndexedEvent, TrainingData } from '../../../src/data/split';
 import { Ease } from '../../../src/eval/baselines/ease';
 import { ItemKnn } from '../../../src/eval/baselines/itemknn';
 import { choleskyInPlace, choleskySolveInPlace, invertSpd } from '../../../src/eval/baselines/linalg';
@@ -60,7 +60,7 @@ function naiveEaseScores(x: number[][], lambda: number, support: number[]): numb
   return Array.from({ length: n }, (_, j) => support.reduce((s, i) => s + b[i][j], 0));
 }
 
-const support = (indices: number[]): SupportEvent[] => indices.map((index, ts) => ({ index, type: 'view', ts }));
+const support = (indices: number[]): IndexedEvent[] => indices.map((index, ts) => ({ index, type: 'view', ts }));
 
 describe('linalg', () => {
   it('inverts a symmetric positive definite matrix', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildColdStartSplit, type SupportEvent, type TrainingData } from '../../../src/data/split';
+import { buildColdStartSplit, type IndexedEvent, type TrainingData } from '../../../src/data/split';
 import type { Dataset, Interaction } from '../../../src/data/types';
 import { Popularity } from '../../../src/eval/baselines/popularity';
 import { evaluateColdStart, tuneMethod } from '../../../src/eval/evaluate';
@@ -26,8 +26,8 @@ class Oracle implements ColdStartMethod {
   fit(train: TrainingData): void {
     this.n = train.catalogue.ids.length;
   }
-  scoreUser(support: readonly SupportEvent[]): Float32Array {
-    const key = (events: readonly SupportEvent[]) => events.map((e) => `${e.index}@${e.ts}`).join(',');
+  scoreUser(support: readonly IndexedEvent[]): Float32Array {
+    const key = (events: readonly IndexedEvent[]) => events.map((e) => `${e.index}@${e.ts}`).join(',');
     const user = split.test.evalUsers.find((u) => key(u.events.slice(0, support.length)) === key(support))!;
     const scores = new Float32Array(this.n);
     user.events.slice(support.length).forEach((e, r) => (scores[e.index] = 1000 - r));

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRng } from '../../../src/data/random';
-import type { HistoryEvent } from '../../../src/model/pooling';
+import type { IndexedEvent } from '../../../src/model/pooling';
 import { historyTargets, ModelSession } from '../../../src/model/session';
 import { DEFAULT_POOLING, type ModelConfig, type ModelWeights, type TowerParams } from '../../../src/model/weights';
 import { initNodeTf } from '../../../src/train/tf-node';
@@ -12,7 +12,7 @@ const hidden = 12;
 const inner = { steps: 5, lr: 0.05 };
 const config: ModelConfig = { pooling: { ...DEFAULT_POOLING, maxItems: 6 }, inner, content: { buckets: 4 } };
 
-function setup(seed: number): { weights: ModelWeights; start: TowerParams; histories: HistoryEvent[][] } {
+function setup(seed: number): { weights: ModelWeights; start: TowerParams; histories: IndexedEvent[][] } {
   const rng = createRng(seed);
   const arr = (len: number, scale: number) => Float32Array.from({ length: len }, () => rng.normal() * scale);
   // A tower with non-zero w2 so every parameter gets a gradient from the first step.
@@ -37,7 +37,7 @@ function setup(seed: number): { weights: ModelWeights; start: TowerParams; histo
 }
 
 /** Each user's softmax loss over their own (pooled-window, event-weighted) items, from full-catalogue scores. */
-function ownLoss(scores: Float32Array, histories: HistoryEvent[][]): number[] {
+function ownLoss(scores: Float32Array, histories: IndexedEvent[][]): number[] {
   return histories.map((h, b) => {
     const row = scores.subarray(b * n, (b + 1) * n);
     let max = -Infinity;
