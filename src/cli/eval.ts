@@ -135,6 +135,8 @@ async function main(): Promise<void> {
       resamples: opts.resamples,
       pairs,
       tune: opts.tune,
+      // Baselines are tuned by the criterion the model pipeline early-stops on.
+      selection: { ks: pipeline.validationKs, view: pipeline.validationView },
       onProgress: progress.onProgress,
     });
   } finally {

@@ -6,7 +6,7 @@
 import { LocalrecError } from '../errors';
 import { cutAll, type ColdStartSplit, type SupportQuery, type UserSequence } from '../data/split';
 import { bootstrapMean, pairedBootstrapDiff, type Interval } from './bootstrap';
-import type { ColdStartMethod, HyperParams, TuneContext, TuneResult } from './method';
+import type { ColdStartMethod, HyperParams, TuneResult } from './method';
 import {
   catalogueCoverage,
   hitRateAt,
@@ -16,7 +16,8 @@ import {
   recallAt,
   topN,
 } from './metrics';
-import { meanValidationNdcg } from './validation';
+import { searchGrid } from './grid-search';
+import { DEFAULT_SELECTION, ValidationCriterion, type RankCuts, type Selection } from './validation';
 
 export const METRICS = ['ndcg10', 'recall20', 'hr10'] as const;
 export type MetricName = (typeof METRICS)[number];
@@ -24,8 +25,6 @@ export const VIEWS = ['full', 'short'] as const;
 /** full = query is every later interaction; short = the next 10 after the support. */
 export type View = (typeof VIEWS)[number];
 
-/** k at which tuning compares grid points (DESIGN.md / issue 4). */
-export const TUNE_K = 5;
 const LIST_LEN = 20;
 
 export type EvalProgress =
@@ -43,6 +42,8 @@ export interface EvalOptions {
   pairs?: readonly (readonly [string, string])[];
   /** Tune on validation users before the final fit (default true). */
   tune?: boolean;
+  /** The validation criterion tuning selects by (default DEFAULT_SELECTION, the pipeline's). */
+  selection?: Selection;
   onProgress?: (e: EvalProgress) => void;
 }
 
@@ -149,59 +150,42 @@ function perUserMetrics(cuts: readonly SupportQuery[], lists: readonly Int32Arra
   return out;
 }
 
-/** Mean validation NDCG@10 (full query) at k of a method in its current fitted state, over the validation users. */
-export async function validationNdcg(method: ColdStartMethod, users: readonly UserSequence[], k = TUNE_K): Promise<number> {
-  const cuts = cutAll(users, k);
-  const { lists } = await rankAll(method, cuts);
-  return meanValidationNdcg(cuts, lists);
+/** Ranks cuts with a fitted method: its top-10 with the support excluded. */
+function methodRanker(method: ColdStartMethod): RankCuts {
+  return async (cuts) => (await rankAll(method, cuts)).lists.map((l) => l.subarray(0, 10));
 }
 
 /**
- * Tunes on validation users (fit on training folds 2-4, pick the grid point with the best
- * validation NDCG@10 at k=5; ties keep the earlier grid point), then refits on all
- * training users (folds 1-4). Methods without a grid or tune hook are just fitted.
+ * Tunes on validation users (fit on training folds 2-4, search the method's axes for the
+ * best validation criterion, the one the model pipeline early-stops on; see searchGrid),
+ * then refits on all training users (folds 1-4). Methods without axes are just fitted.
  */
 export async function tuneMethod(
   method: ColdStartMethod,
   split: ColdStartSplit,
-  opts: { tune?: boolean; onProgress?: (e: EvalProgress) => void } = {},
+  opts: { tune?: boolean; selection?: Selection; onProgress?: (e: EvalProgress) => void } = {},
 ): Promise<MethodInfo> {
   const info: MethodInfo = { name: method.name, tuneSeconds: 0, fitSeconds: 0 };
   const t0 = performance.now();
-  let refit = true;
-  if (opts.tune !== false) {
-    const progress = (done: number, total: number): void =>
-      opts.onProgress?.({ phase: 'tune', method: method.name, done, total });
-    if (method.tune) {
-      const ctx: TuneContext = {
-        validation: split.validation,
-        validationNdcg: (m, k) => validationNdcg(m, split.validation.evalUsers, k),
-        onProgress: progress,
-      };
-      info.tuning = await method.tune(ctx);
-      refit = info.tuning.refit !== false;
-    } else if (method.grid && method.grid.length > 0 && method.setParams) {
-      const trials: TuneResult['trials'] = [];
-      let best: { params: HyperParams; ndcg: number } | undefined;
-      progress(0, method.grid.length);
-      for (const params of method.grid) {
-        method.setParams(params);
-        await method.fit(split.validation.train);
-        const ndcg = await validationNdcg(method, split.validation.evalUsers);
-        trials.push({ params: method.params?.() ?? params, ndcg });
-        if (!best || ndcg > best.ndcg) best = { params, ndcg };
-        progress(trials.length, method.grid.length);
-      }
-      method.setParams(best!.params);
-      info.tuning = { params: best!.params, trials };
-    }
+  if (opts.tune !== false && method.axes && method.setParams) {
+    const selection = opts.selection ?? DEFAULT_SELECTION;
+    const criterion = new ValidationCriterion(split.validation.evalUsers, split.validation.train.itemCounts, selection.ks, selection.view);
+    const trials: TuneResult['trials'] = [];
+    const search = await searchGrid(method.axes, async (p) => {
+      method.setParams!(p);
+      await method.fit(split.validation.train);
+      const score = await criterion.score(methodRanker(method));
+      trials.push({ params: method.params?.() ?? p, score });
+      opts.onProgress?.({ phase: 'tune', method: method.name, done: trials.length, total: trials.length + 1 });
+      return score;
+    });
+    method.setParams(search.best);
+    info.tuning = { params: search.best, trials, position: search.position };
   }
   const t1 = performance.now();
   info.tuneSeconds = (t1 - t0) / 1000;
-  if (refit) {
-    opts.onProgress?.({ phase: 'fit', method: method.name });
-    await method.fit(split.test.train);
-  }
+  opts.onProgress?.({ phase: 'fit', method: method.name });
+  await method.fit(split.test.train);
   info.fitSeconds = (performance.now() - t1) / 1000;
   info.params = method.params?.();
   return info;
@@ -302,7 +286,7 @@ export async function evaluateColdStart(
   const perUser = new Map<string, Map<number, PerUser>>();
   for (const method of methods) {
     const t0 = performance.now();
-    infos.push(await tuneMethod(method, split, { tune: opts.tune, onProgress: opts.onProgress }));
+    infos.push(await tuneMethod(method, split, { tune: opts.tune, selection: opts.selection, onProgress: opts.onProgress }));
     const scored = await scoreMethod(method, cutsAtK, ctx);
     perUser.set(method.name, scored.byK);
     results.push(...scored.results);

@@ -3,7 +3,8 @@
  * model-based methods alike. A method fits on training users only and then scores the
  * whole catalogue for a new user from that user's support events alone.
  */
-import type { IndexedEvent, TrainingData, FoldSplit } from '../data/split';
+import type { IndexedEvent, TrainingData } from '../data/split';
+import type { Axes, Point, SearchResult } from './grid-search';
 
 export type { IndexedEvent, TrainingData } from '../data/split';
 
@@ -13,18 +14,15 @@ export type HyperParams = Readonly<Record<string, number | string | boolean>>;
 export interface ColdStartMethod {
   /** Unique within a run; used to name pairs for paired differences. */
   readonly name: string;
-  /** Grid searched by `tuneMethod` (validation NDCG@10 at k=5). Absent = nothing to tune. */
-  readonly grid?: readonly HyperParams[];
-  /** Applies a grid point; called before `fit`. */
-  setParams?(params: HyperParams): void;
+  /**
+   * The hyper-parameters `tuneMethod` searches (see searchGrid: axes extend until the best
+   * value is interior). Absent = nothing to tune.
+   */
+  readonly axes?: Axes;
+  /** Applies a search point; called before `fit`. */
+  setParams?(params: Point): void;
   /** The parameters in use, for the report. */
   params?(): HyperParams;
-  /**
-   * Custom tuning in place of the grid search (e.g. tune an on-device step size without
-   * refitting). Must only use `ctx.validation`; the evaluator refits on `ctx.test.train`
-   * afterwards unless it returns `{ refit: false }`.
-   */
-  tune?(ctx: TuneContext): Promise<TuneResult> | TuneResult;
   /** Fits on training users; called again after tuning with all training users. */
   fit(train: TrainingData): void | Promise<void>;
   /**
@@ -35,16 +33,10 @@ export interface ColdStartMethod {
   scoreUser(support: readonly IndexedEvent[]): Float32Array | Promise<Float32Array>;
 }
 
-export interface TuneContext {
-  validation: FoldSplit;
-  /** Validation NDCG@10 at k (default 5) for the method's current fitted state. */
-  validationNdcg(method: ColdStartMethod, k?: number): Promise<number>;
-  onProgress?: (done: number, total: number) => void;
-}
-
 export interface TuneResult {
   params: HyperParams;
-  /** Validation NDCG@10 of each tried point, for the report. */
-  trials: { params: HyperParams; ndcg: number }[];
-  refit?: boolean;
+  /** The validation criterion of each tried point, for the report. */
+  trials: { params: HyperParams; score: number }[];
+  /** Per parameter: 'interior', or where the search stopped (see SearchResult.position). */
+  position: SearchResult['position'];
 }

@@ -85,12 +85,13 @@ export function formatReport(report: EvalReport): string {
   ];
   const tuned = report.methods.filter((m) => m.params);
   if (tuned.length > 0) {
-    parts.push('', 'Parameters (validation NDCG@10 at k=5 where tuned):');
+    parts.push('', 'Parameters (where tuned: the validation criterion of the best point, and where each tuned value sits in its searched range):');
     for (const m of report.methods) {
-      const best = m.tuning?.trials.reduce((a, b) => (b.ndcg > a.ndcg ? b : a));
+      const best = m.tuning?.trials.reduce((a, b) => (b.score > a.score ? b : a));
       const p = m.params ? JSON.stringify(m.params) : '{}';
+      const where = m.tuning ? ` ${JSON.stringify(m.tuning.position)}` : '';
       parts.push(
-        `  ${m.name}: ${p}${best ? ` (val ${fmt(best.ndcg)} over ${m.tuning!.trials.length} points)` : ''}` +
+        `  ${m.name}: ${p}${best ? ` (val ${fmt(best.score)} over ${m.tuning!.trials.length} points;${where})` : ''}` +
           `  tune ${fmt(m.tuneSeconds, 1)} s, fit ${fmt(m.fitSeconds, 1)} s`,
       );
     }

@@ -11,7 +11,8 @@ import type { DistillationTeacher } from './distillation';
 import { metaTrain } from './meta';
 import { DEFAULT_PIPELINE, type PipelineOptions, type StageOptions } from './options';
 import { pretrain, type TableModel } from './pretrain';
-import { coldStartNdcg } from './validate';
+import { ValidationCriterion } from '../eval/validation';
+import { coldStartNdcg, modelRanker } from './validate';
 
 export { DEFAULT_PIPELINE, type PipelineOptions, type StageOptions } from './options';
 
@@ -45,6 +46,7 @@ interface RunContext {
   checkpoints?: CheckpointStore;
   report: Record<string, unknown>;
   keys: Record<'teacher' | 'student' | 'meta', string>;
+  criterion: ValidationCriterion;
 }
 
 /** A short stable hash of JSON-able options (FNV-1a over the JSON text). */
@@ -88,7 +90,8 @@ export async function trainPipeline(
   const { fit, validation } = validationSplit(train.users);
   const config: ModelConfig = { pooling: opts.pooling, inner: opts.inner, content: { buckets: opts.contentBuckets } };
   const report: Record<string, unknown> = { fitUsers: fit.length, validationUsers: validation.length, items: train.catalogue.ids.length };
-  const ctx: RunContext = { train, fit, validation, opts, config, hooks, checkpoints, report, keys: stageKeys(opts) };
+  const criterion = new ValidationCriterion(validation, itemCountsOf(fit, train.catalogue.ids.length), opts.validationKs, opts.validationView);
+  const ctx: RunContext = { train, fit, validation, opts, config, hooks, checkpoints, report, keys: stageKeys(opts), criterion };
 
   const teacher = await pretrainStage(ctx, 'teacher', opts.teacher);
   const distill = { model: teacher, weight: opts.student.distillWeight, temperature: opts.student.temperature };
@@ -105,12 +108,15 @@ export async function trainPipeline(
   return { teacher, student, metaTower, weights, config, report };
 }
 
-/** Validation NDCG@10 averaged over the validation ks: the criterion of every stage. */
+/** The validation criterion (averaged over the validation ks) of every stage. */
 async function validate(ctx: RunContext, m: TableModel, tower: TowerParams, inner: InnerLoopConfig | null): Promise<number> {
-  const weights = { ...m, contentProj: new Float32Array(0) };
-  let sum = 0;
-  for (const k of ctx.opts.validationKs) sum += await coldStartNdcg(weights, ctx.config, tower, ctx.validation, k, inner, ctx.opts.validationView);
-  return sum / ctx.opts.validationKs.length;
+  return ctx.criterion.score(modelRanker({ ...m, contentProj: new Float32Array(0) }, ctx.config, tower, inner));
+}
+
+function itemCountsOf(users: readonly UserSequence[], n: number): Int32Array {
+  const counts = new Int32Array(n);
+  for (const u of users) for (const e of u.events) counts[e.index]++;
+  return counts;
 }
 
 /** Loads a stage's checkpoint, or runs the stage, reports it and saves its checkpoint. */

@@ -16,6 +16,7 @@
  *   contribute nothing as support. `params()` reports N and the kept count.
  */
 import { LocalrecError } from '../../errors';
+import type { Axes, Point } from '../grid-search';
 import type { ColdStartMethod, HyperParams, IndexedEvent, TrainingData } from '../method';
 import { userItemMatrix, type UserItemMatrix } from './csr';
 import { invertSpd } from './linalg';
@@ -51,7 +52,8 @@ interface Primal {
 
 export class Ease implements ColdStartMethod {
   readonly name = 'ease';
-  readonly grid: readonly HyperParams[] = [50, 100, 200, 500, 1000, 2000, 5000].map((lambda) => ({ lambda }));
+  // Wide on purpose: the best λ grows with the data's density (500 to 20,000 on MovieLens-like data).
+  readonly axes: Axes = { lambda: { values: [100, 300, 1000, 3000, 10000], extend: 'log', min: 1 } };
   private lambda: number;
   private readonly maxItems: number;
   private readonly route: 'dual' | 'primal' | undefined;
@@ -65,7 +67,7 @@ export class Ease implements ColdStartMethod {
     this.route = opts.route;
   }
 
-  setParams(p: HyperParams): void {
+  setParams(p: Point): void {
     this.lambda = Number(p.lambda);
   }
 

@@ -6,6 +6,7 @@
  * similarity matrix would need ~320 MB, while the test users touch a few thousand rows.
  */
 import { topN } from '../metrics';
+import type { Axes, Point } from '../grid-search';
 import type { ColdStartMethod, HyperParams, IndexedEvent, TrainingData } from '../method';
 import { userItemMatrix, type UserItemMatrix } from './csr';
 
@@ -16,14 +17,15 @@ interface Neighbours {
 
 export class ItemKnn implements ColdStartMethod {
   readonly name = 'itemknn';
-  readonly grid: readonly HyperParams[] = [10, 20, 50, 100, 200, 0].map((neighbours) => ({ neighbours }));
+  /** Neighbours per support item; a count above an item's co-occurring items means all of them. */
+  readonly axes: Axes = { neighbours: { values: [10, 30, 100, 300, 1000], extend: 'log', integer: true, min: 1 } };
   private neighbours = 0;
   private m: UserItemMatrix | undefined;
   private cache = new Map<number, Neighbours>();
   private co = new Float32Array(0);
   private out = new Float32Array(0);
 
-  setParams(p: HyperParams): void {
+  setParams(p: Point): void {
     this.neighbours = Number(p.neighbours);
     this.cache.clear();
   }

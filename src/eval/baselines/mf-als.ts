@@ -8,6 +8,7 @@
  * item factors fixed: u = (YᵀY + α·Σ_s y_s y_sᵀ + λI)⁻¹ · (1 + α)·Σ_s y_s.
  */
 import { createRng } from '../../data/random';
+import type { Axes, Point } from '../grid-search';
 import type { ColdStartMethod, HyperParams, IndexedEvent, TrainingData } from '../method';
 import { userItemMatrix, type Csr } from './csr';
 import { choleskyInPlace, choleskySolveInPlace } from './linalg';
@@ -25,15 +26,12 @@ export interface MfOptions {
 
 export class MfAls implements ColdStartMethod {
   readonly name = 'mf-als';
-  readonly grid: readonly HyperParams[] = [
-    { factors: 32, lambda: 1, alpha: 10 },
-    { factors: 32, lambda: 10, alpha: 10 },
-    { factors: 64, lambda: 10, alpha: 10 },
-    { factors: 64, lambda: 10, alpha: 40 },
-    { factors: 64, lambda: 50, alpha: 10 },
-    { factors: 64, lambda: 200, alpha: 10 },
-    { factors: 64, lambda: 50, alpha: 40 },
-  ];
+  /** Confidence α down to 1 (near-binary) matters on rating data; factors and λ as usual. */
+  readonly axes: Axes = {
+    factors: { values: [16, 32, 64], extend: 'log', integer: true, min: 4, max: 256 },
+    lambda: { values: [10, 50, 250], extend: 'log', min: 0.01 },
+    alpha: { values: [1, 3, 10, 30], extend: 'log', min: 0.01 },
+  };
   private d: number;
   private lambda: number;
   private alpha: number;
@@ -52,7 +50,7 @@ export class MfAls implements ColdStartMethod {
     this.seed = opts.seed ?? 1;
   }
 
-  setParams(p: HyperParams): void {
+  setParams(p: Point): void {
     this.d = Number(p.factors);
     this.lambda = Number(p.lambda);
     this.alpha = Number(p.alpha);

@@ -74,12 +74,12 @@ describe('evaluateColdStart', () => {
 });
 
 describe('tuneMethod', () => {
-  it('fits on training minus validation users, keeps the best validation point and refits on all training users', async () => {
+  it('fits on training minus validation users, keeps the best validation point, says where it sits on its axis, and refits on all training users', async () => {
     const fits: { users: number; bias: number }[] = [];
     /** bias 0 = popularity; ±1 pushes every odd item up or down, which hurts on validation. */
     class BiasedPopularity implements ColdStartMethod {
       readonly name = 'biased-popularity';
-      readonly grid: HyperParams[] = [{ bias: 1 }, { bias: 0 }, { bias: -1 }];
+      readonly axes = { bias: { values: [-1, 0, 1] } };
       private bias = 0;
       private scores = new Float32Array(0);
       setParams(p: HyperParams): void {
@@ -97,12 +97,17 @@ describe('tuneMethod', () => {
       }
     }
     const method = new BiasedPopularity();
-    const info = await tuneMethod(method, split);
-    expect(fits.slice(0, 3).every((f) => f.users === split.validation.train.users.length)).toBe(true);
-    expect(fits[3]).toEqual({ users: split.test.train.users.length, bias: info.params!.bias });
-    expect(info.tuning!.trials).toHaveLength(3);
-    const best = info.tuning!.trials.reduce((a, b) => (b.ndcg > a.ndcg ? b : a));
+    const info = await tuneMethod(method, split, { selection: { ks: [5], view: 'full' } });
+    const trials = info.tuning!.trials;
+    expect(fits.slice(0, -1).every((f) => f.users === split.validation.train.users.length)).toBe(true);
+    expect(fits.at(-1)).toEqual({ users: split.test.train.users.length, bias: info.params!.bias });
+    expect(trials).toHaveLength(fits.length - 1);
+    const best = trials.reduce((a, b) => (b.score > a.score ? b : a));
     expect(info.params).toEqual(best.params);
+    // The axis cannot extend, so a best value at its end is reported as such, not as interior.
+    const values = method.axes.bias.values;
+    const expected = best.params.bias === values[0] ? 'min' : best.params.bias === values.at(-1) ? 'max' : 'interior';
+    expect(info.tuning!.position).toEqual({ bias: expected });
   });
 });
 
