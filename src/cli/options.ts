@@ -30,6 +30,7 @@ export const PipelineFlagsSchema = v.strictObject({
   innerLr: positive,
   innerDebias: v.boolean(),
   itemFeatures: v.boolean(),
+  recencyHalfLife: v.pipe(v.number('expected a number'), v.finite('expected a number'), v.minValue(0, 'expected 0 (off) or a positive number')),
   validationKs: KsSchema,
   validationView: oneOf(VALIDATION_VIEWS),
 });
@@ -57,6 +58,7 @@ export const PIPELINE_FLAGS: readonly PipelineFlag[] = [
   { key: 'innerLr', flags: '--inner-lr <x>', help: 'on-device SGD step size', input: 'number' },
   { key: 'innerDebias', flags: '--no-inner-debias', help: 'keep the item bias (log-popularity) in the on-device loss instead of leaving it out', input: 'boolean' },
   { key: 'itemFeatures', flags: '--no-item-features', help: 'pre-train free item rows only, without the hashed content-feature rows', input: 'boolean' },
+  { key: 'recencyHalfLife', flags: '--recency-half-life <n>', help: 'pooling weighs an event n interactions before the newest half as much (0 = off)', input: 'number' },
   { key: 'validationKs', flags: '--validation-ks <list>', help: 'support sizes whose mean validation NDCG@10 drives early stopping', input: 'list' },
   { key: 'validationView', flags: '--validation-view <view>', help: "what the stages early-stop on: 'full' (all later interactions) or 'both' (full and next 10)", input: 'text' },
 ];
@@ -74,6 +76,7 @@ export function flagsOf(opts: PipelineOptions): PipelineFlags {
     innerLr: opts.inner.lr,
     innerDebias: opts.inner.debias === true,
     itemFeatures: opts.itemFeatures,
+    recencyHalfLife: opts.pooling.recencyHalfLife ?? 0,
     validationKs: opts.validationKs,
     validationView: opts.validationView,
   };
@@ -89,6 +92,7 @@ export function pipelineOptionsFrom(flags: PipelineFlags, seed: number): Pipelin
     validationKs: f.validationKs,
     validationView: f.validationView,
     itemFeatures: f.itemFeatures,
+    pooling: f.recencyHalfLife > 0 ? { ...d.pooling, recencyHalfLife: f.recencyHalfLife } : d.pooling,
     teacher: { ...d.teacher, epochs: f.teacherEpochs },
     student: { ...d.student, epochs: f.studentEpochs },
     meta: { ...d.meta, algorithm: f.meta, steps: f.metaSteps, metaLr: f.metaLr, queryMax: f.queryMax },

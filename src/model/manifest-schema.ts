@@ -28,6 +28,11 @@ const PoolingSchema = v.object({
   eventWeights: v.object({ view: v.number(), cart: v.number(), purchase: v.number(), rating: v.number() }),
   /** Recency half-life in days; `null` means a plain (event-weighted) mean. */
   halfLifeDays: v.nullable(v.pipe(v.number(), v.minValue(0))),
+  /**
+   * Recency by position: an event this many interactions before the newest weighs half as
+   * much. Absent = no positional decay (models written before the option have none).
+   */
+  recencyHalfLife: v.optional(v.pipe(v.number(), v.gtValue(0))),
 });
 
 /** The on-device inner loop: `steps` plain SGD steps at rate `lr` on the user tower. */

@@ -7,8 +7,8 @@ const DAY_MS = 86_400_000;
 
 /**
  * The weight of each pooled event, normalised to sum to 1: only the most recent
- * `maxItems` count; event weights favour strong signals (purchase > cart > view); an
- * optional half-life discounts old events relative to the newest one. `weights[j]`
+ * `maxItems` count; event weights favour strong signals (purchase > cart > view); optional
+ * half-lives (in days, or in positions) discount old events relative to the newest one. `weights[j]`
  * belongs to `history[start + j]`. Training uses the same weights to route gradients
  * back to the item rows.
  */
@@ -21,6 +21,7 @@ export function poolingWeights(history: readonly IndexedEvent[], cfg: PoolingCon
     const e = history[i];
     let w = cfg.eventWeights[e.type];
     if (cfg.halfLifeDays !== null) w *= Math.pow(0.5, (newest - e.ts) / (cfg.halfLifeDays * DAY_MS));
+    if (cfg.recencyHalfLife !== undefined) w *= Math.pow(0.5, (history.length - 1 - i) / cfg.recencyHalfLife);
     if (!(w > 0)) w = 0;
     weights[i - start] = w;
     total += w;
