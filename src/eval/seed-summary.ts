@@ -15,7 +15,7 @@ export const SeedReportSchema = v.object({
   dataset: v.string(),
   seed: v.number(),
   split: v.object({ testUsers: v.number(), catalogueSize: v.number() }),
-  results: v.array(v.object({ method: v.string(), k: v.number(), views: v.object({ full: v.object({ metrics: v.object({ ndcg10: IntervalSchema }) }), short: v.object({ metrics: v.object({ ndcg10: IntervalSchema }) }) }) })),
+  results: v.array(v.object({ method: v.string(), k: v.number(), coverage10: v.optional(v.number()), views: v.object({ full: v.object({ metrics: v.object({ ndcg10: IntervalSchema }) }), short: v.object({ metrics: v.object({ ndcg10: IntervalSchema }) }) }) })),
   pairs: v.array(v.object({ a: v.string(), b: v.string(), k: v.number(), view: v.picklist(['full', 'short']), metric: v.string(), diff: IntervalSchema })),
 });
 export type SeedReport = v.InferOutput<typeof SeedReportSchema> & Partial<Pick<EvalReport, 'createdAt'>>;
@@ -66,4 +66,49 @@ export function summariseSeeds(reports: readonly SeedReport[], k: number, view: 
       return [{ a, b, above: ds.filter((d) => d.lo > 0).length, below: ds.filter((d) => d.hi < 0).length, ...spread(seeds, ds.map((d) => d.mean)) }];
     });
   return { dataset: first.dataset, k, view, seeds, methods, pairs };
+}
+
+/** The methods a shipped model has to beat: every baseline of the evaluation. */
+export const BASELINES = ['popularity', 'itemknn', 'ease', 'mf-als'] as const;
+
+/** One line of the product's quality target, checked per seed. */
+export interface TargetLine {
+  k: number;
+  view: View;
+  /** method NDCG@10 ÷ the best baseline's in the same run, per seed. */
+  ratios: number[];
+  best: string[];
+  mean: number;
+}
+
+/**
+ * How `method` stands against the best baseline of each run, per k and view (issue 10's
+ * target: ≥ 1.05× at k=5 and ≥ 1.0× at every k, in both views), and its coverage@10 at
+ * each k against EASE's.
+ */
+export function targetLines(reports: readonly SeedReport[], method: string): { lines: TargetLine[]; coverage: { k: number; method: number[]; ease: number[] }[] } {
+  const ks = [...new Set(reports[0]?.results.filter((r) => r.method === method).map((r) => r.k) ?? [])].sort((a, b) => a - b);
+  const lines: TargetLine[] = [];
+  for (const k of ks) {
+    for (const view of ['full', 'short'] as const) {
+      const ratios: number[] = [];
+      const best: string[] = [];
+      for (const r of reports) {
+        const at = (m: string) => r.results.find((x) => x.method === m && x.k === k)?.views[view].metrics.ndcg10.mean;
+        const own = at(method);
+        const base = BASELINES.map((b) => ({ b, v: at(b) })).filter((x): x is { b: (typeof BASELINES)[number]; v: number } => x.v !== undefined);
+        if (own === undefined || !base.length) continue;
+        const top = base.reduce((a, b) => (b.v > a.v ? b : a));
+        ratios.push(own / top.v);
+        best.push(top.b);
+      }
+      if (ratios.length) lines.push({ k, view, ratios, best, mean: ratios.reduce((a, b) => a + b, 0) / ratios.length });
+    }
+  }
+  const coverage = ks.map((k) => ({
+    k,
+    method: reports.map((r) => r.results.find((x) => x.method === method && x.k === k)?.coverage10 ?? NaN),
+    ease: reports.map((r) => r.results.find((x) => x.method === 'ease' && x.k === k)?.coverage10 ?? NaN),
+  }));
+  return { lines, coverage };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { summariseSeeds, type SeedReport } from '../../../src/eval/seed-summary';
+import { summariseSeeds, targetLines, type SeedReport } from '../../../src/eval/seed-summary';
 
 const iv = (mean: number, lo = mean - 0.01, hi = mean + 0.01) => ({ mean, lo, hi });
 function report(seed: number, meta: number, diff: { mean: number; lo: number; hi: number }, testUsers = 122): SeedReport {
@@ -37,5 +37,19 @@ describe('the training-seed summary', () => {
   it('refuses reports of different splits or a repeated seed', () => {
     expect(() => summariseSeeds([report(1, 0.4, iv(0)), report(2, 0.4, iv(0), 99)], 5)).toThrow(/different splits/);
     expect(() => summariseSeeds([report(1, 0.4, iv(0)), report(1, 0.4, iv(0))], 5)).toThrow(/same seed/);
+  });
+});
+
+describe('the target check', () => {
+  it('divides the method by the best baseline of each run and names that baseline', () => {
+    const r1 = report(1, 0.33, iv(0));
+    const r2 = report(2, 0.27, iv(0));
+    const t = targetLines([r1, r2], 'meta');
+    const full5 = t.lines.find((l) => l.k === 5 && l.view === 'full')!;
+    expect(full5.ratios[0]).toBeCloseTo(1.1, 10);
+    expect(full5.ratios[1]).toBeCloseTo(0.9, 10);
+    expect(full5.best).toEqual(['popularity', 'popularity']);
+    // No baseline ran at k=3 in the fixture, so there is no line for it.
+    expect(t.lines.some((l) => l.k === 3)).toBe(false);
   });
 });
