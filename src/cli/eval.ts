@@ -26,6 +26,7 @@ function progressReporter(enabled: boolean): { onProgress: (e: EvalProgress) => 
     return {
       onProgress: (e) => {
         if (e.phase === 'done') console.error(`${e.method}: done in ${e.seconds.toFixed(1)} s`);
+        if (e.phase === 'tune' && e.trial) console.error(`${e.method} tuning: ${JSON.stringify(e.trial.params)} → ${e.trial.score.toFixed(4)}`);
       },
       stop: () => {},
     };
@@ -53,7 +54,10 @@ function progressReporter(enabled: boolean): { onProgress: (e: EvalProgress) => 
   return {
     onProgress: (e) => {
       const pad = (s: string): string => s.padEnd(28);
-      if (e.phase === 'tune') show(`tune:${e.method}`, pad(`${e.method} tuning`), e.done, e.total);
+      if (e.phase === 'tune') {
+        show(`tune:${e.method}`, pad(`${e.method} tuning`), e.done, e.total);
+        if (e.trial) bars.log(`${e.method} tuning: ${JSON.stringify(e.trial.params)} → ${e.trial.score.toFixed(4)}\n`);
+      }
       else if (e.phase === 'fit') show(`fit:${e.method}`, pad(`${e.method} fitting`), 0, 1);
       else if (e.phase === 'score') show(`score:${e.method}:${e.k}`, pad(`${e.method} k=${e.k}`), e.done, e.total);
       else if (e.phase === 'done') bars.log(`${e.method}: done in ${e.seconds.toFixed(1)} s\n`);

@@ -28,7 +28,7 @@ export type View = (typeof VIEWS)[number];
 const LIST_LEN = 20;
 
 export type EvalProgress =
-  | { phase: 'tune'; method: string; done: number; total: number }
+  | { phase: 'tune'; method: string; done: number; total: number; trial?: { params: HyperParams; score: number } }
   | { phase: 'fit'; method: string }
   | { phase: 'score'; method: string; k: number; done: number; total: number }
   | { phase: 'done'; method: string; seconds: number };
@@ -176,7 +176,7 @@ export async function tuneMethod(
       await method.fit(split.validation.train);
       const score = await criterion.score(methodRanker(method));
       trials.push({ params: method.params?.() ?? p, score });
-      opts.onProgress?.({ phase: 'tune', method: method.name, done: trials.length, total: trials.length + 1 });
+      opts.onProgress?.({ phase: 'tune', method: method.name, done: trials.length, total: trials.length + 1, trial: trials[trials.length - 1] });
       return score;
     });
     method.setParams(search.best);

@@ -26,9 +26,12 @@ export interface MfOptions {
 
 export class MfAls implements ColdStartMethod {
   readonly name = 'mf-als';
-  /** Confidence α down to 1 (near-binary) matters on rating data; factors and λ as usual. */
+  /**
+   * Confidence α down to 1 (near-binary) matters on rating data. Factors stop at 128: a
+   * compute bound of plain-JS ALS (the report says when the search stops there).
+   */
   readonly axes: Axes = {
-    factors: { values: [16, 32, 64], extend: 'log', integer: true, min: 4, max: 256 },
+    factors: { values: [16, 32, 64], extend: 'log', integer: true, min: 4, max: 128 },
     lambda: { values: [10, 50, 250], extend: 'log', min: 0.01 },
     alpha: { values: [1, 3, 10, 30], extend: 'log', min: 0.01 },
   };
