@@ -7,6 +7,7 @@ import { DEV } from '../dev';
 import { LocalrecError } from '../errors';
 import type { Method, Params, RequestMessage, Result, WorkerInitParams, WorkerMessage } from './protocol';
 import type { BackendName, ExplainOptions, LocalrecEvent, StorageMode, TrackEvent } from './types';
+import { startWorker } from './main-worker';
 
 export interface LocalrecOptions {
   /** URL of the model's manifest.json (relative URLs resolve against the page). */
@@ -193,9 +194,7 @@ export async function createLocalrec(options: LocalrecOptions): Promise<Localrec
     personaliseDebounceMs: options.personaliseDebounceMs ?? 2000,
     wasmPath: options.wasmPath === undefined ? null : absolute(options.wasmPath),
   };
-  const worker = options.createWorker
-    ? options.createWorker()
-    : new Worker(new URL('./worker-entry.ts', import.meta.url), { type: 'module', name: 'localrec' });
+  const worker = options.createWorker ? options.createWorker() : startWorker();
   const client = new Client(worker, params, options);
   try {
     await client.init();
