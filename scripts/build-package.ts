@@ -39,14 +39,11 @@ function workerFileName(): Plugin {
   };
 }
 
-/** The loader's lazy import of the client becomes an import of the package's index.js. */
-function clientAsSibling(): Plugin {
+/** Swaps a module for its package variant (…/x.ts → …/x-package.ts) where `source` is imported. */
+function packageVariant(source: string, dir: string): Plugin {
   return {
-    name: 'localrec-client-as-sibling',
-    resolveId(source, importer) {
-      if (source === '../browser/main-client' && importer?.includes('/src/embed/')) return { id: './index.js', external: true };
-      return null;
-    },
+    name: `localrec-package-variant:${source}`,
+    resolveId: (spec, importer) => (spec === source && importer?.includes(`/${dir}/`) ? join(ROOT, dir, `${source.slice(2)}-package.ts`) : null),
   };
 }
 
@@ -83,21 +80,15 @@ export async function buildPackage(outDir = join(ROOT, 'dist/lib')): Promise<voi
   await bundle(
     {
       input: join(ROOT, 'src/browser/worker-entry.ts'),
-      resolve: { alias: { [join(ROOT, 'src/browser/worker-wasm-files.ts')]: join(ROOT, 'src/browser/worker-wasm-files-package.ts') } },
-      plugins: [
-        {
-          name: 'localrec-package-wasm-files',
-          resolveId: (source, importer) =>
-            source === './worker-wasm-files' && importer?.includes('/src/browser/') ? join(ROOT, 'src/browser/worker-wasm-files-package.ts') : null,
-        },
-      ],
+      plugins: [packageVariant('./worker-wasm-files', 'src/browser')],
     },
     { file: join(outDir, WORKER_FILE), format: 'es', codeSplitting: false },
   );
   for (const f of WASM_FILES) copyFileSync(join(WASM_DIR, f), join(outDir, f));
   await bundle({ input: join(ROOT, 'src/index.ts'), plugins: [workerFileName()] }, { file: join(outDir, 'index.js'), format: 'es' });
-  await bundle({ input: join(ROOT, 'src/embed/embed.ts'), plugins: [clientAsSibling()] }, { file: join(outDir, 'localrec-embed.js'), format: 'es' });
-  await bundle({ input: join(ROOT, 'src/embed/embed.ts'), plugins: [clientAsSibling()] }, { file: join(outDir, 'localrec-embed.iife.js'), format: 'iife' });
+  const loader = { input: join(ROOT, 'src/embed/embed.ts'), plugins: [packageVariant('./load-client', 'src/embed')], external: [/index\.js$/] };
+  await bundle(loader, { file: join(outDir, 'localrec-embed.js'), format: 'es' });
+  await bundle(loader, { file: join(outDir, 'localrec-embed.iife.js'), format: 'iife' });
   const tsc = join(ROOT, 'node_modules/.bin/tsc');
   execFileSync(tsc, ['-p', join(ROOT, 'tsconfig.package.json'), '--outDir', outDir], { cwd: ROOT, stdio: 'inherit' });
   fixDeclarationSpecifiers(outDir);

@@ -2,7 +2,9 @@
  * The script-tag entry. Paste:
  *
  *   <script>window.localrec = window.localrec || []; localrec.push(['init', { model: '/models/shop/manifest.json' }]);</script>
- *   <script type="module" src="https://…/localrec-embed.js" data-localrec-model="/models/shop/manifest.json" async></script>
+ *   <script type="module" src="https://cdn.example/localrec/localrec-embed.js" data-localrec-model="models/shop/manifest.json" async></script>
+ *
+ * (or the classic build, localrec-embed.iife.js, without type="module")
  *
  * then `localrec.push(['track', { item, type: 'view' }])` anywhere, and
  * `<localrec-recommendations n="4"></localrec-recommendations>` where the widget goes.
@@ -10,22 +12,29 @@
  */
 import type { BackendName } from '../browser/types';
 import { CHANGE_EVENT, LOADED_EVENT, defineRecommendationsElement } from './element';
+import { loadClient } from './load-client';
 import { createLogger, installEmbed, type EmbedInitOptions } from './queue';
 
 const log = createLogger('[localrec]');
 
+/**
+ * Options from the script tag's data attributes. URLs there resolve against the script's
+ * own URL, not the page's: a CDN folder that holds the loader can hold the model too.
+ */
 function scriptDefaults(): Partial<EmbedInitOptions> {
   const el = document.querySelector<HTMLScriptElement>('script[data-localrec-model]');
   if (!el) return {};
   const d = el.dataset;
-  const out: Partial<EmbedInitOptions> = { model: d.localrecModel };
+  const base = el.src || location.href;
+  const out: Partial<EmbedInitOptions> = {};
+  if (d.localrecModel) out.model = new URL(d.localrecModel, base).href;
   if (d.localrecBackend) out.backend = d.localrecBackend as BackendName | 'auto';
-  if (d.localrecWasm) out.wasmPath = d.localrecWasm;
+  if (d.localrecWasm) out.wasmPath = new URL(d.localrecWasm, base).href;
   return out;
 }
 
 try {
-  const api = installEmbed(window, async (options) => (await import('../browser/main-client')).createLocalrec(options), {
+  const api = installEmbed(window, async (options) => (await loadClient()).createLocalrec(options), {
     defaults: scriptDefaults(),
     log,
     onChange: () => document.dispatchEvent(new CustomEvent(CHANGE_EVENT)),

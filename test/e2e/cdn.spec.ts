@@ -1,0 +1,88 @@
+/**
+ * The script tag served from a CDN: the loader, client, Worker, wasm binaries and model
+ * live on one origin (a "CDN" on one loopback port, with CORS), the shop page on another,
+ * under the strict CSP docs/browser.md tells shops to send. The Worker must start through
+ * the same-origin blob: stub, and the wasm binaries and model must resolve against the
+ * script's URL, not the page's.
+ */
+import { test, expect, type Request } from '@playwright/test';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildPackage } from '../../scripts/build-package';
+import { serveStatic, type StaticServer } from './static-server';
+
+let dir: string;
+let cdn: StaticServer;
+let shop: StaticServer;
+const NONCE = 'localrec-test';
+
+/** The CSP from docs/browser.md, with the CDN's origin filled in. */
+export function shopCsp(cdnOrigin: string, nonce: string): string {
+  return [
+    "default-src 'self'",
+    `script-src 'self' 'nonce-${nonce}' ${cdnOrigin} 'wasm-unsafe-eval'`,
+    // Module workers fetch their imports as "worker" requests, so the CDN is listed here too.
+    `worker-src blob: ${cdnOrigin}`,
+    `connect-src 'self' ${cdnOrigin}`,
+  ].join('; ');
+}
+
+function page(loader: string, classic: boolean): string {
+  return `<!doctype html><meta charset="utf-8"><title>shop</title>
+<script nonce="${NONCE}">window.localrec = window.localrec || []; localrec.push(['track', { item: 'p0001', type: 'view' }]);</script>
+<script ${classic ? '' : 'type="module" '}src="${cdn.origin}/localrec/${loader}" data-localrec-model="models/shop/manifest.json" data-localrec-backend="wasm"></script>
+<localrec-recommendations n="4"></localrec-recommendations>`;
+}
+
+test.beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'localrec-cdn-'));
+  await buildPackage(join(dir, 'cdn'));
+  cdn = await serveStatic({
+    mounts: { '/localrec/models/': 'public/models', '/localrec/': join(dir, 'cdn') },
+    headers: { 'access-control-allow-origin': '*' },
+  });
+  await writeFile(join(dir, 'esm.html'), page('localrec-embed.js', false));
+  await writeFile(join(dir, 'classic.html'), page('localrec-embed.iife.js', true));
+  shop = await serveStatic({
+    mounts: { '/': dir },
+    headers: { 'content-security-policy': shopCsp(cdn.origin, NONCE) },
+    handle: (req, res) => req.url === '/favicon.ico' && Boolean(res.writeHead(204).end()),
+  });
+});
+
+test.afterAll(async () => {
+  await Promise.all([cdn?.close(), shop?.close()]);
+  await rm(dir, { recursive: true, force: true });
+});
+
+for (const [name, file] of [['module', 'esm.html'], ['classic', 'classic.html']] as const) {
+  test(`the ${name} loader served from another origin starts the Worker and shows recommendations under the documented CSP`, async ({ page: p }) => {
+    const requests: Request[] = [];
+    const problems: string[] = [];
+    p.context().on('request', (r) => requests.push(r));
+    p.on('console', (m) => m.type() === 'error' && problems.push(m.text()));
+    p.on('pageerror', (e) => problems.push(e.message));
+    await p.goto(`${shop.origin}/${file}`);
+    await expect(p.locator('localrec-recommendations li')).toHaveCount(4, { timeout: 30_000 });
+    const status = await p.evaluate(async () => {
+      const api = window.localrec;
+      const client = api && !Array.isArray(api) ? await api.ready : null;
+      return client ? client.status() : null;
+    });
+    expect(status?.backend?.name).toBe('wasm');
+    expect(problems).toEqual([]);
+    // Everything but the page came from the CDN, fetched with GET and no body.
+    for (const r of requests) {
+      const u = new URL(r.url());
+      if (u.protocol === 'blob:') continue;
+      expect([shop.origin, cdn.origin]).toContain(u.origin);
+      if (u.origin === shop.origin) expect(u.pathname).toBe(`/${file}`);
+      expect(r.method()).toBe('GET');
+      expect(r.postData()).toBeNull();
+    }
+    const fromCdn = requests.map((r) => new URL(r.url())).filter((u) => u.origin === cdn.origin).map((u) => u.pathname);
+    expect(fromCdn).toEqual(expect.arrayContaining(['/localrec/index.js', '/localrec/localrec-worker.js', '/localrec/models/shop/manifest.json']));
+    expect(fromCdn.some((path) => /^\/localrec\/tfjs-backend-wasm(-simd)?\.wasm$/.test(path))).toBe(true);
+  });
+}

@@ -1,0 +1,66 @@
+/**
+ * The npm package as a shop's app gets it: `npm pack`, install the tarball into a fresh
+ * project, bundle that project with Vite's defaults, serve the build and run it in
+ * Chromium until recommendations appear. Proves the exports map, the bundled Worker and
+ * the wasm binaries that Vite copies by following new URL(…, import.meta.url).
+ */
+import { test, expect, type Request } from '@playwright/test';
+import { execFileSync } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { build } from 'vite';
+import { serveStatic, type StaticServer } from './static-server';
+
+const ROOT = resolve('.');
+let dir: string;
+let server: StaticServer;
+
+const APP_JS = `import { createLocalrec } from 'localrec';
+
+async function main() {
+  const rec = await createLocalrec({ model: '/models/shop/manifest.json', backend: 'wasm' });
+  const { items } = await rec.recommend({ n: 5 });
+  document.getElementById('recs').replaceChildren(...items.map((it) => Object.assign(document.createElement('li'), { textContent: it.title })));
+}
+main().catch((e) => { document.getElementById('recs').textContent = String(e); });
+`;
+
+test.beforeAll(async () => {
+  test.setTimeout(180_000);
+  dir = mkdtempSync(join(tmpdir(), 'localrec-app-'));
+  // npm pack runs the prepack build.
+  execFileSync('npm', ['pack', '--pack-destination', dir], { cwd: ROOT, stdio: 'ignore' });
+  const filename = readdirSync(dir).find((f) => f.endsWith('.tgz'))!;
+  const app = join(dir, 'app');
+  mkdirSync(join(app, 'public/models'), { recursive: true });
+  writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'shop-app', private: true, type: 'module' }));
+  // The package has no runtime dependencies, so the install needs no network.
+  execFileSync('npm', ['install', join(dir, filename), '--offline', '--no-audit', '--no-fund', '--ignore-scripts'], { cwd: app, stdio: 'ignore' });
+  writeFileSync(join(app, 'index.html'), '<!doctype html><meta charset="utf-8"><title>app</title><ul id="recs"></ul><script type="module" src="./main.js"></script>');
+  writeFileSync(join(app, 'main.js'), APP_JS);
+  cpSync(join(ROOT, 'public/models/shop'), join(app, 'public/models/shop'), { recursive: true });
+  await build({ root: app, configFile: false, logLevel: 'warn', build: { outDir: join(app, 'dist') } });
+  server = await serveStatic({ mounts: { '/': join(app, 'dist') } });
+});
+
+test.afterAll(async () => {
+  await server?.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+test('an app that installs the packed tarball and builds with Vite shows recommendations', async ({ page }) => {
+  const requests: Request[] = [];
+  page.context().on('request', (r) => requests.push(r));
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(`${server.origin}/`);
+  await expect(page.locator('#recs li')).toHaveCount(5, { timeout: 30_000 });
+  expect(errors).toEqual([]);
+  const paths = requests.map((r) => new URL(r.url()).pathname);
+  // Vite bundled the Worker and copied the wasm binary it asked for into the app's assets.
+  expect(paths.some((p) => /^\/assets\/localrec-worker[-\w]*\.js$/.test(p))).toBe(true);
+  expect(paths.some((p) => /^\/assets\/tfjs-backend-wasm(-simd)?[-\w]*\.wasm$/.test(p))).toBe(true);
+  expect(requests.every((r) => new URL(r.url()).origin === server.origin && r.method() === 'GET')).toBe(true);
+  expect(readdirSync(join(dir, 'app/node_modules/localrec'))).not.toContain('demo');
+});
