@@ -6,7 +6,8 @@
 import { DEV } from '../dev';
 import { LocalrecError } from '../errors';
 import type { Method, Params, RequestMessage, Result, WorkerInitParams, WorkerMessage } from './protocol';
-import type { BackendName, ExplainOptions, LocalrecEvent, StorageMode, TrackEvent } from './types';
+import type { BackendName, ConsentState, ExplainOptions, LocalrecEvent, StorageMode, TrackEvent } from './types';
+import { ConsentTracker, isConsentState, type ConsentHost } from './main-consent';
 import { startWorker } from './main-worker';
 
 export interface LocalrecOptions {
@@ -28,12 +29,16 @@ export interface LocalrecOptions {
    */
   wasmPath?: string | URL;
   /**
-   * Whether the shopper agreed to personalisation. Default: denied when the browser sends
-   * Global Privacy Control, otherwise granted. Without it, track() and personalise() reject
-   * with 'consent-required' unless `personaliseWithoutConsent` is set by the site owner.
+   * The shopper's consent before any signal arrives; default 'pending'. While it is not
+   * 'granted', nothing is stored, track() and personalise() reject with 'consent-required'
+   * and recommendations come from the shared model; 'denied' also deletes what was stored.
    */
-  consent?: boolean;
-  personaliseWithoutConsent?: boolean;
+  consent?: ConsentState;
+  /**
+   * Read Global Privacy Control (→ denied), TCF v2.2 `__tcfapi` and Google Consent Mode
+   * `personalization_storage` in `dataLayer` (see main-consent.ts); default true.
+   */
+  consentSignals?: boolean;
   /** Progress and lifecycle events (download, progress, ready, personalised, …). */
   onEvent?: (event: LocalrecEvent) => void;
   /** Custom Worker factory, e.g. for a CSP that needs a specific URL. */
@@ -52,7 +57,8 @@ export interface Localrec {
   forget(): Promise<Result<'forget'>>;
   exportData(): Promise<Result<'exportData'>>;
   status(): Promise<Result<'status'>>;
-  setConsent(granted: boolean): void;
+  /** The site's own consent decision; resolves once the Worker applied it ('denied' deletes stored data). */
+  setConsent(state: ConsentState): Promise<void>;
   /** Listens to progress and lifecycle events; returns an unsubscribe function. */
   subscribe(listener: (event: LocalrecEvent) => void): () => void;
   /** Stops the Worker; later calls reject with 'worker-failed'. */
@@ -68,24 +74,24 @@ interface Pending {
   reject(error: LocalrecError): void;
 }
 
-function defaultConsent(): boolean {
-  const nav = globalThis.navigator as (Navigator & { globalPrivacyControl?: boolean }) | undefined;
-  return nav?.globalPrivacyControl !== true;
-}
-
 class Client implements Localrec {
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
   private readonly listeners = new Set<(event: LocalrecEvent) => void>();
   private dead: LocalrecError | null = null;
-  private consent: boolean;
+  private readonly consent: ConsentTracker;
+  /** The state the Worker last heard, and the request that told it. */
+  private sentConsent: ConsentState | null = null;
+  private consentSent: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly worker: Worker,
     private readonly params: WorkerInitParams,
     private readonly options: LocalrecOptions,
   ) {
-    this.consent = options.consent ?? defaultConsent();
+    this.consent = new ConsentTracker(globalThis as ConsentHost, options.consent ?? 'pending', options.consentSignals !== false, () => {
+      this.syncConsent().catch(() => undefined);
+    });
     if (options.onEvent) this.listeners.add(options.onEvent);
     worker.addEventListener('message', (ev: MessageEvent<WorkerMessage>) => this.onMessage(ev.data));
     worker.addEventListener('error', (ev) => {
@@ -134,14 +140,25 @@ class Client implements Localrec {
   }
 
   private requireConsent(what: string): Promise<never> | null {
-    if (this.consent || this.options.personaliseWithoutConsent) return null;
+    const state = this.consent.state;
+    if (state === 'granted') return null;
     return Promise.reject(
-      new LocalrecError('consent-required', `${what} needs the shopper's consent`, {}, DEV ? 'Global Privacy Control or the consent option said no; call setConsent(true) once the shopper agrees' : undefined),
+      new LocalrecError('consent-required', `${what} needs the shopper's consent`, { consent: state }, DEV ? "the consent option, Global Privacy Control or the site's CMP has not granted it; call setConsent('granted') once the shopper agrees" : undefined),
     );
   }
 
+  /** Tells the Worker the current consent state when it changed since it last heard. */
+  private syncConsent(): Promise<void> {
+    const state = this.consent.state;
+    if (this.sentConsent === null || state === this.sentConsent) return this.consentSent;
+    this.sentConsent = state;
+    this.consentSent = this.call('consent', { state }).then(() => undefined);
+    return this.consentSent;
+  }
+
   init(): Promise<Result<'init'>> {
-    return this.call('init', this.params);
+    this.sentConsent = this.consent.state;
+    return this.call('init', { ...this.params, consent: this.sentConsent });
   }
   track(event: TrackEvent | TrackEvent[]): Promise<Result<'track'>> {
     return this.requireConsent('track()') ?? this.call('track', { events: Array.isArray(event) ? event : [event] });
@@ -164,14 +181,19 @@ class Client implements Localrec {
   status(): Promise<Result<'status'>> {
     return this.call('status', {});
   }
-  setConsent(granted: boolean): void {
-    this.consent = granted;
+  setConsent(state: ConsentState): Promise<void> {
+    if (!isConsentState(state)) {
+      return Promise.reject(new LocalrecError('invalid-argument', "setConsent takes 'granted', 'pending' or 'denied'", { got: String(state) }));
+    }
+    this.consent.set(state);
+    return this.syncConsent();
   }
   subscribe(listener: (event: LocalrecEvent) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
   terminate(): void {
+    this.consent.stop();
     this.worker.terminate();
     this.fail(new LocalrecError('worker-failed', 'the client was terminated'));
   }
@@ -193,6 +215,7 @@ export async function createLocalrec(options: LocalrecOptions): Promise<Localrec
     maxEvents: options.maxEvents ?? 1000,
     personaliseDebounceMs: options.personaliseDebounceMs ?? 2000,
     wasmPath: options.wasmPath === undefined ? null : absolute(options.wasmPath),
+    consent: 'pending', // replaced by the tracked state when init is sent
   };
   const worker = options.createWorker ? options.createWorker() : startWorker();
   const client = new Client(worker, params, options);

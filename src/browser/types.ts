@@ -7,6 +7,10 @@ import type { EventType, ItemMeta } from '../data/types';
 
 export type { EventType, ItemMeta, SerialisedError };
 
+/** The shopper's consent to personalisation (see main-consent.ts for where it comes from). */
+export const CONSENT_STATES = ['granted', 'pending', 'denied'] as const;
+export type ConsentState = (typeof CONSENT_STATES)[number];
+
 /** tfjs backends in the order they are preferred before measuring. */
 export const BACKEND_NAMES = ['webgpu', 'webgl', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
@@ -140,6 +144,8 @@ export type StorageMode = 'indexeddb' | 'memory';
 
 export interface Status {
   ready: boolean;
+  /** While not 'granted', nothing is stored and recommendations come from the shared model. */
+  consent: ConsentState;
   /** initMs: time to pick and initialise the backend, probes included. */
   backend: { name: BackendName; forced: boolean; probes: BackendProbe[]; initMs: number } | null;
   model: {

@@ -6,7 +6,7 @@
  * function of the injected window and loader so unit tests can run it against fakes.
  */
 import type { Localrec, LocalrecOptions } from '../browser/main-client';
-import type { PersonaliseOptions, TrackEvent } from '../browser/types';
+import type { ConsentState, PersonaliseOptions, TrackEvent } from '../browser/types';
 
 export type EmbedInitOptions = Omit<LocalrecOptions, 'createWorker' | 'onEvent'>;
 
@@ -15,7 +15,7 @@ export type EmbedCommand =
   | ['track', TrackEvent | TrackEvent[]]
   | ['personalise', PersonaliseOptions?]
   | ['forget']
-  | ['setConsent', boolean];
+  | ['setConsent', ConsentState];
 
 export interface EmbedApi {
   push(...commands: EmbedCommand[]): void;
@@ -92,7 +92,7 @@ export function installEmbed(
           await client.forget();
           break;
         case 'setConsent':
-          client.setConsent(cmd[1]);
+          await client.setConsent(cmd[1]);
           break;
         default:
           opts.log.warn('unknown command', (cmd as unknown[])[0]);
@@ -100,7 +100,9 @@ export function installEmbed(
       }
       opts.onChange?.();
     } catch (e) {
-      opts.log.warn(`${cmd[0]} failed:`, e);
+      // Tracking before the shopper consented is expected on every page view, not a fault.
+      // (A code check, not instanceof: the client is a separately loaded bundle.)
+      if ((e as { code?: unknown } | null)?.code !== 'consent-required') opts.log.warn(`${cmd[0]} failed:`, e);
     }
   };
 

@@ -10,7 +10,9 @@ import { buildPackage } from '../../../scripts/build-package';
  * serves npm and the CDN script tag). The loader and the page client are what every shop
  * page pays for; tfjs only ever loads inside the Worker.
  */
-const BUDGET_GZIP = { loader: 2_500, client: 2_500, worker: 350_000 };
+// The client was 2.5 kB until it learned to read TCF v2.2 and Consent Mode (≈0.3 kB) and
+// became the whole public API (error codes, LocalrecError) rather than a lazy chunk.
+const BUDGET_GZIP = { loader: 2_500, client: 3_000, worker: 350_000 };
 
 describe('the package build', () => {
   let dir: string;
@@ -65,7 +67,7 @@ describe('the package build', () => {
   it('drops developer-only error hints (src/dev.ts) from the production Worker and page client', async () => {
     // One hint from each side; the sources must still hold them, or this test proves nothing.
     const workerHint = 'track only catalogue items';
-    const clientHint = 'call setConsent(true) once the shopper agrees';
+    const clientHint = "call setConsent('granted') once the shopper agrees";
     expect(await readFile('src/browser/worker-runtime.ts', 'utf8')).toContain(workerHint);
     expect(await readFile('src/browser/main-client.ts', 'utf8')).toContain(clientHint);
     expect(file('localrec-worker.js').toString('utf8')).not.toContain(workerHint);
