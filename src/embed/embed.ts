@@ -10,8 +10,11 @@
  * `<localrec-recommendations n="4"></localrec-recommendations>` where the widget goes.
  * This file stays tiny: the client (and through it the Worker with tfjs) loads lazily.
  */
+import type { DataLayerHost } from '../browser/main-datalayer';
 import type { BackendName } from '../browser/types';
 import { CHANGE_EVENT, LOADED_EVENT, defineRecommendationsElement } from './element';
+import { isConsentState } from '../browser/main-consent';
+import { trackDataLayer } from './datalayer';
 import { loadClient } from './load-client';
 import { createLogger, installEmbed, type EmbedInitOptions } from './queue';
 
@@ -30,6 +33,8 @@ function scriptDefaults(): Partial<EmbedInitOptions> {
   if (d.localrecModel) out.model = new URL(d.localrecModel, base).href;
   if (d.localrecBackend) out.backend = d.localrecBackend as BackendName | 'auto';
   if (d.localrecWasm) out.wasmPath = new URL(d.localrecWasm, base).href;
+  if (isConsentState(d.localrecConsent)) out.consent = d.localrecConsent;
+  if (d.localrecDatalayer !== undefined && d.localrecDatalayer !== 'false') out.dataLayer = true;
   return out;
 }
 
@@ -38,6 +43,7 @@ try {
     defaults: scriptDefaults(),
     log,
     onChange: () => document.dispatchEvent(new CustomEvent(CHANGE_EVENT)),
+    trackDataLayer: (track) => trackDataLayer(window as Window & DataLayerHost, track),
   });
   defineRecommendationsElement(() => api.ready, log);
   // Pages whose own scripts ran first can wait for this instead of polling.

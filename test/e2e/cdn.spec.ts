@@ -35,6 +35,16 @@ function page(loader: string, classic: boolean): string {
 <localrec-recommendations n="4"></localrec-recommendations>`;
 }
 
+/** A shop that already tags GA4: its pushes, made before and after the loader, are tracked. */
+function ga4Page(): string {
+  return `<!doctype html><meta charset="utf-8"><title>shop</title>
+<script nonce="${NONCE}">
+  window.dataLayer = window.dataLayer || [];
+  dataLayer.push({ event: 'view_item', ecommerce: { items: [{ item_id: 'p0001', item_name: 'First' }] } });
+</script>
+<script type="module" src="${cdn.origin}/localrec/localrec-embed.js" data-localrec-model="models/shop/manifest.json" data-localrec-consent="granted" data-localrec-datalayer></script>`;
+}
+
 test.beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'localrec-cdn-'));
   await buildPackage(join(dir, 'cdn'));
@@ -44,6 +54,7 @@ test.beforeAll(async () => {
   });
   await writeFile(join(dir, 'esm.html'), page('localrec-embed.js', false));
   await writeFile(join(dir, 'classic.html'), page('localrec-embed.iife.js', true));
+  await writeFile(join(dir, 'ga4.html'), ga4Page());
   shop = await serveStatic({
     mounts: { '/': dir },
     headers: { 'content-security-policy': shopCsp(cdn.origin, NONCE) },
@@ -86,3 +97,16 @@ for (const [name, file] of [['module', 'esm.html'], ['classic', 'classic.html']]
     expect(fromCdn.some((path) => /^\/localrec\/tfjs-backend-wasm(-simd)?\.wasm$/.test(path))).toBe(true);
   });
 }
+
+test('with data-localrec-datalayer the loader tracks GA4 ecommerce pushes, those made before it loaded included', async ({ page: p }) => {
+  await p.goto(`${shop.origin}/ga4.html`);
+  const events = () =>
+    p.evaluate(async () => {
+      const api = window.localrec;
+      const client = api && !Array.isArray(api) ? await api.ready : null;
+      return client ? (await client.exportData()).events.map((e) => `${e.type}:${e.item}`) : null;
+    });
+  await expect.poll(events).toEqual(['view:p0001']);
+  await p.evaluate(() => (window as unknown as { dataLayer: unknown[] }).dataLayer.push({ event: 'add_to_cart', ecommerce: { items: [{ item_id: 'p0002' }] } }));
+  await expect.poll(events).toEqual(['view:p0001', 'cart:p0002']);
+});
