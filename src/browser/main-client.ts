@@ -6,7 +6,8 @@
 import { DEV } from '../dev';
 import { LocalrecError } from '../errors';
 import type { Method, Params, RequestMessage, Result, WorkerInitParams, WorkerMessage } from './protocol';
-import type { BackendName, ConsentState, ExplainOptions, LocalrecEvent, StorageMode, TrackEvent } from './types';
+import { ga4EventType, ga4ItemIds } from '../data/ga4';
+import type { BackendName, ConsentState, ExplainOptions, Ga4TrackEvent, LocalrecEvent, StorageMode, TrackEvent } from './types';
 import { ConsentTracker, isConsentState, type ConsentHost } from './main-consent';
 import { startWorker } from './main-worker';
 
@@ -49,7 +50,8 @@ export interface LocalrecOptions {
 export interface Localrec {
   /** (Re)loads the model from the manifest URL; createLocalrec has already called it once. */
   init(): Promise<Result<'init'>>;
-  track(event: TrackEvent | TrackEvent[]): Promise<Result<'track'>>;
+  /** Stores interactions (needs consent); GA4's `{ event: 'view_item', items: [{ item_id }] }` shape works too. */
+  track(event: TrackEvent | TrackEvent[] | Ga4TrackEvent): Promise<Result<'track'>>;
   recommend(options?: Params<'recommend'>): Promise<Result<'recommend'>>;
   explain(item: string, options?: ExplainOptions): Promise<Result<'explain'>>;
   personalise(options?: Params<'personalise'>): Promise<Result<'personalise'>>;
@@ -160,8 +162,14 @@ class Client implements Localrec {
     this.sentConsent = this.consent.state;
     return this.call('init', { ...this.params, consent: this.sentConsent });
   }
-  track(event: TrackEvent | TrackEvent[]): Promise<Result<'track'>> {
-    return this.requireConsent('track()') ?? this.call('track', { events: Array.isArray(event) ? event : [event] });
+  track(event: TrackEvent | TrackEvent[] | Ga4TrackEvent): Promise<Result<'track'>> {
+    const refused = this.requireConsent('track()');
+    if (refused) return refused;
+    if (Array.isArray(event) || !event || !('event' in event)) return this.call('track', { events: Array.isArray(event) ? event : [event] });
+    const type = ga4EventType(event.event);
+    if (!type) return Promise.reject(new LocalrecError('invalid-argument', 'GA4 events tracked are view_item, add_to_cart and purchase', { event: String(event.event) }));
+    const ts = event.ts === undefined ? {} : { ts: event.ts };
+    return this.call('track', { events: ga4ItemIds(event.items).map((item) => ({ item, type, ...ts })) });
   }
   recommend(options: Params<'recommend'> = {}): Promise<Result<'recommend'>> {
     return this.call('recommend', options);

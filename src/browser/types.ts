@@ -3,9 +3,10 @@
  * Types and `as const` tables only: importing this file pulls in no runtime code.
  */
 import type { SerialisedError } from '../errors';
+import type { Ga4EventName } from '../data/ga4';
 import type { EventType, ItemMeta } from '../data/types';
 
-export type { EventType, ItemMeta, SerialisedError };
+export type { EventType, Ga4EventName, ItemMeta, SerialisedError };
 
 /** The shopper's consent to personalisation (see main-consent.ts for where it comes from). */
 export const CONSENT_STATES = ['granted', 'pending', 'denied'] as const;
@@ -28,6 +29,17 @@ export interface TrackEvent {
   rating?: number;
   /** Metadata of an item the model has never seen, so it can be embedded from its content. */
   itemInfo?: ItemInfo;
+}
+
+/**
+ * A GA4 ecommerce event as a shop already sends it (`view_item`, `add_to_cart`, `purchase`
+ * with `items[].item_id`), accepted by track(): one interaction per item.
+ */
+export interface Ga4TrackEvent {
+  event: Ga4EventName;
+  items: { item_id: string | number }[];
+  /** Milliseconds since the epoch; defaults to now. */
+  ts?: number;
 }
 
 /** An interaction as stored on the device. `seq` orders events that share a timestamp. */

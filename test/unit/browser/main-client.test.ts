@@ -103,6 +103,15 @@ describe('the main-thread client', () => {
     expect(w.requests.map((r) => r.method)).toEqual(['init']);
   });
 
+  it('accepts the GA4 items shape in track(), one event per item, and refuses GA4 events it does not track', async () => {
+    const w = new FakeWorker(ok);
+    const c = await createLocalrec({ ...base, consent: 'granted', createWorker: () => w.asWorker() });
+    await c.track({ event: 'add_to_cart', items: [{ item_id: 'p1' }, { item_id: 42 }], ts: 5 });
+    expect(w.requests[1]).toMatchObject({ method: 'track', params: { events: [{ item: 'p1', type: 'cart', ts: 5 }, { item: '42', type: 'cart', ts: 5 }] } });
+    const err = await c.track({ event: 'page_view' as never, items: [] }).catch((e: unknown) => e);
+    expect(isLocalrecError(err, 'invalid-argument')).toBe(true);
+  });
+
   it('delivers Worker events to listeners and survives a throwing listener', async () => {
     const w = new FakeWorker(ok);
     const seen: string[] = [];

@@ -10,8 +10,8 @@ import { buildPackage } from '../../../scripts/build-package';
  * serves npm and the CDN script tag). The loader and the page client are what every shop
  * page pays for; tfjs only ever loads inside the Worker.
  */
-// The client was 2.5 kB until it learned to read TCF v2.2 and Consent Mode (≈0.3 kB) and
-// became the whole public API (error codes, LocalrecError) rather than a lazy chunk.
+// The client was 2.5 kB until it learned to read TCF v2.2, Consent Mode and GA4's items
+// shape, and became the whole public API (error codes, LocalrecError), not a lazy chunk.
 const BUDGET_GZIP = { loader: 2_500, client: 3_000, worker: 350_000 };
 
 describe('the package build', () => {
