@@ -9,11 +9,12 @@ import { execFileSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { build } from 'vite';
+import { build, createServer } from 'vite';
 import { serveStatic, type StaticServer } from './static-server';
 
 const ROOT = resolve('.');
 let dir: string;
+let app: string;
 let server: StaticServer;
 
 const APP_JS = `import { createLocalrec } from 'localrec';
@@ -32,7 +33,7 @@ test.beforeAll(async () => {
   // npm pack runs the prepack build.
   execFileSync('npm', ['pack', '--pack-destination', dir], { cwd: ROOT, stdio: 'ignore' });
   const filename = readdirSync(dir).find((f) => f.endsWith('.tgz'))!;
-  const app = join(dir, 'app');
+  app = join(dir, 'app');
   mkdirSync(join(app, 'public/models'), { recursive: true });
   writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'shop-app', private: true, type: 'module' }));
   // The package has no runtime dependencies, so the install needs no network.
@@ -63,4 +64,18 @@ test('an app that installs the packed tarball and builds with Vite shows recomme
   expect(paths.some((p) => /^\/assets\/tfjs-backend-wasm(-simd)?[-\w]*\.wasm$/.test(p))).toBe(true);
   expect(requests.every((r) => new URL(r.url()).origin === server.origin && r.method() === 'GET')).toBe(true);
   expect(readdirSync(join(dir, 'app/node_modules/localrec'))).not.toContain('demo');
+});
+
+test("the same app runs on Vite's dev server, with no configuration", async ({ page }) => {
+  const dev = await createServer({ root: app, configFile: false, logLevel: 'error', server: { port: 0, host: '127.0.0.1' } });
+  try {
+    await dev.listen();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(dev.resolvedUrls!.local[0]);
+    await expect(page.locator('#recs li')).toHaveCount(5, { timeout: 30_000 });
+    expect(errors).toEqual([]);
+  } finally {
+    await dev.close();
+  }
 });
