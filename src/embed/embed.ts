@@ -25,7 +25,7 @@ const log = createLogger('[localrec]');
  * own URL, not the page's: a CDN folder that holds the loader can hold the model too.
  */
 function scriptDefaults(): Partial<EmbedInitOptions> {
-  const el = document.querySelector<HTMLScriptElement>('script[data-localrec-model]');
+  const el = document.querySelector<HTMLScriptElement>('script[data-localrec-model],script[data-localrec-consent],script[data-localrec-datalayer]');
   if (!el) return {};
   const d = el.dataset;
   const base = el.src || location.href;

@@ -10,6 +10,7 @@ import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } fr
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { build, createServer } from 'vite';
+import { readmeSnippet } from './readme-snippets';
 import { serveStatic, type StaticServer } from './static-server';
 
 const ROOT = resolve('.');
@@ -17,14 +18,9 @@ let dir: string;
 let app: string;
 let server: StaticServer;
 
-const APP_JS = `import { createLocalrec } from 'localrec';
-
-async function main() {
-  const rec = await createLocalrec({ model: '/models/shop/manifest.json', backend: 'wasm' });
-  const { items } = await rec.recommend({ n: 5 });
-  document.getElementById('recs').replaceChildren(...items.map((it) => Object.assign(document.createElement('li'), { textContent: it.title })));
-}
-main().catch((e) => { document.getElementById('recs').textContent = String(e); });
+// The README's npm snippet, run as the app's entry, then the list it got is shown.
+const APP_JS = `${readmeSnippet('ts')}
+document.getElementById('recs').replaceChildren(...items.map((it) => Object.assign(document.createElement('li'), { textContent: it.title })));
 `;
 
 test.beforeAll(async () => {
