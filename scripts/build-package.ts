@@ -81,6 +81,9 @@ export async function buildPackage(outDir = join(ROOT, 'dist/lib')): Promise<voi
     {
       input: join(ROOT, 'src/browser/worker-entry.ts'),
       plugins: [packageVariant('./worker-wasm-files', 'src/browser')],
+      // tfjs's emscripten glue probes Node's __filename/__dirname; webpack leaves them
+      // undefined in an ES module and the Worker dies with a ReferenceError. Browser-only.
+      transform: { define: { ...define, __filename: 'undefined', __dirname: 'undefined' } },
     },
     { file: join(outDir, WORKER_FILE), format: 'es', codeSplitting: false },
   );

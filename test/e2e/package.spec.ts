@@ -10,6 +10,7 @@ import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } fr
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { build, createServer } from 'vite';
+import webpack from 'webpack';
 import { readmeSnippet } from './readme-snippets';
 import { serveStatic, type StaticServer } from './static-server';
 
@@ -73,5 +74,30 @@ test("the same app runs on Vite's dev server, with no configuration", async ({ p
     expect(errors).toEqual([]);
   } finally {
     await dev.close();
+  }
+});
+
+test('the same app bundled by webpack 5 shows recommendations, the Worker and wasm emitted by webpack', async ({ page }) => {
+  test.setTimeout(180_000);
+  const out = join(app, 'dist-webpack');
+  const stats = await new Promise<webpack.Stats>((ok, fail) =>
+    webpack(
+      { mode: 'production', context: app, entry: './main.js', output: { path: out, clean: true }, optimization: { minimize: false }, performance: { hints: false } },
+      (err, result) => (err || !result ? fail(err ?? new Error('no stats')) : ok(result)),
+    ),
+  );
+  expect(stats.hasErrors(), stats.toString('errors-only')).toBe(false);
+  writeFileSync(join(out, 'index.html'), '<!doctype html><meta charset="utf-8"><title>app</title><ul id="recs"></ul><script src="./main.js"></script>');
+  cpSync(join(app, 'public/models'), join(out, 'models'), { recursive: true });
+  const wp = await serveStatic({ mounts: { '/': out } });
+  try {
+    const wasm: string[] = [];
+    page.on('request', (r) => r.url().endsWith('.wasm') && wasm.push(new URL(r.url()).pathname));
+    await page.goto(`${wp.origin}/`);
+    await expect(page.locator('#recs li')).toHaveCount(5, { timeout: 30_000 });
+    expect(wasm.length).toBeGreaterThan(0);
+    expect(readdirSync(out).filter((f) => f.endsWith('.wasm')).length).toBeGreaterThan(0);
+  } finally {
+    await wp.close();
   }
 });
