@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { build, createServer } from 'vite';
 import webpack from 'webpack';
+import * as esbuild from 'esbuild';
 import { readmeSnippet } from './readme-snippets';
 import { serveStatic, type StaticServer } from './static-server';
 
@@ -99,5 +100,22 @@ test('the same app bundled by webpack 5 shows recommendations, the Worker and wa
     expect(readdirSync(out).filter((f) => f.endsWith('.wasm')).length).toBeGreaterThan(0);
   } finally {
     await wp.close();
+  }
+});
+
+test('the same app bundled by esbuild works once the Worker and wasm files are copied beside the bundle, as documented', async ({ page }) => {
+  const out = join(app, 'dist-esbuild');
+  await esbuild.build({ absWorkingDir: app, entryPoints: ['main.js'], bundle: true, format: 'esm', outdir: out, logLevel: 'error' });
+  // esbuild leaves new URL('./localrec-worker.js', import.meta.url) alone: the files go beside the bundle.
+  const lib = join(app, 'node_modules/localrec/dist/lib');
+  for (const f of readdirSync(lib).filter((f) => f === 'localrec-worker.js' || f.endsWith('.wasm'))) cpSync(join(lib, f), join(out, f));
+  writeFileSync(join(out, 'index.html'), '<!doctype html><meta charset="utf-8"><title>app</title><ul id="recs"></ul><script type="module" src="./main.js"></script>');
+  cpSync(join(app, 'public/models'), join(out, 'models'), { recursive: true });
+  const eb = await serveStatic({ mounts: { '/': out } });
+  try {
+    await page.goto(`${eb.origin}/`);
+    await expect(page.locator('#recs li')).toHaveCount(5, { timeout: 30_000 });
+  } finally {
+    await eb.close();
   }
 });
