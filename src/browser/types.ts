@@ -181,4 +181,6 @@ export type LocalrecEvent =
   | { type: 'progress'; file: string; loaded: number; total: number }
   | { type: 'ready'; modelVersion: number; source: 'network' | 'cache'; loadMs: number }
   | { type: 'model-error'; error: SerialisedError; usingCachedVersion: number | null }
-  | { type: 'personalised'; result: PersonaliseResult; reason: 'idle' | 'demand' | 'model-updated' };
+  | { type: 'personalised'; result: PersonaliseResult; reason: 'idle' | 'demand' | 'model-updated' }
+  /** The Worker applied a new consent state (what it recommends from may have changed). */
+  | { type: 'consent'; state: ConsentState; removedEvents: number };

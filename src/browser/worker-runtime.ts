@@ -157,12 +157,18 @@ export class WorkerRuntime {
   }
 
   private async setConsent(state: unknown): Promise<Result<'consent'>> {
-    this.consent = checkConsent(state);
-    if (this.consent === 'granted' || !this.store) return { removedEvents: 0 };
-    this.generation++; // a personalisation already running must not write any more
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    return this.consent === 'denied' ? this.forget() : { removedEvents: 0 };
+    const next = checkConsent(state);
+    const changed = next !== this.consent;
+    this.consent = next;
+    let result = { removedEvents: 0 };
+    if (next !== 'granted' && this.store) {
+      this.generation++; // a personalisation already running must not write any more
+      if (this.timer) clearTimeout(this.timer);
+      this.timer = null;
+      if (next === 'denied') result = await this.forget();
+    }
+    if (changed || result.removedEvents > 0) this.deps.emit({ type: 'consent', state: next, ...result });
+    return result;
   }
 
   private async track(input: unknown): Promise<Result<'track'>> {

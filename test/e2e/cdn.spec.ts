@@ -109,7 +109,7 @@ for (const [name, file, backend] of [['module', 'esm.html', 'wasm'], ['classic',
   });
 }
 
-test('with data-localrec-datalayer the loader tracks GA4 ecommerce pushes, those made before it loaded included', async ({ page: p }) => {
+test('with data-localrec-datalayer the loader tracks GA4 ecommerce pushes, those made before it loaded included, until Consent Mode withdraws consent', async ({ page: p }) => {
   await p.goto(`${shop.origin}/ga4.html`);
   const events = () =>
     p.evaluate(async () => {
@@ -120,4 +120,7 @@ test('with data-localrec-datalayer the loader tracks GA4 ecommerce pushes, those
   await expect.poll(events).toEqual(['view:p0001']);
   await p.evaluate(() => (window as unknown as { dataLayer: unknown[] }).dataLayer.push({ event: 'add_to_cart', ecommerce: { items: [{ item_id: 'p0002' }] } }));
   await expect.poll(events).toEqual(['view:p0001', 'cart:p0002']);
+  // The shopper withdraws consent in the CMP (Consent Mode): what was tracked is deleted.
+  await p.evaluate(() => (window as unknown as { dataLayer: unknown[] }).dataLayer.push(['consent', 'update', { personalization_storage: 'denied' }]));
+  await expect.poll(events).toEqual([]);
 });

@@ -163,6 +163,7 @@ describe('the Worker runtime', () => {
     await h.call('track', { events: [{ item: id(3), type: 'cart', ts: T0 }] });
     await h.call('personalise', {});
     expect(await h.call('consent', { state: 'denied' })).toEqual({ removedEvents: 1 });
+    expect(h.events.at(-1)).toEqual({ type: 'consent', state: 'denied', removedEvents: 1 });
     expect(await h.call('exportData', {})).toMatchObject({ events: [], personalWeights: null });
     await h.call('consent', { state: 'granted' });
     await h.call('track', { events: [{ item: id(4), type: 'view', ts: T0 }] });
