@@ -1,7 +1,8 @@
 /**
  * The demo shop: `npm start` serves it (http://localhost:5173/ redirects to /demo/) with
  * the default model from public/models/; `vite build` builds it into dist/demo. The e2e
- * harness has its own config (vite.e2e.config.ts), the script-tag build vite.embed.config.ts.
+ * harness has its own config (vite.e2e.config.ts); the npm package and script-tag build is
+ * scripts/build-package.ts.
  */
 import { createReadStream, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';

@@ -13,7 +13,9 @@ const backend = params.get('backend');
 /** The embed's command queue until it loads, then its live API: both take push(). */
 const push = (...commands: EmbedCommand[]) => void (window.localrec ??= []).push(...commands);
 
-push(['init', { model, ...(backend ? { backend: backend as 'wasm' } : {}), personaliseDebounceMs: 1500 }]);
+// The demo has no consent platform, so it grants consent itself; a real shop leaves the
+// default ('pending') and lets its CMP or its own dialog decide (docs/browser.md, Consent).
+push(['init', { model, consent: 'granted', ...(backend ? { backend: backend as 'wasm' } : {}), personaliseDebounceMs: 1500 }]);
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const PAGE = 60;

@@ -4,15 +4,18 @@
  */
 export { createLocalrec, type Localrec, type LocalrecOptions } from './browser/main-client';
 export { LocalrecError, isLocalrecError, ERROR_CODES, type ErrorCode, type ErrorDetails } from './errors';
-export { BACKEND_NAMES } from './browser/types';
+export { BACKEND_NAMES, CONSENT_STATES } from './browser/types';
 export type {
   BackendName,
   BackendProbe,
+  ConsentState,
   EventType,
   ExplainOptions,
   ExplainReason,
   Explanation,
   ExportedData,
+  Ga4EventName,
+  Ga4TrackEvent,
   ItemInfo,
   ItemMeta,
   LocalrecEvent,

@@ -6,7 +6,10 @@
 import { DEV } from '../dev';
 import { LocalrecError } from '../errors';
 import type { Method, Params, RequestMessage, Result, WorkerInitParams, WorkerMessage } from './protocol';
-import type { BackendName, ExplainOptions, LocalrecEvent, StorageMode, TrackEvent } from './types';
+import { ga4EventType, ga4ItemIds } from '../data/ga4';
+import type { BackendName, ConsentState, ExplainOptions, Ga4TrackEvent, LocalrecEvent, StorageMode, TrackEvent } from './types';
+import { ConsentTracker, isConsentState, type ConsentHost } from './main-consent';
+import { startWorker } from './main-worker';
 
 export interface LocalrecOptions {
   /** URL of the model's manifest.json (relative URLs resolve against the page). */
@@ -27,12 +30,16 @@ export interface LocalrecOptions {
    */
   wasmPath?: string | URL;
   /**
-   * Whether the shopper agreed to personalisation. Default: denied when the browser sends
-   * Global Privacy Control, otherwise granted. Without it, track() and personalise() reject
-   * with 'consent-required' unless `personaliseWithoutConsent` is set by the site owner.
+   * The shopper's consent before any signal arrives; default 'pending'. While it is not
+   * 'granted', nothing is stored, track() and personalise() reject with 'consent-required'
+   * and recommendations come from the shared model; 'denied' also deletes what was stored.
    */
-  consent?: boolean;
-  personaliseWithoutConsent?: boolean;
+  consent?: ConsentState;
+  /**
+   * Read Global Privacy Control (→ denied), TCF v2.2 `__tcfapi` and Google Consent Mode
+   * `personalization_storage` in `dataLayer` (see main-consent.ts); default true.
+   */
+  consentSignals?: boolean;
   /** Progress and lifecycle events (download, progress, ready, personalised, …). */
   onEvent?: (event: LocalrecEvent) => void;
   /** Custom Worker factory, e.g. for a CSP that needs a specific URL. */
@@ -43,7 +50,8 @@ export interface LocalrecOptions {
 export interface Localrec {
   /** (Re)loads the model from the manifest URL; createLocalrec has already called it once. */
   init(): Promise<Result<'init'>>;
-  track(event: TrackEvent | TrackEvent[]): Promise<Result<'track'>>;
+  /** Stores interactions (needs consent); GA4's `{ event: 'view_item', items: [{ item_id }] }` shape works too. */
+  track(event: TrackEvent | TrackEvent[] | Ga4TrackEvent): Promise<Result<'track'>>;
   recommend(options?: Params<'recommend'>): Promise<Result<'recommend'>>;
   explain(item: string, options?: ExplainOptions): Promise<Result<'explain'>>;
   personalise(options?: Params<'personalise'>): Promise<Result<'personalise'>>;
@@ -51,7 +59,8 @@ export interface Localrec {
   forget(): Promise<Result<'forget'>>;
   exportData(): Promise<Result<'exportData'>>;
   status(): Promise<Result<'status'>>;
-  setConsent(granted: boolean): void;
+  /** The site's own consent decision; resolves once the Worker applied it ('denied' deletes stored data). */
+  setConsent(state: ConsentState): Promise<void>;
   /** Listens to progress and lifecycle events; returns an unsubscribe function. */
   subscribe(listener: (event: LocalrecEvent) => void): () => void;
   /** Stops the Worker; later calls reject with 'worker-failed'. */
@@ -67,24 +76,24 @@ interface Pending {
   reject(error: LocalrecError): void;
 }
 
-function defaultConsent(): boolean {
-  const nav = globalThis.navigator as (Navigator & { globalPrivacyControl?: boolean }) | undefined;
-  return nav?.globalPrivacyControl !== true;
-}
-
 class Client implements Localrec {
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
   private readonly listeners = new Set<(event: LocalrecEvent) => void>();
   private dead: LocalrecError | null = null;
-  private consent: boolean;
+  private readonly consent: ConsentTracker;
+  /** The state the Worker last heard, and the request that told it. */
+  private sentConsent: ConsentState | null = null;
+  private consentSent: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly worker: Worker,
     private readonly params: WorkerInitParams,
     private readonly options: LocalrecOptions,
   ) {
-    this.consent = options.consent ?? defaultConsent();
+    this.consent = new ConsentTracker(globalThis as ConsentHost, options.consent ?? 'pending', options.consentSignals !== false, () => {
+      this.syncConsent().catch(() => undefined);
+    });
     if (options.onEvent) this.listeners.add(options.onEvent);
     worker.addEventListener('message', (ev: MessageEvent<WorkerMessage>) => this.onMessage(ev.data));
     worker.addEventListener('error', (ev) => {
@@ -133,17 +142,34 @@ class Client implements Localrec {
   }
 
   private requireConsent(what: string): Promise<never> | null {
-    if (this.consent || this.options.personaliseWithoutConsent) return null;
+    const state = this.consent.state;
+    if (state === 'granted') return null;
     return Promise.reject(
-      new LocalrecError('consent-required', `${what} needs the shopper's consent`, {}, DEV ? 'Global Privacy Control or the consent option said no; call setConsent(true) once the shopper agrees' : undefined),
+      new LocalrecError('consent-required', `${what} needs the shopper's consent`, { consent: state }, DEV ? "the consent option, Global Privacy Control or the site's CMP has not granted it; call setConsent('granted') once the shopper agrees" : undefined),
     );
   }
 
-  init(): Promise<Result<'init'>> {
-    return this.call('init', this.params);
+  /** Tells the Worker the current consent state when it changed since it last heard. */
+  private syncConsent(): Promise<void> {
+    const state = this.consent.state;
+    if (this.sentConsent === null || state === this.sentConsent) return this.consentSent;
+    this.sentConsent = state;
+    this.consentSent = this.call('consent', { state }).then(() => undefined);
+    return this.consentSent;
   }
-  track(event: TrackEvent | TrackEvent[]): Promise<Result<'track'>> {
-    return this.requireConsent('track()') ?? this.call('track', { events: Array.isArray(event) ? event : [event] });
+
+  init(): Promise<Result<'init'>> {
+    this.sentConsent = this.consent.state;
+    return this.call('init', { ...this.params, consent: this.sentConsent });
+  }
+  track(event: TrackEvent | TrackEvent[] | Ga4TrackEvent): Promise<Result<'track'>> {
+    const refused = this.requireConsent('track()');
+    if (refused) return refused;
+    if (Array.isArray(event) || !event || !('event' in event)) return this.call('track', { events: Array.isArray(event) ? event : [event] });
+    const type = ga4EventType(event.event);
+    if (!type) return Promise.reject(new LocalrecError('invalid-argument', 'GA4 events tracked are view_item, add_to_cart and purchase', { event: String(event.event) }));
+    const ts = event.ts === undefined ? {} : { ts: event.ts };
+    return this.call('track', { events: ga4ItemIds(event.items).map((item) => ({ item, type, ...ts })) });
   }
   recommend(options: Params<'recommend'> = {}): Promise<Result<'recommend'>> {
     return this.call('recommend', options);
@@ -163,14 +189,19 @@ class Client implements Localrec {
   status(): Promise<Result<'status'>> {
     return this.call('status', {});
   }
-  setConsent(granted: boolean): void {
-    this.consent = granted;
+  setConsent(state: ConsentState): Promise<void> {
+    if (!isConsentState(state)) {
+      return Promise.reject(new LocalrecError('invalid-argument', "setConsent takes 'granted', 'pending' or 'denied'", { got: String(state) }));
+    }
+    this.consent.set(state);
+    return this.syncConsent();
   }
   subscribe(listener: (event: LocalrecEvent) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
   terminate(): void {
+    this.consent.stop();
     this.worker.terminate();
     this.fail(new LocalrecError('worker-failed', 'the client was terminated'));
   }
@@ -192,10 +223,9 @@ export async function createLocalrec(options: LocalrecOptions): Promise<Localrec
     maxEvents: options.maxEvents ?? 1000,
     personaliseDebounceMs: options.personaliseDebounceMs ?? 2000,
     wasmPath: options.wasmPath === undefined ? null : absolute(options.wasmPath),
+    consent: 'pending', // replaced by the tracked state when init is sent
   };
-  const worker = options.createWorker
-    ? options.createWorker()
-    : new Worker(new URL('./worker-entry.ts', import.meta.url), { type: 'module', name: 'localrec' });
+  const worker = options.createWorker ? options.createWorker() : startWorker();
   const client = new Client(worker, params, options);
   try {
     await client.init();

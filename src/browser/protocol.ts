@@ -20,6 +20,8 @@ export interface WorkerInitParams {
   personaliseDebounceMs: number;
   /** Absolute URL of the folder holding the tfjs wasm binaries; null = `tfjs-wasm/` next to the Worker's folder. */
   wasmPath: string | null;
+  /** The consent state when init is sent; later changes arrive as `consent` requests. */
+  consent: T.ConsentState;
 }
 
 type NoParams = Record<string, never>;
@@ -34,6 +36,8 @@ export interface Methods {
   forget: { params: NoParams; result: { removedEvents: number } };
   exportData: { params: NoParams; result: T.ExportedData };
   status: { params: NoParams; result: T.Status };
+  /** 'denied' deletes stored events and personal weights; not 'granted' stops using them. */
+  consent: { params: { state: T.ConsentState }; result: { removedEvents: number } };
 }
 export type Method = keyof Methods;
 export type Params<M extends Method> = Methods[M]['params'];

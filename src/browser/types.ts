@@ -3,9 +3,14 @@
  * Types and `as const` tables only: importing this file pulls in no runtime code.
  */
 import type { SerialisedError } from '../errors';
+import type { Ga4EventName } from '../data/ga4';
 import type { EventType, ItemMeta } from '../data/types';
 
-export type { EventType, ItemMeta, SerialisedError };
+export type { EventType, Ga4EventName, ItemMeta, SerialisedError };
+
+/** The shopper's consent to personalisation (see main-consent.ts for where it comes from). */
+export const CONSENT_STATES = ['granted', 'pending', 'denied'] as const;
+export type ConsentState = (typeof CONSENT_STATES)[number];
 
 /** tfjs backends in the order they are preferred before measuring. */
 export const BACKEND_NAMES = ['webgpu', 'webgl', 'wasm', 'cpu'] as const;
@@ -24,6 +29,17 @@ export interface TrackEvent {
   rating?: number;
   /** Metadata of an item the model has never seen, so it can be embedded from its content. */
   itemInfo?: ItemInfo;
+}
+
+/**
+ * A GA4 ecommerce event as a shop already sends it (`view_item`, `add_to_cart`, `purchase`
+ * with `items[].item_id`), accepted by track(): one interaction per item.
+ */
+export interface Ga4TrackEvent {
+  event: Ga4EventName;
+  items: { item_id: string | number }[];
+  /** Milliseconds since the epoch; defaults to now. */
+  ts?: number;
 }
 
 /** An interaction as stored on the device. `seq` orders events that share a timestamp. */
@@ -140,6 +156,8 @@ export type StorageMode = 'indexeddb' | 'memory';
 
 export interface Status {
   ready: boolean;
+  /** While not 'granted', nothing is stored and recommendations come from the shared model. */
+  consent: ConsentState;
   /** initMs: time to pick and initialise the backend, probes included. */
   backend: { name: BackendName; forced: boolean; probes: BackendProbe[]; initMs: number } | null;
   model: {
@@ -163,4 +181,6 @@ export type LocalrecEvent =
   | { type: 'progress'; file: string; loaded: number; total: number }
   | { type: 'ready'; modelVersion: number; source: 'network' | 'cache'; loadMs: number }
   | { type: 'model-error'; error: SerialisedError; usingCachedVersion: number | null }
-  | { type: 'personalised'; result: PersonaliseResult; reason: 'idle' | 'demand' | 'model-updated' };
+  | { type: 'personalised'; result: PersonaliseResult; reason: 'idle' | 'demand' | 'model-updated' }
+  /** The Worker applied a new consent state (what it recommends from may have changed). */
+  | { type: 'consent'; state: ConsentState; removedEvents: number };

@@ -13,6 +13,7 @@ import '@tensorflow/tfjs-backend-webgpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { LocalrecError } from '../errors';
 import { BACKEND_NAMES, type BackendName, type BackendProbe } from './types';
+import { defaultWasmFiles } from './worker-wasm-files';
 
 export interface BackendChoice {
   name: BackendName;
@@ -28,15 +29,13 @@ export interface BackendChoice {
  */
 const WASM_FILES = ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm'] as const;
 
-let wasmPathSet: string | null = null;
+let wasmPathSet: string | null | undefined;
 
 function configureWasm(requested: string | null): void {
-  // Builds put the binaries in tfjs-wasm/ beside the folder of the Worker bundle (assets/).
-  const wasmPath = requested ?? new URL('../tfjs-wasm/', globalThis.location.href).href;
-  if (wasmPathSet === wasmPath) return;
-  const base = wasmPath.endsWith('/') ? wasmPath : `${wasmPath}/`;
-  setWasmPaths(Object.fromEntries(WASM_FILES.map((f) => [f, base + f])));
-  wasmPathSet = wasmPath;
+  if (wasmPathSet === requested) return;
+  const base = requested === null ? null : requested.endsWith('/') ? requested : `${requested}/`;
+  setWasmPaths(base === null ? defaultWasmFiles(WASM_FILES) : Object.fromEntries(WASM_FILES.map((f) => [f, base + f])));
+  wasmPathSet = requested;
 }
 
 interface GpuAdapterLike {

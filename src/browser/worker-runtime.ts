@@ -19,7 +19,7 @@ import { loadModel, type LoadResult, type ModelCache } from './worker-loader';
 import { checkSteps, runInnerLoop } from './worker-personalise';
 import { explanationText, rankFilters, rankRecommendations } from './worker-recommend';
 import { openStore, type EventStore, type OpenStoreOptions, type PersonalWeightsRecord } from './worker-store';
-import type { BackendName, ExplainReason, ExportedData, LocalrecEvent, Status, StoredEvent } from './types';
+import { CONSENT_STATES, type BackendName, type ConsentState, type ExplainReason, type ExportedData, type LocalrecEvent, type Status, type StoredEvent } from './types';
 
 export interface RuntimeDeps {
   fetch: typeof fetch;
@@ -49,6 +49,8 @@ export class WorkerRuntime {
   /** Bumped by forget(), so a personalisation that started before it never writes after it. */
   private generation = 0;
   private timings: Status['timings'] = { lastRecommendMs: null, lastPersonaliseMs: null };
+  /** Until the page says 'granted', nothing is stored or used (the page is not trusted to check). */
+  private consent: ConsentState = 'pending';
 
   constructor(private readonly deps: RuntimeDeps) {}
 
@@ -62,6 +64,7 @@ export class WorkerRuntime {
     forget: () => this.forget(),
     exportData: () => this.exportData(),
     status: () => this.status(),
+    consent: (p) => this.setConsent(p?.state),
   };
 
   /** Runs one request after every earlier one has finished. */
@@ -73,6 +76,7 @@ export class WorkerRuntime {
   }
 
   private async init(params: WorkerInitParams): Promise<Result<'init'>> {
+    this.consent = checkConsent(params.consent);
     if (!this.backend || this.params?.backend !== params.backend) {
       this.backend = await this.deps.chooseBackend(params.backend, params.wasmPath);
       this.deps.emit({ type: 'backend', backend: this.backend.name, probes: this.backend.probes });
@@ -94,6 +98,8 @@ export class WorkerRuntime {
     this.loaded = loaded;
     const m = loaded.model.manifest;
     this.deps.emit({ type: 'ready', modelVersion: m.modelVersion, source: loaded.source, loadMs: loaded.ms });
+    // Consent withdrawn while no page of this shop was open: delete now.
+    if (this.consent === 'denied') await store.clear();
     const events = await store.all();
     this.rebuildSession(events);
 
@@ -104,7 +110,7 @@ export class WorkerRuntime {
     } else {
       this.personal = null;
       // Weights from another model version mean nothing here; learn again from the stored interactions.
-      if (rec || events.length > 0) await this.personalise({}, 'model-updated');
+      if ((rec || events.length > 0) && this.consent === 'granted') await this.personalise({}, 'model-updated');
     }
     return this.status();
   }
@@ -141,8 +147,33 @@ export class WorkerRuntime {
     return { history, used };
   }
 
+  private requireConsent(what: string): void {
+    if (this.consent !== 'granted') throw new LocalrecError('consent-required', `${what} needs the shopper's consent`, { consent: this.consent });
+  }
+
+  /** Stored events, or none while consent is not granted. */
+  private async personalEvents(store: EventStore): Promise<StoredEvent[]> {
+    return this.consent === 'granted' ? store.all() : [];
+  }
+
+  private async setConsent(state: unknown): Promise<Result<'consent'>> {
+    const next = checkConsent(state);
+    const changed = next !== this.consent;
+    this.consent = next;
+    let result = { removedEvents: 0 };
+    if (next !== 'granted' && this.store) {
+      this.generation++; // a personalisation already running must not write any more
+      if (this.timer) clearTimeout(this.timer);
+      this.timer = null;
+      if (next === 'denied') result = await this.forget();
+    }
+    if (changed || result.removedEvents > 0) this.deps.emit({ type: 'consent', state: next, ...result });
+    return result;
+  }
+
   private async track(input: unknown): Promise<Result<'track'>> {
     const { catalogue, store, loaded } = this.requireReady();
+    this.requireConsent('track()');
     const events = validateEvents(input);
     const content = hasContentFeatures(loaded.model.weights);
     let grows = false;
@@ -172,7 +203,9 @@ export class WorkerRuntime {
     if (this.timer) clearTimeout(this.timer);
     this.timer = setTimeout(() => {
       this.timer = null;
-      const run = () => this.personalise({}, 'idle').catch(() => undefined);
+      const run = async () => {
+        if (this.consent === 'granted') await this.personalise({}, 'idle').catch(() => undefined);
+      };
       this.queue = this.queue.then(run, run);
     }, wait);
   }
@@ -184,14 +217,15 @@ export class WorkerRuntime {
   private async recommend(opts: Params<'recommend'>): Promise<Result<'recommend'>> {
     const t0 = performance.now();
     const { catalogue, session, store, loaded } = this.requireReady();
-    const events = await store.all();
+    const events = await this.personalEvents(store);
     const filters = rankFilters(opts, events, catalogue.index);
     const { history } = this.history(events);
-    const scores = await session.scoreShared(this.tower(), [history]);
+    const personal = this.consent === 'granted' && this.personal !== null;
+    const scores = await session.scoreShared(personal ? this.tower() : loaded.model.weights.tower, [history]);
     const items = rankRecommendations(scores, catalogue.items, filters);
     const ms = performance.now() - t0;
     this.timings.lastRecommendMs = ms;
-    return { items, modelVersion: loaded.model.manifest.modelVersion, personalised: this.personal !== null, ms };
+    return { items, modelVersion: loaded.model.manifest.modelVersion, personalised: personal, ms };
   }
 
   private async explain(item: unknown, n: number): Promise<Result<'explain'>> {
@@ -200,8 +234,9 @@ export class WorkerRuntime {
     if (!Number.isInteger(n) || n < 1 || n > 50) throw new LocalrecError('invalid-argument', `n must be an integer from 1 to 50, got ${n}`);
     const target = catalogue.index.get(item);
     if (target === undefined) throw new LocalrecError('unknown-item', `item "${item}" is not in the catalogue`, { item });
-    const { history, used } = this.history(await store.all());
-    const a = attributeScore(catalogue.weights, this.tower(), history, loaded.model.config.pooling, target);
+    const { history, used } = this.history(await this.personalEvents(store));
+    const tower = this.consent === 'granted' ? this.tower() : loaded.model.weights.tower;
+    const a = attributeScore(catalogue.weights, tower, history, loaded.model.config.pooling, target);
     // One reason per (item, event type): three views of the same shoe are one reason.
     const grouped = new Map<string, ExplainReason>();
     used.forEach((e, j) => {
@@ -220,6 +255,7 @@ export class WorkerRuntime {
 
   private async personalise(opts: Params<'personalise'>, reason: 'idle' | 'demand' | 'model-updated'): Promise<Result<'personalise'>> {
     const { session, store, loaded } = this.requireReady();
+    this.requireConsent('personalise()');
     checkSteps(opts.steps);
     const generation = this.generation;
     const m = loaded.model.manifest;
@@ -282,6 +318,7 @@ export class WorkerRuntime {
     const rec = this.personal?.record ?? null;
     return {
       ready: this.session !== null,
+      consent: this.consent,
       backend: this.backend ? { name: this.backend.name, forced: this.backend.forced, probes: this.backend.probes, initMs: this.backend.initMs } : null,
       model: loaded
         ? {
@@ -311,4 +348,9 @@ export class WorkerRuntime {
 function dispatch<M extends Method>(handlers: Handlers, req: RequestMessage<M>): Promise<Result<M>> {
   const handler: (params: Params<M>) => Promise<Result<M>> = handlers[req.method];
   return handler(req.params);
+}
+
+function checkConsent(state: unknown): ConsentState {
+  if (typeof state === 'string' && (CONSENT_STATES as readonly string[]).includes(state)) return state as ConsentState;
+  throw new LocalrecError('invalid-argument', `consent must be one of ${CONSENT_STATES.join(', ')}`, { got: String(state) });
 }

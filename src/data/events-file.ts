@@ -1,22 +1,48 @@
 import { headerIndex, parseDecimal, quote, readCsvRecords, withFile } from './csv';
 import { LocalrecError } from '../errors';
+import { ga4EventType, ga4ItemIds } from './ga4';
 import { EVENT_TYPES, type EventType, type Interaction, type IngestResult, type ItemMeta, type RowError } from './types';
 
 export type EventsFormat = 'csv' | 'jsonl';
 
-/** Epoch values above this are milliseconds, below are seconds (1e11 s is the year 5138; 1e11 ms is 1973). */
-const MS_THRESHOLD = 1e11;
+/**
+ * Numeric epochs, unit by magnitude: below 1e11 seconds (1e11 s is the year 5138, 1e11 ms is
+ * 1973), below 1e14 milliseconds, below 1e17 microseconds (GA4 exports), else nanoseconds.
+ */
+const EPOCH_UNITS = [
+  { below: 1e11, toMs: 1e3, name: 'seconds' },
+  { below: 1e14, toMs: 1, name: 'milliseconds' },
+  { below: 1e17, toMs: 1e-3, name: 'microseconds' },
+  { below: Infinity, toMs: 1e-6, name: 'nanoseconds' },
+] as const;
+/** Anything outside these years is a unit or data mistake, not a shopper's interaction. */
+const EARLIEST = Date.UTC(1990, 0, 1);
+const LATEST = Date.UTC(2100, 0, 1);
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}/;
 const HAS_ZONE = /(Z|[+-]\d{2}:?\d{2})$/i;
-const EXPECTED_TYPES = 'expected view, cart, purchase or rating';
+const EXPECTED_TYPES = 'expected view, cart, purchase or rating, or GA4 view_item, add_to_cart or purchase';
+
+/**
+ * Other column names accepted for each field, first non-empty wins: GA4 BigQuery-export
+ * style (`event_name`, `event_timestamp`, `user_pseudo_id`, `items.item_id` once the items
+ * are unnested; `user_id` is preferred where the shop sets it).
+ */
+const ALIASES: Record<string, readonly string[]> = {
+  user: ['user_id', 'user_pseudo_id'],
+  item: ['item_id', 'items.item_id'],
+  type: ['event', 'event_name'],
+  timestamp: ['event_timestamp'],
+};
 
 /** A raw record, from a CSV row or a JSONL object, before validation. */
 type RawRecord = Record<string, unknown>;
 
 /**
  * Parse an events file. CSV needs a header with user, item, type (or `event`), timestamp and
- * optionally rating; JSONL has one object per line with the same keys. Bad rows are reported
- * and skipped. Items not in `options.items` get a minimal entry `{ id, title: id, categories: [] }`.
+ * optionally rating; JSONL has one object per line with the same keys. GA4 names are accepted
+ * too (see ALIASES and src/data/ga4.ts), and a JSONL row with a GA4 `items` array gives one
+ * interaction per item. Bad rows are reported and skipped. Items not in `options.items` get a
+ * minimal entry `{ id, title: id, categories: [] }`.
  */
 export function parseEventsText(
   text: string,
@@ -26,15 +52,17 @@ export function parseEventsText(
   const { file } = options;
   const errors: RowError[] = [];
   const interactions: Interaction[] = [];
-  const records = format === 'csv' ? csvRecords(text, file, errors, ['user', 'item', 'timestamp']) : jsonlRecords(text, file, errors);
-  if (format === 'csv' && records.keys !== null && !records.keys.has('type') && !records.keys.has('event')) {
-    throw missingColumns(['type (or event)'], file);
+  const records = format === 'csv' ? csvRecords(text, file, errors, ['user', 'item', 'timestamp'], ALIASES) : jsonlRecords(text, file, errors);
+  if (format === 'csv' && records.keys !== null && !['type', ...ALIASES.type].some((k) => records.keys!.has(k))) {
+    throw missingColumns(['type (or event, event_name)'], file);
   }
 
   for (const { line, value } of records.rows) {
-    const problem = toInteraction(value);
-    if (typeof problem === 'string') errors.push(withFile({ line, message: problem }, file));
-    else interactions.push(problem);
+    for (const record of expandItems(canonical(value))) {
+      const problem = toInteraction(record);
+      if (typeof problem === 'string') errors.push(withFile({ line, message: problem }, file));
+      else interactions.push(problem);
+    }
   }
 
   const items = new Map(options.items ?? []);
@@ -103,23 +131,66 @@ async function readText(path: string): Promise<string> {
 }
 
 /**
- * Epoch seconds, epoch milliseconds (> 1e11) or an ISO 8601 date → epoch ms. An ISO date-time
- * without a zone is read as UTC, so the result does not depend on the machine's time zone.
+ * Epoch seconds, milliseconds, microseconds or nanoseconds (told apart by magnitude, see
+ * EPOCH_UNITS) or an ISO 8601 date → epoch ms, or undefined when unreadable or outside
+ * 1990–2100. An ISO date-time without a zone is read as UTC, so the result does not depend
+ * on the machine's time zone.
  */
 export function parseTimestamp(value: unknown): number | undefined {
+  const t = readTimestamp(value);
+  return typeof t === 'number' ? t : undefined;
+}
+
+/** Epoch ms, or why not (a message for the row's error). */
+function readTimestamp(value: unknown): number | string {
+  const invalid = `invalid timestamp ${describe(value)} (expected epoch seconds, milliseconds or microseconds, or an ISO 8601 date)`;
   let n: number | undefined;
+  let unit = 'an ISO 8601 date';
+  let ms: number | undefined;
   if (typeof value === 'number') n = Number.isFinite(value) ? value : undefined;
   else if (typeof value === 'string') {
     const s = value.trim();
     n = parseDecimal(s);
     if (n === undefined && ISO_DATE.test(s)) {
       const dateOnly = s.length === 10;
-      const ms = Date.parse(dateOnly || HAS_ZONE.test(s) ? s : `${s}Z`);
-      return Number.isFinite(ms) ? ms : undefined;
+      const parsed = Date.parse(dateOnly || HAS_ZONE.test(s) ? s : `${s}Z`);
+      if (!Number.isFinite(parsed)) return invalid;
+      ms = parsed;
     }
   }
-  if (n === undefined || n < 0) return undefined;
-  return Math.round(n > MS_THRESHOLD ? n : n * 1000);
+  if (ms === undefined) {
+    if (n === undefined || n < 0) return invalid;
+    const u = EPOCH_UNITS.find((x) => n! < x.below)!;
+    unit = u.name;
+    ms = Math.round(n * u.toMs);
+  }
+  if (ms < EARLIEST || ms >= LATEST) {
+    const year = new Date(ms).getUTCFullYear(); // NaN beyond what Date can hold
+    return `timestamp ${describe(value)} read as ${unit} is in the year ${Number.isNaN(year) ? 'beyond 275760' : year}, outside 1990–2100`;
+  }
+  return ms;
+}
+
+/** The canonical field names filled from their aliases (first non-empty alias wins). */
+function canonical(r: RawRecord): RawRecord {
+  const out: RawRecord = { ...r };
+  for (const [key, aliases] of Object.entries(ALIASES)) {
+    if (!isBlank(out[key])) continue;
+    const alias = aliases.find((a) => !isBlank(r[a]));
+    if (alias !== undefined) out[key] = r[alias];
+  }
+  return out;
+}
+
+/** A GA4 row with an `items` array and no item of its own: one record per item. */
+function expandItems(r: RawRecord): RawRecord[] {
+  if (!isBlank(r.item) || !Array.isArray(r.items)) return [r];
+  const ids = ga4ItemIds(r.items);
+  return ids.length === 0 ? [r] : ids.map((item) => ({ ...r, item }));
+}
+
+function isBlank(v: unknown): boolean {
+  return v === undefined || v === null || v === '';
 }
 
 function toInteraction(r: RawRecord): Interaction | string {
@@ -127,15 +198,14 @@ function toInteraction(r: RawRecord): Interaction | string {
   if (user === undefined) return `missing or invalid user ${describe(r.user)}`;
   const item = idOf(r.item);
   if (item === undefined) return `missing or invalid item ${describe(r.item)}`;
-  const rawType = r.type ?? r.event;
-  const type = typeof rawType === 'string' ? rawType.trim().toLowerCase() : undefined;
-  if (type === undefined || type === '') return `missing event type (${EXPECTED_TYPES})`;
+  const rawType = r.type;
+  const name = typeof rawType === 'string' ? rawType.trim().toLowerCase() : undefined;
+  if (name === undefined || name === '') return `missing event type (${EXPECTED_TYPES})`;
+  const type = ga4EventType(name) ?? name;
   if (!isEventType(type)) return `unknown event type ${quote(String(rawType))} (${EXPECTED_TYPES})`;
-  if (r.timestamp === undefined || r.timestamp === null || r.timestamp === '') return 'missing timestamp';
-  const ts = parseTimestamp(r.timestamp);
-  if (ts === undefined) {
-    return `invalid timestamp ${describe(r.timestamp)} (expected epoch seconds, epoch milliseconds or an ISO 8601 date)`;
-  }
+  if (isBlank(r.timestamp)) return 'missing timestamp';
+  const ts = readTimestamp(r.timestamp);
+  if (typeof ts === 'string') return ts;
   if (type !== 'rating') return { user, item, type, ts };
   const rating = numberOf(r.rating);
   if (rating === undefined) return `rating event needs a numeric rating, got ${describe(r.rating)}`;
@@ -202,12 +272,12 @@ interface Rows {
   keys: Set<string> | null;
 }
 
-function csvRecords(text: string, file: string | undefined, errors: RowError[], required: string[]): Rows {
+function csvRecords(text: string, file: string | undefined, errors: RowError[], required: string[], aliases: Record<string, readonly string[]> = {}): Rows {
   const { records, errors: csvErrors } = readCsvRecords(text, file);
   errors.push(...csvErrors);
   const [header, ...body] = records;
   const idx = headerIndex(header?.fields ?? []);
-  const missing = required.filter((k) => !idx.has(k));
+  const missing = required.filter((k) => !idx.has(k) && !(aliases[k] ?? []).some((a) => idx.has(a)));
   if (missing.length > 0) throw missingColumns(missing, file);
   const width = header.fields.length;
   const rows: Rows['rows'] = [];

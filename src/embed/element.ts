@@ -25,7 +25,7 @@ export function defineRecommendationsElement(getClient: () => Promise<Localrec |
     connectedCallback() {
       document.addEventListener(CHANGE_EVENT, this.onChange);
       void getClient().then((c) => {
-        if (c && this.isConnected) this.unsubscribe = c.subscribe((e) => e.type === 'personalised' && this.scheduleRender());
+        if (c && this.isConnected) this.unsubscribe = c.subscribe((e) => (e.type === 'personalised' || e.type === 'consent') && this.scheduleRender());
       });
       this.scheduleRender();
     }

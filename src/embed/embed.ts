@@ -2,33 +2,48 @@
  * The script-tag entry. Paste:
  *
  *   <script>window.localrec = window.localrec || []; localrec.push(['init', { model: '/models/shop/manifest.json' }]);</script>
- *   <script type="module" src="https://…/localrec-embed.js" data-localrec-model="/models/shop/manifest.json" async></script>
+ *   <script type="module" src="https://cdn.example/localrec/localrec-embed.js" data-localrec-model="models/shop/manifest.json" async></script>
+ *
+ * (or the classic build, localrec-embed.iife.js, without type="module")
  *
  * then `localrec.push(['track', { item, type: 'view' }])` anywhere, and
  * `<localrec-recommendations n="4"></localrec-recommendations>` where the widget goes.
  * This file stays tiny: the client (and through it the Worker with tfjs) loads lazily.
  */
+import type { DataLayerHost } from '../browser/main-datalayer';
 import type { BackendName } from '../browser/types';
 import { CHANGE_EVENT, LOADED_EVENT, defineRecommendationsElement } from './element';
+import { isConsentState } from '../browser/main-consent';
+import { trackDataLayer } from './datalayer';
+import { loadClient } from './load-client';
 import { createLogger, installEmbed, type EmbedInitOptions } from './queue';
 
 const log = createLogger('[localrec]');
 
+/**
+ * Options from the script tag's data attributes. URLs there resolve against the script's
+ * own URL, not the page's: a CDN folder that holds the loader can hold the model too.
+ */
 function scriptDefaults(): Partial<EmbedInitOptions> {
-  const el = document.querySelector<HTMLScriptElement>('script[data-localrec-model]');
+  const el = document.querySelector<HTMLScriptElement>('script[data-localrec-model],script[data-localrec-consent],script[data-localrec-datalayer]');
   if (!el) return {};
   const d = el.dataset;
-  const out: Partial<EmbedInitOptions> = { model: d.localrecModel };
+  const base = el.src || location.href;
+  const out: Partial<EmbedInitOptions> = {};
+  if (d.localrecModel) out.model = new URL(d.localrecModel, base).href;
   if (d.localrecBackend) out.backend = d.localrecBackend as BackendName | 'auto';
-  if (d.localrecWasm) out.wasmPath = d.localrecWasm;
+  if (d.localrecWasm) out.wasmPath = new URL(d.localrecWasm, base).href;
+  if (isConsentState(d.localrecConsent)) out.consent = d.localrecConsent;
+  if (d.localrecDatalayer !== undefined && d.localrecDatalayer !== 'false') out.dataLayer = true;
   return out;
 }
 
 try {
-  const api = installEmbed(window, async (options) => (await import('../browser/main-client')).createLocalrec(options), {
+  const api = installEmbed(window, async (options) => (await loadClient()).createLocalrec(options), {
     defaults: scriptDefaults(),
     log,
     onChange: () => document.dispatchEvent(new CustomEvent(CHANGE_EVENT)),
+    trackDataLayer: (track) => trackDataLayer(window as Window & DataLayerHost, track),
   });
   defineRecommendationsElement(() => api.ready, log);
   // Pages whose own scripts ran first can wait for this instead of polling.

@@ -7,5 +7,6 @@ declare global {
   }
 }
 
-window.localrecHarness = { createLocalrec };
+// Specs about other things run with consent granted; the consent specs pass their own.
+window.localrecHarness = { createLocalrec: (options) => createLocalrec({ consent: 'granted', ...options }) };
 document.getElementById('state')!.textContent = 'ready';

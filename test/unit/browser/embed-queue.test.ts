@@ -49,7 +49,7 @@ describe('the script-tag queue', () => {
     await flush();
     await flush();
     expect(calls).toEqual(['track:{"item":"b","type":"view"}', 'forget']);
-    expect(warn2.mock.calls.map((c) => c[0])).toEqual(['push() expects [command, ...args] arrays', 'track failed:']);
+    expect(warn2.mock.calls.map((c) => c[0])).toEqual(['push() expects [command, ...args] arrays or functions', 'track failed:']);
 
     const warn3 = vi.fn();
     expect(await installEmbed({}, async () => fakeClient([]), { log: { warn: warn3 } }).ready).toBeNull();

@@ -37,7 +37,7 @@ export class ModelServer {
 export const MODEL_URL = 'http://models.test/m/manifest.json';
 
 export function initParams(over: Partial<WorkerInitParams> = {}): WorkerInitParams {
-  return { modelUrl: MODEL_URL, backend: 'cpu', storage: 'auto', dbName: 'localrec', maxEvents: 1000, personaliseDebounceMs: 0, wasmPath: null, ...over };
+  return { modelUrl: MODEL_URL, backend: 'cpu', storage: 'auto', dbName: 'localrec', maxEvents: 1000, personaliseDebounceMs: 0, wasmPath: null, consent: 'granted', ...over };
 }
 
 export interface Harness {

@@ -62,19 +62,54 @@ describe('the main-thread client', () => {
     expect(w.terminated).toBe(true);
   });
 
-  it('honours Global Privacy Control: no tracking or personalising without consent, unless the site allows local-only', async () => {
-    vi.stubGlobal('navigator', { globalPrivacyControl: true });
+  it('starts with consent pending: track() and personalise() reject with consent-required and nothing reaches the Worker', async () => {
     const w = new FakeWorker(ok);
     const c = await createLocalrec({ ...base, createWorker: () => w.asWorker() });
+    expect(w.requests[0]).toMatchObject({ method: 'init', params: { consent: 'pending' } });
     expect(isLocalrecError(await c.track({ item: 'a', type: 'view' }).catch((e: unknown) => e), 'consent-required')).toBe(true);
     expect(isLocalrecError(await c.personalise().catch((e: unknown) => e), 'consent-required')).toBe(true);
     expect(w.requests.map((r) => r.method)).toEqual(['init']);
-    c.setConsent(true);
+    await c.setConsent('granted');
     await c.track({ item: 'a', type: 'view' });
-    expect(w.requests.map((r) => r.method)).toEqual(['init', 'track']);
+    await c.setConsent('denied');
+    expect(w.requests.map((r) => (r.method === 'consent' ? `consent:${r.params.state}` : r.method))).toEqual(['init', 'consent:granted', 'track', 'consent:denied']);
+  });
 
-    const local = await createLocalrec({ ...base, personaliseWithoutConsent: true, createWorker: () => new FakeWorker(ok).asWorker() });
-    await expect(local.track({ item: 'a', type: 'view' })).resolves.toBeTruthy();
+  it('honours Global Privacy Control over a configured grant', async () => {
+    vi.stubGlobal('navigator', { globalPrivacyControl: true });
+    const w = new FakeWorker(ok);
+    const c = await createLocalrec({ ...base, consent: 'granted', createWorker: () => w.asWorker() });
+    expect(w.requests[0]).toMatchObject({ method: 'init', params: { consent: 'denied' } });
+    expect(isLocalrecError(await c.track({ item: 'a', type: 'view' }).catch((e: unknown) => e), 'consent-required')).toBe(true);
+  });
+
+  it('tells the Worker when the CMP changes its mind after start', async () => {
+    const dataLayer: unknown[] = [];
+    vi.stubGlobal('dataLayer', dataLayer);
+    const w = new FakeWorker(ok);
+    await createLocalrec({ ...base, createWorker: () => w.asWorker() });
+    dataLayer.push(['consent', 'update', { personalization_storage: 'granted' }]);
+    dataLayer.push(['consent', 'update', { personalization_storage: 'denied' }]);
+    expect(w.requests.map((r) => (r.method === 'consent' ? r.params.state : r.method))).toEqual(['init', 'granted', 'denied']);
+  });
+
+  it("rejects setConsent with anything but the three states, e.g. the string 'false', as invalid-argument", async () => {
+    const w = new FakeWorker(ok);
+    const c = await createLocalrec({ ...base, createWorker: () => w.asWorker() });
+    for (const bad of ['false', true, 'yes', undefined]) {
+      const err = await c.setConsent(bad as never).catch((e: unknown) => e);
+      expect(isLocalrecError(err, 'invalid-argument')).toBe(true);
+    }
+    expect(w.requests.map((r) => r.method)).toEqual(['init']);
+  });
+
+  it('accepts the GA4 items shape in track(), one event per item, and refuses GA4 events it does not track', async () => {
+    const w = new FakeWorker(ok);
+    const c = await createLocalrec({ ...base, consent: 'granted', createWorker: () => w.asWorker() });
+    await c.track({ event: 'add_to_cart', items: [{ item_id: 'p1' }, { item_id: 42 }], ts: 5 });
+    expect(w.requests[1]).toMatchObject({ method: 'track', params: { events: [{ item: 'p1', type: 'cart', ts: 5 }, { item: '42', type: 'cart', ts: 5 }] } });
+    const err = await c.track({ event: 'page_view' as never, items: [] }).catch((e: unknown) => e);
+    expect(isLocalrecError(err, 'invalid-argument')).toBe(true);
   });
 
   it('delivers Worker events to listeners and survives a throwing listener', async () => {

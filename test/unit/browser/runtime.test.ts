@@ -132,6 +132,49 @@ describe('the Worker runtime', () => {
     expect((await h.call('recommend', {})).personalised).toBe(false);
   });
 
+  it('while consent is pending stores nothing and recommends from the shared model, even with personal weights on the device', async () => {
+    const server = new ModelServer(await fixtureModel());
+    const idb = new IDBFactory();
+    const cache = new MemoryModelCache();
+    const a = makeRuntime(server, { idb, cache });
+    await a.call('init', initParams());
+    const shared = await a.call('recommend', { n: 10 });
+    await a.call('track', { events: [1, 4, 7].map((i, k) => ({ item: id(i), type: 'purchase' as const, ts: T0 + k })) });
+    await a.call('personalise', {});
+
+    const b = makeRuntime(server, { idb, cache });
+    const status = await b.call('init', initParams({ consent: 'pending' }));
+    expect(status.consent).toBe('pending');
+    expect(status.storage?.events).toBe(3); // kept: pending is not a withdrawal
+    const rec = await b.call('recommend', { n: 10 });
+    expect(rec.personalised).toBe(false);
+    expect(rec.items).toEqual(shared.items);
+    expect((await b.call('explain', { item: rec.items[0].id, options: {} })).reasons).toEqual([]);
+    const err = await b.call('track', { events: [{ item: id(2), type: 'view', ts: T0 }] }).catch((e: unknown) => e);
+    expect(isLocalrecError(err, 'consent-required')).toBe(true);
+    expect((await b.call('status', {})).storage?.events).toBe(3);
+  });
+
+  it('deletes stored events and personal weights when consent is withdrawn, and when a start finds it denied', async () => {
+    const server = new ModelServer(await fixtureModel());
+    const idb = new IDBFactory();
+    const h = makeRuntime(server, { idb });
+    await h.call('init', initParams());
+    await h.call('track', { events: [{ item: id(3), type: 'cart', ts: T0 }] });
+    await h.call('personalise', {});
+    expect(await h.call('consent', { state: 'denied' })).toEqual({ removedEvents: 1 });
+    expect(h.events.at(-1)).toEqual({ type: 'consent', state: 'denied', removedEvents: 1 });
+    expect(await h.call('exportData', {})).toMatchObject({ events: [], personalWeights: null });
+    await h.call('consent', { state: 'granted' });
+    await h.call('track', { events: [{ item: id(4), type: 'view', ts: T0 }] });
+
+    const later = makeRuntime(server, { idb });
+    const status = await later.call('init', initParams({ consent: 'denied' }));
+    expect(status.storage?.events).toBe(0);
+    const err = await later.call('consent', { state: 'false' as never }).catch((e: unknown) => e);
+    expect(isLocalrecError(err, 'invalid-argument')).toBe(true);
+  });
+
   it('personalises by itself once the shopper has been quiet for the debounce time', async () => {
     const h = makeRuntime(new ModelServer(await fixtureModel()));
     await h.call('init', initParams({ personaliseDebounceMs: 30 }));

@@ -61,7 +61,7 @@ describe('parseEventsText (CSV)', () => {
     expect(byLine.get(4)).toMatch(/user/);
     expect(byLine.get(5)).toMatch(/item/);
     expect(byLine.get(6)).toMatch(/missing event type/);
-    expect(byLine.get(7)).toBe('unknown event type "clik" (expected view, cart, purchase or rating)');
+    expect(byLine.get(7)).toBe('unknown event type "clik" (expected view, cart, purchase or rating, or GA4 view_item, add_to_cart or purchase)');
     expect(byLine.get(8)).toMatch(/invalid timestamp "yesterday"/);
     expect(byLine.get(9)).toMatch(/numeric rating/);
     expect(byLine.get(10)).toMatch(/numeric rating, got "lots"/);
@@ -122,7 +122,63 @@ describe('parseEventsText (JSONL)', () => {
   });
 });
 
+describe('GA4 export rows', () => {
+  const US = T * 1000; // GA4 event_timestamp: microseconds
+
+  it('reads GA4 BigQuery-export style CSV: event_name, event_timestamp in microseconds, user_pseudo_id, items.item_id', () => {
+    const csv = [
+      'event_date,event_timestamp,event_name,user_pseudo_id,user_id,items.item_id',
+      `20240301,${US},view_item,123.456,,p1`,
+      `20240301,${US + 2_000_000},add_to_cart,123.456,,p1`,
+      `20240301,${US + 5_000_000},purchase,123.456,cust-9,p1`,
+    ].join('\n');
+    const { dataset, errors } = parseEventsText(csv, 'csv');
+    expect(errors).toEqual([]);
+    expect(dataset.interactions).toEqual([
+      { user: '123.456', item: 'p1', type: 'view', ts: T },
+      { user: '123.456', item: 'p1', type: 'cart', ts: T + 2000 },
+      // user_id, where the shop sets it, is the steadier identity.
+      { user: 'cust-9', item: 'p1', type: 'purchase', ts: T + 5000 },
+    ]);
+    expect(new Date(dataset.interactions[0].ts).getUTCFullYear()).toBe(2024);
+  });
+
+  it('expands a JSONL export row with an items array into one interaction per item', () => {
+    const line = JSON.stringify({ event_name: 'purchase', event_timestamp: String(US), user_pseudo_id: 'abc', items: [{ item_id: 'p1' }, { item_id: 42 }, { item_name: 'no id' }] });
+    const { dataset, errors } = parseEventsText(line, 'jsonl');
+    expect(errors).toEqual([]);
+    expect(dataset.interactions).toEqual([
+      { user: 'abc', item: 'p1', type: 'purchase', ts: T },
+      { user: 'abc', item: '42', type: 'purchase', ts: T },
+    ]);
+  });
+
+  it('reports GA4 events that carry no item interest as unknown types, by line', () => {
+    const csv = ['event_name,event_timestamp,user_pseudo_id,item_id', `page_view,${US},u,p1`, `view_item,${US},u,p1`].join('\n');
+    const { dataset, errors } = parseEventsText(csv, 'csv');
+    expect(dataset.interactions).toHaveLength(1);
+    expect(errors).toEqual([{ line: 2, message: expect.stringContaining('unknown event type "page_view"') }]);
+  });
+
+  it('refuses timestamps outside 1990–2100 with a message naming the unit it assumed, keeping other rows', () => {
+    const csv = ['user,item,type,timestamp', 'u,p1,view,5', `u,p2,view,${T}`, `u,p3,view,${US * 1000 * 1000}`, 'u,p4,view,2150-01-01'].join('\n');
+    const { dataset, errors } = parseEventsText(csv, 'csv');
+    expect(dataset.interactions.map((x) => x.item)).toEqual(['p2']);
+    expect(errors.map((e) => e.line)).toEqual([2, 4, 5]);
+    expect(errors[0].message).toBe('timestamp "5" read as seconds is in the year 1970, outside 1990–2100');
+    expect(errors[1].message).toMatch(/read as nanoseconds is in the year 56135, outside 1990–2100/);
+    expect(errors[2].message).toMatch(/read as an ISO 8601 date/);
+  });
+});
+
 describe('parseTimestamp', () => {
+  it('tells seconds, milliseconds, microseconds and nanoseconds apart by magnitude', () => {
+    expect(parseTimestamp(T / 1000)).toBe(T);
+    expect(parseTimestamp(T)).toBe(T);
+    expect(parseTimestamp(String(T * 1000))).toBe(T); // GA4 event_timestamp, not the year 56883
+    expect(parseTimestamp(String(T * 1_000_000))).toBe(T);
+  });
+
   it('treats numbers above 1e11 as milliseconds and smaller ones as seconds', () => {
     expect(parseTimestamp(1_700_000_000)).toBe(1_700_000_000_000);
     expect(parseTimestamp('1700000000000')).toBe(1_700_000_000_000);

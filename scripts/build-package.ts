@@ -1,0 +1,104 @@
+/**
+ * The npm package build (`npm run build:package`, run by `prepack`), written to dist/lib/:
+ *
+ * - index.js: the public API (src/index.ts), ESM, with index.d.ts and the .d.ts files it
+ *   references (tsc, then relative specifiers get their `.js` so Node16 ESM resolution
+ *   finds them);
+ * - localrec-worker.js: the module Worker with tfjs, and the three tfjs wasm binaries beside
+ *   it; index.js names the Worker, and the Worker each binary, with a literal
+ *   `new URL(…, import.meta.url)`, which Vite and webpack 5 follow to bundle and copy them;
+ * - localrec-embed.js (module) and localrec-embed.iife.js (classic script): the script-tag
+ *   loader, which imports ./index.js lazily, so this one folder is also the CDN folder.
+ *
+ * rolldown (Vite's bundler) directly, not Vite: Vite would rewrite those `new URL` calls
+ * into its own assets, and they must reach the shop's bundler untouched.
+ */
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { rolldown, type InputOptions, type OutputOptions, type Plugin } from 'rolldown';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const WASM_DIR = join(ROOT, 'node_modules/@tensorflow/tfjs-backend-wasm/dist');
+const WASM_FILES = ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm'];
+export const WORKER_FILE = 'localrec-worker.js';
+
+/** Production builds drop the developer hints (src/dev.ts). */
+const define = { __LOCALREC_DEV__: 'false' };
+
+/** In main-worker.ts, the Worker's source name becomes its bundle's name. */
+function workerFileName(): Plugin {
+  return {
+    name: 'localrec-worker-file-name',
+    transform(code, id) {
+      if (!id.endsWith('/src/browser/main-worker.ts')) return null;
+      if (!code.includes("'./worker-entry.ts'")) throw new Error('main-worker.ts no longer names ./worker-entry.ts');
+      return code.replaceAll("'./worker-entry.ts'", `'./${WORKER_FILE}'`);
+    },
+  };
+}
+
+/** Swaps a module for its package variant (…/x.ts → …/x-package.ts) where `source` is imported. */
+function packageVariant(source: string, dir: string): Plugin {
+  return {
+    name: `localrec-package-variant:${source}`,
+    resolveId: (spec, importer) => (spec === source && importer?.includes(`/${dir}/`) ? join(ROOT, dir, `${source.slice(2)}-package.ts`) : null),
+  };
+}
+
+async function bundle(input: InputOptions, output: OutputOptions & { file: string }): Promise<void> {
+  const b = await rolldown({ platform: 'browser', transform: { define }, logLevel: 'warn', ...input });
+  try {
+    await b.write({ minify: true, ...output });
+  } finally {
+    await b.close();
+  }
+  // The minifier writes string literals as template literals; put quotes back in the
+  // `new URL('./file', import.meta.url)` calls, the exact shape bundlers look for.
+  const code = readFileSync(output.file, 'utf8');
+  writeFileSync(output.file, code.replace(/new URL\(`(\.\/[\w.-]+)`,\s*import\.meta\.url\)/g, "new URL('$1',import.meta.url)"));
+}
+
+/** Adds `.js` to relative specifiers in emitted declaration files. */
+function fixDeclarationSpecifiers(dir: string): void {
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) fixDeclarationSpecifiers(path);
+    else if (name.endsWith('.d.ts')) {
+      const text = readFileSync(path, 'utf8').replace(/((?:from|import)\s*\(?\s*)(['"])(\.{1,2}\/[^'"]+?)\2/g, (m, pre: string, q: string, spec: string) =>
+        /\.(js|json)$/.test(spec) ? m : `${pre}${q}${spec}.js${q}`,
+      );
+      writeFileSync(path, text);
+    }
+  }
+}
+
+export async function buildPackage(outDir = join(ROOT, 'dist/lib')): Promise<void> {
+  rmSync(outDir, { recursive: true, force: true });
+  mkdirSync(outDir, { recursive: true });
+  await bundle(
+    {
+      input: join(ROOT, 'src/browser/worker-entry.ts'),
+      plugins: [packageVariant('./worker-wasm-files', 'src/browser')],
+      // tfjs's emscripten glue probes Node's __filename/__dirname; webpack leaves them
+      // undefined in an ES module and the Worker dies with a ReferenceError. Browser-only.
+      transform: { define: { ...define, __filename: 'undefined', __dirname: 'undefined' } },
+    },
+    { file: join(outDir, WORKER_FILE), format: 'es', codeSplitting: false },
+  );
+  for (const f of WASM_FILES) copyFileSync(join(WASM_DIR, f), join(outDir, f));
+  await bundle({ input: join(ROOT, 'src/index.ts'), plugins: [workerFileName()] }, { file: join(outDir, 'index.js'), format: 'es' });
+  const loader = { input: join(ROOT, 'src/embed/embed.ts'), plugins: [packageVariant('./load-client', 'src/embed')], external: [/index\.js$/] };
+  await bundle(loader, { file: join(outDir, 'localrec-embed.js'), format: 'es' });
+  await bundle(loader, { file: join(outDir, 'localrec-embed.iife.js'), format: 'iife' });
+  const tsc = join(ROOT, 'node_modules/.bin/tsc');
+  execFileSync(tsc, ['-p', join(ROOT, 'tsconfig.package.json'), '--outDir', outDir], { cwd: ROOT, stdio: 'inherit' });
+  fixDeclarationSpecifiers(outDir);
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const out = process.argv[2] ? resolve(process.argv[2]) : undefined;
+  await buildPackage(out);
+  console.log(`built ${relative(ROOT, out ?? join(ROOT, 'dist/lib')) || '.'}`);
+}
