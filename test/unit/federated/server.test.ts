@@ -192,4 +192,20 @@ describe('federated server: the round lifecycle', () => {
     expect((await s.upload(token('carol000'), body(1, delta(3)))).status).toBe(200);
     expect(await s.coordinator.aggregateNow()).toMatchObject({ clients: 3 });
   });
+
+  it('after a crash between writing version 2 and switching to it, still serves version 1 and aggregates round 1 again', async () => {
+    await s.upload(token('alice'), body(1, delta(1)));
+    await s.server.stop();
+    // What a publish that died before its switch leaves: a complete v2 directory and a half-written temp directory.
+    const { writeModelDirAtomic } = await import('../../../src/federated/durable-fs');
+    const { mkdir, writeFile, readdir } = await import('node:fs/promises');
+    await writeModelDirAtomic(join(tmp.dir, 'models'), 'v2', await fixtureEncoded(2));
+    await mkdir(join(tmp.dir, 'models', '.tmp-v2-999'));
+    await writeFile(join(tmp.dir, 'models', '.tmp-v2-999', 'weights.bin'), 'half');
+    s = await startTestServer({ dir: tmp.dir });
+    expect(await s.coordinator.refresh()).toMatchObject({ roundId: 1, modelVersion: 1, accepted: 1 });
+    expect(JSON.parse((await s.server.app.inject({ method: 'GET', url: '/v1/model/manifest.json' })).body).modelVersion).toBe(1);
+    expect((await readdir(join(tmp.dir, 'models'))).sort()).toEqual(['v1']);
+    expect(await s.coordinator.aggregateNow()).toMatchObject({ clients: 1, toVersion: 2 });
+  });
 });

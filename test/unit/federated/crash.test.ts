@@ -1,0 +1,142 @@
+/**
+ * SIGKILL at any moment loses no acknowledged update, counts none twice, and never
+ * serves a half-written model: a real server process is killed during an upload burst
+ * and during aggregation/publishing, restarted on the same directory, and checked.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { addScaled } from '../../../src/federated/delta';
+import { parseRound } from '../../../src/federated/round';
+import { FileStore } from '../../../src/federated/store-file';
+import { decodeUpdate } from '../../../src/federated/wire';
+import { decodeModel } from '../../../src/model/format';
+import { writeModelDir } from '../../../src/model/files-node';
+import { flattenTower } from '../../../src/model/weights';
+import { body, delta, fixtureEncoded, LENGTH, SECRET, tempDir, token } from './helpers';
+import { spawnServer, type ServerProcess } from './spawn';
+
+const ENV = { LOCALREC_FED_SECRET: SECRET };
+const CLIENTS = 240;
+const clientId = (i: number) => `client${String(i).padStart(4, '0')}`;
+const update = (i: number) => body(1, delta(1000 + i, 0.3), { dtype: i % 2 ? 'int8' : 'float32' });
+
+let tmp: Awaited<ReturnType<typeof tempDir>>;
+let modelDir: string;
+let dataDir: string;
+let server: ServerProcess | null = null;
+
+beforeAll(async () => {
+  tmp = await tempDir();
+  modelDir = join(tmp.dir, 'model');
+  dataDir = join(tmp.dir, 'data');
+  await writeModelDir(modelDir, await fixtureEncoded());
+});
+afterAll(async () => {
+  await server?.kill('SIGKILL');
+  await tmp.cleanup();
+});
+
+const collectOnly = ['--min-clients', '100000', '--max-clients', '100000', '--round-ms', '3600000', '--rate-limit', '0'];
+
+async function upload(url: string, i: number): Promise<number | 'error'> {
+  try {
+    const res = await fetch(`${url}/v1/updates`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token(clientId(i))}`, 'content-type': 'application/octet-stream' },
+      body: update(i) as Uint8Array<ArrayBuffer>,
+    });
+    await res.arrayBuffer();
+    return res.status;
+  } catch {
+    return 'error';
+  }
+}
+
+async function get(url: string): Promise<Uint8Array> {
+  const res = await fetch(url);
+  expect(res.status).toBe(200);
+  return new Uint8Array(await res.arrayBuffer());
+}
+
+describe('file store under SIGKILL', () => {
+  const acked = new Set<number>();
+
+  it('keeps every acknowledged update, exactly once, when killed during an upload burst', async () => {
+    server = await spawnServer(['--model', modelDir, '--data', dataDir, ...collectOnly], ENV);
+    const url = server.url;
+    let next = 0;
+    let killed = false;
+    const worker = async () => {
+      while (next < CLIENTS) {
+        const i = next++;
+        const status = await upload(url, i);
+        if (status === 200) acked.add(i);
+        if (!killed && acked.size >= 60) {
+          killed = true;
+          await server!.kill('SIGKILL');
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: 24 }, worker));
+    expect(killed).toBe(true);
+    expect(acked.size).toBeGreaterThanOrEqual(60);
+    expect(acked.size).toBeLessThan(CLIENTS); // the kill really interrupted the burst
+
+    // Restart; every client retries. Acknowledged ones must be duplicates, the rest accepted.
+    server = await spawnServer(['--model', modelDir, '--data', dataDir, ...collectOnly], ENV);
+    const again = await Promise.all(Array.from({ length: CLIENTS }, (_, i) => upload(server!.url, i)));
+    const wrong = again.flatMap((s, i) => (s === (acked.has(i) ? 409 : 200) ? [] : [`client ${i}: ${s}, acked before: ${acked.has(i)}`]));
+    // An update written but not acknowledged before the kill is also a 409 on retry: it counts once, which is right.
+    const unackedButStored = wrong.filter((w) => w.endsWith('409, acked before: false'));
+    expect(wrong.filter((w) => !unackedButStored.includes(w))).toEqual([]);
+    await server.kill('SIGKILL');
+
+    const store = new FileStore(dataDir);
+    await store.open(await fixtureEncoded(), Date.now());
+    const updates = (await store.closeRound(1))!;
+    await store.close();
+    const ids = updates.map((u) => u.clientId);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids.length).toBe(CLIENTS);
+  });
+
+  it('publishes exactly the stored updates once, and serves a model that verifies, when killed during aggregation and publishing', async () => {
+    const aggregating = ['--min-clients', '1', '--max-clients', '100000', '--round-ms', '1', '--rate-limit', '0'];
+    // Kill it at different moments after start: before, during and after the tick that aggregates (every second).
+    for (const delayMs of [900, 1000, 1100, 1250, 1500]) {
+      server = await spawnServer(['--model', modelDir, '--data', dataDir, ...aggregating], ENV);
+      await new Promise((r) => setTimeout(r, delayMs));
+      await server.kill('SIGKILL');
+    }
+    server = await spawnServer(['--model', modelDir, '--data', dataDir, ...collectOnly], ENV);
+    const round = parseRound(await (await fetch(`${server.url}/v1/round`)).json());
+    if (round.roundId === 1) {
+      // No kill landed after the switch: aggregate now, without interruption.
+      await server.kill('SIGKILL');
+      server = await spawnServer(['--model', modelDir, '--data', dataDir, ...aggregating], ENV);
+      await expect.poll(async () => parseRound(await (await fetch(`${server!.url}/v1/round`)).json()).roundId, { timeout: 10_000 }).toBe(2);
+    }
+    const now = parseRound(await (await fetch(`${server.url}/v1/round`)).json());
+    expect(now).toMatchObject({ roundId: 2, modelVersion: 2 });
+
+    const manifest: unknown = JSON.parse(new TextDecoder().decode(await get(`${server.url}/v1/model/manifest.json`)));
+    const served = await decodeModel(manifest, { 'weights.bin': await get(`${server.url}/v1/model/weights.bin`), 'items.json': await get(`${server.url}/v1/model/items.json`) });
+    expect(served.manifest.modelVersion).toBe(2);
+    expect((served.manifest.training as { federated?: { clients?: number } }).federated?.clients).toBe(CLIENTS);
+
+    // θ₂ = θ₁ + mean of every client's delta, each exactly once.
+    const base = await decodeModel((await fixtureEncoded()).manifest, (await fixtureEncoded()).files);
+    const sum = new Float64Array(LENGTH);
+    for (let i = 0; i < CLIENTS; i++) {
+      const v = decodeUpdate(update(i), { length: LENGTH, dtypes: ['float32', 'int8'] }).values;
+      for (let k = 0; k < LENGTH; k++) sum[k] += v[k];
+    }
+    const want = addScaled(flattenTower(base.weights.tower), Float32Array.from(sum, (x) => x / CLIENTS), 1);
+    const got = flattenTower(served.weights.tower);
+    let worst = 0;
+    for (let k = 0; k < LENGTH; k++) worst = Math.max(worst, Math.abs(got[k] - want[k]));
+    expect(worst).toBeLessThan(1e-6);
+    await server.kill('SIGKILL');
+    server = null;
+  });
+});
