@@ -33,6 +33,12 @@ export interface LocalrecOptions {
    */
   consent?: boolean;
   personaliseWithoutConsent?: boolean;
+  /**
+   * Federated rounds: after personalising, the Worker uploads the clipped (noised) delta
+   * of the shared tower to this server, once per round, and only while consent is granted.
+   * `token` is the client token the shop issued to this device.
+   */
+  federated?: { endpoint: string | URL; token: string };
   /** Progress and lifecycle events (download, progress, ready, personalised, …). */
   onEvent?: (event: LocalrecEvent) => void;
   /** Custom Worker factory, e.g. for a CSP that needs a specific URL. */
@@ -140,7 +146,7 @@ class Client implements Localrec {
   }
 
   init(): Promise<Result<'init'>> {
-    return this.call('init', this.params);
+    return this.call('init', { ...this.params, consent: this.consent });
   }
   track(event: TrackEvent | TrackEvent[]): Promise<Result<'track'>> {
     return this.requireConsent('track()') ?? this.call('track', { events: Array.isArray(event) ? event : [event] });
@@ -165,6 +171,8 @@ class Client implements Localrec {
   }
   setConsent(granted: boolean): void {
     this.consent = granted;
+    // The Worker needs it only for federated uploads, which run there (also after idle personalisation).
+    if (this.params.federated) void this.call('setConsent', { granted }).catch(() => undefined);
   }
   subscribe(listener: (event: LocalrecEvent) => void): () => void {
     this.listeners.add(listener);
@@ -192,6 +200,7 @@ export async function createLocalrec(options: LocalrecOptions): Promise<Localrec
     maxEvents: options.maxEvents ?? 1000,
     personaliseDebounceMs: options.personaliseDebounceMs ?? 2000,
     wasmPath: options.wasmPath === undefined ? null : absolute(options.wasmPath),
+    federated: options.federated ? { endpoint: absolute(options.federated.endpoint), token: options.federated.token } : null,
   };
   const worker = options.createWorker
     ? options.createWorker()

@@ -6,6 +6,7 @@
  * id. Errors cross as a plain SerialisedError (see LocalrecError.toJSON/fromJSON).
  */
 import type { SerialisedError } from '../errors';
+import type { FederatedConfig } from '../federated/client';
 import type * as T from './types';
 
 /** Everything the Worker needs to start; the main client fills in defaults. */
@@ -20,6 +21,10 @@ export interface WorkerInitParams {
   personaliseDebounceMs: number;
   /** Absolute URL of the folder holding the tfjs wasm binaries; null = `tfjs-wasm/` next to the Worker's folder. */
   wasmPath: string | null;
+  /** Federated rounds; null or absent = never upload. */
+  federated?: FederatedConfig | null;
+  /** The shopper's consent as the page knows it; uploads need true. */
+  consent?: boolean;
 }
 
 type NoParams = Record<string, never>;
@@ -34,6 +39,8 @@ export interface Methods {
   forget: { params: NoParams; result: { removedEvents: number } };
   exportData: { params: NoParams; result: T.ExportedData };
   status: { params: NoParams; result: T.Status };
+  /** The page's consent changed: federated uploads stop (and a running one is cancelled) without it. */
+  setConsent: { params: { granted: boolean }; result: { granted: boolean } };
 }
 export type Method = keyof Methods;
 export type Params<M extends Method> = Methods[M]['params'];

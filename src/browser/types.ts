@@ -4,8 +4,9 @@
  */
 import type { SerialisedError } from '../errors';
 import type { EventType, ItemMeta } from '../data/types';
+import type { FederatedOutcome, FederatedStatus } from '../federated/client';
 
-export type { EventType, ItemMeta, SerialisedError };
+export type { EventType, ItemMeta, SerialisedError, FederatedOutcome, FederatedStatus };
 
 /** tfjs backends in the order they are preferred before measuring. */
 export const BACKEND_NAMES = ['webgpu', 'webgl', 'wasm', 'cpu'] as const;
@@ -154,6 +155,8 @@ export interface Status {
   storage: { mode: StorageMode; reason: string | null; events: number; maxEvents: number } | null;
   personal: (PersonalWeightsInfo & { ms: number | null }) | null;
   timings: { lastRecommendMs: number | null; lastPersonaliseMs: number | null };
+  /** Federated rounds: null when no endpoint is configured. */
+  federated?: FederatedStatus | null;
 }
 
 /** Progress and lifecycle events the Worker sends without being asked. */
@@ -163,4 +166,5 @@ export type LocalrecEvent =
   | { type: 'progress'; file: string; loaded: number; total: number }
   | { type: 'ready'; modelVersion: number; source: 'network' | 'cache'; loadMs: number }
   | { type: 'model-error'; error: SerialisedError; usingCachedVersion: number | null }
-  | { type: 'personalised'; result: PersonaliseResult; reason: 'idle' | 'demand' | 'model-updated' };
+  | { type: 'personalised'; result: PersonaliseResult; reason: 'idle' | 'demand' | 'model-updated' }
+  | { type: 'federated'; outcome: FederatedOutcome; roundId: number | null; serverModelVersion: number | null };

@@ -13,6 +13,7 @@ import type { HistoryEvent } from '../model/pooling';
 import { ModelSession } from '../model/session';
 import { flattenTower, unflattenTower, type TowerParams } from '../model/weights';
 import type { Handlers, Method, Params, RequestMessage, Result, WorkerInitParams } from './protocol';
+import { FederatedClient, checkFederatedConfig, type FederatedClientDeps } from '../federated/client';
 import type { BackendChoice } from './worker-backend';
 import { validateEvents } from './worker-events';
 import { loadModel, type LoadResult, type ModelCache } from './worker-loader';
@@ -28,6 +29,8 @@ export interface RuntimeDeps {
   /** Defaults to the global IndexedDB. */
   indexedDB?: IDBFactory | null;
   emit(event: LocalrecEvent): void;
+  /** Overrides for the federated client (tests: fake sleep and jitter). */
+  federated?: Partial<FederatedClientDeps>;
 }
 
 interface Personal {
@@ -49,6 +52,9 @@ export class WorkerRuntime {
   /** Bumped by forget(), so a personalisation that started before it never writes after it. */
   private generation = 0;
   private timings: Status['timings'] = { lastRecommendMs: null, lastPersonaliseMs: null };
+  private federated: FederatedClient | null = null;
+  /** Uploads need the page to have said yes; personaliseWithoutConsent does not count. */
+  private consent = false;
 
   constructor(private readonly deps: RuntimeDeps) {}
 
@@ -62,6 +68,11 @@ export class WorkerRuntime {
     forget: () => this.forget(),
     exportData: () => this.exportData(),
     status: () => this.status(),
+    setConsent: async (p) => {
+      this.consent = p?.granted === true;
+      if (!this.consent) this.federated?.cancel();
+      return { granted: this.consent };
+    },
   };
 
   /** Runs one request after every earlier one has finished. */
@@ -78,6 +89,7 @@ export class WorkerRuntime {
       this.deps.emit({ type: 'backend', backend: this.backend.name, probes: this.backend.probes });
     }
     this.cache ??= await this.deps.openModelCache();
+    this.configureFederated(params);
     const storeOpts: OpenStoreOptions = { dbName: params.dbName, maxEvents: params.maxEvents };
     if (params.storage === 'memory') {
       storeOpts.indexedDB = null;
@@ -107,6 +119,27 @@ export class WorkerRuntime {
       if (rec || events.length > 0) await this.personalise({}, 'model-updated');
     }
     return this.status();
+  }
+
+  private configureFederated(params: WorkerInitParams): void {
+    this.consent = params.consent === true;
+    const cfg = params.federated ? checkFederatedConfig(params.federated) : null;
+    const prev = this.federated?.status().endpoint;
+    // Re-init with the same endpoint keeps the client, so it still knows which round it sent.
+    if (cfg && prev === cfg.endpoint && this.params?.federated?.token === cfg.token) return;
+    this.federated?.cancel();
+    this.federated = cfg ? new FederatedClient(cfg, { fetch: this.deps.fetch, ...this.deps.federated }) : null;
+  }
+
+  /** After a personalisation: send its delta to the open round, if the shopper consented and the shop configured a server. */
+  private contribute(user: TowerParams): void {
+    const fed = this.federated;
+    if (!fed || !this.consent || !this.loaded) return;
+    const m = this.loaded.model;
+    void fed.contribute(m.manifest.modelVersion, user, m.weights.tower).then((outcome) => {
+      const s = fed.status();
+      this.deps.emit({ type: 'federated', outcome, roundId: s.lastRound, serverModelVersion: s.serverModelVersion });
+    });
   }
 
   private requireReady(): { catalogue: Catalogue; session: ModelSession; store: EventStore; loaded: LoadResult } {
@@ -252,12 +285,14 @@ export class WorkerRuntime {
     this.timings.lastPersonaliseMs = run.ms;
     const result: Result<'personalise'> = { steps: run.steps, events: history.length, modelVersion: m.modelVersion, ms: run.ms, personalised: true };
     this.deps.emit({ type: 'personalised', result, reason });
+    this.contribute(run.tower);
     return result;
   }
 
   private async forget(): Promise<Result<'forget'>> {
     const { store } = this.requireReady();
     this.generation++;
+    this.federated?.cancel();
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     const removedEvents = await store.clear();
@@ -300,6 +335,7 @@ export class WorkerRuntime {
         ? { modelName: rec.modelName, modelVersion: rec.modelVersion, steps: rec.steps, lr: rec.lr, events: rec.events, trainedAt: rec.trainedAt, ms: rec.ms }
         : null,
       timings: { ...this.timings },
+      federated: this.federated?.status() ?? null,
     };
   }
 }
