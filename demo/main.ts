@@ -2,6 +2,8 @@
  * The demo shop: a catalogue grid from the model's items.json, clicks reported through
  * the embed's queue, and the shopper's controls (personalise, forget, export). Query
  * parameters pick another model or force a backend: ?model=/test-models/small/manifest.json&backend=wasm
+ * Federated rounds: &fed=<server URL>&fedToken=<client token>; &consent=0|1 sets consent,
+ * &local=1 personalises on the device even without it (nothing is then uploaded).
  */
 import type { ItemMeta, Localrec, Status } from '../src/index';
 import type { EmbedApi, EmbedCommand } from '../src/embed/queue';
@@ -9,11 +11,24 @@ import type { EmbedApi, EmbedCommand } from '../src/embed/queue';
 const params = new URLSearchParams(location.search);
 const model = params.get('model') ?? '/models/shop/manifest.json';
 const backend = params.get('backend');
+const fed = params.get('fed');
+const fedToken = params.get('fedToken');
+const consent = params.get('consent');
 
 /** The embed's command queue until it loads, then its live API: both take push(). */
 const push = (...commands: EmbedCommand[]) => void (window.localrec ??= []).push(...commands);
 
-push(['init', { model, ...(backend ? { backend: backend as 'wasm' } : {}), personaliseDebounceMs: 1500 }]);
+push([
+  'init',
+  {
+    model,
+    ...(backend ? { backend: backend as 'wasm' } : {}),
+    personaliseDebounceMs: 1500,
+    ...(fed && fedToken ? { federated: { endpoint: fed, token: fedToken } } : {}),
+    ...(consent !== null ? { consent: consent === '1' } : {}),
+    ...(params.get('local') === '1' ? { personaliseWithoutConsent: true } : {}),
+  },
+]);
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const PAGE = 60;
@@ -59,6 +74,7 @@ function describe(s: Status): string {
     `storage ${s.storage?.mode}${s.storage?.reason ? ` (${s.storage.reason})` : ''}, ${s.storage?.events} events`,
     s.personal ? `personalised (${s.personal.steps} steps on ${s.personal.events} events${s.personal.ms !== null ? `, ${s.personal.ms.toFixed(0)} ms` : ''})` : 'not personalised yet',
     s.timings.lastRecommendMs !== null ? `last recommend ${s.timings.lastRecommendMs.toFixed(1)} ms` : '',
+    s.federated ? `federated: ${s.federated.lastOutcome ?? 'nothing sent yet'}${s.federated.lastRound !== null ? ` (round ${s.federated.lastRound}, ${s.federated.lastUploadBytes} bytes)` : ''}` : '',
   ]
     .filter(Boolean)
     .join(' · ');

@@ -13,7 +13,7 @@ import { decodeModel } from '../../../src/model/format';
 import { writeModelDir } from '../../../src/model/files-node';
 import { flattenTower } from '../../../src/model/weights';
 import { body, delta, fixtureEncoded, LENGTH, SECRET, tempDir, token } from './helpers';
-import { spawnServer, type ServerProcess } from './spawn';
+import { spawnServer, type ServerProcess } from '../../fixtures/serve-process';
 
 const ENV = { LOCALREC_FED_SECRET: SECRET };
 const CLIENTS = 240;

@@ -9,7 +9,7 @@ import { DEFAULT_POLICY, type RoundPolicy } from '../../../src/federated/round';
 import { RedisStore } from '../../../src/federated/store-redis';
 import { isLocalrecError } from '../../../src/errors';
 import { body, delta, fixtureEncoded } from './helpers';
-import { startRedis, type RedisProcess } from './redis';
+import { startRedis, type RedisProcess } from '../../fixtures/redis-process';
 
 let redis: RedisProcess;
 let prefix = '';
