@@ -46,6 +46,7 @@ const program = new Command('serve')
   .option('--trim <x>', 'fraction cut from each end for trimmed-mean', num, 0.1)
   .option('--server-lr <x>', 'β in θ ← θ + β·aggregate', num, 1)
   .option('--rate-limit <n>', 'uploads per address per minute (0 = off)', int, 30)
+  .option('--tick-ms <n>', 'how often to check whether the open round should close', int, 1000)
   .option('--log-level <level>', 'pino log level', 'info')
   .action(async (o) => {
     const running = await startFederatedServer({
@@ -67,6 +68,7 @@ const program = new Command('serve')
         serverLr: o.serverLr,
       },
       rateLimit: o.rateLimit > 0 ? { max: o.rateLimit, windowMs: 60_000 } : false,
+      tickMs: o.tickMs,
       logger: { level: o.logLevel },
     });
     // A line a parent process can wait for (tests, the load benchmark).

@@ -3,6 +3,7 @@
  * store, publishes the initial model when the store is empty, and listens (Node only).
  */
 import { resolve } from 'node:path';
+import type { FastifyBaseLogger } from 'fastify';
 import { readModelFiles } from './durable-fs';
 import { Coordinator } from './coordinator';
 import { DEFAULT_POLICY, type RoundPolicy } from './round';
@@ -37,7 +38,14 @@ export function openStore(cfg: FederatedServerConfig['store']): FederatedStore {
 
 export async function startFederatedServer(cfg: FederatedServerConfig): Promise<RunningServer> {
   const initial = await readModelFiles(resolve(cfg.model));
-  const coordinator = new Coordinator({ store: openStore(cfg.store), initial, policy: { ...DEFAULT_POLICY, ...cfg.policy } });
+  // The coordinator logs through the server's pino logger once it exists.
+  let log: FastifyBaseLogger | null = null;
+  const coordinator = new Coordinator({
+    store: openStore(cfg.store),
+    initial,
+    policy: { ...DEFAULT_POLICY, ...cfg.policy },
+    log: (level, msg, fields) => log?.[level](fields ?? {}, msg),
+  });
   await coordinator.start();
   const server = await buildServer({
     coordinator,
@@ -47,7 +55,7 @@ export async function startFederatedServer(cfg: FederatedServerConfig): Promise<
     tickMs: cfg.tickMs ?? 1000,
     logger: cfg.logger,
   });
-  coordinator.onPublished = (s) => server.app.log.info({ round: s }, 'round published');
+  log = server.app.log;
   const url = await server.app.listen({ host: cfg.host ?? '127.0.0.1', port: cfg.port ?? 8787 });
   return { url, coordinator, stop: () => server.stop() };
 }
