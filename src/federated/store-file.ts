@@ -4,6 +4,7 @@
  *   current.json       { roundId, modelVersion, openedAt }: the switch, replaced by rename
  *   models/v<N>/       each published version, complete before current.json names it
  *   rounds/r<id>.log   the open round's accepted updates, append-only
+ *   owner.pid          the process that has the directory open (one writer at a time)
  *
  * A log record is [u32 magic][u32 payload length][u32 CRC-32 of payload][payload], the
  * payload [u16 client id length][client id][update body]. An update is acknowledged
@@ -81,6 +82,7 @@ export class FileStore implements FederatedStore {
   private flushing: Promise<void> | null = null;
   private locked = false;
   private served = new Map<number, EncodedModel>();
+  private owner: string | null = null;
 
   constructor(readonly dir: string) {}
 
@@ -94,9 +96,32 @@ export class FileStore implements FederatedStore {
     return join(this.roundsDir, `r${roundId}.log`);
   }
 
+  /** One process per directory: two appenders to one log would interleave records. A SIGKILLed owner's file is stale and taken over. */
+  private async claim(): Promise<void> {
+    const path = join(this.dir, 'owner.pid');
+    try {
+      const other = Number(await readFile(path, 'utf8'));
+      let alive = false;
+      if (Number.isInteger(other) && other > 0) {
+        try {
+          process.kill(other, 0);
+          alive = true;
+        } catch (e) {
+          alive = (e as NodeJS.ErrnoException).code === 'EPERM';
+        }
+      }
+      if (alive) throw new LocalrecError('federated-config', `store directory ${this.dir} is in use by process ${other}; use the Redis store for several processes`, { pid: other });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    }
+    await writeFileAtomic(path, String(process.pid), this.dir);
+    this.owner = path;
+  }
+
   async open(initial: EncodedModel, now: number): Promise<RoundState> {
     await mkdir(this.modelsDir, { recursive: true });
     await mkdir(this.roundsDir, { recursive: true });
+    await this.claim();
     let current: Current | null = null;
     try {
       current = JSON.parse(await readFile(join(this.dir, 'current.json'), 'utf8')) as Current;
@@ -259,5 +284,7 @@ export class FileStore implements FederatedStore {
     while (this.flushing) await this.flushing;
     await this.log?.close();
     this.log = null;
+    if (this.owner) await rm(this.owner, { force: true });
+    this.owner = null;
   }
 }

@@ -208,4 +208,10 @@ describe('federated server: the round lifecycle', () => {
     expect((await readdir(join(tmp.dir, 'models'))).sort()).toEqual(['v1']);
     expect(await s.coordinator.aggregateNow()).toMatchObject({ clients: 1, toVersion: 2 });
   });
+
+  it('refuses to open a store directory another live process has open', async () => {
+    const second = new FileStore(tmp.dir);
+    const err = await second.open(await fixtureEncoded(), Date.now()).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'federated-config' });
+  });
 });
