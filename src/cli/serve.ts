@@ -44,6 +44,7 @@ const program = new Command('serve')
   .option('--central-noise <x>', 'server-side Gaussian noise on the sum, std = x · clip', num, 0)
   .addOption(new Option('--aggregator <how>', 'how deltas combine').choices(['mean', 'trimmed-mean', 'median']).default('mean'))
   .option('--trim <x>', 'fraction cut from each end for trimmed-mean', num, 0.1)
+  .option('--dp-delta <x>', 'δ at which ε is reported', num, 1e-6)
   .option('--server-lr <x>', 'β in θ ← θ + β·aggregate', num, 1)
   .option('--rate-limit <n>', 'uploads per address per minute (0 = off)', int, 30)
   .option('--tick-ms <n>', 'how often to check whether the open round should close', int, 1000)
@@ -66,6 +67,7 @@ const program = new Command('serve')
         aggregator: o.aggregator,
         trim: o.trim,
         serverLr: o.serverLr,
+        dpDelta: o.dpDelta,
       },
       rateLimit: o.rateLimit > 0 ? { max: o.rateLimit, windowMs: 60_000 } : false,
       tickMs: o.tickMs,

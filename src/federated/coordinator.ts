@@ -10,6 +10,7 @@ import { flattenTower, towerSize, unflattenTower } from '../model/weights';
 import { addCentralNoise, aggregate } from './aggregate';
 import { cryptoNormal, normBound, type NormalSource } from './clip';
 import { addScaled, l2Norm } from './delta';
+import { privacyReport } from './privacy';
 import { checkPolicy, ROUND_PROTOCOL, shouldAggregate, type RoundDescription, type RoundPolicy } from './round';
 import type { FederatedStore, RoundState } from './store';
 import { decodeHeader, decodeUpdate, encodedSize, WIRE_VERSION } from './wire';
@@ -121,6 +122,7 @@ export class Coordinator {
       clip: p.clip,
       localNoise: p.localNoise,
       maxBytes: this.maxBytes,
+      privacy: privacyReport(round.roundId, p.centralNoise, p.localNoise, p.dpDelta),
     };
   }
 

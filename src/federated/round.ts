@@ -4,6 +4,7 @@
  */
 import * as v from 'valibot';
 import { LocalrecError } from '../errors';
+import type { PrivacyReport } from './privacy';
 import { WIRE_DTYPES, WIRE_VERSION, type WireDtype } from './wire';
 
 export const ROUND_PROTOCOL = 'localrec-federated' as const;
@@ -30,6 +31,8 @@ export interface RoundDescription {
   /** Local Gaussian noise: standard deviation = localNoise · clip per coordinate (0 = none). */
   localNoise: number;
   maxBytes: number;
+  /** ε of the settings in force, once this round is published (see privacy.ts). */
+  privacy?: PrivacyReport;
 }
 
 const u32 = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(0xffffffff));
@@ -79,6 +82,8 @@ export interface RoundPolicy {
   /** Server step size β in θ_meta ← θ_meta + β·aggregate. */
   serverLr: number;
   dtypes: WireDtype[];
+  /** δ at which ε is reported. */
+  dpDelta: number;
 }
 
 export const DEFAULT_POLICY: RoundPolicy = {
@@ -92,6 +97,7 @@ export const DEFAULT_POLICY: RoundPolicy = {
   trim: 0.1,
   serverLr: 1,
   dtypes: ['int8', 'float32'],
+  dpDelta: 1e-6,
 };
 
 export function checkPolicy(p: RoundPolicy): void {
@@ -103,6 +109,7 @@ export function checkPolicy(p: RoundPolicy): void {
   if (!(p.localNoise >= 0) || !(p.centralNoise >= 0)) throw bad('noise', 'must be ≥ 0');
   if (!(p.trim >= 0 && p.trim < 0.5)) throw bad('trim', 'must be in [0, 0.5)');
   if (!(p.serverLr > 0)) throw bad('serverLr', 'must be > 0');
+  if (!(p.dpDelta > 0 && p.dpDelta < 1)) throw bad('dpDelta', 'must be in (0, 1)');
   if (p.dtypes.length === 0 || p.dtypes.some((d) => !WIRE_DTYPES.includes(d))) throw bad('dtypes', `must be a non-empty subset of ${WIRE_DTYPES.join(', ')}`);
 }
 

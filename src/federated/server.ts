@@ -104,6 +104,7 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
     const d = c.describe();
     metrics.round.set(d.roundId);
     metrics.modelVersion.set(d.modelVersion);
+    metrics.epsilon.set(d.privacy?.central.epsilon ?? Number.NaN);
     return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
 

@@ -27,6 +27,19 @@ describe('federated server: the round description and CORS', () => {
     const round = parseRound(res.json());
     expect(round).toMatchObject({ roundId: 1, modelVersion: 1, length: LENGTH, clip: 1, state: 'collecting' });
     expect(res.headers['cache-control']).toBe('no-store');
+    // No noise configured: the description says there is no DP guarantee rather than inventing one.
+    expect(res.json()).toMatchObject({ privacy: { central: { noise: 0, epsilon: null }, local: { epsilonPerUpload: null } } });
+  });
+
+  it('reports the central ε of its noise setting in the round description and in /metrics', async () => {
+    await s.server.stop();
+    s = await startTestServer({ dir: tmp.dir, policy: { centralNoise: 2, dpDelta: 1e-5 } });
+    const d = (await s.server.app.inject({ method: 'GET', url: '/v1/round' })).json() as { privacy: { central: { epsilon: number; rounds: number } } };
+    // One round at z = 2: ρ = 1/8, ε = 0.125 + 2·√(0.125·ln 1e5) ≈ 2.524
+    expect(d.privacy.central).toMatchObject({ rounds: 1 });
+    expect(d.privacy.central.epsilon).toBeCloseTo(2.524, 2);
+    const m = await s.server.app.inject({ method: 'GET', url: '/metrics' });
+    expect(m.body).toMatch(/localrec_fed_dp_epsilon 2\.52/);
   });
 
   it('sends CORS headers to a configured shop origin and none to any other origin', async () => {
