@@ -8,8 +8,13 @@ import { Coordinator } from '../../../src/federated/coordinator';
 import { DEFAULT_POLICY, type RoundPolicy } from '../../../src/federated/round';
 import { RedisStore } from '../../../src/federated/store-redis';
 import { isLocalrecError } from '../../../src/errors';
-import { body, delta, fixtureEncoded } from './helpers';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { writeModelDir } from '../../../src/model/files-node';
+import { body, delta, fixtureEncoded, SECRET, token } from './helpers';
 import { startRedis, type RedisProcess } from '../../fixtures/redis-process';
+import { spawnServer } from '../../fixtures/serve-process';
 
 let redis: RedisProcess;
 let prefix = '';
@@ -108,5 +113,60 @@ describe('Redis store shared by several server processes', () => {
     expect((await b.refresh()).accepted).toBe(20);
     expect(await code(b.submit('client005', body(1, delta(5))))).toBe('update-duplicate');
     expect(await b.aggregateNow()).toMatchObject({ clients: 20 });
+  });
+
+  it('two server processes on one Redis: a process SIGKILLed mid-burst loses no acknowledged update, and through the other each device counts exactly once', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'localrec-fed-redis-'));
+    await writeModelDir(join(dir, 'model'), await fixtureEncoded());
+    const args = ['--model', join(dir, 'model'), '--redis', redis.url, '--rate-limit', '0', '--max-clients', '100000', '--round-ms', '3600000'];
+    const env = { LOCALREC_FED_SECRET: SECRET };
+    // The CLI uses the default key prefix, so this test (the file's last) starts from an empty Redis.
+    const { Redis } = await import('ioredis');
+    const admin = new Redis(redis.url);
+    await admin.flushall();
+    const a = await spawnServer([...args, '--min-clients', '100000'], env);
+    const b = await spawnServer([...args, '--min-clients', '100000'], env);
+    try {
+      const send = async (url: string, i: number) => {
+        try {
+          const res = await fetch(`${url}/v1/updates`, {
+            method: 'POST',
+            headers: { authorization: `Bearer ${token(`dev${String(i).padStart(5, '0')}`)}`, 'content-type': 'application/octet-stream' },
+            body: body(1, delta(i, 0.3)) as Uint8Array<ArrayBuffer>,
+          });
+          return res.status;
+        } catch {
+          return 0;
+        }
+      };
+      const acked = new Set<number>();
+      let killed = false;
+      await Promise.all(
+        Array.from({ length: 120 }, async (_, i) => {
+          const status = await send(i % 2 ? a.url : b.url, i);
+          if (status === 200) acked.add(i);
+          if (!killed && acked.size >= 30) {
+            killed = true;
+            await a.kill('SIGKILL');
+          }
+        }),
+      );
+      expect(killed).toBe(true);
+      // Every device retries through the surviving process: the acknowledged ones are duplicates.
+      const retry = await Promise.all(Array.from({ length: 120 }, (_, i) => send(b.url, i)));
+      const wrong = retry.flatMap((st, i) => (acked.has(i) && st !== 409) || (!acked.has(i) && st !== 200 && st !== 409) ? [`${i}: ${st}`] : []);
+      expect(wrong).toEqual([]);
+      const round = (await (await fetch(`${b.url}/v1/round`)).json()) as { roundId: number };
+      expect(round.roundId).toBe(1);
+      const store = new RedisStore(redis.url);
+      await store.open(await fixtureEncoded(), Date.now());
+      expect((await store.state()).accepted).toBe(120);
+      await store.close();
+    } finally {
+      await a.kill('SIGKILL');
+      await b.kill('SIGKILL');
+      await admin.quit();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
