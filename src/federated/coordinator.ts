@@ -157,7 +157,10 @@ export class Coordinator {
         throw new LocalrecError('update-stale-round', `round ${h.roundId} is over; round ${r.roundId} is open`, { roundId: h.roundId, open: r.roundId });
       case 'accepted':
         this.round = { ...round, accepted: r.accepted };
-        if (r.accepted >= this.policy.maxClients) void this.tick();
+        if (r.accepted >= this.policy.maxClients) {
+          // Close the full round now rather than at the next tick; a failure leaves it for the tick to retry.
+          this.tick().catch((e: unknown) => this.log('error', 'aggregation failed; the round stays closed and is retried', { err: String(e) }));
+        }
         return { roundId: h.roundId, accepted: r.accepted };
     }
   }
