@@ -84,7 +84,10 @@ export function checkFederatedConfig(c: unknown): FederatedConfig {
   } catch {
     url = null;
   }
-  if (!url || !/^https?:$/.test(url.protocol)) throw new LocalrecError('federated-config', 'federated.endpoint must be an http(s) URL');
+  if (!url || !/^https?:$/.test(url.protocol)) throw new LocalrecError('federated-config', 'federated.endpoint must be an https URL');
+  // Plain http would show the token and the delta to anyone on the path; allowed only for this machine (development, tests).
+  const loopback = ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
+  if (url.protocol === 'http:' && !loopback) throw new LocalrecError('federated-config', 'federated.endpoint must use https (plain http only on localhost)');
   if (typeof o?.token !== 'string' || o.token.length === 0 || o.token.length > 512) throw new LocalrecError('federated-config', 'federated.token must be a non-empty string');
   return { endpoint: url.href.endsWith('/') ? url.href : `${url.href}/`, token: o.token };
 }

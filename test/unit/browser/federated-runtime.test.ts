@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const SECRET = 'runtime-secret-0123456789';
-const FED = 'http://fed.test/';
+const FED = 'https://fed.test/';
 const id = (i: number) => `sku-${String(i).padStart(5, '0')}`;
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {

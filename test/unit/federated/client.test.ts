@@ -62,7 +62,7 @@ function fakeServer(desc: RoundDescription, posts: (number | 'network')[]) {
 function client(fetchFn: typeof fetch, over: Partial<FederatedClientDeps> = {}) {
   const sleeps: number[] = [];
   const c = new FederatedClient(
-    { endpoint: 'http://fed.test/base', token: 'tok-123' },
+    { endpoint: 'https://fed.test/base', token: 'tok-123' },
     { fetch: fetchFn, random: () => 1, sleep: async (ms) => void sleeps.push(ms), maxAttempts: 5, baseDelayMs: 100, maxDelayMs: 350, ...over },
   );
   return { c, sleeps };
@@ -74,7 +74,7 @@ describe('the federated client in the Worker', () => {
     const { c } = client(srv.fetch);
     expect(await c.contribute(2, user, meta)).toBe('uploaded');
     const post = srv.calls.find((x) => x.method === 'POST')!;
-    expect(post.url).toBe('http://fed.test/base/v1/updates');
+    expect(post.url).toBe('https://fed.test/base/v1/updates');
     expect(post.headers).toEqual({ authorization: 'Bearer tok-123', 'content-type': 'application/octet-stream' });
     expect(post.credentials).toBe('omit');
     const u = decodeUpdate(post.body!, { length: N, dtypes: ['float32'] });
@@ -154,7 +154,10 @@ describe('the federated client in the Worker', () => {
     expect(srv.calls.filter((x) => x.method === 'POST')).toHaveLength(1);
   });
 
-  it('refuses an endpoint that is not an http(s) URL', () => {
+  it('refuses an endpoint that is not https, except plain http on this machine', () => {
     expect(() => new FederatedClient({ endpoint: 'javascript:alert(1)', token: 't' }, { fetch })).toThrow(/endpoint/);
+    expect(() => new FederatedClient({ endpoint: 'http://fed.example/', token: 't' }, { fetch })).toThrow(/https/);
+    expect(() => new FederatedClient({ endpoint: 'https://fed.example/', token: 't' }, { fetch })).not.toThrow();
+    expect(() => new FederatedClient({ endpoint: 'http://127.0.0.1:8787/', token: 't' }, { fetch })).not.toThrow();
   });
 });
