@@ -59,10 +59,14 @@ test('with consent, the demo uploads one delta, the server publishes version 2, 
   await expect(page.locator('#status')).toContainText('model small v1');
   await shop(page);
   await expect(page.locator('#status')).toContainText('personalised (5 steps on 4 events');
-  await expect(page.locator('#status')).toContainText(`federated: uploaded (round ${before.roundId}`);
+  // The idle personalisation (1.5 s after the last click) may run once more: its outcome ('already-sent' or,
+  // once version 2 is out, 'model-version') replaces 'uploaded' in the status line, but the round stays.
+  await expect(page.locator('#status')).toContainText(new RegExp(`federated: [a-z-]+ \\(round ${before.roundId}, ${24 + before.length} bytes\\)`));
 
-  // The server closes the round at its next tick and publishes version 2.
+  // The server closes the round at its next tick and publishes version 2, from this one update.
   await expect.poll(async () => (await round()).modelVersion, { timeout: 15_000 }).toBe(2);
+  const v2 = (await (await fetch(`${fed}/v1/models/2/manifest.json`)).json()) as { training: { federated: { clients: number } } };
+  expect(v2.training.federated.clients).toBe(1);
 
   // Exactly one upload: a header and the int8 tower delta, nothing else.
   const uploads = network.requests.filter((r) => r.method === 'POST');
@@ -84,7 +88,7 @@ test('with consent, the demo uploads one delta, the server publishes version 2, 
   await expect(widget.locator('li')).toHaveCount(6);
   await expect(widget.locator('li .localrec-title').first()).toContainText('books');
   // Version 2's round gets this device's next delta: still one upload per round.
-  await expect(page.locator('#status')).toContainText(`federated: uploaded (round ${before.roundId + 1}`);
+  await expect(page.locator('#status')).toContainText(`(round ${before.roundId + 1}, ${24 + before.length} bytes)`);
   expect(network.requests.filter((r) => r.method === 'POST')).toHaveLength(2);
 });
 
@@ -101,4 +105,25 @@ test('without consent the demo personalises on the device and sends nothing to t
   await page.waitForTimeout(1500);
   expect(network.requests.filter((r) => new URL(r.url).origin === new URL(server.url).origin)).toEqual([]);
   expect(await accepted()).toBe(before);
+});
+
+test('the network recorder flags an upload that carries an item id, and any other request to the federated server', async ({ network }) => {
+  // Guards the guard: the fixture's check applied to deliberately bad federated requests.
+  const { problems } = await import('./fixtures');
+  const fed = 'http://127.0.0.1:9';
+  const rec: import('./fixtures').NetworkRecorder = {
+    requests: [
+      { method: 'POST', url: `${fed}/v1/updates`, headers: { 'content-type': 'application/octet-stream' }, body: 'LRFD\u0001\u0000sku-00001' },
+      { method: 'POST', url: `${fed}/v1/collect`, headers: {}, body: 'x' },
+      { method: 'GET', url: `${fed}/v1/updates?item=1`, headers: {}, body: null },
+    ],
+    secrets: new Set(['sku-00001']),
+    federatedOrigins: [fed],
+  };
+  expect(problems(rec, 'http://127.0.0.1:5187')).toEqual([
+    `request carries "sku-00001": ${fed}/v1/updates`,
+    `unexpected federated request: POST ${fed}/v1/collect`,
+    `unexpected federated request: GET ${fed}/v1/updates?item=1`,
+  ]);
+  expect(network.requests).toEqual([]);
 });
