@@ -193,7 +193,9 @@ export class FederatedClient {
   }
 
   private async run(modelVersion: number, delta: Float32Array, signal: AbortSignal): Promise<FederatedOutcome> {
-    const roundRes = await this.withRetry(signal, () => this.deps.fetch(this.url('v1/round'), { credentials: 'omit', cache: 'no-store', signal }));
+    const roundRes = await this.withRetry(signal, () =>
+      this.deps.fetch(this.url('v1/round'), { credentials: 'omit', cache: 'no-store', headers: { authorization: `Bearer ${this.cfg.token}` }, signal }),
+    );
     if (!roundRes.ok) {
       this.s.lastError = { code: 'federated-unavailable', message: `round description answered ${roundRes.status}`, details: { status: roundRes.status } };
       return 'failed';
@@ -201,6 +203,10 @@ export class FederatedClient {
     const round: RoundDescription = parseRound(await roundRes.json());
     this.s.serverModelVersion = round.modelVersion;
     if (this.s.lastRound === round.roundId) return 'already-sent';
+    if (round.sent) {
+      this.s.lastRound = round.roundId;
+      return 'already-sent';
+    }
     if (round.state !== 'collecting') return 'round-closed';
     if (round.modelVersion !== modelVersion) return 'model-version';
 

@@ -126,6 +126,12 @@ export class Coordinator {
     };
   }
 
+  /** Whether this client's update is already in the open round (so a reloaded device need not send again). */
+  async hasUpdate(clientId: string): Promise<boolean> {
+    const { round } = this.require();
+    return this.store.has(round.roundId, clientId);
+  }
+
   /**
    * Validates one upload and stores it durably; resolves only after the store has it.
    * Every refusal is a LocalrecError whose code names the reason.

@@ -31,6 +31,8 @@ export interface RoundDescription {
   /** Local Gaussian noise: standard deviation = localNoise · clip per coordinate (0 = none). */
   localNoise: number;
   maxBytes: number;
+  /** Only when the request carried a valid client token: whether this round already holds that device's update. */
+  sent?: boolean;
   /** ε of the settings in force, once this round is published (see privacy.ts). */
   privacy?: PrivacyReport;
 }
@@ -51,6 +53,7 @@ const RoundSchema = v.object({
   clip: v.pipe(v.number(), v.gtValue(0)),
   localNoise: v.pipe(v.number(), v.minValue(0)),
   maxBytes: v.pipe(v.number(), v.integer(), v.minValue(1)),
+  sent: v.optional(v.boolean()),
 });
 
 /** Checks a round description from the network (the client trusts nothing it fetched). */

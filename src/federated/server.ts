@@ -108,9 +108,18 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
     return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
 
-  app.get('/v1/round', async (_req, reply) => {
+  app.get('/v1/round', async (req, reply) => {
     await c.refresh();
-    return reply.header('cache-control', 'no-store').send(c.describe());
+    const d = c.describe();
+    // With a valid token the device also learns whether it already sent in this round (after a reload it does not remember).
+    let subject: string | null = null;
+    try {
+      subject = req.headers.authorization ? verifyToken(opts.tokenSecrets, bearer(req.headers.authorization), now()) : null;
+    } catch {
+      subject = null;
+    }
+    const body = subject ? { ...d, sent: await c.hasUpdate(subject) } : d;
+    return reply.header('cache-control', 'no-store').send(body);
   });
 
   const sendFile = (reply: FastifyReply, file: v.InferOutput<typeof FILE>, model: ReturnType<Coordinator['currentModel']>, immutable: boolean) => {

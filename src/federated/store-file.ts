@@ -232,6 +232,10 @@ export class FileStore implements FederatedStore {
     this.flushing = null;
   }
 
+  async has(roundId: number, clientId: string): Promise<boolean> {
+    return this.current?.roundId === roundId && this.clients.has(clientId);
+  }
+
   async lock(): Promise<(() => Promise<void>) | null> {
     if (this.locked) return null;
     this.locked = true;

@@ -130,6 +130,10 @@ export class RedisStore implements FederatedStore {
     }
   }
 
+  async has(roundId: number, clientId: string): Promise<boolean> {
+    return (await this.redis.hexists(this.key(`r:${roundId}:u`), clientId)) === 1;
+  }
+
   async lock(ttlMs: number): Promise<(() => Promise<void>) | null> {
     const token = randomBytes(16).toString('hex');
     const ok = await this.redis.set(this.key('lock'), token, 'PX', ttlMs, 'NX');

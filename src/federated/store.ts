@@ -42,6 +42,8 @@ export interface FederatedStore {
    * aggregates. The lock expires after ttlMs so a crashed aggregator cannot block rounds.
    */
   lock(ttlMs: number): Promise<(() => Promise<void>) | null>;
+  /** Whether the round already holds this client's update. */
+  has(roundId: number, clientId: string): Promise<boolean>;
   /** Stops the round taking updates and returns them (one per client). Null if `roundId` is not the open round. */
   closeRound(roundId: number): Promise<StoredUpdate[] | null>;
   /**

@@ -125,6 +125,15 @@ describe('the federated client in the Worker', () => {
     expect(c.status().lastRound).toBe(4);
   });
 
+  it('sends nothing when the server says this device already sent in the round (after a reload it does not remember)', async () => {
+    const srv = fakeServer(round({ sent: true }), []);
+    const { c } = client(srv.fetch);
+    expect(await c.contribute(2, user, meta)).toBe('already-sent');
+    expect(srv.calls.map((x) => x.method)).toEqual(['GET']);
+    expect(srv.calls[0].headers.authorization).toBe('Bearer tok-123');
+    expect(c.status().lastRound).toBe(4);
+  });
+
   it('gives up after the last attempt and says why', async () => {
     const srv = fakeServer(round(), [503, 503, 503, 503, 503]);
     const { c } = client(srv.fetch);

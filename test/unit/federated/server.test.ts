@@ -104,6 +104,16 @@ describe('federated server: every refused upload gets a 4xx with a code', () => 
     expect(await s.upload(token('alice'), body(1, delta(1, 1.5)))).toMatchObject({ status: 422, code: 'update-norm-too-large' });
   });
 
+  it('tells a device with a valid token whether the round already holds its update, and nobody else', async () => {
+    const ask = async (auth?: string) => (await s.server.app.inject({ method: 'GET', url: '/v1/round', headers: auth ? { authorization: auth } : {} })).json() as { sent?: boolean };
+    expect((await ask(`Bearer ${token('alice')}`)).sent).toBe(false);
+    await s.upload(token('alice'), body(1, delta(1)));
+    expect((await ask(`Bearer ${token('alice')}`)).sent).toBe(true);
+    expect((await ask(`Bearer ${token('bob00000')}`)).sent).toBe(false);
+    expect((await ask()).sent).toBeUndefined();
+    expect((await ask('Bearer forged.token')).sent).toBeUndefined();
+  });
+
   it('refuses a second upload from the same client in a round (409 update-duplicate), keeping the first', async () => {
     expect((await s.upload(token('alice'), body(1, delta(1)))).status).toBe(200);
     expect(await s.upload(token('alice'), body(1, delta(2)))).toMatchObject({ status: 409, code: 'update-duplicate' });

@@ -56,6 +56,7 @@ describe('Redis store shared by several server processes', () => {
     expect(await code(b.submit('alice000', body(1, delta(2))))).toBe('update-duplicate');
     expect(await code(b.submit('bob00000', body(1, delta(3))))).toBe('accepted');
     expect((await a.refresh()).accepted).toBe(2);
+    expect([await b.hasUpdate('alice000'), await b.hasUpdate('carol000')]).toEqual([true, false]);
   });
 
   it('accepts exactly one of many concurrent uploads by the same client across processes', async () => {
