@@ -8,7 +8,8 @@ import { defineConfig } from '@playwright/test';
  * Two projects: plain chromium (cpu, wasm, webgl) and chromium with WebGPU through
  * SwiftShader, which exercises the webgpu path for correctness only, never for speed.
  */
-const PORT = 5187;
+// E2E_PORT lets two checkouts run their browser tests at the same time.
+const PORT = Number(process.env.E2E_PORT ?? 5187);
 const BASE_ARGS = ['--no-sandbox', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 

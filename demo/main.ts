@@ -2,20 +2,41 @@
  * The demo shop: a catalogue grid from the model's items.json, clicks reported through
  * the embed's queue, and the shopper's controls (personalise, forget, export). Query
  * parameters pick another model or force a backend: ?model=/test-models/small/manifest.json&backend=wasm
+ * Federated rounds: &fed=<server URL>&fedToken=<client token>; &consent=granted|pending|denied
+ * (or 1|0) sets the starting consent (default granted); uploads happen only while granted.
  */
-import type { ItemMeta, Localrec, Status } from '../src/index';
+import { CONSENT_STATES, type ConsentState, type ItemMeta, type Localrec, type Status } from '../src/index';
 import type { EmbedApi, EmbedCommand } from '../src/embed/queue';
 
 const params = new URLSearchParams(location.search);
 const model = params.get('model') ?? '/models/shop/manifest.json';
 const backend = params.get('backend');
+const fed = params.get('fed');
+const fedToken = params.get('fedToken');
+
+/** &consent=granted|pending|denied (1 and 0 as granted and denied); default granted. */
+function demoConsent(v: string | null): ConsentState {
+  if (v === '1' || v === null) return 'granted';
+  if (v === '0') return 'denied';
+  return (CONSENT_STATES as readonly string[]).includes(v) ? (v as ConsentState) : 'granted';
+}
 
 /** The embed's command queue until it loads, then its live API: both take push(). */
 const push = (...commands: EmbedCommand[]) => void (window.localrec ??= []).push(...commands);
 
-// The demo has no consent platform, so it grants consent itself; a real shop leaves the
-// default ('pending') and lets its CMP or its own dialog decide (docs/browser.md, Consent).
-push(['init', { model, consent: 'granted', ...(backend ? { backend: backend as 'wasm' } : {}), personaliseDebounceMs: 1500 }]);
+// The demo has no consent platform, so it grants consent itself unless &consent= says
+// otherwise; a real shop leaves the default ('pending') and lets its CMP or its own dialog
+// decide (docs/browser.md, Consent).
+push([
+  'init',
+  {
+    model,
+    consent: demoConsent(params.get('consent')),
+    ...(backend ? { backend: backend as 'wasm' } : {}),
+    personaliseDebounceMs: 1500,
+    ...(fed && fedToken ? { federated: { endpoint: fed, token: fedToken } } : {}),
+  },
+]);
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const PAGE = 60;
@@ -61,6 +82,7 @@ function describe(s: Status): string {
     `storage ${s.storage?.mode}${s.storage?.reason ? ` (${s.storage.reason})` : ''}, ${s.storage?.events} events`,
     s.personal ? `personalised (${s.personal.steps} steps on ${s.personal.events} events${s.personal.ms !== null ? `, ${s.personal.ms.toFixed(0)} ms` : ''})` : 'not personalised yet',
     s.timings.lastRecommendMs !== null ? `last recommend ${s.timings.lastRecommendMs.toFixed(1)} ms` : '',
+    s.federated ? `federated: ${s.federated.lastOutcome ?? 'nothing sent yet'}${s.federated.lastRound !== null ? ` (round ${s.federated.lastRound}, ${s.federated.lastUploadBytes} bytes)` : ''}` : '',
   ]
     .filter(Boolean)
     .join(' · ');

@@ -29,6 +29,23 @@ export const ERROR_CODES = [
   'data-bad-spec',
   // A call made in the wrong order (a programming error, e.g. scoring before fitting).
   'invalid-state',
+  // Federated rounds: why the server refused an update (each maps to one 4xx status), and client-side failures.
+  'update-token-missing',
+  'update-token-invalid',
+  'update-too-large',
+  'update-malformed',
+  'update-wrong-shape',
+  'update-wrong-dtype',
+  'update-non-finite',
+  'update-norm-too-large',
+  'update-stale-round',
+  'update-unknown-round',
+  'update-stale-model',
+  'update-duplicate',
+  'update-round-closed',
+  'update-rate-limited',
+  'federated-config',
+  'federated-unavailable',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 

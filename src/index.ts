@@ -14,6 +14,8 @@ export type {
   ExplainReason,
   Explanation,
   ExportedData,
+  FederatedOutcome,
+  FederatedStatus,
   Ga4EventName,
   Ga4TrackEvent,
   ItemInfo,

@@ -40,6 +40,14 @@ export interface LocalrecOptions {
    * `personalization_storage` in `dataLayer` (see main-consent.ts); default true.
    */
   consentSignals?: boolean;
+  /**
+   * Federated rounds: after personalising, the Worker uploads the clipped (noised) delta
+   * of the shared tower to this server, once per round, and only while consent is
+   * 'granted' (the Worker's consent state, the one set by `consent` requests); a change
+   * away from 'granted' cancels a running upload. `token` is the client token the shop
+   * issued to this device.
+   */
+  federated?: { endpoint: string | URL; token: string };
   /** Progress and lifecycle events (download, progress, ready, personalised, …). */
   onEvent?: (event: LocalrecEvent) => void;
   /** Custom Worker factory, e.g. for a CSP that needs a specific URL. */
@@ -224,6 +232,7 @@ export async function createLocalrec(options: LocalrecOptions): Promise<Localrec
     personaliseDebounceMs: options.personaliseDebounceMs ?? 2000,
     wasmPath: options.wasmPath === undefined ? null : absolute(options.wasmPath),
     consent: 'pending', // replaced by the tracked state when init is sent
+    federated: options.federated ? { endpoint: absolute(options.federated.endpoint), token: options.federated.token } : null,
   };
   const worker = options.createWorker ? options.createWorker() : startWorker();
   const client = new Client(worker, params, options);

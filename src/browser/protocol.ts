@@ -6,6 +6,7 @@
  * id. Errors cross as a plain SerialisedError (see LocalrecError.toJSON/fromJSON).
  */
 import type { SerialisedError } from '../errors';
+import type { FederatedConfig } from '../federated/client';
 import type * as T from './types';
 
 /** Everything the Worker needs to start; the main client fills in defaults. */
@@ -22,6 +23,8 @@ export interface WorkerInitParams {
   wasmPath: string | null;
   /** The consent state when init is sent; later changes arrive as `consent` requests. */
   consent: T.ConsentState;
+  /** Federated rounds; null or absent = never upload. Uploads also need consent 'granted'. */
+  federated?: FederatedConfig | null;
 }
 
 type NoParams = Record<string, never>;
@@ -36,7 +39,10 @@ export interface Methods {
   forget: { params: NoParams; result: { removedEvents: number } };
   exportData: { params: NoParams; result: T.ExportedData };
   status: { params: NoParams; result: T.Status };
-  /** 'denied' deletes stored events and personal weights; not 'granted' stops using them. */
+  /**
+   * 'denied' deletes stored events and personal weights; not 'granted' stops using them,
+   * and stops federated uploads (a running one is cancelled).
+   */
   consent: { params: { state: T.ConsentState }; result: { removedEvents: number } };
 }
 export type Method = keyof Methods;

@@ -5,8 +5,9 @@
 import type { SerialisedError } from '../errors';
 import type { Ga4EventName } from '../data/ga4';
 import type { EventType, ItemMeta } from '../data/types';
+import type { FederatedOutcome, FederatedStatus } from '../federated/client';
 
-export type { EventType, Ga4EventName, ItemMeta, SerialisedError };
+export type { EventType, Ga4EventName, ItemMeta, SerialisedError, FederatedOutcome, FederatedStatus };
 
 /** The shopper's consent to personalisation (see main-consent.ts for where it comes from). */
 export const CONSENT_STATES = ['granted', 'pending', 'denied'] as const;
@@ -172,6 +173,8 @@ export interface Status {
   storage: { mode: StorageMode; reason: string | null; events: number; maxEvents: number } | null;
   personal: (PersonalWeightsInfo & { ms: number | null }) | null;
   timings: { lastRecommendMs: number | null; lastPersonaliseMs: number | null };
+  /** Federated rounds: null when no endpoint is configured. */
+  federated?: FederatedStatus | null;
 }
 
 /** Progress and lifecycle events the Worker sends without being asked. */
@@ -183,4 +186,5 @@ export type LocalrecEvent =
   | { type: 'model-error'; error: SerialisedError; usingCachedVersion: number | null }
   | { type: 'personalised'; result: PersonaliseResult; reason: 'idle' | 'demand' | 'model-updated' }
   /** The Worker applied a new consent state (what it recommends from may have changed). */
-  | { type: 'consent'; state: ConsentState; removedEvents: number };
+  | { type: 'consent'; state: ConsentState; removedEvents: number }
+  | { type: 'federated'; outcome: FederatedOutcome; roundId: number | null; serverModelVersion: number | null };

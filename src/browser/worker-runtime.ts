@@ -12,6 +12,7 @@ import { attributeScore } from '../model/explain';
 import type { IndexedEvent } from '../model/pooling';
 import { ModelSession } from '../model/session';
 import { flattenTower, unflattenTower, type TowerParams } from '../model/weights';
+import { FederatedClient, checkFederatedConfig, type FederatedClientDeps } from '../federated/client';
 import type { Handlers, Method, Params, RequestMessage, Result, WorkerInitParams } from './protocol';
 import type { BackendChoice } from './worker-backend';
 import { validateEvents } from './worker-events';
@@ -28,6 +29,8 @@ export interface RuntimeDeps {
   /** Defaults to the global IndexedDB. */
   indexedDB?: IDBFactory | null;
   emit(event: LocalrecEvent): void;
+  /** Overrides for the federated client (tests: fake sleep and jitter). */
+  federated?: Partial<FederatedClientDeps>;
 }
 
 interface Personal {
@@ -49,8 +52,14 @@ export class WorkerRuntime {
   /** Bumped by forget(), so a personalisation that started before it never writes after it. */
   private generation = 0;
   private timings: Status['timings'] = { lastRecommendMs: null, lastPersonaliseMs: null };
-  /** Until the page says 'granted', nothing is stored or used (the page is not trusted to check). */
+  /**
+   * Until the page says 'granted', nothing is stored or used (the page is not trusted to
+   * check); federated uploads read this same state.
+   */
   private consent: ConsentState = 'pending';
+  private federated: FederatedClient | null = null;
+  /** Consent requests away from 'granted' not yet applied: no upload starts meanwhile. */
+  private withdrawals = 0;
 
   constructor(private readonly deps: RuntimeDeps) {}
 
@@ -69,9 +78,17 @@ export class WorkerRuntime {
 
   /** Runs one request after every earlier one has finished. */
   handle<M extends Method>(req: RequestMessage<M>): Promise<Result<M>> {
+    // A withdrawal stops uploads at once, not only when its turn in the queue comes
+    // (a personalisation queued before it would otherwise still upload).
+    const withdrawal = req.method === 'consent' && (req.params as Params<'consent'> | undefined)?.state !== 'granted';
+    if (withdrawal) {
+      this.withdrawals++;
+      this.federated?.cancel();
+    }
     const run = () => dispatch(this.handlers, req);
     const p = this.queue.then(run, run);
     this.queue = p.catch(() => undefined);
+    if (withdrawal) void this.queue.then(() => this.withdrawals--);
     return p;
   }
 
@@ -82,6 +99,7 @@ export class WorkerRuntime {
       this.deps.emit({ type: 'backend', backend: this.backend.name, probes: this.backend.probes });
     }
     this.cache ??= await this.deps.openModelCache();
+    this.configureFederated(params);
     const storeOpts: OpenStoreOptions = { dbName: params.dbName, maxEvents: params.maxEvents };
     if (params.storage === 'memory') {
       storeOpts.indexedDB = null;
@@ -113,6 +131,27 @@ export class WorkerRuntime {
       if ((rec || events.length > 0) && this.consent === 'granted') await this.personalise({}, 'model-updated');
     }
     return this.status();
+  }
+
+  private configureFederated(params: WorkerInitParams): void {
+    const cfg = params.federated ? checkFederatedConfig(params.federated) : null;
+    const prev = this.federated?.status().endpoint;
+    if (this.consent !== 'granted') this.federated?.cancel();
+    // Re-init with the same endpoint keeps the client, so it still knows which round it sent.
+    if (cfg && prev === cfg.endpoint && this.params?.federated?.token === cfg.token) return;
+    this.federated?.cancel();
+    this.federated = cfg ? new FederatedClient(cfg, { fetch: this.deps.fetch, ...this.deps.federated }) : null;
+  }
+
+  /** After a personalisation: send its delta to the open round, if consent is 'granted' and the shop configured a server. */
+  private contribute(user: TowerParams): void {
+    const fed = this.federated;
+    if (!fed || this.consent !== 'granted' || this.withdrawals > 0 || !this.loaded) return;
+    const m = this.loaded.model;
+    void fed.contribute(m.manifest.modelVersion, user, m.weights.tower).then((outcome) => {
+      const s = fed.status();
+      this.deps.emit({ type: 'federated', outcome, roundId: s.lastRound, serverModelVersion: s.serverModelVersion });
+    });
   }
 
   private requireReady(): { catalogue: Catalogue; session: ModelSession; store: EventStore; loaded: LoadResult } {
@@ -161,6 +200,8 @@ export class WorkerRuntime {
     const changed = next !== this.consent;
     this.consent = next;
     let result = { removedEvents: 0 };
+    // No upload without consent: a running one stops now (also before init finished).
+    if (next !== 'granted') this.federated?.cancel();
     if (next !== 'granted' && this.store) {
       this.generation++; // a personalisation already running must not write any more
       if (this.timer) clearTimeout(this.timer);
@@ -288,12 +329,14 @@ export class WorkerRuntime {
     this.timings.lastPersonaliseMs = run.ms;
     const result: Result<'personalise'> = { steps: run.steps, events: history.length, modelVersion: m.modelVersion, ms: run.ms, personalised: true };
     this.deps.emit({ type: 'personalised', result, reason });
+    this.contribute(run.tower);
     return result;
   }
 
   private async forget(): Promise<Result<'forget'>> {
     const { store } = this.requireReady();
     this.generation++;
+    this.federated?.cancel();
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     const removedEvents = await store.clear();
@@ -337,6 +380,7 @@ export class WorkerRuntime {
         ? { modelName: rec.modelName, modelVersion: rec.modelVersion, steps: rec.steps, lr: rec.lr, events: rec.events, trainedAt: rec.trainedAt, ms: rec.ms }
         : null,
       timings: { ...this.timings },
+      federated: this.federated?.status() ?? null,
     };
   }
 }

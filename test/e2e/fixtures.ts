@@ -18,22 +18,32 @@ export interface NetworkRecorder {
   requests: RecordedRequest[];
   /** Strings that must never leave the device. */
   secrets: Set<string>;
+  /** Origins of a federated server the test started: its round, model and upload endpoints are expected (secrets are still checked). */
+  federatedOrigins?: string[];
 }
 
 // The built pages and their hashed bundles (the specs run against `vite preview`).
 const APP_CODE = /^\/(demo\/|test\/e2e\/harness\/|assets\/|favicon\.ico$)/;
 const MODEL_FILE = /^\/(models|test-models)\/[\w.-]+\/(manifest\.json|weights\.bin|items\.json)$/;
 const WASM_FILE = /^\/tfjs-wasm\/tfjs-backend-wasm(-simd|-threaded-simd)?\.wasm$/;
+const FED_GET = /^\/v1\/(round|model\/(manifest\.json|weights\.bin|items\.json)|models\/\d+\/(manifest\.json|weights\.bin|items\.json))$/;
+const FED_UPLOAD = '/v1/updates';
 
 export function problems(rec: NetworkRecorder, origin: string): string[] {
   const out: string[] = [];
   for (const r of rec.requests) {
     const u = new URL(r.url);
     if (u.protocol === 'data:' || u.protocol === 'blob:') continue;
-    if (u.origin !== origin) out.push(`third-party request: ${r.url}`);
-    if (r.method !== 'GET') out.push(`${r.method} ${r.url}: only GET is expected`);
-    if (r.body) out.push(`request with a body: ${r.url}`);
-    if (!APP_CODE.test(u.pathname) && !MODEL_FILE.test(u.pathname) && !WASM_FILE.test(u.pathname)) out.push(`unexpected request: ${r.url}`);
+    if (rec.federatedOrigins?.includes(u.origin)) {
+      // The only request with a body the SDK may make: the delta upload (binary tower values).
+      const ok = (r.method === 'GET' && FED_GET.test(u.pathname) && !r.body) || (r.method === 'POST' && u.pathname === FED_UPLOAD && !u.search);
+      if (!ok) out.push(`unexpected federated request: ${r.method} ${r.url}`);
+    } else {
+      if (u.origin !== origin) out.push(`third-party request: ${r.url}`);
+      if (r.method !== 'GET') out.push(`${r.method} ${r.url}: only GET is expected`);
+      if (r.body) out.push(`request with a body: ${r.url}`);
+      if (!APP_CODE.test(u.pathname) && !MODEL_FILE.test(u.pathname) && !WASM_FILE.test(u.pathname)) out.push(`unexpected request: ${r.url}`);
+    }
     const wire = [decodeURIComponent(r.url), ...Object.entries(r.headers).map(([k, v]) => `${k}: ${v}`), r.body ?? ''].join('\n');
     for (const s of rec.secrets) if (wire.includes(s)) out.push(`request carries "${s}": ${r.url}`);
   }
@@ -43,12 +53,13 @@ export function problems(rec: NetworkRecorder, origin: string): string[] {
 export const test = base.extend<{ network: NetworkRecorder }>({
   network: [
     async ({ context, baseURL }, use) => {
-      const rec: NetworkRecorder = { requests: [], secrets: new Set() };
+      const rec: NetworkRecorder = { requests: [], secrets: new Set(), federatedOrigins: [] };
       const pending: Promise<void>[] = [];
       const onRequest = (req: Request) => {
         // Record at once (a test may look right after navigating); the full header set,
         // cookies included, arrives asynchronously and replaces the provisional one.
-        const entry: RecordedRequest = { method: req.method(), url: req.url(), headers: req.headers(), body: req.postData() };
+        // latin1 keeps every byte of a binary body, so an ASCII secret inside it is still found.
+        const entry: RecordedRequest = { method: req.method(), url: req.url(), headers: req.headers(), body: req.postDataBuffer()?.toString('latin1') ?? null };
         rec.requests.push(entry);
         pending.push(req.allHeaders().then((headers) => void (entry.headers = headers), () => undefined));
       };

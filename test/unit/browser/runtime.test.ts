@@ -181,7 +181,9 @@ describe('the Worker runtime', () => {
     await h.call('track', { events: [{ item: id(1), type: 'view', ts: T0 }] });
     await h.call('track', { events: [{ item: id(4), type: 'view', ts: T0 + 1 }] });
     expect((await h.call('status', {})).personal).toBeNull();
-    await new Promise((r) => setTimeout(r, 120));
+    // Polled, not a fixed sleep: under load the idle run may start or finish late.
+    await expect.poll(() => h.events.filter((e) => e.type === 'personalised').length, { timeout: 10_000 }).toBe(1);
+    await h.call('status', {}); // anything queued behind it has run: still exactly one, from idle
     const personalised = h.events.filter((e) => e.type === 'personalised');
     expect(personalised).toHaveLength(1);
     expect(personalised[0]).toMatchObject({ reason: 'idle', result: { events: 2 } });

@@ -1,0 +1,123 @@
+/**
+ * The round description the server publishes (GET /v1/round) and the client follows,
+ * and the round policy the server applies. Shared by both sides so they cannot drift.
+ */
+import * as v from 'valibot';
+import { LocalrecError } from '../errors';
+import type { PrivacyReport } from './privacy';
+import { WIRE_DTYPES, WIRE_VERSION, type WireDtype } from './wire';
+
+export const ROUND_PROTOCOL = 'localrec-federated' as const;
+
+export interface RoundDescription {
+  protocol: typeof ROUND_PROTOCOL;
+  wireVersion: number;
+  roundId: number;
+  /** The model version every delta of this round must be computed against. */
+  modelVersion: number;
+  modelName: string;
+  /** Manifest of that model version, relative to the server's base URL. */
+  manifest: string;
+  state: 'collecting' | 'aggregating';
+  /** Milliseconds since the epoch after which the round may close. */
+  deadline: number;
+  /** Number of values in a delta (the tower size). */
+  length: number;
+  dtypes: WireDtype[];
+  /** What the client should send when it can. */
+  dtype: WireDtype;
+  /** L2 bound each client clips its delta to. */
+  clip: number;
+  /** Local Gaussian noise: standard deviation = localNoise · clip per coordinate (0 = none). */
+  localNoise: number;
+  maxBytes: number;
+  /** Only when the request carried a valid client token: whether this round already holds that device's update. */
+  sent?: boolean;
+  /** ε of the settings in force, once this round is published (see privacy.ts). */
+  privacy?: PrivacyReport;
+}
+
+const u32 = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(0xffffffff));
+const RoundSchema = v.object({
+  protocol: v.literal(ROUND_PROTOCOL),
+  wireVersion: v.literal(WIRE_VERSION),
+  roundId: u32,
+  modelVersion: u32,
+  modelName: v.string(),
+  manifest: v.string(),
+  state: v.picklist(['collecting', 'aggregating']),
+  deadline: v.number(),
+  length: v.pipe(u32, v.minValue(1)),
+  dtypes: v.array(v.picklist(WIRE_DTYPES)),
+  dtype: v.picklist(WIRE_DTYPES),
+  clip: v.pipe(v.number(), v.gtValue(0)),
+  localNoise: v.pipe(v.number(), v.minValue(0)),
+  maxBytes: v.pipe(v.number(), v.integer(), v.minValue(1)),
+  sent: v.optional(v.boolean()),
+});
+
+/** Checks a round description from the network (the client trusts nothing it fetched). */
+export function parseRound(json: unknown): RoundDescription {
+  const r = v.safeParse(RoundSchema, json);
+  if (!r.success) {
+    const path = r.issues[0].path?.map((p) => String(p.key)).join('.') ?? '';
+    throw new LocalrecError('federated-unavailable', `round description is invalid at "${path}"`, { path });
+  }
+  return r.output as RoundDescription;
+}
+
+export type Aggregator = 'mean' | 'trimmed-mean' | 'median';
+
+export interface RoundPolicy {
+  /** A round aggregates only with at least this many accepted updates. */
+  minClients: number;
+  /** Aggregate at once when this many updates are accepted; more are refused. */
+  maxClients: number;
+  /** How long a round collects before it may close (if it has minClients). */
+  durationMs: number;
+  clip: number;
+  localNoise: number;
+  /** Central Gaussian noise on the sum, std = centralNoise · clip (DP-FedAvg); 0 = none. */
+  centralNoise: number;
+  aggregator: Aggregator;
+  /** Fraction cut from each end per coordinate for 'trimmed-mean'. */
+  trim: number;
+  /** Server step size β in θ_meta ← θ_meta + β·aggregate. */
+  serverLr: number;
+  dtypes: WireDtype[];
+  /** δ at which ε is reported. */
+  dpDelta: number;
+}
+
+export const DEFAULT_POLICY: RoundPolicy = {
+  minClients: 10,
+  maxClients: 1000,
+  durationMs: 60 * 60 * 1000,
+  clip: 1,
+  localNoise: 0,
+  centralNoise: 0,
+  aggregator: 'mean',
+  trim: 0.1,
+  serverLr: 1,
+  dtypes: ['int8', 'float32'],
+  dpDelta: 1e-6,
+};
+
+export function checkPolicy(p: RoundPolicy): void {
+  const bad = (field: string, why: string) => new LocalrecError('federated-config', `round policy ${field} ${why}`, { field });
+  if (!Number.isInteger(p.minClients) || p.minClients < 1) throw bad('minClients', 'must be an integer ≥ 1');
+  if (!Number.isInteger(p.maxClients) || p.maxClients < p.minClients) throw bad('maxClients', 'must be an integer ≥ minClients');
+  if (!(p.durationMs > 0)) throw bad('durationMs', 'must be > 0');
+  if (!(p.clip > 0)) throw bad('clip', 'must be > 0');
+  if (!(p.localNoise >= 0) || !(p.centralNoise >= 0)) throw bad('noise', 'must be ≥ 0');
+  if (!(p.trim >= 0 && p.trim < 0.5)) throw bad('trim', 'must be in [0, 0.5)');
+  if (!(p.serverLr > 0)) throw bad('serverLr', 'must be > 0');
+  if (!(p.dpDelta > 0 && p.dpDelta < 1)) throw bad('dpDelta', 'must be in (0, 1)');
+  if (p.dtypes.length === 0 || p.dtypes.some((d) => !WIRE_DTYPES.includes(d))) throw bad('dtypes', `must be a non-empty subset of ${WIRE_DTYPES.join(', ')}`);
+}
+
+/** Whether a collecting round should close now. Below minClients it keeps collecting past the deadline. */
+export function shouldAggregate(accepted: number, openedAt: number, now: number, p: RoundPolicy): boolean {
+  if (accepted >= p.maxClients) return true;
+  return accepted >= p.minClients && now >= openedAt + p.durationMs;
+}

@@ -1,0 +1,132 @@
+/**
+ * Federated round trip in a real browser: the demo page, with consent, personalises,
+ * uploads its delta to an aggregation server this file starts on loopback; the server
+ * aggregates and publishes version 2; the page picks version 2 up (hash-verified),
+ * re-personalises on it and still recommends. Without consent nothing is uploaded. The
+ * network recorder checks that no upload carries an item id or event.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { mintToken } from '../../src/federated/token';
+import { spawnServer, type ServerProcess } from '../fixtures/serve-process';
+import { expect, test } from './fixtures';
+
+const SECRET = 'e2e-federated-secret-0123';
+const clicked = ['sku-00001', 'sku-00006', 'sku-00011'];
+const bought = 'sku-00016';
+let server: ServerProcess;
+let dataDir: string;
+
+test.describe.configure({ mode: 'serial' });
+
+test.beforeAll(async ({ baseURL }) => {
+  dataDir = await mkdtemp(join(tmpdir(), 'localrec-e2e-fed-'));
+  server = await spawnServer(
+    // One update closes a round (checked every second): enough to see version 2 published.
+    ['--model', '.cache/models/small', '--data', dataDir, '--origin', new URL(baseURL!).origin, '--min-clients', '1', '--round-ms', '1', '--rate-limit', '0'],
+    { LOCALREC_FED_SECRET: SECRET },
+  );
+});
+
+test.afterAll(async () => {
+  await server?.kill('SIGTERM');
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+async function round(): Promise<{ roundId: number; modelVersion: number; length: number }> {
+  return (await fetch(`${server.url}/v1/round`)).json() as Promise<{ roundId: number; modelVersion: number; length: number }>;
+}
+
+async function shop(page: import('@playwright/test').Page) {
+  for (const id of clicked) await page.locator(`.card[data-item="${id}"] h3`).click();
+  await page.locator(`.card[data-item="${bought}"] button[data-act="purchase"]`).click();
+  await page.locator('#personalise').click();
+}
+
+test('with consent, the demo uploads one delta, the server publishes version 2, and the page re-personalises on it', async ({ page, network }) => {
+  const fed = server.url;
+  network.federatedOrigins!.push(new URL(fed).origin);
+  for (const s of [...clicked, bought, '"type"', 'purchase', 'sku-']) network.secrets.add(s);
+  page.on('pageerror', (e) => console.error('pageerror:', e.message));
+  const before = await round();
+  expect(before.modelVersion).toBe(1);
+
+  const token = mintToken(SECRET, 'e2edevice01', Date.now() + 600_000);
+  const url = `/demo/?model=${encodeURIComponent(`${fed}/v1/model/manifest.json`)}&fed=${encodeURIComponent(fed)}&fedToken=${token}&consent=1&backend=wasm`;
+  await page.goto(url);
+  await expect(page.locator('body')).toHaveAttribute('data-ready', 'true', { timeout: 30_000 });
+  await expect(page.locator('#status')).toContainText('model small v1');
+  await shop(page);
+  await expect(page.locator('#status')).toContainText('personalised (5 steps on 4 events');
+  // The idle personalisation (1.5 s after the last click) may run once more: its outcome ('already-sent' or,
+  // once version 2 is out, 'model-version') replaces 'uploaded' in the status line, but the round stays.
+  await expect(page.locator('#status')).toContainText(new RegExp(`federated: [a-z-]+ \\(round ${before.roundId}, ${24 + before.length} bytes\\)`));
+
+  // The server closes the round at its next tick and publishes version 2, from this one update.
+  await expect.poll(async () => (await round()).modelVersion, { timeout: 15_000 }).toBe(2);
+  const v2 = (await (await fetch(`${fed}/v1/models/2/manifest.json`)).json()) as { training: { federated: { clients: number } } };
+  expect(v2.training.federated.clients).toBe(1);
+
+  // Exactly one upload: a header and the int8 tower delta, nothing else.
+  const uploads = network.requests.filter((r) => r.method === 'POST');
+  expect(uploads).toHaveLength(1);
+  expect(uploads[0].url).toBe(`${fed}/v1/updates`);
+  expect(uploads[0].body!.length).toBe(24 + before.length);
+  expect(uploads[0].headers['content-type']).toBe('application/octet-stream');
+  expect(uploads[0].headers.authorization).toBe(`Bearer ${token}`);
+  expect(uploads[0].headers.cookie).toBeUndefined();
+
+  // A reload picks up version 2 from the network (every file hash-verified) and re-personalises on the stored events.
+  await page.reload();
+  await expect(page.locator('body')).toHaveAttribute('data-ready', 'true', { timeout: 30_000 });
+  await expect(page.locator('#status')).toContainText('model small v2');
+  await expect(page.locator('#status')).toContainText('from network');
+  await expect(page.locator('#status')).toContainText('personalised (5 steps on 4 events');
+  const widget = page.locator('localrec-recommendations');
+  await expect(widget).toHaveAttribute('data-personalised', 'true');
+  await expect(widget.locator('li')).toHaveCount(6);
+  await expect(widget.locator('li .localrec-title').first()).toContainText('books');
+  // Version 2's round gets this device's next delta: still one upload per round.
+  await expect(page.locator('#status')).toContainText(`(round ${before.roundId + 1}, ${24 + before.length} bytes)`);
+  expect(network.requests.filter((r) => r.method === 'POST')).toHaveLength(2);
+});
+
+test("without consent ('pending') the demo stores, personalises and sends nothing", async ({ page, network }) => {
+  network.federatedOrigins!.push(new URL(server.url).origin);
+  const accepted = async () => /localrec_fed_updates_accepted_total (\d+)/.exec(await (await fetch(`${server.url}/metrics`)).text())![1];
+  const before = await accepted();
+  const token = mintToken(SECRET, 'e2edevice02', Date.now() + 600_000);
+  await page.goto(`/demo/?model=/test-models/small/manifest.json&fed=${encodeURIComponent(server.url)}&fedToken=${token}&consent=pending&backend=wasm`);
+  await expect(page.locator('body')).toHaveAttribute('data-ready', 'true', { timeout: 30_000 });
+  await shop(page);
+  await page.waitForTimeout(1500);
+  const status = page.locator('#status');
+  await expect(status).toContainText('0 events');
+  await expect(status).toContainText('not personalised yet');
+  await expect(status).toContainText('federated: nothing sent yet');
+  expect(await page.evaluate(() => (window.localrec as import('../../src/embed/queue').EmbedApi).ready.then((c) => c?.status()).then((s) => s?.consent))).toBe('pending');
+  expect(network.requests.filter((r) => new URL(r.url).origin === new URL(server.url).origin)).toEqual([]);
+  expect(await accepted()).toBe(before);
+});
+
+test('the network recorder flags an upload that carries an item id, and any other request to the federated server', async ({ network }) => {
+  // Guards the guard: the fixture's check applied to deliberately bad federated requests.
+  const { problems } = await import('./fixtures');
+  const fed = 'http://127.0.0.1:9';
+  const rec: import('./fixtures').NetworkRecorder = {
+    requests: [
+      { method: 'POST', url: `${fed}/v1/updates`, headers: { 'content-type': 'application/octet-stream' }, body: 'LRFD\u0001\u0000sku-00001' },
+      { method: 'POST', url: `${fed}/v1/collect`, headers: {}, body: 'x' },
+      { method: 'GET', url: `${fed}/v1/updates?item=1`, headers: {}, body: null },
+    ],
+    secrets: new Set(['sku-00001']),
+    federatedOrigins: [fed],
+  };
+  expect(problems(rec, 'http://127.0.0.1:5187')).toEqual([
+    `request carries "sku-00001": ${fed}/v1/updates`,
+    `unexpected federated request: POST ${fed}/v1/collect`,
+    `unexpected federated request: GET ${fed}/v1/updates?item=1`,
+  ]);
+  expect(network.requests).toEqual([]);
+});

@@ -1,0 +1,150 @@
+/**
+ * The Worker runtime with a real aggregation server in the same process (fastify inject
+ * behind a fetch): consent and configuration decide whether anything is uploaded.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { isLocalrecError } from '../../../src/errors';
+import { Coordinator } from '../../../src/federated/coordinator';
+import { DEFAULT_POLICY } from '../../../src/federated/round';
+import { buildServer } from '../../../src/federated/server';
+import { FileStore } from '../../../src/federated/store-file';
+import { mintToken } from '../../../src/federated/token';
+import { fixtureModel, initParams, makeRuntime, ModelServer, T0 } from './helpers';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const SECRET = 'runtime-secret-0123456789';
+const FED = 'https://fed.test/';
+const id = (i: number) => `sku-${String(i).padStart(5, '0')}`;
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0)) await c();
+});
+
+async function setup() {
+  const model = await fixtureModel();
+  const dir = await mkdtemp(join(tmpdir(), 'localrec-fed-rt-'));
+  const coordinator = new Coordinator({ store: new FileStore(dir), initial: model, policy: { ...DEFAULT_POLICY, minClients: 1, clip: 10 } });
+  await coordinator.start();
+  const server = await buildServer({ coordinator, tokenSecrets: [SECRET], origins: [], rateLimit: false, tickMs: 0 });
+  cleanups.push(async () => {
+    await server.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+  const models = new ModelServer(model);
+  const fedRequests: { method: string; url: string; headers: Record<string, string> }[] = [];
+  /** While set, federated requests wait for it (or for their abort signal). */
+  let gate: Promise<void> | null = null;
+  let openGate = () => {};
+  const hold = () => {
+    gate = new Promise<void>((r) => (openGate = r));
+  };
+  const fetchBoth = (async (input: RequestInfo | URL, init: RequestInit = {}) => {
+    const url = new URL(String(input));
+    if (url.origin !== new URL(FED).origin) return models.fetch(input, init);
+    const headers = Object.fromEntries(new Headers(init.headers).entries());
+    fedRequests.push({ method: init.method ?? 'GET', url: url.href, headers });
+    if (gate) {
+      const signal = init.signal;
+      await Promise.race([
+        gate,
+        new Promise((_, reject) => {
+          if (signal?.aborted) reject(signal.reason);
+          signal?.addEventListener('abort', () => reject(signal.reason));
+        }),
+      ]);
+    }
+    const res = await server.app.inject({
+      method: (init.method ?? 'GET') as 'GET' | 'POST',
+      url: url.pathname,
+      headers,
+      ...(init.body ? { payload: Buffer.from(init.body as Uint8Array) } : {}),
+    });
+    return new Response(res.rawPayload.length ? new Uint8Array(res.rawPayload) : null, { status: res.statusCode, headers: res.headers as Record<string, string> });
+  }) as typeof fetch;
+  // The model files as before; requests to the federated origin go to the real server.
+  const h = makeRuntime(Object.assign(Object.create(models) as ModelServer, { fetch: fetchBoth }));
+  const token = mintToken(SECRET, 'device0001', Date.now() + 60_000);
+  return { h, coordinator, fedRequests, token, hold, release: () => openGate() };
+}
+
+async function trackAndPersonalise(h: Awaited<ReturnType<typeof setup>>['h']) {
+  await h.call('track', { events: [1, 4, 7].map((i, k) => ({ item: id(i), type: 'purchase' as const, ts: T0 + k })) });
+  await h.call('personalise', {});
+}
+
+describe('federated rounds in the Worker runtime', () => {
+  it('with consent and an endpoint, uploads one delta after personalising and shows it in status()', async () => {
+    const { h, coordinator, fedRequests, token } = await setup();
+    await h.call('init', initParams({ federated: { endpoint: FED, token }, consent: 'granted' }));
+    await trackAndPersonalise(h);
+    await expect.poll(() => h.events.find((e) => e.type === 'federated')).toMatchObject({ outcome: 'uploaded', roundId: 1 });
+    expect((await coordinator.refresh()).accepted).toBe(1);
+    const st = (await h.call('status', {})).federated!;
+    expect(st).toMatchObject({ lastRound: 1, uploads: 1, lastOutcome: 'uploaded', lastError: null });
+    expect(st.lastUploadBytes).toBeGreaterThan(24);
+    // A second personalisation in the same round sends nothing more.
+    await h.call('personalise', {});
+    await expect.poll(() => h.events.filter((e) => e.type === 'federated').length).toBe(2);
+    expect(fedRequests.filter((r) => r.method === 'POST')).toHaveLength(1);
+    expect((await coordinator.refresh()).accepted).toBe(1);
+  });
+
+  it("while consent is 'pending' or 'denied' nothing is tracked, personalised or sent", async () => {
+    const { h, coordinator, fedRequests, token } = await setup();
+    for (const consent of ['pending', 'denied'] as const) {
+      await h.call('init', initParams({ federated: { endpoint: FED, token }, consent }));
+      const track = await h.call('track', { events: [{ item: id(1), type: 'purchase', ts: T0 }] }).catch((e: unknown) => e);
+      expect(isLocalrecError(track, 'consent-required')).toBe(true);
+      expect(isLocalrecError(await h.call('personalise', {}).catch((e: unknown) => e), 'consent-required')).toBe(true);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+    expect(fedRequests).toEqual([]);
+    expect((await coordinator.refresh()).accepted).toBe(0);
+    expect((await h.call('status', {})).federated).toMatchObject({ uploads: 0, lastRound: null });
+  });
+
+  it("withdrawing consent ('denied') cancels a running upload and deletes what was stored", async () => {
+    const { h, coordinator, fedRequests, token, hold, release } = await setup();
+    await h.call('init', initParams({ federated: { endpoint: FED, token }, consent: 'granted' }));
+    hold();
+    await trackAndPersonalise(h);
+    await expect.poll(() => fedRequests.length).toBe(1); // the round description, held
+    expect((await h.call('consent', { state: 'denied' })).removedEvents).toBe(3);
+    await expect.poll(() => h.events.find((e) => e.type === 'federated')).toMatchObject({ outcome: 'aborted' });
+    release();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(fedRequests.filter((r) => r.method === 'POST')).toEqual([]);
+    expect((await coordinator.refresh()).accepted).toBe(0);
+    const st = await h.call('status', {});
+    expect(st).toMatchObject({ consent: 'denied', storage: { events: 0 }, personal: null, federated: { uploads: 0, lastOutcome: 'aborted' } });
+  });
+
+  it("back to 'pending' also stops the upload (the stored interactions stay, unused), and 'granted' again uploads", async () => {
+    const { h, coordinator, fedRequests, token, hold, release } = await setup();
+    await h.call('init', initParams({ federated: { endpoint: FED, token }, consent: 'granted' }));
+    hold();
+    await trackAndPersonalise(h);
+    await expect.poll(() => fedRequests.length).toBe(1);
+    // Not awaited first: the withdrawal takes effect when it arrives, not when its turn in the queue comes.
+    const pending = h.call('consent', { state: 'pending' });
+    await expect.poll(() => h.events.find((e) => e.type === 'federated')).toMatchObject({ outcome: 'aborted' });
+    expect((await pending).removedEvents).toBe(0);
+    release();
+    expect((await h.call('status', {})).storage).toMatchObject({ events: 3 });
+    expect(fedRequests.filter((r) => r.method === 'POST')).toEqual([]);
+    await h.call('consent', { state: 'granted' });
+    await h.call('personalise', {});
+    await expect.poll(() => h.events.filter((e) => e.type === 'federated').at(-1)).toMatchObject({ outcome: 'uploaded', roundId: 1 });
+    expect((await coordinator.refresh()).accepted).toBe(1);
+  });
+
+  it('without a configured endpoint has no federated state and makes no federated request', async () => {
+    const { h, fedRequests } = await setup();
+    await h.call('init', initParams({ consent: 'granted' }));
+    await trackAndPersonalise(h);
+    expect((await h.call('status', {})).federated).toBeNull();
+    expect(fedRequests).toEqual([]);
+  });
+});
