@@ -10,6 +10,46 @@ import type { Logger } from './queue';
 export const CHANGE_EVENT = 'localrec:change';
 export const LOADED_EVENT = 'localrec:loaded';
 
+type Recommendations = Awaited<ReturnType<Localrec['recommend']>>;
+type Recommended = Recommendations['items'][number];
+
+/** The recommendations the element's attributes ask for, each with its "because you …" line (null if none). */
+async function recommendationsFor(client: Localrec, el: HTMLElement): Promise<{ rec: Recommendations; whys: (string | null)[] }> {
+  const n = Number(el.getAttribute('n') ?? 4) || 4;
+  const category = el.getAttribute('category');
+  const rec = await client.recommend({ n, ...(category ? { categories: [category] } : {}) });
+  const explained = await Promise.all(rec.items.map((r) => client.explain(r.id, { n: 2 }).catch(() => null)));
+  return { rec, whys: explained.map((x) => x?.text ?? null) };
+}
+
+function itemRow(r: Recommended, why: string | null, select: (id: string) => void): HTMLLIElement {
+  const li = document.createElement('li');
+  li.dataset.item = r.id;
+  const title = document.createElement('button');
+  title.type = 'button';
+  title.className = 'localrec-title';
+  title.textContent = r.title;
+  title.addEventListener('click', () => select(r.id));
+  li.append(title);
+  if (why) {
+    const small = document.createElement('small');
+    small.className = 'localrec-why';
+    small.textContent = why;
+    li.append(small);
+  }
+  return li;
+}
+
+function renderInto(el: HTMLElement, rec: Recommendations, whys: (string | null)[]): void {
+  const heading = document.createElement('h2');
+  heading.textContent = el.getAttribute('heading') ?? 'Recommended for you';
+  const list = document.createElement('ul');
+  const select = (id: string) => el.dispatchEvent(new CustomEvent('localrec-select', { detail: { id }, bubbles: true }));
+  rec.items.forEach((r, i) => list.append(itemRow(r, whys[i], select)));
+  el.replaceChildren(heading, list);
+  el.dataset.personalised = String(rec.personalised);
+}
+
 export function defineRecommendationsElement(getClient: () => Promise<Localrec | null>, log: Logger): void {
   if (typeof customElements === 'undefined' || customElements.get('localrec-recommendations')) return;
 
@@ -48,33 +88,8 @@ export function defineRecommendationsElement(getClient: () => Promise<Localrec |
       try {
         const client = await getClient();
         if (!client) return;
-        const n = Number(this.getAttribute('n') ?? 4) || 4;
-        const category = this.getAttribute('category');
-        const rec = await client.recommend({ n, ...(category ? { categories: [category] } : {}) });
-        const explained = await Promise.all(rec.items.map((r) => client.explain(r.id, { n: 2 }).catch(() => null)));
-        const heading = document.createElement('h2');
-        heading.textContent = this.getAttribute('heading') ?? 'Recommended for you';
-        const list = document.createElement('ul');
-        rec.items.forEach((r, i) => {
-          const li = document.createElement('li');
-          li.dataset.item = r.id;
-          const title = document.createElement('button');
-          title.type = 'button';
-          title.className = 'localrec-title';
-          title.textContent = r.title;
-          title.addEventListener('click', () => this.dispatchEvent(new CustomEvent('localrec-select', { detail: { id: r.id }, bubbles: true })));
-          li.append(title);
-          const why = explained[i]?.text;
-          if (why) {
-            const small = document.createElement('small');
-            small.className = 'localrec-why';
-            small.textContent = why;
-            li.append(small);
-          }
-          list.append(li);
-        });
-        this.replaceChildren(heading, list);
-        this.dataset.personalised = String(rec.personalised);
+        const { rec, whys } = await recommendationsFor(client, this);
+        renderInto(this, rec, whys);
         this.dispatchEvent(new CustomEvent('localrec-rendered', { detail: { items: rec.items.map((r) => r.id) } }));
       } catch (e) {
         log.warn('could not render recommendations:', e);

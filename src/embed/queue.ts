@@ -54,81 +54,103 @@ function isLive(x: unknown): x is EmbedApi {
   return typeof x === 'object' && x !== null && (x as { loaded?: unknown }).loaded === true;
 }
 
+type Entry = EmbedCommand | EmbedCallback;
+
+function isEntry(c: unknown): c is Entry {
+  return typeof c === 'function' || (Array.isArray(c) && typeof c[0] === 'string');
+}
+
+export interface InstallOptions {
+  defaults?: Partial<EmbedInitOptions>;
+  log: Logger;
+  onChange?: () => void;
+  /** Starts the GA4 dataLayer listener when the options ask for it. */
+  trackDataLayer?: (track: (events: TrackEvent[]) => void) => void;
+}
+
+/** What the page queued before the SDK loaded: its valid entries and the options its first 'init' (or the defaults) give. */
+function readQueue(queue: unknown, opts: InstallOptions): { entries: Entry[]; init?: Entry; options: EmbedInitOptions } {
+  const queued: unknown[] = Array.isArray(queue) ? [...queue] : [];
+  const entries = queued.filter(isEntry);
+  if (entries.length !== queued.length) opts.log.warn('ignored queued entries that are neither [command, ...args] arrays nor functions');
+  const init = entries.find((c): c is ['init', EmbedInitOptions] => Array.isArray(c) && c[0] === 'init');
+  return { entries, init, options: { ...opts.defaults, ...init?.[1] } as EmbedInitOptions };
+}
+
+/** Loads the client; resolves null (logged) when there is no model or it cannot start, so commands then do nothing. */
+function startClient(load: (options: EmbedInitOptions) => Promise<Localrec>, options: EmbedInitOptions, log: Logger): Promise<Localrec | null> {
+  if (!options.model) {
+    return Promise.resolve().then(() => {
+      log.warn('no model: push ["init", { model: "<manifest.json url>" }] or set data-localrec-model on the script tag');
+      return null;
+    });
+  }
+  return load(options).catch((e: unknown) => {
+    log.warn('could not start:', e);
+    return null;
+  });
+}
+
+/** Runs one command; returns whether it may change what should be recommended. */
+async function apply(client: Localrec, cmd: Entry, log: Logger): Promise<boolean> {
+  if (typeof cmd === 'function') {
+    await cmd(client);
+    return false;
+  }
+  switch (cmd[0]) {
+    case 'init':
+      return false; // the first init configured the client; later ones cannot change it
+    case 'track':
+      await client.track(cmd[1]);
+      return true;
+    case 'personalise':
+      await client.personalise(cmd[1]);
+      return true;
+    case 'forget':
+      await client.forget();
+      return true;
+    case 'setConsent':
+      await client.setConsent(cmd[1]);
+      return true;
+    default:
+      log.warn('unknown command', (cmd as unknown[])[0]);
+      return false;
+  }
+}
+
+async function run(ready: Promise<Localrec | null>, cmd: Entry, opts: InstallOptions): Promise<void> {
+  const client = await ready;
+  if (!client) return;
+  try {
+    if (await apply(client, cmd, opts.log)) opts.onChange?.();
+  } catch (e) {
+    // Tracking before the shopper consented is expected on every page view, not a fault.
+    // (A code check, not instanceof: the client is a separately loaded bundle.)
+    if ((e as { code?: unknown } | null)?.code !== 'consent-required') opts.log.warn(`${typeof cmd === 'function' ? 'callback' : cmd[0]} failed:`, e);
+  }
+}
+
 /**
  * Drains the queue once and installs the live API. `defaults` (e.g. from the script tag's
  * data attributes) apply when the page queued no 'init'. `onChange` runs after commands
  * that change what should be recommended.
  */
-export function installEmbed(
-  host: EmbedHost,
-  load: (options: EmbedInitOptions) => Promise<Localrec>,
-  opts: {
-    defaults?: Partial<EmbedInitOptions>;
-    log: Logger;
-    onChange?: () => void;
-    /** Starts the GA4 dataLayer listener when the options ask for it. */
-    trackDataLayer?: (track: (events: TrackEvent[]) => void) => void;
-  },
-): EmbedApi {
+export function installEmbed(host: EmbedHost, load: (options: EmbedInitOptions) => Promise<Localrec>, opts: InstallOptions): EmbedApi {
   if (isLive(host.localrec)) return host.localrec;
-  const queued: unknown[] = Array.isArray(host.localrec) ? [...host.localrec] : [];
-  const entries = queued.filter((c): c is EmbedCommand | EmbedCallback => typeof c === 'function' || (Array.isArray(c) && typeof c[0] === 'string'));
-  if (entries.length !== queued.length) opts.log.warn('ignored queued entries that are neither [command, ...args] arrays nor functions');
-  const init = entries.find((c): c is ['init', EmbedInitOptions] => Array.isArray(c) && c[0] === 'init');
-  const { dataLayer, ...options } = { ...opts.defaults, ...init?.[1] } as EmbedInitOptions;
-
-  const ready: Promise<Localrec | null> = options.model
-    ? load(options).catch((e: unknown) => {
-        opts.log.warn('could not start:', e);
-        return null;
-      })
-    : Promise.resolve().then(() => {
-        opts.log.warn('no model: push ["init", { model: "<manifest.json url>" }] or set data-localrec-model on the script tag');
-        return null;
-      });
-
-  const run = async (cmd: EmbedCommand | EmbedCallback): Promise<void> => {
-    const client = await ready;
-    if (!client) return;
-    try {
-      if (typeof cmd === 'function') return void (await cmd(client));
-      switch (cmd[0]) {
-        case 'init':
-          return; // the first init configured the client; later ones cannot change it
-        case 'track':
-          await client.track(cmd[1]);
-          break;
-        case 'personalise':
-          await client.personalise(cmd[1]);
-          break;
-        case 'forget':
-          await client.forget();
-          break;
-        case 'setConsent':
-          await client.setConsent(cmd[1]);
-          break;
-        default:
-          opts.log.warn('unknown command', (cmd as unknown[])[0]);
-          return;
-      }
-      opts.onChange?.();
-    } catch (e) {
-      // Tracking before the shopper consented is expected on every page view, not a fault.
-      // (A code check, not instanceof: the client is a separately loaded bundle.)
-      if ((e as { code?: unknown } | null)?.code !== 'consent-required') opts.log.warn(`${typeof cmd === 'function' ? 'callback' : cmd[0]} failed:`, e);
-    }
-  };
+  const { entries, init, options: withDataLayer } = readQueue(host.localrec, opts);
+  const { dataLayer, ...options } = withDataLayer;
+  const ready = startClient(load, options, opts.log);
 
   // Commands run strictly in the order they were pushed, queued ones first.
   let chain: Promise<void> = Promise.resolve();
-  const enqueue = (cmd: EmbedCommand | EmbedCallback) => {
-    chain = chain.then(() => run(cmd));
+  const enqueue = (cmd: Entry) => {
+    chain = chain.then(() => run(ready, cmd, opts));
   };
   for (const c of entries) if (c !== init) enqueue(c);
   const api: EmbedApi = {
     push: (...cmds) => {
       for (const c of cmds) {
-        if (typeof c === 'function' || (Array.isArray(c) && typeof c[0] === 'string')) enqueue(c);
+        if (isEntry(c)) enqueue(c);
         else opts.log.warn('push() expects [command, ...args] arrays or functions');
       }
     },

@@ -4,7 +4,7 @@
  */
 import { resolve } from 'node:path';
 import type { FastifyBaseLogger } from 'fastify';
-import { readModelFiles } from './durable-fs';
+import { readModelDir } from '../model/files-node';
 import { Coordinator } from './coordinator';
 import { DEFAULT_POLICY, type RoundPolicy } from './round';
 import { buildServer, type ServerOptions } from './server';
@@ -37,7 +37,7 @@ export function openStore(cfg: FederatedServerConfig['store']): FederatedStore {
 }
 
 export async function startFederatedServer(cfg: FederatedServerConfig): Promise<RunningServer> {
-  const initial = await readModelFiles(resolve(cfg.model));
+  const { encoded: initial } = await readModelDir(resolve(cfg.model));
   // The coordinator logs through the server's pino logger once it exists.
   let log: FastifyBaseLogger | null = null;
   const coordinator = new Coordinator({

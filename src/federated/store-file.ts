@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { LocalrecError } from '../errors';
 import type { EncodedModel } from '../model/format';
-import { fsyncPath, readModelFiles, writeFileAtomic, writeModelDirAtomic } from './durable-fs';
+import { fsyncPath, readModelDir, writeFileAtomic, writeModelDir } from '../model/files-node';
 import type { AcceptOutcome, FederatedStore, RoundState, StoredUpdate } from './store';
 
 const RECORD_MAGIC = 0x5255524c; // "LRUR"
@@ -130,12 +130,12 @@ export class FileStore implements FederatedStore {
     }
     if (!current) {
       const v = initial.manifest.modelVersion;
-      await writeModelDirAtomic(this.modelsDir, `v${v}`, initial);
+      await writeModelDir(join(this.modelsDir, `v${v}`), initial);
       current = { roundId: 1, modelVersion: v, openedAt: now };
       await writeFileAtomic(join(this.dir, 'current.json'), JSON.stringify(current), this.dir);
     }
     // Verifies the served version now, so a damaged store fails at start, not on a download.
-    this.served.set(current.modelVersion, await readModelFiles(join(this.modelsDir, `v${current.modelVersion}`)));
+    this.served.set(current.modelVersion, (await readModelDir(join(this.modelsDir, `v${current.modelVersion}`))).encoded);
     this.current = current;
     await this.recoverLog(current.roundId);
     await this.removeLeftovers(current);
@@ -171,7 +171,8 @@ export class FileStore implements FederatedStore {
   private async removeLeftovers(current: Current): Promise<void> {
     for (const name of await readdir(this.modelsDir)) {
       const v = /^v(\d+)$/.exec(name);
-      const stale = name.startsWith('.tmp-') || (v && (Number(v[1]) > current.modelVersion || Number(v[1]) <= current.modelVersion - KEEP_VERSIONS));
+      // Dot names are a model write's temp or parked-old directory (see writeModelDir).
+      const stale = name.startsWith('.') || (v && (Number(v[1]) > current.modelVersion || Number(v[1]) <= current.modelVersion - KEEP_VERSIONS));
       if (stale) await rm(join(this.modelsDir, name), { recursive: true, force: true });
     }
     for (const name of await readdir(this.roundsDir)) {
@@ -257,7 +258,7 @@ export class FileStore implements FederatedStore {
     const c = this.requireOpen();
     if (roundId !== c.roundId || this.phase !== 'aggregating') throw new LocalrecError('invalid-state', `round ${roundId} is not being aggregated`);
     const version = model.manifest.modelVersion;
-    await writeModelDirAtomic(this.modelsDir, `v${version}`, model);
+    await writeModelDir(join(this.modelsDir, `v${version}`), model);
     const next: Current = { roundId: roundId + 1, modelVersion: version, openedAt: now };
     // The switch: until this rename the old version is served and round `roundId` can be aggregated again.
     await writeFileAtomic(join(this.dir, 'current.json'), JSON.stringify(next), this.dir);
@@ -276,7 +277,7 @@ export class FileStore implements FederatedStore {
     const c = this.requireOpen();
     if (version > c.modelVersion || version <= c.modelVersion - KEEP_VERSIONS) return null;
     try {
-      const m = await readModelFiles(join(this.modelsDir, `v${version}`));
+      const m = (await readModelDir(join(this.modelsDir, `v${version}`))).encoded;
       this.served.set(version, m);
       return m;
     } catch {

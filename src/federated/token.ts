@@ -38,6 +38,17 @@ export function verifyToken(secrets: readonly string[], token: string, now: numb
   return parts[1];
 }
 
+/** What checking a client token needs: the accepted secrets (current first) and the clock. */
+export interface TokenCheck {
+  secrets: readonly string[];
+  now: () => number;
+}
+
+/** The subject of a request's `Authorization: Bearer` token; throws the update-token-* refusal if missing or invalid. */
+export function subjectOf(authorization: string | undefined, auth: TokenCheck): string {
+  return verifyToken(auth.secrets, bearer(authorization), auth.now());
+}
+
 /** Reads `Authorization: Bearer <token>`; throws `update-token-missing` without one. */
 export function bearer(header: string | undefined): string {
   const m = header && /^Bearer\s+(\S+)$/i.exec(header);

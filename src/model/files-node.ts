@@ -1,27 +1,114 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+/**
+ * Model directories on disk (Node only): the one atomic, fsynced write and the one
+ * verified read, used by the training CLI and the federated store alike.
+ *
+ * A rename is atomic, but only an fsync of the file and then of its directory makes
+ * the new name survive a power cut or a SIGKILL followed by a crash of the machine.
+ */
+import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { decodeModel, type EncodedModel, type LoadedModel } from './format';
 
-/** Node only: writes a model directory; each file goes through a temp file and rename so a crash leaves no half-written model. */
-export async function writeModelDir(dir: string, model: EncodedModel): Promise<void> {
-  await mkdir(dir, { recursive: true });
-  const put = async (name: string, bytes: Uint8Array | string) => {
-    const tmp = join(dir, `.${name}.tmp`);
-    await writeFile(tmp, bytes);
-    await rename(tmp, join(dir, name));
-  };
-  for (const [name, bytes] of Object.entries(model.files)) await put(name, bytes);
-  // The manifest goes last: a reader that sees it also sees the files it names.
-  await put('manifest.json', JSON.stringify(model.manifest, null, 1) + '\n');
+export async function fsyncPath(path: string): Promise<void> {
+  const h = await open(path, 'r');
+  try {
+    await h.sync();
+  } finally {
+    await h.close();
+  }
 }
 
-/** Node only: reads and verifies a model directory. */
-export async function readModelDir(dir: string): Promise<LoadedModel> {
-  const manifest: unknown = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8'));
-  const files: Record<string, Uint8Array> = {};
-  const listed = (manifest as { files?: { path?: unknown }[] }).files ?? [];
-  for (const f of listed) {
-    if (typeof f.path === 'string' && /^[\w.-]+$/.test(f.path)) files[f.path] = new Uint8Array(await readFile(join(dir, f.path)));
+async function writeSynced(path: string, bytes: Uint8Array | string): Promise<void> {
+  const h = await open(path, 'w');
+  try {
+    await h.writeFile(bytes);
+    await h.sync();
+  } finally {
+    await h.close();
   }
-  return decodeModel(manifest, files);
+}
+
+/** Writes `bytes` to `path` (in directory `dir`) so that a reader sees either the old or the whole new file. */
+export async function writeFileAtomic(path: string, bytes: Uint8Array | string, dir: string): Promise<void> {
+  const tmp = `${path}.tmp-${process.pid}`;
+  await writeSynced(tmp, bytes);
+  await rename(tmp, path);
+  await fsyncPath(dir);
+}
+
+/** Where a write of `dir` stages the new model and parks the old one; dot names so listings skip them. */
+function sidePaths(dir: string): { tmp: string; old: string } {
+  const parent = dirname(dir);
+  const name = basename(dir);
+  return { tmp: join(parent, `.${name}.tmp`), old: join(parent, `.${name}.old`) };
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw e;
+  }
+}
+
+export interface WriteModelDirHooks {
+  /** Runs once the new model is complete and synced beside `dir`, before it replaces `dir` (tests throw here to simulate a crash). */
+  beforeSwap?: () => void | Promise<void>;
+}
+
+/**
+ * Writes a model directory atomically: the files go into a temp directory beside `dir`,
+ * each fsynced, then the temp directory replaces `dir`. A crash leaves `dir` holding
+ * either the old complete model or the new complete one, never a mix.
+ *
+ * Replacing an existing directory takes two renames (old aside, new in), since rename
+ * cannot replace a non-empty directory. A crash between them leaves no `dir` but the
+ * complete old model at its `.old` name, which `readModelDir` falls back to and the
+ * next write clears — so no reader ever sees a partial model.
+ */
+export async function writeModelDir(dir: string, model: EncodedModel, hooks: WriteModelDirHooks = {}): Promise<void> {
+  const parent = dirname(dir);
+  const { tmp, old } = sidePaths(dir);
+  await mkdir(parent, { recursive: true });
+  // A temp directory left by a write that crashed was never swapped in: start afresh.
+  await rm(tmp, { recursive: true, force: true });
+  await mkdir(tmp);
+  for (const [name, bytes] of Object.entries(model.files)) await writeSynced(join(tmp, name), bytes);
+  await writeSynced(join(tmp, 'manifest.json'), JSON.stringify(model.manifest, null, 1) + '\n');
+  await fsyncPath(tmp);
+  await hooks.beforeSwap?.();
+  await swapIn(tmp, dir, old);
+}
+
+async function swapIn(tmp: string, dir: string, old: string): Promise<void> {
+  if (await exists(dir)) {
+    // An `.old` left by a crash after its swap completed is stale; one left mid-swap (no `dir`) is kept until the new one is in.
+    await rm(old, { recursive: true, force: true });
+    await rename(dir, old);
+  }
+  await rename(tmp, dir);
+  await fsyncPath(dirname(dir));
+  await rm(old, { recursive: true, force: true });
+}
+
+/** A model as read from disk: the verified files (to serve or copy) and the decoded model (to run). */
+export interface ModelDir {
+  encoded: EncodedModel;
+  loaded: LoadedModel;
+}
+
+/** Reads a model directory and verifies every file against its manifest. */
+export async function readModelDir(dir: string): Promise<ModelDir> {
+  // Only a write that crashed between its two renames leaves `.old` without `dir`; that is the complete old model.
+  const from = !(await exists(dir)) && (await exists(sidePaths(dir).old)) ? sidePaths(dir).old : dir;
+  const manifestJson: unknown = JSON.parse(await readFile(join(from, 'manifest.json'), 'utf8'));
+  const files: Record<string, Uint8Array> = {};
+  const listed = (manifestJson as { files?: { path?: unknown }[] }).files ?? [];
+  for (const f of listed) {
+    if (typeof f.path === 'string' && /^[\w.-]+$/.test(f.path)) files[f.path] = new Uint8Array(await readFile(join(from, f.path)));
+  }
+  const loaded = await decodeModel(manifestJson, files);
+  return { encoded: { manifest: loaded.manifest, files }, loaded };
 }

@@ -220,11 +220,11 @@ describe('federated server: the round lifecycle', () => {
     await s.upload(token('alice'), body(1, delta(1)));
     await s.server.stop();
     // What a publish that died before its switch leaves: a complete v2 directory and a half-written temp directory.
-    const { writeModelDirAtomic } = await import('../../../src/federated/durable-fs');
+    const { writeModelDir } = await import('../../../src/model/files-node');
     const { mkdir, writeFile, readdir } = await import('node:fs/promises');
-    await writeModelDirAtomic(join(tmp.dir, 'models'), 'v2', await fixtureEncoded(2));
-    await mkdir(join(tmp.dir, 'models', '.tmp-v2-999'));
-    await writeFile(join(tmp.dir, 'models', '.tmp-v2-999', 'weights.bin'), 'half');
+    await writeModelDir(join(tmp.dir, 'models', 'v2'), await fixtureEncoded(2));
+    await mkdir(join(tmp.dir, 'models', '.v2.tmp'));
+    await writeFile(join(tmp.dir, 'models', '.v2.tmp', 'weights.bin'), 'half');
     s = await startTestServer({ dir: tmp.dir });
     expect(await s.coordinator.refresh()).toMatchObject({ roundId: 1, modelVersion: 1, accepted: 1 });
     expect(JSON.parse((await s.server.app.inject({ method: 'GET', url: '/v1/model/manifest.json' })).body).modelVersion).toBe(1);

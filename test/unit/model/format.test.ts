@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRng } from '../../../src/data/random';
 import type { ItemMeta } from '../../../src/data/types';
@@ -162,7 +162,9 @@ describe('writeModelDir / readModelDir', () => {
 
   it('round-trips a model through a directory', async () => {
     const dir = await freshDir();
-    const loaded = await readModelDir(dir);
+    const { loaded, encoded: read } = await readModelDir(dir);
+    expect(read.manifest).toEqual(asJson(encoded.manifest));
+    expect(Object.keys(read.files).sort()).toEqual(Object.keys(encoded.files).sort());
     const w = model.weights;
     expect(bytesOf(loaded.weights.tower.w1)).toEqual(bytesOf(w.tower.w1));
     expect(bytesOf(loaded.weights.tower.w2)).toEqual(bytesOf(w.tower.w2));
@@ -240,5 +242,24 @@ describe('writeModelDir / readModelDir', () => {
     const dir = await freshDir();
     await editManifest(dir, (m) => ((m.itemIds as string[])[1] = (m.itemIds as string[])[0]));
     expect(await rejectionCode(readModelDir(dir))).toBe('model-format');
+  });
+
+  it('a write interrupted before its swap leaves the old model readable, and the next write replaces it', async () => {
+    const dir = await freshDir();
+    const next = await encodeModel({ ...randomModel(3), modelVersion: 7 });
+    const crash = new Error('simulated crash');
+    await expect(writeModelDir(dir, next, { beforeSwap: () => Promise.reject(crash) })).rejects.toBe(crash);
+    expect((await readModelDir(dir)).loaded.manifest).toEqual(asJson(encoded.manifest));
+    await writeModelDir(dir, next);
+    expect((await readModelDir(dir)).loaded.manifest.modelVersion).toBe(7);
+    expect((await readdir(root)).filter((f) => f.startsWith('.'))).toEqual([]);
+  });
+
+  it('between the two renames of a swap, reads fall back to the parked old model', async () => {
+    const dir = await freshDir();
+    await rename(dir, join(root, `.${basename(dir)}.old`));
+    expect((await readModelDir(dir)).loaded.manifest).toEqual(asJson(encoded.manifest));
+    await writeModelDir(dir, encoded);
+    expect((await readdir(root)).filter((f) => f.startsWith('.'))).toEqual([]);
   });
 });
