@@ -23,7 +23,8 @@ export type ItemInfo = Omit<ItemMeta, 'id'>;
 /** One shopper interaction as the page reports it. There is no user id: the device is the user. */
 export interface TrackEvent {
   item: string;
-  type: EventType;
+  /** A short name, or its GA4 name (view_item, add_to_cart, purchase; see src/data/ga4.ts). */
+  type: EventType | Ga4EventName;
   /** Milliseconds since the epoch; defaults to now. */
   ts?: number;
   /** 0–10, only with `type: 'rating'`. */

@@ -3,10 +3,12 @@
  * Worker owns IndexedDB and must not trust the page, and the page client does not check
  * again (its error arrives as the same typed 'invalid-event' rejection). A batch is
  * checked as a whole first, so one bad event rejects the batch and nothing is written.
+ * A GA4 event name as `type` (view_item, add_to_cart, purchase) becomes its short name here.
  */
 import { DEV } from '../dev';
 import * as v from 'valibot';
-import { EVENT_TYPES } from '../data/types';
+import { GA4_EVENT_TYPES, ga4EventType, type Ga4EventName } from '../data/ga4';
+import { EVENT_TYPES, type EventType } from '../data/types';
 import { LocalrecError } from '../errors';
 import type { TrackEvent } from './types';
 
@@ -23,14 +25,17 @@ const ItemInfoSchema = v.strictObject({
 
 const TrackEventSchema = v.strictObject({
   item: v.pipe(v.string(), v.minLength(1), v.maxLength(256)),
-  type: v.picklist(EVENT_TYPES),
+  type: v.pipe(
+    v.picklist([...EVENT_TYPES, ...(Object.keys(GA4_EVENT_TYPES) as Ga4EventName[])]),
+    v.transform((t): EventType => ga4EventType(t) ?? (t as EventType)),
+  ),
   ts: v.optional(v.pipe(v.number(), v.finite())),
   rating: v.optional(v.pipe(v.number(), v.finite(), v.minValue(0), v.maxValue(10))),
   itemInfo: v.optional(ItemInfoSchema),
 });
 
-/** A validated event with its timestamp filled in. */
-export type ValidEvent = Omit<TrackEvent, 'ts'> & { ts: number };
+/** A validated event with its timestamp filled in and its type a short name. */
+export type ValidEvent = Omit<TrackEvent, 'ts' | 'type'> & { type: EventType; ts: number };
 
 /** Throws `invalid-event` (with the batch position and field) for the first bad event. */
 export function validateEvents(input: unknown, now = Date.now()): ValidEvent[] {

@@ -1,7 +1,8 @@
 /**
  * The GA4 vocabulary localrec understands: the recommended ecommerce events that say a
  * shopper was interested in an item, mapped to localrec's event types. Shared by file
- * ingestion (GA4 BigQuery-export style rows) and the script tag's dataLayer listener.
+ * ingestion (GA4 BigQuery-export style rows), the script tag's dataLayer listener and
+ * track() (both its `{ event, items }` form and a GA4 name as an event's `type`).
  */
 import type { EventType } from './types';
 

@@ -29,11 +29,16 @@ export function shopCsp(cdnOrigin: string, nonce: string): string {
   ].join('; ');
 }
 
-/** The README's script-tag snippet, pointed at the test CDN, with the inline script's nonce. */
-function readmePage(): string {
-  const snippet = readmeSnippet('html').replaceAll(README_CDN, `${cdn.origin}/localrec/`).replace('<script>', `<script nonce="${NONCE}">`);
+/** A README html snippet, pointed at the test CDN, with the inline scripts' nonce. */
+function readmeHtml(n: number): string {
+  const snippet = readmeSnippet('html', n).replaceAll(README_CDN, `${cdn.origin}/localrec/`).replaceAll('<script>', `<script nonce="${NONCE}">`);
   expect(snippet).toContain(cdn.origin);
-  return `<!doctype html><meta charset="utf-8"><title>shop</title>\n${snippet}`;
+  return snippet;
+}
+
+/** The README's script-tag snippet. */
+function readmePage(): string {
+  return `<!doctype html><meta charset="utf-8"><title>shop</title>\n${readmeHtml(0)}`;
 }
 
 function page(loader: string, classic: boolean): string {
@@ -43,14 +48,16 @@ function page(loader: string, classic: boolean): string {
 <localrec-recommendations n="4"></localrec-recommendations>`;
 }
 
-/** A shop that already tags GA4: its pushes, made before and after the loader, are tracked. */
+/**
+ * The README's GA4 dataLayer snippet (a shop that already tags GA4: a view_item push before
+ * the loader), after the shop's CMP granted consent through Google Consent Mode.
+ */
 function ga4Page(): string {
+  const snippet = readmeHtml(1);
+  expect(snippet).toContain('data-localrec-datalayer');
   return `<!doctype html><meta charset="utf-8"><title>shop</title>
-<script nonce="${NONCE}">
-  window.dataLayer = window.dataLayer || [];
-  dataLayer.push({ event: 'view_item', ecommerce: { items: [{ item_id: 'p0001', item_name: 'First' }] } });
-</script>
-<script type="module" src="${cdn.origin}/localrec/localrec-embed.js" data-localrec-model="models/shop/manifest.json" data-localrec-consent="granted" data-localrec-datalayer></script>`;
+<script nonce="${NONCE}">window.dataLayer = window.dataLayer || []; dataLayer.push(['consent', 'default', { personalization_storage: 'granted' }]);</script>
+${snippet}`;
 }
 
 test.beforeAll(async () => {
@@ -109,7 +116,7 @@ for (const [name, file, backend] of [['module', 'esm.html', 'wasm'], ['classic',
   });
 }
 
-test('with data-localrec-datalayer the loader tracks GA4 ecommerce pushes, those made before it loaded included, until Consent Mode withdraws consent', async ({ page: p }) => {
+test("the README's dataLayer snippet tracks GA4 ecommerce pushes, those made before the loader included, until Consent Mode withdraws consent", async ({ page: p }) => {
   await p.goto(`${shop.origin}/ga4.html`);
   const events = () =>
     p.evaluate(async () => {

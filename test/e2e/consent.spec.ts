@@ -5,6 +5,7 @@
  */
 import type { Page } from '@playwright/test';
 import { createClient, expect, openHarness, SMALL, test } from './fixtures';
+import { readmeSnippet } from './readme-snippets';
 
 interface ConsentTestWindow {
   __tcfapi?: (cmd: string, version: number, cb: (data: object, ok: boolean) => void) => void;
@@ -59,6 +60,40 @@ test('setConsent: denied stores nothing, granted stores, denied again deletes ev
   const after = await page.evaluate(async () => ({ rec: await window.lrs.a.recommend(), status: await window.lrs.a.status() }));
   expect(after.rec.personalised).toBe(false);
   expect(after.status.consent).toBe('denied');
+});
+
+/**
+ * The README's consent snippet, run in the harness one step (blank-line separated) at a
+ * time, so each step's effect on IndexedDB is checked. `createLocalrec` is the SDK's; `rec`
+ * carries over from step to step.
+ */
+test("the README's consent snippet: pending stores nothing, granted stores the tracked view, denied deletes it from IndexedDB", async ({ page }) => {
+  const steps = readmeSnippet('js').trim().split(/\n\s*\n/);
+  expect(steps).toHaveLength(3);
+  expect(steps[0]).toMatch(/^const rec = await createLocalrec\(/);
+  await openHarness(page);
+  const run = (code: string) =>
+    page.evaluate(async (body) => {
+      const AsyncFunction = Object.getPrototypeOf(async () => undefined).constructor as new (...args: string[]) => (...args: unknown[]) => Promise<unknown>;
+      const step = new AsyncFunction('createLocalrec', 'carried', `let rec = carried;\n${body.replace(/^const rec =/m, 'rec =')}\nreturn rec;`);
+      window.lrs = { a: (await step(window.localrecHarness.createLocalrec, window.lrs?.a)) as typeof window.lr };
+    }, code);
+  const consent = () => page.evaluate(async () => (await window.lrs.a.status()).consent);
+
+  await run(steps[0]);
+  expect(await consent()).toBe('pending');
+  expect(await trackError(page)).toBe('consent-required');
+  expect(await stored(page, 'localrec')).toEqual({ events: 0, personal: 0 });
+
+  await run(steps[1]);
+  expect(await consent()).toBe('granted');
+  // The default 2 s debounce personalises on its own, so withdrawal has weights to delete too.
+  await expect.poll(() => stored(page, 'localrec')).toEqual({ events: 1, personal: 1 });
+  expect((await page.evaluate(() => window.lrs.a.exportData())).events.map((e) => `${e.type}:${e.item}`)).toEqual(['view:p0001']);
+
+  await run(steps[2]);
+  expect(await consent()).toBe('denied');
+  expect(await stored(page, 'localrec')).toEqual({ events: 0, personal: 0 });
 });
 
 test('a TCF v2.2 CMP: pending while its dialog shows, granted with purposes 1, 5 and 6, withdrawal deletes', async ({ page }) => {

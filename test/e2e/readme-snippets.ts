@@ -1,6 +1,7 @@
 /**
  * The README's Install snippets, read from the README itself, so the specs that run them
- * (package.spec.ts, cdn.spec.ts) fail when the documented code stops working.
+ * (package.spec.ts: npm; cdn.spec.ts: script tag and GA4 dataLayer; consent.spec.ts:
+ * consent) fail when the documented code stops working.
  */
 import { readFileSync } from 'node:fs';
 
@@ -13,7 +14,7 @@ function installSection(): string {
 }
 
 /** The n-th fenced block of a language in the Install section. */
-export function readmeSnippet(lang: 'ts' | 'html', n = 0): string {
+export function readmeSnippet(lang: 'ts' | 'js' | 'html', n = 0): string {
   const blocks = [...installSection().matchAll(new RegExp('```' + lang + '\\n([\\s\\S]*?)```', 'g'))].map((m) => m[1]);
   if (blocks[n] === undefined) throw new Error(`README.md Install section has no ${lang} block #${n}`);
   return blocks[n];

@@ -18,6 +18,20 @@ describe('event validation', () => {
     expect(code([{ item: 'a', type: 'view' }, { item: 'x', type: 'like' }])).toMatchObject({ code: 'invalid-event', details: { index: 1, field: 'type' } });
   });
 
+  it('turns the GA4 names view_item, add_to_cart and purchase as a type into view, cart and purchase', () => {
+    const ga4 = [
+      { item: 'a', type: 'view_item' },
+      { item: 'b', type: 'add_to_cart' },
+      { item: 'c', type: 'purchase' },
+    ] as const;
+    expect(validateEvents(ga4, NOW).map((e) => e.type)).toEqual(['view', 'cart', 'purchase']);
+  });
+
+  it('rejects GA4 names it does not map, such as view_item_list, and names with other case', () => {
+    expect(code([{ item: 'a', type: 'view_item_list' }])).toMatchObject({ code: 'invalid-event', details: { index: 0, field: 'type' } });
+    expect(code([{ item: 'a', type: 'VIEW_ITEM' }])).toMatchObject({ code: 'invalid-event', details: { index: 0, field: 'type' } });
+  });
+
   it('rejects empty ids, seconds for milliseconds, ratings on other types, unknown keys and non-arrays', () => {
     for (const wrong of [[{ item: '', type: 'view' }], [{ item: 'a', type: 'view', ts: 1_700_000 }], [{ item: 'a', type: 'view', rating: 4 }], [{ item: 'a', type: 'view', extra: 1 }], ['view'], 'view']) {
       expect(code(wrong), JSON.stringify(wrong)).toMatchObject({ code: 'invalid-event' });
