@@ -9,7 +9,10 @@ import type { IndexedEvent } from '../model/pooling';
 import type { ModelSession } from '../model/session';
 import type { TowerParams } from '../model/weights';
 
-export const MAX_STEPS = 100;
+import { MODEL_BOUNDS } from '../model/bounds';
+
+/** The cap of personalise({ steps }), the same as a model's `inner.steps` bound. */
+export const MAX_STEPS = MODEL_BOUNDS.maxInnerSteps;
 
 export interface PersonaliseRun {
   tower: TowerParams;

@@ -10,6 +10,7 @@ import {
   type TensorName,
 } from './manifest';
 import { ManifestSchema } from './manifest-schema';
+import { checkModelSemantics, checkWeightValues } from './bounds';
 import { dequantiseRows, quantiseRows } from './quantise';
 import { sha256Hex } from './sha256';
 import type { ModelConfig, ModelWeights } from './weights';
@@ -111,6 +112,8 @@ export function parseManifest(json: unknown): ModelManifest {
   for (const path of [WEIGHTS_FILE, ITEMS_FILE]) {
     if (!m.files.some((f) => f.path === path)) throw new LocalrecError('model-format', `manifest does not list ${path}`, { path });
   }
+  // Format is not enough: settings and byte ranges must be within the shared bounds (bounds.ts).
+  checkModelSemantics(m);
   return m as ModelManifest;
 }
 
@@ -177,10 +180,9 @@ export async function decodeModel(manifestJson: unknown, files: Record<string, U
     tower: { w1: f32('tower.w1', [d, hidden]), b1: f32('tower.b1', [hidden]), w2: f32('tower.w2', [hidden, d]), b2: f32('tower.b2', [d]) },
     contentProj: f32('content.proj', [manifest.content.buckets, 2 * d + 1]),
   };
-  for (const t of manifest.tensors) {
-    if (t.dtype !== 'float32') continue;
-    if (!f32(t.name, t.shape).every(Number.isFinite)) throw new LocalrecError('model-format', `tensor ${t.name} holds non-finite values`, { tensor: t.name });
-  }
+  const floats: Record<string, Float32Array> = {};
+  for (const t of manifest.tensors) if (t.dtype === 'float32') floats[t.name] = f32(t.name, t.shape);
+  checkWeightValues(floats);
   let items: ItemMeta[];
   try {
     items = JSON.parse(new TextDecoder().decode(files[ITEMS_FILE])) as ItemMeta[];
@@ -189,6 +191,10 @@ export async function decodeModel(manifestJson: unknown, files: Record<string, U
   }
   if (!Array.isArray(items) || items.length !== n || items.some((it, i) => it?.id !== manifest.itemIds[i])) {
     throw new LocalrecError('model-format', `${ITEMS_FILE} does not match the manifest's item ids`);
+  }
+  const incomplete = items.findIndex((it) => typeof it.title !== 'string' || !Array.isArray(it.categories) || it.categories.some((c) => typeof c !== 'string'));
+  if (incomplete >= 0) {
+    throw new LocalrecError('model-format', `${ITEMS_FILE} entry ${incomplete} needs a title string and a categories array of strings`, { index: incomplete, path: ITEMS_FILE });
   }
   return { manifest, weights, config: { pooling: manifest.pooling, inner: manifest.inner, content: manifest.content }, items };
 }

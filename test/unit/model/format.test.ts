@@ -32,7 +32,7 @@ function randomModel(seed: number): ModelToEncode {
   // Values whose float32 bits would not survive a detour through decimal text or float64 rounding mistakes.
   weights.tower.w1[0] = -0;
   weights.tower.b1[0] = 1.401298464324817e-45; // smallest subnormal
-  weights.itemBias[1] = 3.4028234663852886e38; // largest float32
+  weights.itemBias[1] = -999.9999389648438; // largest float32 below the bias bound (bounds.ts)
   const config: ModelConfig = { pooling: DEFAULT_POOLING, inner: DEFAULT_INNER, content: { buckets } };
   const items: ItemMeta[] = Array.from({ length: n }, (_, i) => ({
     id: `sku-${i}`,
