@@ -156,6 +156,29 @@ export interface BackendProbe {
 
 export type StorageMode = 'indexeddb' | 'memory';
 
+/**
+ * Why start-up (or a later init) fell back instead of failing: stored state that could
+ * not be used never stops createLocalrec; it becomes one of these in `status().warnings`.
+ */
+export const WARNING_CODES = [
+  /** IndexedDB could not be used (e.g. SecurityError: site storage blocked); events live in memory for this page. */
+  'storage-fallback',
+  /** The stored interactions could not be read; recommendations start without history (nothing was deleted). */
+  'events-unreadable',
+  /** The stored personal weights could not be read or do not fit; the shared model is used. */
+  'personal-weights-unreadable',
+  /** Re-personalising for a new model version failed (or its weights could not be written); the shared model is used. */
+  'repersonalise-failed',
+] as const;
+export type WarningCode = (typeof WARNING_CODES)[number];
+
+export interface StatusWarning {
+  code: WarningCode;
+  message: string;
+  /** The error behind it, if there was one. */
+  cause: SerialisedError | null;
+}
+
 export interface Status {
   ready: boolean;
   /** While not 'granted', nothing is stored and recommendations come from the shared model. */
@@ -174,6 +197,8 @@ export interface Status {
   storage: { mode: StorageMode; reason: string | null; events: number; maxEvents: number } | null;
   personal: (PersonalWeightsInfo & { ms: number | null }) | null;
   timings: { lastRecommendMs: number | null; lastPersonaliseMs: number | null };
+  /** What the last init fell back from (empty when everything stored could be used). */
+  warnings: StatusWarning[];
   /** Federated rounds: null when no endpoint is configured. */
   federated?: FederatedStatus | null;
 }
@@ -188,4 +213,6 @@ export type LocalrecEvent =
   | { type: 'personalised'; result: PersonaliseResult; reason: 'idle' | 'demand' | 'model-updated' }
   /** The Worker applied a new consent state (what it recommends from may have changed). */
   | { type: 'consent'; state: ConsentState; removedEvents: number }
-  | { type: 'federated'; outcome: FederatedOutcome; roundId: number | null; serverModelVersion: number | null };
+  | { type: 'federated'; outcome: FederatedOutcome; roundId: number | null; serverModelVersion: number | null }
+  /** Init fell back instead of failing (the same entry is in status().warnings). */
+  | { type: 'warning'; warning: StatusWarning };

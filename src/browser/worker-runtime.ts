@@ -11,7 +11,7 @@ import { buildCatalogue, hasContentFeatures, type Catalogue } from '../model/cat
 import { attributeScore } from '../model/explain';
 import type { IndexedEvent } from '../model/pooling';
 import { ModelSession } from '../model/session';
-import { flattenTower, unflattenTower, type TowerParams } from '../model/weights';
+import { flattenTower, towerSize, unflattenTower, type TowerParams } from '../model/weights';
 import { FederatedClient, checkFederatedConfig, type FederatedClientDeps } from '../federated/client';
 import type { Handlers, Method, Params, RequestMessage, Result, WorkerInitParams } from './protocol';
 import type { BackendChoice } from './worker-backend';
@@ -20,7 +20,7 @@ import { loadModel, type LoadResult, type ModelCache } from './worker-loader';
 import { checkSteps, runInnerLoop } from './worker-personalise';
 import { explanationText, rankFilters, rankRecommendations } from './worker-recommend';
 import { openStore, type EventStore, type OpenStoreOptions, type PersonalWeightsRecord } from './worker-store';
-import { CONSENT_STATES, type BackendName, type ConsentState, type ExplainReason, type ExportedData, type LocalrecEvent, type Status, type StoredEvent } from './types';
+import { CONSENT_STATES, type BackendName, type ConsentState, type ExplainReason, type ExportedData, type LocalrecEvent, type Status, type StatusWarning, type StoredEvent, type WarningCode } from './types';
 
 export interface RuntimeDeps {
   fetch: typeof fetch;
@@ -60,6 +60,8 @@ export class WorkerRuntime {
   private federated: FederatedClient | null = null;
   /** Consent requests away from 'granted' not yet applied: no upload starts meanwhile. */
   private withdrawals = 0;
+  /** What the last init fell back from. */
+  private warnings: StatusWarning[] = [];
 
   constructor(private readonly deps: RuntimeDeps) {}
 
@@ -116,20 +118,46 @@ export class WorkerRuntime {
     this.loaded = loaded;
     const m = loaded.model.manifest;
     this.deps.emit({ type: 'ready', modelVersion: m.modelVersion, source: loaded.source, loadMs: loaded.ms });
+    // Stored state never stops start-up: what cannot be used becomes a warning in status().
+    const warnings: StatusWarning[] = [];
+    this.warnings = warnings;
+    if (params.storage !== 'memory' && store.mode === 'memory') {
+      warnings.push({ code: 'storage-fallback', message: `interactions are kept in memory for this page only: ${store.reason ?? 'IndexedDB is unavailable'}`, cause: null });
+    }
     // Consent withdrawn while no page of this shop was open: delete now.
     if (this.consent === 'denied') await store.clear();
-    const events = await store.all();
+    let events: StoredEvent[] = [];
+    try {
+      events = await store.all();
+    } catch (e) {
+      warnings.push(warning('events-unreadable', 'the stored interactions could not be read; starting without history (they were not deleted)', e));
+    }
     this.rebuildSession(events);
 
-    const rec = await store.getWeights();
-    const fits = rec && rec.modelName === m.name && rec.modelVersion === m.modelVersion && rec.d === m.dims.d && rec.hidden === m.dims.hidden;
-    if (fits) {
-      this.personal = { tower: unflattenTower(rec.params, rec.d, rec.hidden), record: rec };
-    } else {
-      this.personal = null;
-      // Weights from another model version mean nothing here; learn again from the stored interactions.
-      if ((rec || events.length > 0) && this.consent === 'granted') await this.personalise({}, 'model-updated');
+    this.personal = null;
+    let rec: PersonalWeightsRecord | null = null;
+    let unreadable = false;
+    try {
+      rec = await store.getWeights();
+    } catch (e) {
+      unreadable = true;
+      warnings.push(warning('personal-weights-unreadable', 'the stored personal weights could not be read; using the shared model (they were not overwritten)', e));
     }
+    const fits = rec !== null && rec.modelName === m.name && rec.modelVersion === m.modelVersion && rec.d === m.dims.d && rec.hidden === m.dims.hidden;
+    if (rec && fits) {
+      if (isUsableRecord(rec)) this.personal = { tower: unflattenTower(rec.params, rec.d, rec.hidden), record: rec };
+      else warnings.push(warning('personal-weights-unreadable', 'the stored personal weights are damaged (wrong size or non-finite values); using the shared model', null));
+    }
+    // Weights from another model version (or damaged ones) mean nothing here; learn again from the stored interactions.
+    if (!this.personal && !unreadable && (rec || events.length > 0) && this.consent === 'granted') {
+      try {
+        await this.personalise({}, 'model-updated');
+      } catch (e) {
+        this.personal = null;
+        warnings.push(warning('repersonalise-failed', 'personalising for this model version failed; using the shared model', e));
+      }
+    }
+    for (const w of warnings) this.deps.emit({ type: 'warning', warning: w });
     return this.status();
   }
 
@@ -190,9 +218,14 @@ export class WorkerRuntime {
     if (this.consent !== 'granted') throw new LocalrecError('consent-required', `${what} needs the shopper's consent`, { consent: this.consent });
   }
 
-  /** Stored events, or none while consent is not granted. */
+  /** Stored events, or none while consent is not granted or they cannot be read (recommendations then come from the shared model). */
   private async personalEvents(store: EventStore): Promise<StoredEvent[]> {
-    return this.consent === 'granted' ? store.all() : [];
+    if (this.consent !== 'granted') return [];
+    try {
+      return await store.all();
+    } catch {
+      return [];
+    }
   }
 
   private async setConsent(state: unknown): Promise<Result<'consent'>> {
@@ -381,6 +414,7 @@ export class WorkerRuntime {
         : null,
       timings: { ...this.timings },
       federated: this.federated?.status() ?? null,
+      warnings: this.warnings.map((w) => ({ ...w })),
     };
   }
 }
@@ -392,6 +426,17 @@ export class WorkerRuntime {
 function dispatch<M extends Method>(handlers: Handlers, req: RequestMessage<M>): Promise<Result<M>> {
   const handler: (params: Params<M>) => Promise<Result<M>> = handlers[req.method];
   return handler(req.params);
+}
+
+function warning(code: WarningCode, message: string, cause: unknown): StatusWarning {
+  if (cause === null || cause === undefined) return { code, message, cause: null };
+  const err = cause instanceof LocalrecError ? cause : new LocalrecError('store-unavailable', cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause));
+  return { code, message, cause: err.toJSON() };
+}
+
+/** Personal weights as they must be to use: the right length for their dims, every value finite. */
+function isUsableRecord(rec: PersonalWeightsRecord): boolean {
+  return rec.params instanceof Float32Array && rec.params.length === towerSize(rec.d, rec.hidden) && rec.params.every(Number.isFinite);
 }
 
 function checkConsent(state: unknown): ConsentState {

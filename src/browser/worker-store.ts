@@ -66,15 +66,25 @@ export async function openStore(opts: OpenStoreOptions): Promise<EventStore> {
   if (!Number.isInteger(opts.maxEvents) || opts.maxEvents < 1) {
     throw new LocalrecError('invalid-argument', `maxEvents must be a positive integer, got ${opts.maxEvents}`);
   }
-  const factory = opts.indexedDB === undefined ? globalThis.indexedDB : opts.indexedDB;
+  let factory: IDBFactory | null | undefined;
+  try {
+    // Reading the global itself throws a SecurityError where site storage is blocked (Chromium).
+    factory = opts.indexedDB === undefined ? globalThis.indexedDB : opts.indexedDB;
+  } catch (e) {
+    return new MemoryStore(opts.maxEvents, `IndexedDB is blocked: ${errorText(e)}`);
+  }
   if (!factory) return new MemoryStore(opts.maxEvents, opts.memoryReason ?? 'IndexedDB is not available in this context');
   try {
     const db = await openDatabase(factory, opts.dbName);
     return new IdbStore(db, opts.maxEvents);
   } catch (e) {
     // Private modes throw (InvalidStateError, SecurityError) or refuse to open; keep working in memory.
-    return new MemoryStore(opts.maxEvents, `IndexedDB could not be opened: ${e instanceof Error ? e.message : String(e)}`);
+    return new MemoryStore(opts.maxEvents, `IndexedDB could not be opened: ${errorText(e)}`);
   }
+}
+
+function errorText(e: unknown): string {
+  return e instanceof Error || e instanceof DOMException ? `${e.name}: ${e.message}` : String(e);
 }
 
 /** Same as idb's openDB, but with an injectable factory (tests, other realms). */

@@ -47,7 +47,8 @@ export interface Harness {
 }
 
 let nextId = 1;
-export function makeRuntime(server: ModelServer, opts: { idb?: IDBFactory; cache?: MemoryModelCache } = {}): Harness {
+/** `idb: 'global'` leaves the runtime to read `globalThis.indexedDB` itself, as the Worker does. */
+export function makeRuntime(server: ModelServer, opts: { idb?: IDBFactory | 'global'; cache?: MemoryModelCache } = {}): Harness {
   const events: LocalrecEvent[] = [];
   const cache = opts.cache ?? new MemoryModelCache();
   const runtime = new WorkerRuntime({
@@ -57,7 +58,7 @@ export function makeRuntime(server: ModelServer, opts: { idb?: IDBFactory; cache
       return { name: 'cpu', forced: true, probes: [{ name: 'cpu', ok: true, ms: 0 }], initMs: 0 };
     },
     openModelCache: async () => cache,
-    indexedDB: opts.idb ?? new IDBFactory(),
+    ...(opts.idb === 'global' ? {} : { indexedDB: opts.idb ?? new IDBFactory() }),
     emit: (e) => events.push(e),
   });
   return {
