@@ -7,7 +7,7 @@ import { decodeModel, encodeModel, ITEMS_FILE, type EncodedModel } from '../../.
 import { sha256Hex } from '../../../src/model/sha256';
 import { DEFAULT_CONTENT, DEFAULT_INNER, DEFAULT_POOLING } from '../../../src/model/weights';
 import { fixtureWeights } from '../../fixtures/make-model';
-import { fixtureModel, initParams, makeRuntime, ModelServer, T0 } from '../browser/helpers';
+import { fixtureModel, initParams, makeRuntime, ModelServer, T0 } from './helpers';
 
 type Json = Record<string, unknown> & { inner: Record<string, unknown>; pooling: Record<string, unknown> & { eventWeights: Record<string, unknown> }; dims: Record<string, unknown>; tensors: Record<string, unknown>[] };
 

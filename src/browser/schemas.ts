@@ -1,0 +1,97 @@
+/**
+ * The public API's argument schemas (valibot), one definition used on both sides: the page
+ * client checks arguments before posting (so `setConsent('false')` or `recommend({ n: '5' })`
+ * is an `invalid-argument` at once, never a silent truthy value), and the Worker checks the
+ * same schemas again where requests enter it, because it owns IndexedDB and must not trust
+ * the page. Events: a batch is checked as a whole first, so one bad event rejects the batch
+ * and nothing is written; a GA4 event name as `type` (view_item, add_to_cart, purchase)
+ * becomes its short name. No tfjs here (the page client imports this file).
+ */
+import { DEV } from '../dev';
+import * as v from 'valibot';
+import { GA4_EVENT_TYPES, ga4EventType, type Ga4EventName } from '../data/ga4';
+import { EVENT_TYPES, type EventType } from '../data/types';
+import { LocalrecError } from '../errors';
+import { MODEL_BOUNDS } from '../model/bounds';
+import { CONSENT_STATES, type ConsentState, type ExplainOptions, type PersonaliseOptions, type RecommendOptions, type TrackEvent } from './types';
+
+/** Far enough back to catch seconds-for-milliseconds mistakes (2000-01-01), and no later than a day ahead. */
+const MIN_TS = 946_684_800_000;
+const FUTURE_SLACK_MS = 86_400_000;
+
+const ItemInfoSchema = v.strictObject({
+  title: v.pipe(v.string(), v.maxLength(500)),
+  categories: v.pipe(v.array(v.pipe(v.string(), v.maxLength(200))), v.maxLength(50)),
+  brand: v.optional(v.pipe(v.string(), v.maxLength(200))),
+  price: v.optional(v.pipe(v.number(), v.finite(), v.minValue(0))),
+});
+
+const TrackEventSchema = v.strictObject({
+  item: v.pipe(v.string(), v.minLength(1), v.maxLength(256)),
+  type: v.pipe(
+    v.picklist([...EVENT_TYPES, ...(Object.keys(GA4_EVENT_TYPES) as Ga4EventName[])]),
+    v.transform((t): EventType => ga4EventType(t) ?? (t as EventType)),
+  ),
+  ts: v.optional(v.pipe(v.number(), v.finite())),
+  rating: v.optional(v.pipe(v.number(), v.finite(), v.minValue(0), v.maxValue(10))),
+  itemInfo: v.optional(ItemInfoSchema),
+});
+
+/** A validated event with its timestamp filled in and its type a short name. */
+export type ValidEvent = Omit<TrackEvent, 'ts' | 'type'> & { type: EventType; ts: number };
+
+/** Throws `invalid-event` (with the batch position and field) for the first bad event. */
+export function validateEvents(input: unknown, now = Date.now()): ValidEvent[] {
+  if (!Array.isArray(input)) throw new LocalrecError('invalid-event', 'events must be an array of { item, type, ts? }');
+  return input.map((raw, index) => {
+    const r = v.safeParse(TrackEventSchema, raw);
+    if (!r.success) {
+      const issue = r.issues[0];
+      const field = issue.path?.map((p) => String(p.key)).join('.') || '(event)';
+      throw new LocalrecError('invalid-event', `event ${index} is invalid at "${field}": ${issue.message}`, { index, field });
+    }
+    const e = r.output;
+    if (e.rating !== undefined && e.type !== 'rating') {
+      throw new LocalrecError('invalid-event', `event ${index} has a rating but type "${e.type}"`, { index, field: 'rating' });
+    }
+    const ts = e.ts ?? now;
+    if (ts < MIN_TS || ts > now + FUTURE_SLACK_MS) {
+      throw new LocalrecError('invalid-event', `event ${index} has timestamp ${ts}`, { index, field: 'ts' }, DEV ? 'expected milliseconds since the epoch (Date.now()), not seconds, and not more than a day ahead' : undefined);
+    }
+    return { ...e, ts } as ValidEvent;
+  });
+}
+
+const int = (min: number, max: number) => v.pipe(v.number(), v.integer(), v.minValue(min), v.maxValue(max));
+
+export const ConsentSchema = v.picklist(CONSENT_STATES);
+
+export const RecommendOptionsSchema = v.strictObject({
+  n: v.optional(int(1, 1000)),
+  excludeSeen: v.optional(v.boolean()),
+  excludePurchased: v.optional(v.boolean()),
+  categories: v.optional(v.pipe(v.array(v.pipe(v.string(), v.maxLength(200))), v.maxLength(100))),
+});
+
+export const ItemIdSchema = v.pipe(v.string(), v.minLength(1), v.maxLength(256));
+
+export const ExplainOptionsSchema = v.strictObject({ n: v.optional(int(1, 50)) });
+
+export const PersonaliseOptionsSchema = v.strictObject({ steps: v.optional(int(0, MODEL_BOUNDS.maxInnerSteps)) });
+
+/** Parses one argument or throws `invalid-argument` with the argument and field that failed. */
+export function parseArgument<S extends v.GenericSchema>(schema: S, input: unknown, argument: string): v.InferOutput<S> {
+  const r = v.safeParse(schema, input);
+  if (r.success) return r.output;
+  const issue = r.issues[0];
+  const field = issue.path?.map((p) => String(p.key)).join('.') || '';
+  throw new LocalrecError('invalid-argument', `${argument}${field ? `.${field}` : ''} is invalid: ${issue.message}`, { argument, field });
+}
+
+export const checkConsentArg = (state: unknown): ConsentState => parseArgument(ConsentSchema, state, 'consent');
+export const checkRecommendArg = (opts: unknown): RecommendOptions => parseArgument(RecommendOptionsSchema, opts, 'recommend options');
+export const checkExplainArgs = (item: unknown, opts: unknown): { item: string; options: ExplainOptions } => ({
+  item: parseArgument(ItemIdSchema, item, 'item'),
+  options: parseArgument(ExplainOptionsSchema, opts, 'explain options'),
+});
+export const checkPersonaliseArg = (opts: unknown): PersonaliseOptions => parseArgument(PersonaliseOptionsSchema, opts, 'personalise options');
