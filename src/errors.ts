@@ -20,6 +20,8 @@ export const ERROR_CODES = [
   'store-quota-exceeded',
   'backend-unavailable',
   'worker-failed',
+  /** A Worker call got no answer within its timeout (LocalrecOptions.timeouts). */
+  'worker-timeout',
   'consent-required',
   // Ingesting data sets (Node): a whole input that cannot be read, not a bad row (that is a RowError).
   'data-format',

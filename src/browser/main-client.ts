@@ -8,8 +8,26 @@ import { LocalrecError } from '../errors';
 import type { Method, Params, RequestMessage, Result, WorkerInitParams, WorkerMessage } from './protocol';
 import { ga4EventType, ga4ItemIds } from '../data/ga4';
 import type { BackendName, ConsentState, ExplainOptions, Ga4TrackEvent, LocalrecEvent, StorageMode, TrackEvent } from './types';
-import { ConsentTracker, isConsentState, type ConsentHost } from './main-consent';
+import { ConsentTracker, type ConsentHost } from './main-consent';
 import { startWorker } from './main-worker';
+import { checkConsentArg, checkExplainArgs, checkPersonaliseArg, checkRecommendArg, validateEvents } from './schemas';
+
+/**
+ * How long each Worker call may take before it rejects with `worker-timeout`, in ms.
+ * Calls run one at a time in the Worker, so a call's time includes waiting for the ones
+ * before it; init downloads and verifies the model, and personalise trains, hence longer.
+ */
+export const DEFAULT_TIMEOUTS: Readonly<Record<Method, number>> = {
+  init: 120_000,
+  personalise: 60_000,
+  track: 30_000,
+  recommend: 30_000,
+  explain: 30_000,
+  forget: 30_000,
+  exportData: 30_000,
+  status: 30_000,
+  consent: 30_000,
+};
 
 export interface LocalrecOptions {
   /** URL of the model's manifest.json (relative URLs resolve against the page). */
@@ -50,8 +68,10 @@ export interface LocalrecOptions {
   federated?: { endpoint: string | URL; token: string };
   /** Progress and lifecycle events (download, progress, ready, personalised, …). */
   onEvent?: (event: LocalrecEvent) => void;
-  /** Custom Worker factory, e.g. for a CSP that needs a specific URL. */
+  /** Custom Worker factory, e.g. for a CSP that needs a specific URL (also used for the one restart after a crash). */
   createWorker?: () => Worker;
+  /** Per-method call timeouts in ms (see DEFAULT_TIMEOUTS); a call that takes longer rejects with 'worker-timeout'. */
+  timeouts?: Partial<Record<Method, number>>;
 }
 
 /** The public API; params and results are the protocol's (see protocol.ts `Methods`). */
@@ -78,8 +98,11 @@ export interface Localrec {
 /**
  * A call waiting for its response. `resolve` is declared as a method so that a resolver
  * for one method's result fits here: the Worker answers id N with method N's result.
+ * The request is kept so that a crashed Worker's calls can be sent again, once.
  */
 interface Pending {
+  request: RequestMessage;
+  timer: ReturnType<typeof setTimeout>;
   resolve(value: Result<Method>): void;
   reject(error: LocalrecError): void;
 }
@@ -93,26 +116,75 @@ class Client implements Localrec {
   /** The state the Worker last heard, and the request that told it. */
   private sentConsent: ConsentState | null = null;
   private consentSent: Promise<void> = Promise.resolve();
+  private worker: Worker;
+  /** A crashed Worker is replaced once; a second crash fails the client. */
+  private restarted = false;
+  private readonly timeouts: Record<Method, number>;
 
   constructor(
-    private readonly worker: Worker,
+    private readonly createWorker: () => Worker,
     private readonly params: WorkerInitParams,
     private readonly options: LocalrecOptions,
   ) {
+    this.timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
     this.consent = new ConsentTracker(globalThis as ConsentHost, options.consent ?? 'pending', options.consentSignals !== false, () => {
       this.syncConsent().catch(() => undefined);
     });
     if (options.onEvent) this.listeners.add(options.onEvent);
-    worker.addEventListener('message', (ev: MessageEvent<WorkerMessage>) => this.onMessage(ev.data));
+    this.worker = this.attach(createWorker());
+  }
+
+  /** Listens to one Worker; events from a Worker that was replaced are ignored. */
+  private attach(worker: Worker): Worker {
+    worker.addEventListener('message', (ev: MessageEvent<WorkerMessage>) => {
+      if (worker === this.worker) this.onMessage(ev.data);
+    });
     worker.addEventListener('error', (ev) => {
       ev.preventDefault();
-      this.fail(
+      if (worker !== this.worker) return;
+      this.crashed(
         new LocalrecError('worker-failed', `the localrec Worker failed: ${ev.message || 'could not load the Worker script'}`, {}, DEV
           ? "check that the Worker script's URL is served and that the page's CSP allows it (worker-src) and wasm ('wasm-unsafe-eval')"
           : undefined),
       );
     });
-    worker.addEventListener('messageerror', () => this.fail(new LocalrecError('worker-failed', 'a message from the Worker could not be read')));
+    worker.addEventListener('messageerror', () => {
+      if (worker === this.worker) this.fail(new LocalrecError('worker-failed', 'a message from the Worker could not be read'));
+    });
+    return worker;
+  }
+
+  /**
+   * The Worker died (an uncaught error or a failed load). The first time, a new Worker is
+   * started, initialised with the same options and the current consent, and every call
+   * that was waiting is sent to it again (once); the second time, the client fails.
+   */
+  private crashed(err: LocalrecError): void {
+    if (this.dead) return;
+    if (this.restarted) return this.fail(err);
+    this.restarted = true;
+    try {
+      this.worker.terminate();
+    } catch {
+      // Already gone.
+    }
+    let next: Worker;
+    try {
+      next = this.createWorker();
+    } catch {
+      return this.fail(err);
+    }
+    this.worker = this.attach(next);
+    const waiting = [...this.pending.values()].map((p) => p.request);
+    // The new Worker has no model: initialise it first, unless an init is already waiting.
+    if (!waiting.some((r) => r.method === 'init')) {
+      this.sentConsent = this.consent.state;
+      this.call('init', { ...this.params, consent: this.sentConsent }).catch(() => undefined);
+    }
+    for (const r of [...waiting.filter((r) => r.method === 'init'), ...waiting.filter((r) => r.method !== 'init')]) {
+      if (r.method === 'init') this.sentConsent = this.consent.state;
+      this.worker.postMessage(r.method === 'init' ? { ...r, params: { ...r.params, consent: this.consent.state } } : r);
+    }
   }
 
   private onMessage(msg: WorkerMessage): void {
@@ -129,24 +201,47 @@ class Client implements Localrec {
     const p = this.pending.get(msg.id);
     if (!p) return;
     this.pending.delete(msg.id);
+    clearTimeout(p.timer);
     if (msg.ok) p.resolve(msg.value);
     else p.reject(LocalrecError.fromJSON(msg.error));
   }
 
   private fail(err: LocalrecError): void {
     this.dead = err;
-    for (const p of this.pending.values()) p.reject(err);
+    for (const p of this.pending.values()) {
+      clearTimeout(p.timer);
+      p.reject(err);
+    }
     this.pending.clear();
   }
 
   private call<M extends Method>(method: M, params: Params<M>): Promise<Result<M>> {
     if (this.dead) return Promise.reject(this.dead);
     const id = this.nextId++;
+    const ms = this.timeouts[method];
     return new Promise<Result<M>>((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
       const request: RequestMessage<M> = { kind: 'request', id, method, params };
+      const timer = setTimeout(() => {
+        if (!this.pending.delete(id)) return;
+        reject(
+          new LocalrecError('worker-timeout', `${method}() got no answer from the Worker within ${ms} ms`, { method, ms }, DEV
+            ? 'the Worker may be stalled or busy with a long call before this one; raise `timeouts` if the model or device is slow'
+            : undefined),
+        );
+      }, ms);
+      // Stored as the method union: the entry only ever re-posts this same request.
+      this.pending.set(id, { request: request as RequestMessage, timer, resolve, reject });
       this.worker.postMessage(request);
     });
+  }
+
+  /** Runs `check` and turns its throw into a rejection (the public methods never throw synchronously). */
+  private checked<T>(check: () => T): { ok: true; value: T } | { ok: false; error: Promise<never> } {
+    try {
+      return { ok: true, value: check() };
+    } catch (e) {
+      return { ok: false, error: Promise.reject(e) };
+    }
   }
 
   private requireConsent(what: string): Promise<never> | null {
@@ -173,20 +268,29 @@ class Client implements Localrec {
   track(event: TrackEvent | TrackEvent[] | Ga4TrackEvent): Promise<Result<'track'>> {
     const refused = this.requireConsent('track()');
     if (refused) return refused;
-    if (Array.isArray(event) || !event || !('event' in event)) return this.call('track', { events: Array.isArray(event) ? event : [event] });
-    const type = ga4EventType(event.event);
-    if (!type) return Promise.reject(new LocalrecError('invalid-argument', 'GA4 events tracked are view_item, add_to_cart and purchase', { event: String(event.event) }));
-    const ts = event.ts === undefined ? {} : { ts: event.ts };
-    return this.call('track', { events: ga4ItemIds(event.items).map((item) => ({ item, type, ...ts })) });
+    let events: TrackEvent[];
+    if (event !== null && typeof event === 'object' && !Array.isArray(event) && 'event' in event) {
+      const type = ga4EventType(event.event);
+      if (!type) return Promise.reject(new LocalrecError('invalid-argument', 'GA4 events tracked are view_item, add_to_cart and purchase', { event: String(event.event) }));
+      const ts = event.ts === undefined ? {} : { ts: event.ts };
+      events = ga4ItemIds(event.items).map((item) => ({ item, type, ...ts }));
+    } else events = Array.isArray(event) ? event : [event];
+    // The Worker's own schema (schemas.ts): a bad batch fails here with the same invalid-event it would get there.
+    const valid = this.checked(() => validateEvents(events));
+    return valid.ok ? this.call('track', { events }) : valid.error;
   }
   recommend(options: Params<'recommend'> = {}): Promise<Result<'recommend'>> {
-    return this.call('recommend', options);
+    const r = this.checked(() => checkRecommendArg(options));
+    return r.ok ? this.call('recommend', r.value) : r.error;
   }
   explain(item: string, options: ExplainOptions = {}): Promise<Result<'explain'>> {
-    return this.call('explain', { item, options });
+    const r = this.checked(() => checkExplainArgs(item, options));
+    return r.ok ? this.call('explain', r.value) : r.error;
   }
   personalise(options: Params<'personalise'> = {}): Promise<Result<'personalise'>> {
-    return this.requireConsent('personalise()') ?? this.call('personalise', options);
+    const r = this.checked(() => checkPersonaliseArg(options));
+    if (!r.ok) return r.error;
+    return this.requireConsent('personalise()') ?? this.call('personalise', r.value);
   }
   forget(): Promise<Result<'forget'>> {
     return this.call('forget', {});
@@ -198,10 +302,9 @@ class Client implements Localrec {
     return this.call('status', {});
   }
   setConsent(state: ConsentState): Promise<void> {
-    if (!isConsentState(state)) {
-      return Promise.reject(new LocalrecError('invalid-argument', "setConsent takes 'granted', 'pending' or 'denied'", { got: String(state) }));
-    }
-    this.consent.set(state);
+    const r = this.checked(() => checkConsentArg(state));
+    if (!r.ok) return r.error;
+    this.consent.set(r.value);
     return this.syncConsent();
   }
   subscribe(listener: (event: LocalrecEvent) => void): () => void {
@@ -234,8 +337,12 @@ export async function createLocalrec(options: LocalrecOptions): Promise<Localrec
     consent: 'pending', // replaced by the tracked state when init is sent
     federated: options.federated ? { endpoint: absolute(options.federated.endpoint), token: options.federated.token } : null,
   };
-  const worker = options.createWorker ? options.createWorker() : startWorker();
-  const client = new Client(worker, params, options);
+  for (const [method, ms] of Object.entries(options.timeouts ?? {})) {
+    if (!(method in DEFAULT_TIMEOUTS) || typeof ms !== 'number' || !(ms > 0)) {
+      throw new LocalrecError('invalid-argument', `timeouts.${method} must be a positive number of ms`, { method });
+    }
+  }
+  const client = new Client(options.createWorker ?? startWorker, params, options);
   try {
     await client.init();
   } catch (e) {

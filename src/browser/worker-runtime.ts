@@ -16,6 +16,7 @@ import { FederatedClient, checkFederatedConfig, type FederatedClientDeps } from 
 import type { Handlers, Method, Params, RequestMessage, Result, WorkerInitParams } from './protocol';
 import type { BackendChoice } from './worker-backend';
 import { validateEvents } from './worker-events';
+import { checkExplainArgs, checkPersonaliseArg, checkRecommendArg } from './schemas';
 import { loadModel, type LoadResult, type ModelCache } from './worker-loader';
 import { checkSteps, runInnerLoop } from './worker-personalise';
 import { explanationText, rankFilters, rankRecommendations } from './worker-recommend';
@@ -69,9 +70,12 @@ export class WorkerRuntime {
   private readonly handlers: Handlers = {
     init: (p) => this.init(p),
     track: (p) => this.track(p?.events),
-    recommend: (p) => this.recommend(p ?? {}),
-    explain: (p) => this.explain(p?.item, p?.options?.n ?? 3),
-    personalise: (p) => this.personalise(p ?? {}, 'demand'),
+    recommend: async (p) => this.recommend(checkRecommendArg(p)),
+    explain: async (p) => {
+      const { item, options } = checkExplainArgs(p?.item, p?.options ?? {});
+      return this.explain(item, options.n ?? 3);
+    },
+    personalise: async (p) => this.personalise(checkPersonaliseArg(p), 'demand'),
     forget: () => this.forget(),
     exportData: () => this.exportData(),
     status: () => this.status(),

@@ -24,6 +24,7 @@ class FakeWorker extends EventTarget {
 }
 
 const ok = (req: RequestMessage): WorkerMessage => ({ kind: 'response', id: req.id, ok: true, value: { stored: 1, evicted: 0 } as never });
+const TS = Date.UTC(2024, 5, 1);
 const base = { model: 'https://shop.test/models/shop/manifest.json', wasmPath: 'https://shop.test/tfjs-wasm/' };
 
 describe('the main-thread client', () => {
@@ -37,20 +38,21 @@ describe('the main-thread client', () => {
     );
     const c = await createLocalrec({ ...base, createWorker: () => w.asWorker() });
     expect(w.requests[0]).toMatchObject({ method: 'init', params: { modelUrl: base.model, backend: 'auto', storage: 'auto', dbName: 'localrec', maxEvents: 1000 } });
-    const err = await c.recommend({ n: 0 }).catch((e: unknown) => e);
+    const err = await c.recommend({ n: 5 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(LocalrecError);
     expect(err).toMatchObject({ code: 'invalid-argument', details: { n: 0 } });
     // The code travels in `code`, never inside the message.
     expect((err as LocalrecError).message).not.toContain('[invalid-argument]');
   });
 
-  it('rejects pending and later calls with worker-failed when the Worker dies', async () => {
+  it('rejects pending and later calls with worker-failed when the Worker dies again after its one restart', async () => {
     let hang = false;
     const w = new FakeWorker((req) => (hang ? null : ok(req)));
     const c = await createLocalrec({ ...base, createWorker: () => w.asWorker() });
     hang = true;
     const pending = c.status();
     w.dispatchEvent(Object.assign(new Event('error'), { message: 'boom' }));
+    w.dispatchEvent(Object.assign(new Event('error'), { message: 'boom again' }));
     expect(isLocalrecError(await pending.catch((e: unknown) => e), 'worker-failed')).toBe(true);
     expect(isLocalrecError(await c.recommend().catch((e: unknown) => e), 'worker-failed')).toBe(true);
   });
@@ -106,8 +108,8 @@ describe('the main-thread client', () => {
   it('accepts the GA4 items shape in track(), one event per item, and refuses GA4 events it does not track', async () => {
     const w = new FakeWorker(ok);
     const c = await createLocalrec({ ...base, consent: 'granted', createWorker: () => w.asWorker() });
-    await c.track({ event: 'add_to_cart', items: [{ item_id: 'p1' }, { item_id: 42 }], ts: 5 });
-    expect(w.requests[1]).toMatchObject({ method: 'track', params: { events: [{ item: 'p1', type: 'cart', ts: 5 }, { item: '42', type: 'cart', ts: 5 }] } });
+    await c.track({ event: 'add_to_cart', items: [{ item_id: 'p1' }, { item_id: 42 }], ts: TS });
+    expect(w.requests[1]).toMatchObject({ method: 'track', params: { events: [{ item: 'p1', type: 'cart', ts: TS }, { item: '42', type: 'cart', ts: TS }] } });
     const err = await c.track({ event: 'page_view' as never, items: [] }).catch((e: unknown) => e);
     expect(isLocalrecError(err, 'invalid-argument')).toBe(true);
   });
