@@ -12,7 +12,10 @@ import { buildPackage } from '../../../scripts/build-package';
  */
 // The client was 2.5 kB until it learned to read TCF v2.2, Consent Mode and GA4's items
 // shape, and became the whole public API (error codes, LocalrecError), not a lazy chunk.
-const BUDGET_GZIP = { loader: 2_500, client: 3_000, worker: 350_000 };
+// It grew to 5.9 kB when the public API started checking its arguments on the page with
+// the Worker's own valibot schemas (src/browser/schemas.ts, issue 16): strict runtime types
+// were judged worth ~3 kB of the lazily loaded client; the script-tag loader is unchanged.
+const BUDGET_GZIP = { loader: 2_500, client: 6_500, worker: 350_000 };
 
 describe('the package build', () => {
   let dir: string;
