@@ -2,9 +2,9 @@
  * localrec: a recommender that learns in the shopper's browser. This is the npm entry;
  * it exposes the main-thread client and its types only (the Worker is spawned by it).
  */
-export { createLocalrec, type Localrec, type LocalrecOptions } from './browser/main-client';
+export { createLocalrec, DEFAULT_TIMEOUTS, type Localrec, type LocalrecOptions } from './browser/main-client';
 export { LocalrecError, isLocalrecError, ERROR_CODES, type ErrorCode, type ErrorDetails } from './errors';
-export { BACKEND_NAMES, CONSENT_STATES } from './browser/types';
+export { BACKEND_NAMES, CONSENT_STATES, WARNING_CODES } from './browser/types';
 export type {
   BackendName,
   BackendProbe,
@@ -29,8 +29,10 @@ export type {
   Recommendation,
   SerialisedError,
   Status,
+  StatusWarning,
   StorageMode,
   StoredEvent,
   TrackEvent,
   TrackResult,
+  WarningCode,
 } from './browser/types';
