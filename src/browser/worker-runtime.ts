@@ -16,12 +16,12 @@ import { FederatedClient, checkFederatedConfig, type FederatedClientDeps } from 
 import type { Handlers, Method, Params, RequestMessage, Result, WorkerInitParams } from './protocol';
 import type { BackendChoice } from './worker-backend';
 import { validateEvents } from './worker-events';
-import { checkExplainArgs, checkPersonaliseArg, checkRecommendArg } from './schemas';
+import { checkConsentArg, checkExplainArgs, checkPersonaliseArg, checkRecommendArg } from './schemas';
 import { loadModel, type LoadResult, type ModelCache } from './worker-loader';
 import { checkSteps, runInnerLoop } from './worker-personalise';
 import { explanationText, rankFilters, rankRecommendations } from './worker-recommend';
 import { openStore, type EventStore, type OpenStoreOptions, type PersonalWeightsRecord } from './worker-store';
-import { CONSENT_STATES, type BackendName, type ConsentState, type ExplainReason, type ExportedData, type LocalrecEvent, type Status, type StatusWarning, type StoredEvent, type WarningCode } from './types';
+import { type BackendName, type ConsentState, type ExplainReason, type ExportedData, type LocalrecEvent, type Status, type StatusWarning, type StoredEvent, type WarningCode } from './types';
 
 export interface RuntimeDeps {
   fetch: typeof fetch;
@@ -99,7 +99,7 @@ export class WorkerRuntime {
   }
 
   private async init(params: WorkerInitParams): Promise<Result<'init'>> {
-    this.consent = checkConsent(params.consent);
+    this.consent = checkConsentArg(params?.consent);
     if (!this.backend || this.params?.backend !== params.backend) {
       this.backend = await this.deps.chooseBackend(params.backend, params.wasmPath);
       this.deps.emit({ type: 'backend', backend: this.backend.name, probes: this.backend.probes });
@@ -233,7 +233,7 @@ export class WorkerRuntime {
   }
 
   private async setConsent(state: unknown): Promise<Result<'consent'>> {
-    const next = checkConsent(state);
+    const next = checkConsentArg(state);
     const changed = next !== this.consent;
     this.consent = next;
     let result = { removedEvents: 0 };
@@ -441,9 +441,4 @@ function warning(code: WarningCode, message: string, cause: unknown): StatusWarn
 /** Personal weights as they must be to use: the right length for their dims, every value finite. */
 function isUsableRecord(rec: PersonalWeightsRecord): boolean {
   return rec.params instanceof Float32Array && rec.params.length === towerSize(rec.d, rec.hidden) && rec.params.every(Number.isFinite);
-}
-
-function checkConsent(state: unknown): ConsentState {
-  if (typeof state === 'string' && (CONSENT_STATES as readonly string[]).includes(state)) return state as ConsentState;
-  throw new LocalrecError('invalid-argument', `consent must be one of ${CONSENT_STATES.join(', ')}`, { got: String(state) });
 }
