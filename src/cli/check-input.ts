@@ -49,7 +49,7 @@ function tooSmall(what: string, details: Record<string, number>): LocalrecError 
  * validation user (fold 1 of 5 by user-id hash) with more than the smallest validation k,
  * or early stopping has nothing to score and the model's validation scores are null.
  */
-export function checkTrainingData(train: TrainingData, validationKs: readonly number[], side = 'the data'): void {
+export function checkTrainingData(train: TrainingData, validationKs: readonly number[], side = 'the data', needValidation = true): void {
   const users = train.users.length;
   const items = train.catalogue.ids.length;
   const details = { users, items, interactions: train.nInteractions };
@@ -60,6 +60,7 @@ export function checkTrainingData(train: TrainingData, validationKs: readonly nu
   if (!fit.some((u) => u.events.length >= 2)) {
     throw tooSmall(`no fitting user in ${side} has 2 or more interactions with distinct items (meta-training needs a support and a query)`, details);
   }
+  if (!needValidation) return;
   const kMin = Math.min(...validationKs);
   const validation = train.users.filter((u) => userFold(u.user) === VALIDATION_FOLD);
   if (!validation.some((u) => u.events.length > kMin)) {
@@ -70,10 +71,14 @@ export function checkTrainingData(train: TrainingData, validationKs: readonly nu
   }
 }
 
-/** The cold-start split's checks: both training sides as for `train`, and evaluable users on both evaluated sides. */
+/**
+ * The cold-start split's checks: both training sides as for `train` (the validation side
+ * holds folds 0 and 1 out, so its pipeline runs without early stopping by design), and
+ * evaluable users on both evaluated sides.
+ */
 export function checkColdStartSplit(split: ColdStartSplit, ks: readonly number[], validationKs: readonly number[]): void {
   checkTrainingData(split.test.train, validationKs, 'the training folds of the test side');
-  checkTrainingData(split.validation.train, validationKs, 'the training folds of the validation side');
+  checkTrainingData(split.validation.train, validationKs, 'the training folds of the validation side', false);
   const kMin = Math.min(...ks);
   for (const [name, side] of [['test', split.test], ['validation', split.validation]] as const) {
     if (!side.evalUsers.some((u) => u.events.length > kMin)) {
