@@ -149,3 +149,12 @@ export async function checkOutputDir(out: string, opts: { force: boolean; root?:
   }
   return dir;
 }
+
+/** A file a run will write (e.g. `--report`): not a directory, and its directory (or nearest existing ancestor) writable. */
+export async function checkOutputFile(path: string): Promise<string> {
+  const file = resolve(path);
+  const info = await statOrNull(file);
+  if (info !== null && info.isDirectory()) throw new LocalrecError('output-unwritable', `cannot write ${file}: it is a directory`, { out: file });
+  await checkOutputDir(dirname(file), { force: true });
+  return file;
+}

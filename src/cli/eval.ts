@@ -130,6 +130,7 @@ async function main(): Promise<void> {
   const split = buildColdStartSplit(dataset);
   checkColdStartSplit(split, opts.ks, pipeline.validationKs);
   const outDir = await checkOutputDir(opts.out ?? `reports/${dataset.name.replace(/[^A-Za-z0-9._-]+/g, '-')}`, { force: opts.force });
+  if (opts.checkpoint) await checkOutputDir(opts.checkpointDir, { force: true });
 
   const [{ evaluateColdStart }, { formatReport, writeReportFiles }, { extraMethods, extraPairs }] = await Promise.all([
     import('../eval/evaluate'),

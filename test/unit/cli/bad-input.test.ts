@@ -107,6 +107,8 @@ interface Case {
   message: RegExp;
   /** How many bad lines the message lists. */
   listed?: number;
+  /** Leave checkpoints on (every other case passes --no-checkpoint, so no case can leave a cache behind). */
+  checkpoints?: boolean;
   /** Leave out the default `--out <existing model>`. */
   ownOut?: boolean;
 }
@@ -161,6 +163,8 @@ const CASES: Case[] = [
   { name: 'an --out inside the committed model directory', args: () => [...data('good.csv'), '--out', join(COMMITTED_MODEL, '..', 'shop')], code: 'output-protected', message: /committed model/, ownOut: true },
   { name: 'an --out that is a file', args: () => [...data('good.csv'), '--out', join(dir, 'a-file')], code: 'output-unwritable', message: /not a directory/, ownOut: true },
   { name: 'an --out below a file', args: () => [...data('good.csv'), '--out', join(dir, 'a-file', 'model')], code: 'output-unwritable', message: /not a directory/, ownOut: true },
+  { name: 'a --report path that is a directory', args: () => [...data('good.csv'), '--report', join(dir, 'empty-dir')], code: 'output-unwritable', message: /is a directory/ },
+  { name: 'a --checkpoint-dir below a file', args: () => [...data('good.csv'), '--checkpoint-dir', join(dir, 'a-file', 'ckpt')], code: 'output-unwritable', message: /not a directory/, checkpoints: true },
   // eval checks the same inputs before fitting anything.
   { name: 'eval of a header-only CSV', cli: 'eval', args: () => data('header-only.csv'), code: 'data-too-small', message: /no valid interactions/ },
   { name: 'eval of a single-user data set', cli: 'eval', args: () => data('single-user.csv'), code: 'data-too-small', message: /user/ },
@@ -179,7 +183,7 @@ describe('the CLIs under bad input', () => {
 
   it.each(CASES)('$name fails with a non-zero exit, names the problem and leaves the existing model untouched', async (c) => {
     const out = c.ownOut ? [] : ['--out', c.cli === 'eval' ? join(dir, 'report') : model];
-    const res = await run(c.cli ?? 'train', [...c.args(), ...out, '--no-checkpoint']);
+    const res = await run(c.cli ?? 'train', [...c.args(), ...out, ...(c.checkpoints ? [] : ['--no-checkpoint'])]);
     expect(res.code, res.stderr).toBe(1);
     if (c.code) expect(res.stderr).toContain(`[${c.code}]`);
     expect(res.stderr).toMatch(c.message);
