@@ -29,6 +29,11 @@ export const ERROR_CODES = [
   'data-missing-file',
   'data-unreadable-file',
   'data-bad-spec',
+  // CLI input checked before training (src/cli/check-input.ts): too little data, too many bad rows, a protected or unwritable output.
+  'data-too-small',
+  'data-bad-rows',
+  'output-protected',
+  'output-unwritable',
   // A call made in the wrong order (a programming error, e.g. scoring before fitting).
   'invalid-state',
   // Federated rounds: why the server refused an update (each maps to one 4xx status), and client-side failures.

@@ -5,13 +5,12 @@
  * seeds as the baselines.
  */
 import { resolve } from 'node:path';
-import { createHash } from 'node:crypto';
 import { createRng } from '../data/random';
 import type { TrainingData } from '../data/split';
 import type { ColdStartMethod } from '../eval/method';
 import { ModelMethod, type FittedModel } from '../eval/model-method';
 import { initTower } from '../model/weights';
-import { CheckpointStore } from '../train/checkpoint';
+import { CheckpointStore, trainingDataHash } from '../train/checkpoint';
 import { trainPipeline, type PipelineOptions, type PipelineResult } from '../train/pipeline';
 import { initNodeTf } from '../train/tf-node';
 import { StageBars } from './progress';
@@ -24,6 +23,8 @@ export interface ExtraMethodsContext {
   outDir: string;
   /** The training pipeline's options (the same `train` would use for the same flags). */
   opts: PipelineOptions;
+  /** Where stage checkpoints go (keyed by the training data's content), or null for none (`--no-checkpoint`). */
+  checkpointDir?: string | null;
 }
 
 export const SHIPPED = 'meta+k steps';
@@ -36,10 +37,9 @@ export async function extraMethods(ctx: ExtraMethodsContext): Promise<ColdStartM
   const train = (data: TrainingData) => {
     let run = runs.get(data);
     if (!run) {
-      const key = createHash('sha256')
-        .update(JSON.stringify({ data: ctx.data, n: data.nInteractions, items: data.catalogue.ids.length, users: data.users.length }))
-        .digest('hex')
-        .slice(0, 16);
+      // Keyed by the content of the split's training data (stage names carry the options).
+      const key = trainingDataHash(data);
+      const dir = ctx.checkpointDir === undefined ? '.cache/checkpoints' : ctx.checkpointDir;
       const bars = new StageBars();
       run = trainPipeline(
         data,
@@ -49,7 +49,7 @@ export async function extraMethods(ctx: ExtraMethodsContext): Promise<ColdStartM
           onProgress: (s, done, info) => bars.update(s, done, info.loss, info.validation),
           onStageEnd: (s) => bars.finish(s),
         },
-        new CheckpointStore(resolve('.cache/checkpoints', `eval-${key}`), key),
+        dir === null ? undefined : new CheckpointStore(resolve(dir, `eval-${key.slice(0, 16)}`), key),
       ).finally(() => bars.stop());
       runs.set(data, run);
     }

@@ -7,7 +7,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import cliProgress from 'cli-progress';
 import type { EvalProgress } from '../eval/evaluate';
 import type { ColdStartMethod } from '../eval/method';
-import { KsSchema, addPipelineFlags, argParser, nonNegativeInt, pipelineFlags, pipelineOptionsFrom, positiveInt } from './options';
+import { DEFAULT_MAX_BAD_ROWS, KsSchema, addPipelineFlags, argParser, nonNegativeInt, pipelineFlags, pipelineOptionsFrom, positiveInt, shareOfRows } from './options';
 
 
 async function baselines(seed: number): Promise<ColdStartMethod[]> {
@@ -80,7 +80,11 @@ const program = addPipelineFlags(
     .option('--resamples <n>', 'bootstrap resamples', positiveInt, 1000)
     .option('--methods <names>', 'comma-separated subset of methods to run (default: all)')
     .option('--no-tune', 'skip validation tuning (use default hyper-parameters)')
-    .option('--no-progress', 'plain log lines instead of progress bars'),
+    .option('--no-progress', 'plain log lines instead of progress bars')
+    .option('--checkpoint-dir <dir>', 'stage checkpoints of the model pipeline (keyed by the data content and options)', '.cache/checkpoints')
+    .option('--no-checkpoint', 'do not read or write stage checkpoints')
+    .option('--max-bad-rows <share>', 'fail when more than this share (0-1) of input rows is malformed', shareOfRows, DEFAULT_MAX_BAD_ROWS)
+    .option('--force', 'allow overwriting a committed report directory (an existing reports/<name>)', false),
 ).showHelpAfterError();
 
 interface EvalFlags {
@@ -92,6 +96,10 @@ interface EvalFlags {
   methods?: string;
   tune: boolean;
   progress: boolean;
+  checkpointDir: string;
+  checkpoint: boolean;
+  maxBadRows: number;
+  force: boolean;
 }
 
 /** Keeps the methods `--methods` names; unknown names are an error listing the known ones. */
@@ -109,21 +117,28 @@ async function main(): Promise<void> {
   const parsed = program.parse().opts();
   const opts = parsed as EvalFlags;
   const pipeline = pipelineOptionsFrom(pipelineFlags(parsed), opts.seed);
-  const [{ loadDataset }, { buildColdStartSplit }, { evaluateColdStart }, { formatReport, writeReportFiles }, { extraMethods, extraPairs }] = await Promise.all([
+  const t0 = performance.now();
+  // Every input is checked before a baseline fits or tfjs loads: data, split, then the report directory.
+  const [{ loadDataset }, { buildColdStartSplit }, { checkBadRows, checkColdStartSplit, checkOutputDir }] = await Promise.all([
     import('../data/index'),
     import('../data/split'),
+    import('./check-input'),
+  ]);
+  const ingest = await loadDataset(opts.data);
+  checkBadRows(ingest, opts.maxBadRows, (line) => console.error(line));
+  const { dataset } = ingest;
+  const split = buildColdStartSplit(dataset);
+  checkColdStartSplit(split, opts.ks, pipeline.validationKs);
+  const outDir = await checkOutputDir(opts.out ?? `reports/${dataset.name.replace(/[^A-Za-z0-9._-]+/g, '-')}`, { force: opts.force });
+  if (opts.checkpoint) await checkOutputDir(opts.checkpointDir, { force: true });
+
+  const [{ evaluateColdStart }, { formatReport, writeReportFiles }, { extraMethods, extraPairs }] = await Promise.all([
     import('../eval/evaluate'),
     import('../eval/report'),
     import('./eval-methods'),
   ]);
-
-  const t0 = performance.now();
-  const { dataset, errors } = await loadDataset(opts.data);
-  if (errors.length > 0) console.error(`${errors.length} malformed input rows skipped (first: line ${errors[0].line}: ${errors[0].message})`);
-  const split = buildColdStartSplit(dataset);
-  const outDir = opts.out ?? `reports/${dataset.name.replace(/[^A-Za-z0-9._-]+/g, '-')}`;
-
-  const all = [...(await baselines(opts.seed)), ...(await extraMethods({ data: opts.data, seed: opts.seed, outDir, opts: pipeline }))];
+  const checkpointDir = opts.checkpoint ? opts.checkpointDir : null;
+  const all = [...(await baselines(opts.seed)), ...(await extraMethods({ data: opts.data, seed: opts.seed, outDir, opts: pipeline, checkpointDir }))];
   const methods = selectMethods(all, opts.methods);
   const pairs: [string, string][] = [
     ...methods.filter((m) => m.name !== 'popularity').map((m) => [m.name, 'popularity'] as [string, string]),
@@ -151,7 +166,8 @@ async function main(): Promise<void> {
   console.log(`\nwrote ${files.join(', ')} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 }
 
-main().catch((err: unknown) => {
-  console.error(err instanceof Error ? err.message : err);
+main().catch(async (err: unknown) => {
+  const { isLocalrecError } = await import('../errors');
+  console.error(isLocalrecError(err) ? err.toString() : err instanceof Error ? err.message : err);
   process.exitCode = 1;
 });

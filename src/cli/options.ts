@@ -7,30 +7,56 @@
  */
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import * as v from 'valibot';
+import { MAX_STEPS } from '../browser/worker-personalise';
 import { VALIDATION_VIEWS } from '../eval/validation';
 import { DEFAULT_PIPELINE, META_ALGORITHMS, type PipelineOptions } from '../train/options';
 
-const count = (min: 0 | 1) =>
-  v.pipe(v.number('expected a number'), v.integer('expected an integer'), v.minValue(min, min === 1 ? 'expected a positive integer' : 'expected a non-negative integer'));
-const positive = v.pipe(v.number('expected a number'), v.finite('expected a number'), v.gtValue(0, 'expected a positive number'));
+const count = (min: 0 | 1, max = Number.MAX_SAFE_INTEGER) =>
+  v.pipe(
+    v.number('expected a number'),
+    v.integer('expected an integer'),
+    v.minValue(min, min === 1 ? 'expected a positive integer' : 'expected a non-negative integer'),
+    v.maxValue(max, `expected at most ${max}`),
+  );
+const positive = (max: number) =>
+  v.pipe(v.number('expected a number'), v.finite('expected a number'), v.gtValue(0, 'expected a positive number'), v.maxValue(max, `expected at most ${max}`));
+
+/**
+ * Upper bounds that keep a run finite and its model loadable. `--inner-steps` shares the
+ * SDK's cap (MAX_STEPS), so the trainer never writes a model the SDK refuses to personalise.
+ */
+export const FLAG_BOUNDS = {
+  epochs: 1000,
+  metaSteps: 100_000,
+  lr: 10,
+  queryMax: 10_000,
+  innerSteps: MAX_STEPS,
+  recencyHalfLife: 1_000_000,
+  k: 1000,
+} as const;
 const oneOf = <T extends readonly string[]>(values: T) => v.picklist(values, `expected one of: ${values.join(', ')}`);
 
 /** Support sizes: positive integers, at least one. */
-export const KsSchema = v.pipe(v.array(count(1)), v.minLength(1, 'expected at least one k'));
+export const KsSchema = v.pipe(v.array(count(1, FLAG_BOUNDS.k)), v.minLength(1, 'expected at least one k'));
 
 /** The values of the shared flags, as commander hands them over (camelCase keys). */
 export const PipelineFlagsSchema = v.strictObject({
-  teacherEpochs: count(1),
-  studentEpochs: count(1),
+  teacherEpochs: count(1, FLAG_BOUNDS.epochs),
+  studentEpochs: count(1, FLAG_BOUNDS.epochs),
   meta: oneOf(META_ALGORITHMS),
-  metaSteps: count(0),
-  metaLr: positive,
-  queryMax: count(1),
-  innerSteps: count(0),
-  innerLr: positive,
+  metaSteps: count(0, FLAG_BOUNDS.metaSteps),
+  metaLr: positive(FLAG_BOUNDS.lr),
+  queryMax: count(1, FLAG_BOUNDS.queryMax),
+  innerSteps: count(0, FLAG_BOUNDS.innerSteps),
+  innerLr: positive(FLAG_BOUNDS.lr),
   innerDebias: v.boolean(),
   itemFeatures: v.boolean(),
-  recencyHalfLife: v.pipe(v.number('expected a number'), v.finite('expected a number'), v.minValue(0, 'expected 0 (off) or a positive number')),
+  recencyHalfLife: v.pipe(
+    v.number('expected a number'),
+    v.finite('expected a number'),
+    v.minValue(0, 'expected 0 (off) or a positive number'),
+    v.maxValue(FLAG_BOUNDS.recencyHalfLife, `expected at most ${FLAG_BOUNDS.recencyHalfLife}`),
+  ),
   validationKs: KsSchema,
   validationView: oneOf(VALIDATION_VIEWS),
 });
@@ -118,6 +144,13 @@ export function argParser<T>(input: 'number' | 'list' | 'text', schema: v.Generi
 /** Parsers of the commands' own count flags (seeds, versions, resamples). */
 export const nonNegativeInt = argParser('number', count(0));
 export const positiveInt = argParser('number', count(1));
+
+/** `--max-bad-rows`: the share of input rows that may be dropped as malformed before the run fails. */
+export const DEFAULT_MAX_BAD_ROWS = 0.01;
+export const shareOfRows = argParser(
+  'number',
+  v.pipe(v.number('expected a number'), v.finite('expected a number'), v.minValue(0, 'expected a share from 0 to 1'), v.maxValue(1, 'expected a share from 0 to 1')),
+);
 
 /** Registers every shared flag on `cmd`, with DEFAULT_PIPELINE's values as defaults. */
 export function addPipelineFlags(cmd: Command): Command {

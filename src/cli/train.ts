@@ -1,28 +1,35 @@
 #!/usr/bin/env node
 /**
- * `npm run train -- --data shop --name shop --model-version 3`: trains the pipeline and
+ * `npm run train -- --data shop --name shop --model-version 4 --force`: trains the pipeline and
  * writes a browser model. Arguments are checked before anything heavy is imported.
  */
-import { createHash } from 'node:crypto';
 import { stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { Command } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import { DEFAULT_PIPELINE } from '../train/options';
 import type { PipelineHooks } from '../train/pipeline';
-import { addPipelineFlags, nonNegativeInt, pipelineFlags, pipelineOptionsFrom } from './options';
+import { DEFAULT_MAX_BAD_ROWS, addPipelineFlags, nonNegativeInt, pipelineFlags, pipelineOptionsFrom, shareOfRows } from './options';
+
+/** A model name is one path segment (it names public/models/<name> and the checkpoint directory). */
+function modelName(text: string): string {
+  if (!/^[\w.-]+$/.test(text) || text === '.' || text === '..') throw new InvalidArgumentError('expected letters, digits, ".", "_" or "-" (one path segment)');
+  return text;
+}
 
 const program = addPipelineFlags(
   new Command()
     .name('localrec-train')
     .description('Train teacher → distilled student → meta-initialised tower from an event log, and export a browser model.')
     .option('--data <spec>', "'movielens', 'shop' (synthetic, optionally 'shop:<seed>'), or a path to an events .csv/.jsonl or a MovieLens-style directory", 'shop')
-    .option('--name <name>', 'model name', 'shop')
+    .option('--name <name>', 'model name', modelName, 'shop')
     .option('--out <dir>', 'output model directory (default public/models/<name>)')
     .option('--seed <n>', 'random seed (training is deterministic under it)', nonNegativeInt, DEFAULT_PIPELINE.seed)
     .option('--model-version <n>', 'model version written to the manifest', nonNegativeInt, 1)
     .option('--checkpoint-dir <dir>', 'stage checkpoints (resume by re-running the same command)', '.cache/checkpoints')
     .option('--no-checkpoint', 'do not read or write stage checkpoints')
-    .option('--report <file>', 'also write the training report as JSON here'),
+    .option('--report <file>', 'also write the training report as JSON here')
+    .option('--max-bad-rows <share>', 'fail when more than this share (0-1) of input rows is malformed', shareOfRows, DEFAULT_MAX_BAD_ROWS)
+    .option('--force', 'allow overwriting a committed model directory (an existing public/models/<name>)', false),
 ).showHelpAfterError();
 
 interface TrainFlags {
@@ -34,17 +41,22 @@ interface TrainFlags {
   checkpointDir: string;
   checkpoint: boolean;
   report?: string;
+  maxBadRows: number;
+  force: boolean;
 }
 
-/** The data set as training users, with a warning about skipped rows. */
-async function loadTrainingData(spec: string) {
-  const [{ loadDataset }, { buildTrainingData }] = await Promise.all([import('../data/index'), import('../data/split')]);
-  const { dataset, errors } = await loadDataset(spec);
-  if (errors.length) {
-    console.warn(`${errors.length} malformed rows skipped; first ones:`);
-    for (const e of errors.slice(0, 5)) console.warn(`  ${e.file ?? ''} line ${e.line}: ${e.message}`);
-  }
-  return { name: dataset.name, train: buildTrainingData(dataset) };
+/** The data set as training users; fails on too many malformed rows or too little data to train on. */
+async function loadTrainingData(spec: string, maxBadRows: number, validationKs: readonly number[]) {
+  const [{ loadDataset }, { buildTrainingData }, { checkBadRows, checkTrainingData }] = await Promise.all([
+    import('../data/index'),
+    import('../data/split'),
+    import('./check-input'),
+  ]);
+  const ingest = await loadDataset(spec);
+  checkBadRows(ingest, maxBadRows);
+  const train = buildTrainingData(ingest.dataset);
+  checkTrainingData(train, validationKs);
+  return { name: ingest.dataset.name, train };
 }
 
 /** Progress bars per stage, and one summary line when a stage ends. */
@@ -69,24 +81,33 @@ async function main(): Promise<void> {
   const parsed = program.parse().opts();
   const o = parsed as TrainFlags;
   const opts = pipelineOptionsFrom(pipelineFlags(parsed), o.seed);
-  const [{ writeModelDir }, { CheckpointStore }, { buildModel }, { initNodeTf }] = await Promise.all([
+  // Every input is checked before tfjs loads or a stage starts: data, then where the model goes.
+  const { checkOutputDir, checkOutputFile } = await import('./check-input');
+  const { name, train } = await loadTrainingData(o.data, o.maxBadRows, opts.validationKs);
+  const outDir = await checkOutputDir(o.out ?? join('public', 'models', o.name), { force: o.force });
+  if (o.checkpoint) await checkOutputDir(o.checkpointDir, { force: true });
+  if (o.report !== undefined) await checkOutputFile(o.report);
+  const [{ writeModelDir }, { CheckpointStore, trainingDataHash }, { buildModel }, { initNodeTf }] = await Promise.all([
     import('../model/files-node'),
     import('../train/checkpoint'),
     import('../train/build-model'),
     import('../train/tf-node'),
   ]);
   const backend = await initNodeTf();
-  const { name, train } = await loadTrainingData(o.data);
   console.log(`data ${name}: ${train.users.length} users, ${train.catalogue.ids.length} items, ${train.nInteractions} interactions; tfjs backend ${backend}`);
 
-  const key = createHash('sha256').update(JSON.stringify({ data: o.data, n: train.nInteractions, items: train.catalogue.ids.length })).digest('hex').slice(0, 16);
-  const checkpoints = o.checkpoint ? new CheckpointStore(resolve(o.checkpointDir, `${o.name}-${key}`), key) : undefined;
+  // Keyed by the data's content: an edited file never resumes from another file's stages (stage names carry the options).
+  const key = trainingDataHash(train);
+  const checkpoints = o.checkpoint ? new CheckpointStore(resolve(o.checkpointDir, `${o.name}-${key.slice(0, 16)}`), key) : undefined;
   const progress = await stageHooks();
   const t0 = performance.now();
   const { encoded, report } = await buildModel({ data: o.data, name: o.name, modelVersion: o.modelVersion, train, opts, checkpoints, hooks: progress.hooks });
   progress.stop();
   const seconds = (performance.now() - t0) / 1000;
-  const outDir = resolve(o.out ?? join('public', 'models', o.name));
+  // The trainer refuses to write what the SDK would refuse: the SDK's own decode (schema,
+  // semantic bounds, weight values, items.json) on the bytes about to be written.
+  const { decodeModel } = await import('../model/format');
+  await decodeModel(JSON.parse(JSON.stringify(encoded.manifest)) as unknown, encoded.files);
   await writeModelDir(outDir, encoded);
   const sizes = await Promise.all(['manifest.json', ...Object.keys(encoded.files)].map(async (f) => `${f} ${(await stat(join(outDir, f))).size} B`));
   console.log(`wrote ${outDir}: ${sizes.join(', ')}`);
@@ -94,7 +115,9 @@ async function main(): Promise<void> {
   if (o.report) await writeFile(o.report, JSON.stringify({ seconds, ...report }, null, 2));
 }
 
-main().catch((e: unknown) => {
-  console.error(e instanceof Error ? e.message : e);
+main().catch(async (e: unknown) => {
+  const { isLocalrecError } = await import('../errors');
+  // Typed errors print as "LocalrecError [code]: message", so scripts and tests can act on the code.
+  console.error(isLocalrecError(e) ? e.toString() : e instanceof Error ? e.message : e);
   process.exit(1);
 });

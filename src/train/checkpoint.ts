@@ -1,11 +1,30 @@
+import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { TrainingData } from '../data/split';
 import type { TableModel } from './pretrain';
 
 /**
+ * SHA-256 (hex) over the canonical training data: the catalogue in index order with each
+ * item's metadata, and every user's ordered (item index, type, timestamp) sequence. Two
+ * files that ingest to the same data hash alike; any edit that changes what training
+ * sees (an item, a user, a type, a timestamp, a title) changes the hash.
+ */
+export function trainingDataHash(train: TrainingData): string {
+  const h = createHash('sha256');
+  const line = (value: unknown) => h.update(JSON.stringify(value)).update('\n');
+  line({ items: train.catalogue.ids.length, users: train.users.length, n: train.nInteractions });
+  for (const id of train.catalogue.ids) line(['i', id, train.items.get(id) ?? null]);
+  for (const u of train.users) line(['u', u.user, u.events.map((e) => [e.index, e.type, e.ts])]);
+  return h.digest('hex');
+}
+
+/**
  * Stage checkpoints: each finished stage (teacher, student, meta) is saved as raw float32
- * so an interrupted run resumes at the next stage with bit-identical inputs. The key
- * covers the options and data, so a changed run never picks up a stale stage.
+ * so an interrupted run resumes at the next stage with bit-identical inputs. The store's
+ * directory and key come from `trainingDataHash` (the data's content) and the stage name
+ * from the options the stage depends on (pipeline.ts stageKeys), so an edited data file or
+ * a changed option never picks up a stale stage.
  */
 export class CheckpointStore {
   constructor(

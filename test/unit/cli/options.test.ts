@@ -2,7 +2,8 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { Command, CommanderError } from 'commander';
 import { describe, expect, it } from 'vitest';
-import { PIPELINE_FLAGS, addPipelineFlags, flagsOf, pipelineFlags, pipelineOptionsFrom } from '../../../src/cli/options';
+import { MAX_STEPS } from '../../../src/browser/worker-personalise';
+import { FLAG_BOUNDS, PIPELINE_FLAGS, addPipelineFlags, flagsOf, pipelineFlags, pipelineOptionsFrom } from '../../../src/cli/options';
 import { DEFAULT_PIPELINE } from '../../../src/train/options';
 
 const run = promisify(execFile);
@@ -105,5 +106,25 @@ describe('the train and eval commands', () => {
     expect(res!.stderr).toContain(`option '${flag} `);
     expect(res!.stderr).not.toContain('nonexistent');
     expect(performance.now() - t0).toBeLessThan(20_000);
+  });
+});
+
+describe('the upper bounds of the shared flags', () => {
+  it('cap --inner-steps at the SDK cap, so the trainer never writes steps the SDK refuses', () => {
+    expect(FLAG_BOUNDS.innerSteps).toBe(MAX_STEPS);
+    expect(parse(['--inner-steps', String(MAX_STEPS)]).innerSteps).toBe(MAX_STEPS);
+    expect(errorOf(['--inner-steps', String(MAX_STEPS + 1)])).toContain(`at most ${MAX_STEPS}`);
+  });
+
+  it.each([
+    ['--teacher-epochs', String(FLAG_BOUNDS.epochs + 1)],
+    ['--meta-steps', String(FLAG_BOUNDS.metaSteps + 1)],
+    ['--meta-lr', String(FLAG_BOUNDS.lr * 2)],
+    ['--inner-lr', '1e9'],
+    ['--query-max', String(FLAG_BOUNDS.queryMax + 1)],
+    ['--recency-half-life', '1e300'],
+    ['--validation-ks', `3,${FLAG_BOUNDS.k + 1}`],
+  ])('refuse %s %s as above its bound', (flag, value) => {
+    expect(errorOf([flag, value])).toContain('at most');
   });
 });

@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRng } from '../../../src/data/random';
-import { CheckpointStore } from '../../../src/train/checkpoint';
+import { buildTrainingData } from '../../../src/data/split';
+import type { Dataset, Interaction } from '../../../src/data/types';
+import { CheckpointStore, trainingDataHash } from '../../../src/train/checkpoint';
 import type { TableModel } from '../../../src/train/pretrain';
 
 function randomModel(seed: number, n = 9, d = 4, hidden = 6): TableModel {
@@ -96,5 +98,42 @@ describe('CheckpointStore', () => {
     await store.save('teacher', randomModel(7), {});
     await writeFile(join(sub, 'teacher.ckpt.tmp'), 'half a file');
     expect(bits((await store.load('teacher'))!.model.itemIn).equals(bits(randomModel(7).itemIn))).toBe(true);
+  });
+});
+
+describe('trainingDataHash', () => {
+  const rows = (edit?: (r: Interaction) => Interaction): Dataset => {
+    const interactions: Interaction[] = [];
+    for (let u = 0; u < 12; u++) for (let j = 0; j < 5; j++) interactions.push({ user: `u${u}`, item: `i${(u + j * 2) % 7}`, type: 'view', ts: 1000 * u + j });
+    const edited = edit ? interactions.map(edit) : interactions;
+    return { name: 'd', interactions: edited, items: new Map() };
+  };
+  const hash = (d: Dataset) => trainingDataHash(buildTrainingData(d));
+
+  it('is the same for the same data read twice', () => {
+    expect(hash(rows())).toBe(hash(rows()));
+  });
+
+  it('changes when one timestamp is edited and the row, user and item counts stay the same', () => {
+    const edited = rows((r) => (r.user === 'u3' && r.ts === 3001 ? { ...r, ts: 3999 } : r));
+    expect(buildTrainingData(edited).nInteractions).toBe(buildTrainingData(rows()).nInteractions);
+    expect(hash(edited)).not.toBe(hash(rows()));
+  });
+
+  it('changes when one event type or one item is swapped for another', () => {
+    expect(hash(rows((r) => (r.user === 'u0' && r.ts === 0 ? { ...r, type: 'purchase' } : r)))).not.toBe(hash(rows()));
+    expect(hash(rows((r) => (r.user === 'u5' && r.ts === 5000 ? { ...r, item: r.item === 'i0' ? 'i1' : 'i0' } : r)))).not.toBe(hash(rows()));
+  });
+
+  it('keys a store so that a checkpoint of other data is not loaded', async () => {
+    const d = await mkdtemp(join(tmpdir(), 'ckpt-data-'));
+    try {
+      await new CheckpointStore(d, hash(rows())).save('teacher-x', randomModel(3), {});
+      expect(await new CheckpointStore(d, hash(rows())).load('teacher-x')).not.toBeNull();
+      const edited = hash(rows((r) => (r.ts === 7002 ? { ...r, ts: 7500 } : r)));
+      expect(await new CheckpointStore(d, edited).load('teacher-x')).toBeNull();
+    } finally {
+      await rm(d, { recursive: true, force: true });
+    }
   });
 });
