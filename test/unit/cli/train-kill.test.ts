@@ -13,7 +13,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readModelDir } from '../../../src/model/files-node';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
 const TINY = ['--no-checkpoint', '--teacher-epochs', '1', '--student-epochs', '1', '--meta-steps', '1'];
 
 let dir = '';
@@ -29,7 +28,9 @@ interface Outcome {
 /** Runs train; with `killAfterMs`, SIGKILLs it that long after its export stage is reported. */
 function train(args: string[], killAfterMs?: number): Promise<Outcome> {
   return new Promise((done) => {
-    const child = spawn(TSX, [join(ROOT, 'src', 'cli', 'train.ts'), '--data', data, '--out', out, ...TINY, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    // Node itself with tsx's loader, not the tsx wrapper: SIGKILL to the wrapper cannot be
+    // relayed, so its child would go on writing after the test had looked.
+    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'cli', 'train.ts'), '--data', data, '--out', out, ...TINY, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let killed = false;
     const watch = (chunk: Buffer) => {
       if (killAfterMs === undefined || killed || !/export/.test(chunk.toString())) return;
