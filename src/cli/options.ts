@@ -7,7 +7,7 @@
  */
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import * as v from 'valibot';
-import { MAX_STEPS } from '../browser/worker-personalise';
+import { MODEL_BOUNDS } from '../model/bounds';
 import { VALIDATION_VIEWS } from '../eval/validation';
 import { DEFAULT_PIPELINE, META_ALGORITHMS, type PipelineOptions } from '../train/options';
 
@@ -22,16 +22,18 @@ const positive = (max: number) =>
   v.pipe(v.number('expected a number'), v.finite('expected a number'), v.gtValue(0, 'expected a positive number'), v.maxValue(max, `expected at most ${max}`));
 
 /**
- * Upper bounds that keep a run finite and its model loadable. `--inner-steps` shares the
- * SDK's cap (MAX_STEPS), so the trainer never writes a model the SDK refuses to personalise.
+ * Upper bounds that keep a run finite and its model loadable. The on-device settings take
+ * the SDK's own bounds (src/model/bounds.ts), so the trainer never writes a model the SDK
+ * refuses.
  */
 export const FLAG_BOUNDS = {
   epochs: 1000,
   metaSteps: 100_000,
   lr: 10,
   queryMax: 10_000,
-  innerSteps: MAX_STEPS,
-  recencyHalfLife: 1_000_000,
+  innerSteps: MODEL_BOUNDS.maxInnerSteps,
+  innerLr: MODEL_BOUNDS.maxInnerLr,
+  recencyHalfLife: MODEL_BOUNDS.maxHalfLife,
   k: 1000,
 } as const;
 const oneOf = <T extends readonly string[]>(values: T) => v.picklist(values, `expected one of: ${values.join(', ')}`);
@@ -48,7 +50,7 @@ export const PipelineFlagsSchema = v.strictObject({
   metaLr: positive(FLAG_BOUNDS.lr),
   queryMax: count(1, FLAG_BOUNDS.queryMax),
   innerSteps: count(0, FLAG_BOUNDS.innerSteps),
-  innerLr: positive(FLAG_BOUNDS.lr),
+  innerLr: positive(FLAG_BOUNDS.innerLr),
   innerDebias: v.boolean(),
   itemFeatures: v.boolean(),
   recencyHalfLife: v.pipe(
