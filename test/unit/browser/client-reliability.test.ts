@@ -1,32 +1,8 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createLocalrec, type Localrec } from '../../../src/browser/main-client';
-import type { RequestMessage, WorkerMessage } from '../../../src/browser/protocol';
+import { FakeWorker, ok } from './fake-worker';
 import { isLocalrecError, LocalrecError, type ErrorCode } from '../../../src/errors';
 
-/** A Worker stand-in: answers each request with `reply` (null: never answers). */
-class FakeWorker extends EventTarget {
-  requests: RequestMessage[] = [];
-  terminated = false;
-  constructor(private readonly reply: (req: RequestMessage) => WorkerMessage | null) {
-    super();
-  }
-  postMessage(req: RequestMessage) {
-    this.requests.push(req);
-    const res = this.reply(req);
-    if (res) queueMicrotask(() => this.dispatchEvent(new MessageEvent('message', { data: res })));
-  }
-  terminate() {
-    this.terminated = true;
-  }
-  crash() {
-    this.dispatchEvent(Object.assign(new Event('error'), { message: 'out of memory' }));
-  }
-  asWorker() {
-    return this as unknown as Worker;
-  }
-}
-
-const ok = (req: RequestMessage): WorkerMessage => ({ kind: 'response', id: req.id, ok: true, value: { stored: 1, evicted: 0 } as never });
 const base = { model: 'https://shop.test/models/shop/manifest.json', wasmPath: 'https://shop.test/tfjs-wasm/', consent: 'granted' as const };
 const errorOf = (p: Promise<unknown>) => p.then(() => null, (e: unknown) => e);
 

@@ -69,3 +69,23 @@ export function makeRuntime(server: ModelServer, opts: { idb?: IDBFactory | 'glo
 }
 
 export const T0 = Date.UTC(2024, 5, 1);
+
+/** The fixture catalogue's i-th item id. */
+export const itemId = (i: number) => `sku-${String(i).padStart(5, '0')}`;
+
+/**
+ * A returning shopper: a runtime that started on the fixture model, viewed `items` and
+ * personalised, with the server, IndexedDB and model cache a second start would reuse, and
+ * what it had stored (`before`).
+ */
+export async function returningShopper(items: readonly number[]) {
+  const server = new ModelServer(await fixtureModel());
+  const idb = new IDBFactory();
+  const cache = new MemoryModelCache();
+  const first = makeRuntime(server, { idb, cache });
+  await first.call('init', initParams());
+  await first.call('track', { events: items.map((i, k) => ({ item: itemId(i), type: 'view' as const, ts: T0 + k })) });
+  await first.call('personalise', { steps: 2 });
+  const before = await first.call('exportData', {});
+  return { server, idb, cache, before };
+}

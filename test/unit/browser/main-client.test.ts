@@ -1,29 +1,8 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createLocalrec } from '../../../src/browser/main-client';
-import type { RequestMessage, WorkerMessage } from '../../../src/browser/protocol';
+import { FakeWorker, ok } from './fake-worker';
 import { LocalrecError, isLocalrecError } from '../../../src/errors';
 
-/** A Worker stand-in that answers each request with `reply`. */
-class FakeWorker extends EventTarget {
-  requests: RequestMessage[] = [];
-  terminated = false;
-  constructor(private readonly reply: (req: RequestMessage) => WorkerMessage | null) {
-    super();
-  }
-  postMessage(req: RequestMessage) {
-    this.requests.push(req);
-    const res = this.reply(req);
-    if (res) queueMicrotask(() => this.dispatchEvent(new MessageEvent('message', { data: res })));
-  }
-  terminate() {
-    this.terminated = true;
-  }
-  asWorker() {
-    return this as unknown as Worker;
-  }
-}
-
-const ok = (req: RequestMessage): WorkerMessage => ({ kind: 'response', id: req.id, ok: true, value: { stored: 1, evicted: 0 } as never });
 const TS = Date.UTC(2024, 5, 1);
 const base = { model: 'https://shop.test/models/shop/manifest.json', wasmPath: 'https://shop.test/tfjs-wasm/' };
 

@@ -1,13 +1,11 @@
-import { IDBFactory } from 'fake-indexeddb';
 import { describe, expect, it } from 'vitest';
 import { LocalrecError } from '../../../src/errors';
-import { MemoryModelCache } from '../../../src/browser/worker-loader';
 import { checkModelSemantics, MODEL_BOUNDS } from '../../../src/model/bounds';
 import { decodeModel, encodeModel, ITEMS_FILE, type EncodedModel } from '../../../src/model/format';
 import { sha256Hex } from '../../../src/model/sha256';
 import { DEFAULT_CONTENT, DEFAULT_INNER, DEFAULT_POOLING } from '../../../src/model/weights';
 import { fixtureWeights } from '../../fixtures/make-model';
-import { fixtureModel, initParams, makeRuntime, ModelServer, T0 } from './helpers';
+import { fixtureModel, initParams, makeRuntime, ModelServer, returningShopper } from './helpers';
 
 type Json = Record<string, unknown> & { inner: Record<string, unknown>; pooling: Record<string, unknown> & { eventWeights: Record<string, unknown> }; dims: Record<string, unknown>; tensors: Record<string, unknown>[] };
 
@@ -61,7 +59,6 @@ async function badModel(b: BadKind): Promise<EncodedModel> {
   return { manifest: json as unknown as EncodedModel['manifest'], files: m.files };
 }
 
-const id = (i: number) => `sku-${String(i).padStart(5, '0')}`;
 
 describe('model semantics checked on load', () => {
   it('accepts the fixture model and the shipped defaults', async () => {
@@ -78,14 +75,7 @@ describe('model semantics checked on load', () => {
   });
 
   it.each(BAD)('keeps the last good model, the stored events and the personal weights when the new one has $kind', async (b) => {
-    const server = new ModelServer(await fixtureModel());
-    const idb = new IDBFactory();
-    const cache = new MemoryModelCache();
-    const a = makeRuntime(server, { idb, cache });
-    await a.call('init', initParams());
-    await a.call('track', { events: [1, 4].map((i, k) => ({ item: id(i), type: 'view' as const, ts: T0 + k })) });
-    await a.call('personalise', { steps: 2 });
-    const before = await a.call('exportData', {});
+    const { server, idb, cache, before } = await returningShopper([1, 4]);
 
     server.model = await badModel(b);
     const h = makeRuntime(server, { idb, cache });

@@ -1,12 +1,19 @@
-import { IDBFactory, IDBIndex, IDBObjectStore } from 'fake-indexeddb';
+import { IDBIndex, IDBObjectStore, type IDBFactory } from 'fake-indexeddb';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { MemoryModelCache } from '../../../src/browser/worker-loader';
 import type { WarningCode } from '../../../src/browser/types';
 import { ModelSession } from '../../../src/model/session';
-import { fixtureModel, initParams, makeRuntime, ModelServer, T0 } from './helpers';
+import { fixtureModel, initParams, itemId, makeRuntime, ModelServer, returningShopper, T0 } from './helpers';
 
-const id = (i: number) => `sku-${String(i).padStart(5, '0')}`;
 const quota = () => new DOMException('quota', 'QuotaExceededError');
+
+/** Every read of the stored personal weights fails as a broken disk would. */
+function failPersonalWeightReads(): void {
+  const get = IDBObjectStore.prototype.get;
+  vi.spyOn(IDBObjectStore.prototype, 'get').mockImplementation(function (this: IDBObjectStore, ...args: Parameters<IDBObjectStore['get']>) {
+    if (this.name === 'personal') throw new DOMException('disk error', 'UnknownError');
+    return get.apply(this, args);
+  });
+}
 
 /** A fault in stored state at start-up, what status() must then say, and what must still be stored afterwards. */
 interface StartupFault {
@@ -64,13 +71,7 @@ const FAULTS: StartupFault[] = [
   {
     kind: 'personal weights that cannot be read',
     newVersion: false,
-    fault: () => {
-      const get = IDBObjectStore.prototype.get;
-      vi.spyOn(IDBObjectStore.prototype, 'get').mockImplementation(function (this: IDBObjectStore, ...args: Parameters<IDBObjectStore['get']>) {
-        if (this.name === 'personal') throw new DOMException('disk error', 'UnknownError');
-        return get.apply(this, args);
-      });
-    },
+    fault: failPersonalWeightReads,
     warnings: ['personal-weights-unreadable'],
     cause: 'store-unavailable',
     weightsKept: true,
@@ -78,13 +79,7 @@ const FAULTS: StartupFault[] = [
   {
     kind: 'personal weights from another model version that cannot be read',
     newVersion: true,
-    fault: () => {
-      const get = IDBObjectStore.prototype.get;
-      vi.spyOn(IDBObjectStore.prototype, 'get').mockImplementation(function (this: IDBObjectStore, ...args: Parameters<IDBObjectStore['get']>) {
-        if (this.name === 'personal') throw new DOMException('disk error', 'UnknownError');
-        return get.apply(this, args);
-      });
-    },
+    fault: failPersonalWeightReads,
     warnings: ['personal-weights-unreadable'],
     weightsKept: true,
   },
@@ -117,14 +112,7 @@ describe('start-up with stored state it cannot use', () => {
   afterEach(() => vi.restoreAllMocks());
 
   it.each(FAULTS)('falls back to the shared model with a typed warning on $kind, and keeps what was stored', async (f) => {
-    const server = new ModelServer(await fixtureModel());
-    const idb = new IDBFactory();
-    const cache = new MemoryModelCache();
-    const a = makeRuntime(server, { idb, cache });
-    await a.call('init', initParams());
-    await a.call('track', { events: [1, 4, 7].map((i, k) => ({ item: id(i), type: 'view' as const, ts: T0 + k })) });
-    await a.call('personalise', { steps: 2 });
-    const before = await a.call('exportData', {});
+    const { server, idb, cache, before } = await returningShopper([1, 4, 7]);
     if (f.newVersion) server.model = await fixtureModel({ seed: 9, modelVersion: 2 });
     await f.fault(idb);
 
@@ -158,7 +146,7 @@ describe('start-up with stored state it cannot use', () => {
       const s = await h.call('init', initParams());
       expect(s.storage).toMatchObject({ mode: 'memory', reason: expect.stringContaining('SecurityError') });
       expect(s.warnings.map((w) => w.code)).toEqual(['storage-fallback']);
-      await h.call('track', { events: [{ item: id(2), type: 'view', ts: T0 }] });
+      await h.call('track', { events: [{ item: itemId(2), type: 'view', ts: T0 }] });
       expect((await h.call('exportData', {})).events).toHaveLength(1);
     } finally {
       if (desc) Object.defineProperty(globalThis, 'indexedDB', desc);
