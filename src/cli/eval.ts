@@ -7,7 +7,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import cliProgress from 'cli-progress';
 import type { EvalProgress } from '../eval/evaluate';
 import type { ColdStartMethod } from '../eval/method';
-import { DEFAULT_MAX_BAD_ROWS, KsSchema, addPipelineFlags, argParser, nonNegativeInt, pipelineFlags, pipelineOptionsFrom, positiveInt, shareOfRows } from './options';
+import { KsSchema, addPipelineFlags, argParser, nonNegativeInt, pipelineFlags, pipelineOptionsFrom, positiveInt } from './options';
 
 
 async function baselines(seed: number): Promise<ColdStartMethod[]> {
@@ -81,9 +81,6 @@ const program = addPipelineFlags(
     .option('--methods <names>', 'comma-separated subset of methods to run (default: all)')
     .option('--no-tune', 'skip validation tuning (use default hyper-parameters)')
     .option('--no-progress', 'plain log lines instead of progress bars')
-    .option('--checkpoint-dir <dir>', 'stage checkpoints of the model pipeline (keyed by the data content and options)', '.cache/checkpoints')
-    .option('--no-checkpoint', 'do not read or write stage checkpoints')
-    .option('--max-bad-rows <share>', 'fail when more than this share (0-1) of input rows is malformed', shareOfRows, DEFAULT_MAX_BAD_ROWS)
     .option('--force', 'allow overwriting a committed report directory (an existing reports/<name>)', false),
 ).showHelpAfterError();
 

@@ -148,14 +148,23 @@ export const nonNegativeInt = argParser('number', count(0));
 export const positiveInt = argParser('number', count(1));
 
 /** `--max-bad-rows`: the share of input rows that may be dropped as malformed before the run fails. */
-export const DEFAULT_MAX_BAD_ROWS = 0.01;
-export const shareOfRows = argParser(
+const DEFAULT_MAX_BAD_ROWS = 0.01;
+const shareOfRows = argParser(
   'number',
   v.pipe(v.number('expected a number'), v.finite('expected a number'), v.minValue(0, 'expected a share from 0 to 1'), v.maxValue(1, 'expected a share from 0 to 1')),
 );
 
-/** Registers every shared flag on `cmd`, with DEFAULT_PIPELINE's values as defaults. */
+/** Registers the input and checkpoint flags both commands read the same way. */
+function addRunFlags(cmd: Command): Command {
+  return cmd
+    .option('--checkpoint-dir <dir>', 'stage checkpoints, keyed by the data content and options (resume by re-running the same command)', '.cache/checkpoints')
+    .option('--no-checkpoint', 'do not read or write stage checkpoints')
+    .option('--max-bad-rows <share>', 'fail when more than this share (0-1) of input rows is malformed', shareOfRows, DEFAULT_MAX_BAD_ROWS);
+}
+
+/** Registers every shared flag on `cmd` (model flags with DEFAULT_PIPELINE's values as defaults, and the run flags). */
 export function addPipelineFlags(cmd: Command): Command {
+  addRunFlags(cmd);
   const defaults = flagsOf(DEFAULT_PIPELINE);
   for (const f of PIPELINE_FLAGS) {
     const option = new Option(f.flags, f.help);

@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { DEFAULT_PIPELINE } from '../train/options';
 import type { PipelineHooks } from '../train/pipeline';
-import { DEFAULT_MAX_BAD_ROWS, addPipelineFlags, nonNegativeInt, pipelineFlags, pipelineOptionsFrom, shareOfRows } from './options';
+import { addPipelineFlags, nonNegativeInt, pipelineFlags, pipelineOptionsFrom } from './options';
 
 /** A model name is one path segment (it names public/models/<name> and the checkpoint directory). */
 function modelName(text: string): string {
@@ -25,10 +25,7 @@ const program = addPipelineFlags(
     .option('--out <dir>', 'output model directory (default public/models/<name>)')
     .option('--seed <n>', 'random seed (training is deterministic under it)', nonNegativeInt, DEFAULT_PIPELINE.seed)
     .option('--model-version <n>', 'model version written to the manifest', nonNegativeInt, 1)
-    .option('--checkpoint-dir <dir>', 'stage checkpoints (resume by re-running the same command)', '.cache/checkpoints')
-    .option('--no-checkpoint', 'do not read or write stage checkpoints')
     .option('--report <file>', 'also write the training report as JSON here')
-    .option('--max-bad-rows <share>', 'fail when more than this share (0-1) of input rows is malformed', shareOfRows, DEFAULT_MAX_BAD_ROWS)
     .option('--force', 'allow overwriting a committed model directory (an existing public/models/<name>)', false),
 ).showHelpAfterError();
 
