@@ -67,7 +67,8 @@ export type RankCuts = (cuts: readonly SupportQuery[], k: number) => Promise<rea
  */
 export class ValidationCriterion {
   private readonly cutsAtK: Map<number, SupportQuery[]>;
-  private readonly reference: Map<number, ViewNdcgs>;
+  /** Popularity's NDCG per view at each k: only the 'relative' view reads it. */
+  private readonly reference = new Map<number, ViewNdcgs>();
 
   constructor(
     users: readonly UserSequence[],
@@ -77,10 +78,8 @@ export class ValidationCriterion {
     readonly view: ValidationView,
   ) {
     this.cutsAtK = new Map(ks.map((k) => [k, cutAll(users, k)]));
-    this.reference = new Map(ks.map((k) => {
-      const cuts = this.cutsAtK.get(k)!;
-      return [k, viewNdcgs(cuts, popularityLists(cuts, itemCounts))];
-    }));
+    if (view !== 'relative') return;
+    for (const [k, cuts] of this.cutsAtK) this.reference.set(k, viewNdcgs(cuts, popularityLists(cuts, itemCounts)));
   }
 
   async score(rank: RankCuts): Promise<number> {
