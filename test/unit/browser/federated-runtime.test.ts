@@ -9,14 +9,13 @@ import { DEFAULT_POLICY } from '../../../src/federated/round';
 import { buildServer } from '../../../src/federated/server';
 import { FileStore } from '../../../src/federated/store-file';
 import { mintToken } from '../../../src/federated/token';
-import { fixtureModel, initParams, makeRuntime, ModelServer, T0 } from './helpers';
+import { fixtureModel, initParams, itemId as id, makeRuntime, ModelServer, T0 } from './helpers';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const SECRET = 'runtime-secret-0123456789';
 const FED = 'https://fed.test/';
-const id = (i: number) => `sku-${String(i).padStart(5, '0')}`;
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0)) await c();

@@ -2,10 +2,9 @@ import { IDBFactory } from 'fake-indexeddb';
 import { describe, expect, it } from 'vitest';
 import { isLocalrecError } from '../../../src/errors';
 import { MemoryModelCache } from '../../../src/browser/worker-loader';
-import { fixtureModel, initParams, makeRuntime, ModelServer, T0 } from './helpers';
+import { fixtureModel, initParams, itemId as id, makeRuntime, ModelServer, T0 } from './helpers';
 
 // Fixture items: id sku-0000i is in category i % 3.
-const id = (i: number) => `sku-${String(i).padStart(5, '0')}`;
 
 describe('the Worker runtime', () => {
   it('recommends only unseen items in the requested category and explains them with the shopper\u2019s own events', async () => {
