@@ -44,10 +44,11 @@ function asLocalrecError(e: unknown, fallback: string): LocalrecError {
   return new LocalrecError('model-fetch-failed', `${fallback}: ${e instanceof Error ? e.message : String(e)}`);
 }
 
-async function fetchBytes(url: string, file: string, opts: LoadOptions, total: number): Promise<Uint8Array> {
+/** `total` is the manifest's byte count of a listed file (null for the manifest itself). */
+async function fetchBytes(url: string, file: string, opts: LoadOptions, total: number | null): Promise<Uint8Array> {
   const res = await opts.fetch(url, { cache: 'no-cache', credentials: 'omit' });
   if (!res.ok) throw new LocalrecError('model-fetch-failed', `GET ${url} answered ${res.status}`, { file, status: res.status });
-  opts.onEvent?.({ type: 'download', file, bytes: total });
+  opts.onEvent?.({ type: 'download', file, bytes: total ?? 0 });
   if (!res.body) return new Uint8Array(await res.arrayBuffer());
   const reader = res.body.getReader();
   const chunks: Uint8Array[] = [];
@@ -57,7 +58,12 @@ async function fetchBytes(url: string, file: string, opts: LoadOptions, total: n
     if (done) break;
     chunks.push(value);
     loaded += value.byteLength;
-    opts.onEvent?.({ type: 'progress', file, loaded, total });
+    // A listed file longer than its manifest entry is wrong whatever follows: stop reading an endless or huge body.
+    if (total !== null && loaded > total) {
+      await reader.cancel().catch(() => undefined);
+      throw new LocalrecError('model-hash-mismatch', `${file} is longer than the ${total} bytes the manifest lists`, { path: file, expected: total });
+    }
+    opts.onEvent?.({ type: 'progress', file, loaded, total: total ?? 0 });
   }
   const out = new Uint8Array(loaded);
   let o = 0;
@@ -109,7 +115,7 @@ export async function loadModel(manifestUrl: string, opts: LoadOptions): Promise
   let manifestJson: unknown;
   let manifest: ModelManifest;
   try {
-    const bytes = await fetchBytes(manifestUrl, 'manifest.json', opts, 0);
+    const bytes = await fetchBytes(manifestUrl, 'manifest.json', opts, null);
     try {
       manifestJson = JSON.parse(new TextDecoder().decode(bytes));
     } catch {

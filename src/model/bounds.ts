@@ -8,6 +8,9 @@
 import { LocalrecError } from '../errors';
 import type { ModelManifest } from './manifest';
 
+/** The files a model directory holds besides its manifest; a manifest may list no others (no extra downloads, no `..`). */
+const MODEL_FILES = ['weights.bin', 'items.json'];
+
 /** The shared limits, one table (docs/reliability.md lists them). */
 export const MODEL_BOUNDS = {
   /** Inner-loop SGD steps the device runs; personalise({ steps }) has the same cap. */
@@ -63,6 +66,12 @@ export function modelSemanticsProblems(m: ModelManifest): BoundViolation[] {
   if (hidden > B.maxDim) bad('dims.hidden', `must be ≤ ${B.maxDim}, got ${hidden}`);
   if (m.content.buckets > B.maxContentBuckets) bad('content.buckets', `must be ≤ ${B.maxContentBuckets}, got ${m.content.buckets}`);
 
+  const paths = new Set<string>();
+  for (const f of m.files) {
+    if (!MODEL_FILES.includes(f.path)) bad(`files.${f.path}`, `is not a model file (expected only ${MODEL_FILES.join(' and ')})`);
+    else if (paths.has(f.path)) bad(`files.${f.path}`, 'is listed twice');
+    paths.add(f.path);
+  }
   const names = new Set<string>();
   for (const t of m.tensors) {
     if (names.has(t.name)) bad(`tensors.${t.name}`, 'is listed twice');
