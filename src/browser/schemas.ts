@@ -40,10 +40,17 @@ const TrackEventSchema = v.strictObject({
 /** A validated event with its timestamp filled in and its type a short name. */
 export type ValidEvent = Omit<TrackEvent, 'ts' | 'type'> & { type: EventType; ts: number };
 
+/** The most events one track() call takes: a page's batch is a handful, and a huge one would evict the stored history. */
+export const MAX_TRACK_BATCH = 1000;
+
 /** Throws `invalid-event` (with the batch position and field) for the first bad event. */
 export function validateEvents(input: unknown, now = Date.now()): ValidEvent[] {
   if (!Array.isArray(input)) throw new LocalrecError('invalid-event', 'events must be an array of { item, type, ts? }');
-  return input.map((raw, index) => {
+  if (input.length > MAX_TRACK_BATCH) {
+    throw new LocalrecError('invalid-event', `a batch of ${input.length} events is more than track() takes at once (${MAX_TRACK_BATCH})`, { events: input.length, max: MAX_TRACK_BATCH });
+  }
+  // Array.from: a sparse array's holes become undefined (and are refused) instead of being skipped by map.
+  return Array.from(input as unknown[]).map((raw, index) => {
     const r = v.safeParse(TrackEventSchema, raw);
     if (!r.success) {
       const issue = r.issues[0];
@@ -62,11 +69,18 @@ export function validateEvents(input: unknown, now = Date.now()): ValidEvent[] {
   });
 }
 
+/** An options argument: a plain object with only the listed keys (valibot's object schemas accept arrays). */
+const options = <E extends v.ObjectEntries>(entries: E) =>
+  v.pipe(
+    v.custom<Record<string, unknown>>((x) => typeof x === 'object' && x !== null && !Array.isArray(x), 'expected an options object'),
+    v.strictObject(entries),
+  );
+
 const int = (min: number, max: number) => v.pipe(v.number(), v.integer(), v.minValue(min), v.maxValue(max));
 
 export const ConsentSchema = v.picklist(CONSENT_STATES);
 
-export const RecommendOptionsSchema = v.strictObject({
+export const RecommendOptionsSchema = options({
   n: v.optional(int(1, 1000)),
   excludeSeen: v.optional(v.boolean()),
   excludePurchased: v.optional(v.boolean()),
@@ -75,9 +89,9 @@ export const RecommendOptionsSchema = v.strictObject({
 
 export const ItemIdSchema = v.pipe(v.string(), v.minLength(1), v.maxLength(256));
 
-export const ExplainOptionsSchema = v.strictObject({ n: v.optional(int(1, 50)) });
+export const ExplainOptionsSchema = options({ n: v.optional(int(1, 50)) });
 
-export const PersonaliseOptionsSchema = v.strictObject({ steps: v.optional(int(0, MODEL_BOUNDS.maxInnerSteps)) });
+export const PersonaliseOptionsSchema = options({ steps: v.optional(int(0, MODEL_BOUNDS.maxInnerSteps)) });
 
 /** Parses one argument or throws `invalid-argument` with the argument and field that failed. */
 export function parseArgument<S extends v.GenericSchema>(schema: S, input: unknown, argument: string): v.InferOutput<S> {

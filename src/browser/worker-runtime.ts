@@ -5,7 +5,7 @@
  * once the shopper has been quiet for a while.
  */
 import { DEV } from '../dev';
-import type { ItemMeta } from '../data/types';
+import { EVENT_TYPES, type ItemMeta } from '../data/types';
 import { LocalrecError } from '../errors';
 import { buildCatalogue, hasContentFeatures, type Catalogue } from '../model/catalogue';
 import { attributeScore } from '../model/explain';
@@ -212,6 +212,7 @@ export class WorkerRuntime {
     for (const e of events) {
       const i = index.get(e.item);
       if (i === undefined) continue; // kept for a future model that knows the item
+      if (!isUsableStoredEvent(e)) continue; // written by another schema version or damaged: kept, but never scored (it would be NaN)
       history.push({ index: i, type: e.type, ts: e.ts });
       used.push(e);
     }
@@ -253,6 +254,10 @@ export class WorkerRuntime {
     const { catalogue, store, loaded } = this.requireReady();
     this.requireConsent('track()');
     const events = validateEvents(input);
+    if (events.length > store.maxEvents) {
+      // Storing it would evict every stored interaction (and some of the batch itself).
+      throw new LocalrecError('invalid-event', `a batch of ${events.length} events is more than the store keeps (maxEvents ${store.maxEvents})`, { events: events.length, max: store.maxEvents });
+    }
     const content = hasContentFeatures(loaded.model.weights);
     let grows = false;
     for (const [i, e] of events.entries()) {
@@ -430,6 +435,11 @@ export class WorkerRuntime {
 function dispatch<M extends Method>(handlers: Handlers, req: RequestMessage<M>): Promise<Result<M>> {
   const handler: (params: Params<M>) => Promise<Result<M>> = handlers[req.method];
   return handler(req.params);
+}
+
+/** A stored record this SDK can pool: a known event type and a finite timestamp. */
+function isUsableStoredEvent(e: StoredEvent): boolean {
+  return (EVENT_TYPES as readonly unknown[]).includes(e.type) && typeof e.ts === 'number' && Number.isFinite(e.ts);
 }
 
 function warning(code: WarningCode, message: string, cause: unknown): StatusWarning {

@@ -103,3 +103,28 @@ export async function createClient(page: Page, key: string, options: LocalrecOpt
     [key, options] as const,
   );
 }
+
+/** Wraps `window.Worker`: module Workers start from a blob that runs `prelude` first, then imports the real script. */
+export async function wrapWorkers(page: Page, prelude: string, crashFirst = false): Promise<void> {
+  await page.addInitScript(
+    ([pre, crash]) => {
+      const Real = window.Worker;
+      let started = 0;
+      const blob = (code: string) => URL.createObjectURL(new Blob([code], { type: 'text/javascript' }));
+      class Wrapped extends Real {
+        constructor(url: string | URL, opts?: WorkerOptions) {
+          started++;
+          if (crash && started === 1) {
+            super(blob('throw new Error("crashed on start");'), { type: 'module' });
+            return;
+          }
+          const abs = new URL(String(url), location.href).href;
+          super(blob(`import ${JSON.stringify(blob(pre))};\nimport ${JSON.stringify(abs)};`), opts);
+        }
+      }
+      window.Worker = Wrapped;
+      (window as unknown as { workersStarted: () => number }).workersStarted = () => started;
+    },
+    [prelude, crashFirst] as const,
+  );
+}

@@ -5,33 +5,7 @@
  * script, so the SDK's own start-up path (startWorker) is what runs; the wrapped Worker's
  * location is a blob: URL, so these tests name the wasm folder (wasmPath) themselves.
  */
-import type { Page } from '@playwright/test';
-import { createClient, expect, openHarness, SMALL, test } from './fixtures';
-
-/** Wraps `window.Worker`: module Workers start from a blob that runs `prelude` first, then imports the real script. */
-async function wrapWorkers(page: Page, prelude: string, crashFirst = false): Promise<void> {
-  await page.addInitScript(
-    ([pre, crash]) => {
-      const Real = window.Worker;
-      let started = 0;
-      const blob = (code: string) => URL.createObjectURL(new Blob([code], { type: 'text/javascript' }));
-      class Wrapped extends Real {
-        constructor(url: string | URL, opts?: WorkerOptions) {
-          started++;
-          if (crash && started === 1) {
-            super(blob('throw new Error("crashed on start");'), { type: 'module' });
-            return;
-          }
-          const abs = new URL(String(url), location.href).href;
-          super(blob(`import ${JSON.stringify(blob(pre))};\nimport ${JSON.stringify(abs)};`), opts);
-        }
-      }
-      window.Worker = Wrapped;
-      (window as unknown as { workersStarted: () => number }).workersStarted = () => started;
-    },
-    [prelude, crashFirst] as const,
-  );
-}
+import { createClient, expect, openHarness, SMALL, test, wrapWorkers } from './fixtures';
 
 const BLOCK_IDB = `Object.defineProperty(self, 'indexedDB', { configurable: true, get() { throw new DOMException('The user denied permission to access the database.', 'SecurityError'); } });`;
 
