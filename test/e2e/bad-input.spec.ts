@@ -281,3 +281,38 @@ async function runRowsWithoutCheck(page: Page, calls: string[]): Promise<string[
     [calls, CODE_OF] as const,
   );
 }
+
+test('two tabs starting at once share one store and both become ready', async ({ page, context }) => {
+  const other = await context.newPage();
+  await Promise.all([openHarness(page), openHarness(other)]);
+  const options = { model: NOCONTENT, backend: 'cpu' as const, wasmPath: '/tfjs-wasm/', personaliseDebounceMs: 0 };
+  const [a, b] = await Promise.all([createClient(page, 'c', options), createClient(other, 'c', options)]);
+  expect([a.ready, a.storage?.mode, a.warnings, b.ready, b.storage?.mode, b.warnings]).toEqual([true, 'indexeddb', [], true, 'indexeddb', []]);
+  await page.evaluate(() => window.lrs.c.track([{ item: 'sku-00001', type: 'view' }]));
+  await other.evaluate(() => window.lrs.c.track([{ item: 'sku-00002', type: 'cart' }]));
+  const seen = await Promise.all([page, other].map((p) => p.evaluate(async () => (await window.lrs.c.exportData()).events.map((e) => e.item).sort())));
+  expect(seen).toEqual([['sku-00001', 'sku-00002'], ['sku-00001', 'sku-00002']]);
+  await other.close();
+});
+
+test('a database written by a newer SDK version is left alone: memory store, a storage-fallback warning, its data kept', async ({ page }) => {
+  await openHarness(page);
+  const open = (version?: number) =>
+    page.evaluate(async (v) => {
+      const db = await new Promise<IDBDatabase>((res, rej) => {
+        const r = v === undefined ? indexedDB.open('localrec') : indexedDB.open('localrec', v);
+        r.onupgradeneeded = () => r.result.createObjectStore('future', { autoIncrement: true }).add({ kept: true });
+        r.onsuccess = () => res(r.result);
+        r.onerror = () => rej(r.error);
+      });
+      const out = { version: db.version, stores: [...db.objectStoreNames] };
+      db.close();
+      return out;
+    }, version);
+  expect(await open(99)).toEqual({ version: 99, stores: ['future'] });
+  const s = await createClient(page, 'c', { model: NOCONTENT, backend: 'cpu', wasmPath: '/tfjs-wasm/' });
+  expect(s.storage).toMatchObject({ mode: 'memory', reason: expect.stringContaining('VersionError') });
+  expect(s.warnings.map((w) => w.code)).toEqual(['storage-fallback']);
+  expect((await page.evaluate(() => window.lrs.c.recommend({ n: 3 }))).items).toHaveLength(3);
+  expect(await open()).toEqual({ version: 99, stores: ['future'] });
+});
