@@ -28,6 +28,8 @@ function sendError(reply: FastifyReply, e: LocalrecError, metrics: FederatedMetr
 
 /** Maps our errors and fastify's own (body too large, rate limited, wrong content type) to the refusal codes. */
 export function installErrorHandler(app: FastifyInstance, metrics: FederatedMetrics, maxBody: number): void {
+  // Unknown routes and methods (PUT /v1/updates, /v1/model/../x) get the same typed body as a missing model file.
+  app.setNotFoundHandler((req, reply) => reply.code(404).send({ code: 'not-found', message: `no route ${req.method} ${req.url.split('?')[0]}`, details: {} }));
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, _req, reply) => {
     if (isLocalrecError(err)) return sendError(reply, err, metrics);
     if (err.statusCode === 413 || err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
