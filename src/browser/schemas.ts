@@ -10,7 +10,7 @@
 import { DEV } from '../dev';
 import * as v from 'valibot';
 import { GA4_EVENT_TYPES, ga4EventType, type Ga4EventName } from '../data/ga4';
-import { EVENT_TYPES, type EventType } from '../data/types';
+import { EVENT_TYPES, MAX_ITEM_ID_LENGTH, type EventType } from '../data/types';
 import { LocalrecError } from '../errors';
 import { MODEL_BOUNDS } from '../model/bounds';
 import { CONSENT_STATES, type ConsentState, type ExplainOptions, type PersonaliseOptions, type RecommendOptions, type TrackEvent } from './types';
@@ -27,7 +27,7 @@ const ItemInfoSchema = v.strictObject({
 });
 
 const TrackEventSchema = v.strictObject({
-  item: v.pipe(v.string(), v.minLength(1), v.maxLength(256)),
+  item: v.pipe(v.string(), v.minLength(1), v.maxLength(MAX_ITEM_ID_LENGTH)),
   type: v.pipe(
     v.picklist([...EVENT_TYPES, ...(Object.keys(GA4_EVENT_TYPES) as Ga4EventName[])]),
     v.transform((t): EventType => ga4EventType(t) ?? (t as EventType)),
@@ -87,7 +87,7 @@ export const RecommendOptionsSchema = options({
   categories: v.optional(v.pipe(v.array(v.pipe(v.string(), v.maxLength(200))), v.maxLength(100))),
 });
 
-export const ItemIdSchema = v.pipe(v.string(), v.minLength(1), v.maxLength(256));
+export const ItemIdSchema = v.pipe(v.string(), v.minLength(1), v.maxLength(MAX_ITEM_ID_LENGTH));
 
 export const ExplainOptionsSchema = options({ n: v.optional(int(1, 50)) });
 

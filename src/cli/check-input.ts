@@ -5,7 +5,7 @@
  * whose code names the problem and whose message says what is missing.
  */
 import { constants } from 'node:fs';
-import { access, stat } from 'node:fs/promises';
+import { access, readdir, realpath, stat } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LocalrecError } from '../errors';
@@ -108,15 +108,31 @@ async function statOrNull(path: string) {
   });
 }
 
+/** The files of a model directory (src/model/format.ts): what a model write may replace. */
+const MODEL_DIR_FILES = new Set(['manifest.json', 'weights.bin', 'items.json']);
+
+export interface OutputDirOptions {
+  force: boolean;
+  root?: string;
+  /**
+   * The directory is replaced whole (train's atomic model write): an existing one may hold
+   * only model files, whatever `force` says, so `--out .`, `--out <the data directory>` or a
+   * directory of other work is never swapped away and deleted.
+   */
+  replacedWhole?: boolean;
+}
+
 /**
  * The output directory is one a run may (re)write: not an existing directory under
  * public/models/ or reports/ (committed models and reports) unless `force`, not a file,
- * and its nearest existing ancestor is a writable directory.
+ * and its nearest existing ancestor is a writable directory. A symbolic link is followed,
+ * so a link into public/models/ is protected too and the write lands where it points.
  */
-export async function checkOutputDir(out: string, opts: { force: boolean; root?: string }): Promise<string> {
-  const dir = resolve(out);
-  const root = opts.root ?? ROOT;
-  const info = await statOrNull(dir);
+export async function checkOutputDir(out: string, opts: OutputDirOptions): Promise<string> {
+  const given = resolve(out);
+  const info = await statOrNull(given);
+  const dir = info !== null ? await realpath(given) : given;
+  const root = await realpath(opts.root ?? ROOT);
   if (info !== null && !info.isDirectory()) {
     throw new LocalrecError('output-unwritable', `output ${dir} exists and is not a directory`, { out: dir });
   }
@@ -127,6 +143,16 @@ export async function checkOutputDir(out: string, opts: { force: boolean; root?:
         'output-protected',
         `output ${relative(root, dir)} is a committed ${p === 'reports' ? 'report' : 'model'} directory; pass --force to overwrite it, or choose another --out`,
         { out: dir },
+      );
+    }
+  }
+  if (info !== null && opts.replacedWhole) {
+    const others = (await readdir(dir)).filter((f) => !MODEL_DIR_FILES.has(f));
+    if (others.length > 0) {
+      throw new LocalrecError(
+        'output-protected',
+        `output ${dir} holds files that are not a model (${others.slice(0, 5).join(', ')}${others.length > 5 ? ', …' : ''}); the model write replaces the whole directory, so choose an empty or model directory`,
+        { out: dir, others: others.length },
       );
     }
   }
@@ -148,6 +174,14 @@ export async function checkOutputDir(out: string, opts: { force: boolean; root?:
     throw new LocalrecError('output-unwritable', `cannot write ${dir}: ${probe} is not writable`, { out: dir });
   }
   return dir;
+}
+
+/** Throws `output-unwritable` when `path` (given as `flag`) lies inside the model directory `outDir`, which is replaced whole. */
+export function checkNotInside(path: string, flag: string, outDir: string): void {
+  const p = resolve(path);
+  if (p === outDir || inside(p, outDir)) {
+    throw new LocalrecError('output-unwritable', `${flag} ${p} lies inside the model directory ${outDir}, which is replaced whole when the model is written`, { path: p, out: outDir });
+  }
 }
 
 /** A file a run will write (e.g. `--report`): not a directory, and its directory (or nearest existing ancestor) writable. */

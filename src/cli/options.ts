@@ -143,6 +143,25 @@ export function argParser<T>(input: 'number' | 'list' | 'text', schema: v.Generi
   };
 }
 
+/** A flag holding an integer from `min` to `max`. */
+export const intFlag = (min: number, max: number) =>
+  argParser(
+    'number',
+    v.pipe(v.number('expected a number'), v.integer('expected an integer'), v.minValue(min, `expected at least ${min}`), v.maxValue(max, `expected at most ${max}`)),
+  );
+
+/** A flag holding a finite number from `min` (exclusive with `above`) to `max`. */
+export const numberFlag = (min: number, max: number, opts: { above?: boolean; below?: boolean } = {}) =>
+  argParser(
+    'number',
+    v.pipe(
+      v.number('expected a number'),
+      v.finite('expected a finite number'),
+      opts.above ? v.gtValue(min, `expected more than ${min}`) : v.minValue(min, `expected at least ${min}`),
+      opts.below ? v.ltValue(max, `expected less than ${max}`) : v.maxValue(max, `expected at most ${max}`),
+    ),
+  );
+
 /** Parsers of the commands' own count flags (seeds, versions, resamples). */
 export const nonNegativeInt = argParser('number', count(0));
 export const positiveInt = argParser('number', count(1));

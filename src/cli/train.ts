@@ -79,11 +79,17 @@ async function main(): Promise<void> {
   const o = parsed as TrainFlags;
   const opts = pipelineOptionsFrom(pipelineFlags(parsed), o.seed);
   // Every input is checked before tfjs loads or a stage starts: data, then where the model goes.
-  const { checkOutputDir, checkOutputFile } = await import('./check-input');
+  const { checkNotInside, checkOutputDir, checkOutputFile } = await import('./check-input');
   const { name, train } = await loadTrainingData(o.data, o.maxBadRows, opts.validationKs);
-  const outDir = await checkOutputDir(o.out ?? join('public', 'models', o.name), { force: o.force });
-  if (o.checkpoint) await checkOutputDir(o.checkpointDir, { force: true });
-  if (o.report !== undefined) await checkOutputFile(o.report);
+  const outDir = await checkOutputDir(o.out ?? join('public', 'models', o.name), { force: o.force, replacedWhole: true });
+  if (o.checkpoint) {
+    checkNotInside(o.checkpointDir, '--checkpoint-dir', outDir);
+    await checkOutputDir(o.checkpointDir, { force: true });
+  }
+  if (o.report !== undefined) {
+    checkNotInside(o.report, '--report', outDir);
+    await checkOutputFile(o.report);
+  }
   const [{ writeModelDir }, { CheckpointStore, trainingDataHash }, { buildModel }, { initNodeTf }] = await Promise.all([
     import('../model/files-node'),
     import('../train/checkpoint'),

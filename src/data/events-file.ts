@@ -1,7 +1,7 @@
 import { headerIndex, parseDecimal, quote, readCsvRecords, withFile } from './csv';
 import { LocalrecError } from '../errors';
 import { ga4EventType, ga4ItemIds } from './ga4';
-import { EVENT_TYPES, type EventType, type Interaction, type IngestResult, type ItemMeta, type RowError } from './types';
+import { EVENT_TYPES, MAX_ITEM_ID_LENGTH, type EventType, type Interaction, type IngestResult, type ItemMeta, type RowError } from './types';
 
 export type EventsFormat = 'csv' | 'jsonl';
 
@@ -18,6 +18,8 @@ const EPOCH_UNITS = [
 /** Anything outside these years is a unit or data mistake, not a shopper's interaction. */
 const EARLIEST = Date.UTC(1990, 0, 1);
 const LATEST = Date.UTC(2100, 0, 1);
+/** A day of clock skew and time zones; anything later than now plus this is in the future. */
+const FUTURE_SLACK_MS = 86_400_000;
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}/;
 const HAS_ZONE = /(Z|[+-]\d{2}:?\d{2})$/i;
 const EXPECTED_TYPES = 'expected view, cart, purchase or rating, or GA4 view_item, add_to_cart or purchase';
@@ -168,6 +170,8 @@ function readTimestamp(value: unknown): number | string {
     const year = new Date(ms).getUTCFullYear(); // NaN beyond what Date can hold
     return `timestamp ${describe(value)} read as ${unit} is in the year ${Number.isNaN(year) ? 'beyond 275760' : year}, outside 1990–2100`;
   }
+  // No shopper interacted tomorrow: a later time is a unit, clock or time-zone mistake that would reorder the history.
+  if (ms > Date.now() + FUTURE_SLACK_MS) return `timestamp ${describe(value)} read as ${unit} is in the future (${new Date(ms).toISOString()})`;
   return ms;
 }
 
@@ -194,10 +198,10 @@ function isBlank(v: unknown): boolean {
 }
 
 function toInteraction(r: RawRecord): Interaction | string {
-  const user = idOf(r.user);
-  if (user === undefined) return `missing or invalid user ${describe(r.user)}`;
-  const item = idOf(r.item);
-  if (item === undefined) return `missing or invalid item ${describe(r.item)}`;
+  const user = idOf(r.user, MAX_USER_ID_LENGTH);
+  if (user === undefined) return badId('user', r.user, MAX_USER_ID_LENGTH);
+  const item = idOf(r.item, MAX_ITEM_ID_LENGTH);
+  if (item === undefined) return badId('item', r.item, MAX_ITEM_ID_LENGTH);
   const rawType = r.type;
   const name = typeof rawType === 'string' ? rawType.trim().toLowerCase() : undefined;
   if (name === undefined || name === '') return `missing event type (${EXPECTED_TYPES})`;
@@ -213,7 +217,7 @@ function toInteraction(r: RawRecord): Interaction | string {
 }
 
 function toItemMeta(r: RawRecord): ItemMeta | string {
-  const id = idOf(r.id);
+  const id = idOf(r.id, MAX_ITEM_ID_LENGTH);
   if (id === undefined) return `missing or invalid item id ${describe(r.id)}`;
   const title = typeof r.title === 'string' && r.title.trim() !== '' ? r.title.trim() : id;
   const rawCats = r.categories ?? r.category;
@@ -242,11 +246,22 @@ function isEventType(s: string): s is EventType {
   return (EVENT_TYPES as readonly string[]).includes(s);
 }
 
-/** Ids are strings; JSONL may carry integer ids, which we accept as their decimal text. */
-function idOf(v: unknown): string | undefined {
-  if (typeof v === 'string') return v.trim() === '' ? undefined : v.trim();
-  if (typeof v === 'number' && Number.isSafeInteger(v)) return String(v);
-  return undefined;
+// Control characters in an id are a broken export (NUL, or a binary field); "\u0000" also separates user and item in dedupe keys.
+const CONTROL = /[\u0000-\u001f\u007f]/;
+/** Longer user ids are not ids but a broken column (a JSON blob, a whole line). */
+const MAX_USER_ID_LENGTH = 1024;
+
+/**
+ * Ids are strings (trimmed); JSONL may carry integer ids, which we accept as their decimal
+ * text. Empty, over-long or control-character ids are refused.
+ */
+function idOf(v: unknown, maxLength: number): string | undefined {
+  const id = typeof v === 'string' ? v.trim() : typeof v === 'number' && Number.isSafeInteger(v) ? String(v) : '';
+  return id === '' || id.length > maxLength || CONTROL.test(id) ? undefined : id;
+}
+
+function badId(what: 'user' | 'item', v: unknown, maxLength: number): string {
+  return `missing or invalid ${what} ${describe(v)} (expected 1–${maxLength} characters without control characters)`;
 }
 
 function numberOf(v: unknown): number | undefined {
@@ -261,9 +276,17 @@ function describe(v: unknown): string {
   return quote(JSON.stringify(v) ?? String(v));
 }
 
-function missingColumns(missing: string[], file: string | undefined): LocalrecError {
+function missingColumns(missing: string[], file: string | undefined, hint = ''): LocalrecError {
   const where = file ?? 'CSV input';
-  return new LocalrecError('data-missing-column', `${where}: header lacks required column(s) ${missing.join(', ')}`, { file, missing: missing.join(', ') });
+  return new LocalrecError('data-missing-column', `${where}: header lacks required column(s) ${missing.join(', ')}${hint}`, { file, missing: missing.join(', ') });
+}
+
+/** Why a CSV header may look empty: the file is UTF-16 (NUL bytes between letters) or not comma-separated. */
+function headerHint(text: string): string {
+  const first = text.slice(0, text.search(/\r?\n|$/));
+  if (first.includes('\u0000')) return ' (the file looks like UTF-16; save it as UTF-8)';
+  const sep = [';', '\t', '|'].find((c) => first.includes(c) && !first.includes(','));
+  return sep ? ` (the header is separated by ${sep === '\t' ? 'tabs' : `"${sep}"`}; only commas are read)` : '';
 }
 
 interface Rows {
@@ -278,7 +301,7 @@ function csvRecords(text: string, file: string | undefined, errors: RowError[], 
   const [header, ...body] = records;
   const idx = headerIndex(header?.fields ?? []);
   const missing = required.filter((k) => !idx.has(k) && !(aliases[k] ?? []).some((a) => idx.has(a)));
-  if (missing.length > 0) throw missingColumns(missing, file);
+  if (missing.length > 0) throw missingColumns(missing, file, headerHint(text));
   const width = header.fields.length;
   const rows: Rows['rows'] = [];
   for (const { line, fields } of body) {

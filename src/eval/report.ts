@@ -105,10 +105,10 @@ export function formatReport(report: EvalReport): string {
 
 /** Writes the report as pretty JSON (Node only). */
 export async function writeJsonReport(report: EvalReport, path: string): Promise<void> {
-  const { mkdir, writeFile } = await import('node:fs/promises');
-  const { dirname } = await import('node:path');
+  const [{ mkdir }, { dirname }, { writeFileAtomic }] = await Promise.all([import('node:fs/promises'), import('node:path'), import('../model/files-node')]);
   await mkdir(dirname(path), { recursive: true });
-  await writeFile(path, JSON.stringify(report, null, 2) + '\n');
+  // Atomic, like every report file: an eval killed (SIGINT) mid-write leaves the previous file, never half of one.
+  await writeFileAtomic(path, JSON.stringify(report, null, 2) + '\n', dirname(path));
 }
 
 /** vega-lite spec: NDCG@10 against k, one line per method, error bars from the 95% CIs. */
@@ -169,8 +169,8 @@ export async function renderSvg(spec: TopLevelSpec): Promise<string> {
 
 /** Writes report.json, ndcg-vs-k.svg and ndcg-vs-k-short.svg into `dir`; returns the paths. */
 export async function writeReportFiles(report: EvalReport, dir: string): Promise<string[]> {
-  const { mkdir, writeFile } = await import('node:fs/promises');
-  const { join } = await import('node:path');
+  const [{ mkdir }, { join }, { writeFileAtomic }] = await Promise.all([import('node:fs/promises'), import('node:path'), import('../model/files-node')]);
+  const writeFile = (path: string, text: string) => writeFileAtomic(path, text, dir);
   await mkdir(dir, { recursive: true });
   const json = join(dir, 'report.json');
   const full = join(dir, 'ndcg-vs-k.svg');

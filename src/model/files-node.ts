@@ -7,6 +7,7 @@
  */
 import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { LocalrecError } from '../errors';
 import { decodeModel, type EncodedModel, type LoadedModel } from './format';
 
 export async function fsyncPath(path: string): Promise<void> {
@@ -36,11 +37,47 @@ export async function writeFileAtomic(path: string, bytes: Uint8Array | string, 
   await fsyncPath(dir);
 }
 
-/** Where a write of `dir` stages the new model and parks the old one; dot names so listings skip them. */
-function sidePaths(dir: string): { tmp: string; old: string } {
+/** Where a write of `dir` stages the new model, parks the old one and holds its lock; dot names so listings skip them. */
+function sidePaths(dir: string): { tmp: string; old: string; lock: string } {
   const parent = dirname(dir);
   const name = basename(dir);
-  return { tmp: join(parent, `.${name}.tmp`), old: join(parent, `.${name}.old`) };
+  return { tmp: join(parent, `.${name}.tmp`), old: join(parent, `.${name}.old`), lock: join(parent, `.${name}.lock`) };
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * One writer per model directory: two runs writing the same `--out` at once would share
+ * the temp directory and could swap in a mix of their files. The lock file holds the
+ * writer's pid (this process's own pid too: two writes in one process are refused alike);
+ * one left by a writer that died (SIGKILL) is taken over.
+ */
+async function lockDir(dir: string, lock: string): Promise<() => Promise<void>> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const h = await open(lock, 'wx');
+      try {
+        await h.writeFile(String(process.pid));
+      } finally {
+        await h.close();
+      }
+      return () => rm(lock, { force: true });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw e;
+      const pid = Number.parseInt(await readFile(lock, 'utf8').catch(() => ''), 10);
+      if (pid > 0 && processAlive(pid)) {
+        throw new LocalrecError('output-unwritable', `${dir} is being written by another process (pid ${pid}); wait for it or choose another --out`, { out: dir, pid });
+      }
+      await rm(lock, { force: true });
+    }
+  }
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -70,16 +107,21 @@ export interface WriteModelDirHooks {
  */
 export async function writeModelDir(dir: string, model: EncodedModel, hooks: WriteModelDirHooks = {}): Promise<void> {
   const parent = dirname(dir);
-  const { tmp, old } = sidePaths(dir);
+  const { tmp, old, lock } = sidePaths(dir);
   await mkdir(parent, { recursive: true });
-  // A temp directory left by a write that crashed was never swapped in: start afresh.
-  await rm(tmp, { recursive: true, force: true });
-  await mkdir(tmp);
-  for (const [name, bytes] of Object.entries(model.files)) await writeSynced(join(tmp, name), bytes);
-  await writeSynced(join(tmp, 'manifest.json'), JSON.stringify(model.manifest, null, 1) + '\n');
-  await fsyncPath(tmp);
-  await hooks.beforeSwap?.();
-  await swapIn(tmp, dir, old);
+  const unlock = await lockDir(dir, lock);
+  try {
+    // A temp directory left by a write that crashed was never swapped in: start afresh.
+    await rm(tmp, { recursive: true, force: true });
+    await mkdir(tmp);
+    for (const [name, bytes] of Object.entries(model.files)) await writeSynced(join(tmp, name), bytes);
+    await writeSynced(join(tmp, 'manifest.json'), JSON.stringify(model.manifest, null, 1) + '\n');
+    await fsyncPath(tmp);
+    await hooks.beforeSwap?.();
+    await swapIn(tmp, dir, old);
+  } finally {
+    await unlock();
+  }
 }
 
 async function swapIn(tmp: string, dir: string, old: string): Promise<void> {

@@ -6,8 +6,9 @@
  * before tfjs loads, so the whole table takes seconds per case, not minutes.
  */
 import { execFile } from 'node:child_process';
+import { createServer, type Server } from 'node:net';
 import { createHash } from 'node:crypto';
-import { cp, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,6 +20,9 @@ const COMMITTED_MODEL = join(ROOT, 'public', 'models', 'shop');
 
 let dir = '';
 let model = '';
+/** A port something else already listens on. */
+let busyPort = 0;
+let busy: Server | null = null;
 
 interface Run {
   code: number;
@@ -26,9 +30,11 @@ interface Run {
   stdout: string;
 }
 
-function run(cli: 'train' | 'eval', args: string[]): Promise<Run> {
+type Cli = 'train' | 'eval' | 'serve';
+
+function run(cli: Cli, args: string[], env: Record<string, string | undefined> = {}): Promise<Run> {
   return new Promise((done) => {
-    execFile(TSX, [join(ROOT, 'src', 'cli', `${cli}.ts`), ...args], { cwd: ROOT, timeout: 60_000 }, (err, stdout, stderr) => {
+    execFile(TSX, [join(ROOT, 'src', 'cli', `${cli}.ts`), ...args], { cwd: ROOT, timeout: 60_000, env: { ...process.env, ...env } }, (err, stdout, stderr) => {
       const code = err === null ? 0 : typeof err.code === 'number' ? err.code : -1;
       done({ code, stdout, stderr });
     });
@@ -82,25 +88,48 @@ const FILES: Record<string, string> = {
   'all-invalid.jsonl': GOOD.map(() => '{not json').join('\n'),
   'arrays.jsonl': GOOD.map(() => '[1,2,3]').join('\n'),
   'a-file': 'just a file\n',
+  'future.csv': csv(GOOD.map((r) => r.replace(/,\d+$/, `,${Date.UTC(2090, 0, 1)}`))),
+  'long-item.csv': csv(GOOD.map((r) => r.replace(/,i(\d+),/, (_, i: string) => `,${'i'.repeat(300)}${i},`))),
+  'nul-ids.csv': csv(GOOD.map((r) => r.replace(/^u(\d+),/, 'u$1\u0000,'))),
+  'semicolon.csv': [HEADER, ...GOOD].map((r) => r.replaceAll(',', ';')).join('\n'),
+  'dup-header.csv': csv([...GOOD.slice(0, 240), HEADER, ...GOOD.slice(240)]),
 };
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'localrec-bad-input-'));
   for (const [name, text] of Object.entries(FILES)) await writeFile(join(dir, name), text);
   await mkdir(join(dir, 'empty-dir'));
+  await writeFile(join(dir, 'utf16.csv'), Buffer.from(`\uFEFF${csv(GOOD)}`, 'utf16le'));
+  // A directory of someone's other work, and a data directory: a model write would replace either whole.
+  await mkdir(join(dir, 'other-work'));
+  await writeFile(join(dir, 'other-work', 'notes.txt'), 'mine\n');
+  await mkdir(join(dir, 'data-dir'));
+  await writeFile(join(dir, 'data-dir', 'events.csv'), csv(GOOD));
+  await symlink(COMMITTED_MODEL, join(dir, 'link-to-committed'));
   // An existing, valid model every case points --out at: it must survive every failed run.
   model = join(dir, 'model');
   await cp(COMMITTED_MODEL, model, { recursive: true });
+  // A model whose weights.bin has one flipped byte, and one whose manifest is not JSON.
+  await cp(COMMITTED_MODEL, join(dir, 'tampered-model'), { recursive: true });
+  const w = await readFile(join(dir, 'tampered-model', 'weights.bin'));
+  w[100] ^= 0xff;
+  await writeFile(join(dir, 'tampered-model', 'weights.bin'), w);
+  await cp(COMMITTED_MODEL, join(dir, 'garbled-model'), { recursive: true });
+  await writeFile(join(dir, 'garbled-model', 'manifest.json'), '{"format": "localrec-model", ');
+  busy = createServer();
+  await new Promise<void>((res) => busy!.listen(0, '127.0.0.1', res));
+  busyPort = (busy.address() as { port: number }).port;
 });
 
 afterAll(async () => {
+  busy?.close();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
 interface Case {
   /** What the user did, read as "train/eval <name> fails …". */
   name: string;
-  cli?: 'train' | 'eval';
+  cli?: Cli;
   args: () => string[];
   /** The LocalrecError code printed, or a fragment of commander's message naming the flag. */
   code?: string;
@@ -111,6 +140,8 @@ interface Case {
   checkpoints?: boolean;
   /** Leave out the default `--out <existing model>`. */
   ownOut?: boolean;
+  /** Environment for the child (serve reads its secret from LOCALREC_FED_SECRET). */
+  env?: Record<string, string>;
 }
 
 const data = (name: string) => ['--data', join(dir, name)];
@@ -158,7 +189,19 @@ const CASES: Case[] = [
   { name: 'a non-numeric --max-bad-rows', args: () => [...data('good.csv'), '--max-bad-rows', 'lots'], message: /--max-bad-rows[\s\S]*expected a number/ },
   { name: 'a negative --seed', args: () => [...data('good.csv'), '--seed', '-1'], message: /--seed[\s\S]*non-negative/ },
   { name: 'a --name that climbs out of public/models', args: () => [...data('good.csv'), '--name', '../../etc'], message: /--name[\s\S]*one path segment/ },
+  // Hostile or broken files.
+  { name: 'a CSV whose timestamps are in 2090', args: () => data('future.csv'), code: 'data-bad-rows', message: /in the future/ },
+  { name: 'a CSV whose item ids are longer than the SDK tracks', args: () => data('long-item.csv'), code: 'data-bad-rows', message: /1–256 characters/ },
+  { name: 'a CSV whose user ids hold NUL bytes', args: () => data('nul-ids.csv'), code: 'data-bad-rows', message: /control characters/ },
+  { name: 'a semicolon-separated file named .csv', args: () => data('semicolon.csv'), code: 'data-missing-column', message: /separated by ";"/ },
+  { name: 'a UTF-16 CSV', args: () => data('utf16.csv'), code: 'data-missing-column', message: /UTF-16/ },
+  { name: 'a CSV with its header repeated mid-file under --max-bad-rows 0', args: () => [...data('dup-header.csv'), '--max-bad-rows', '0'], code: 'data-bad-rows', message: /line 242: unknown event type "type"/ },
   // The output directory.
+  { name: 'an --out directory holding other files', args: () => [...data('good.csv'), '--out', join(dir, 'other-work')], code: 'output-protected', message: /holds files that are not a model \(notes.txt\)/, ownOut: true },
+  { name: 'an --out that is the data directory', args: () => [...data('data-dir'), '--out', join(dir, 'data-dir')], code: 'output-protected', message: /events.csv/, ownOut: true },
+  { name: 'an --out symlinked to the committed model', args: () => [...data('good.csv'), '--out', join(dir, 'link-to-committed')], code: 'output-protected', message: /committed model/, ownOut: true },
+  { name: 'a --checkpoint-dir inside --out', args: () => [...data('good.csv'), '--checkpoint-dir', join(model, 'ckpt')], code: 'output-unwritable', message: /inside the model directory/, checkpoints: true },
+  { name: 'a --report inside --out', args: () => [...data('good.csv'), '--report', join(model, 'report.json')], code: 'output-unwritable', message: /inside the model directory/ },
   { name: 'the default --out over the committed shop model', args: () => [...data('good.csv'), '--name', 'shop'], code: 'output-protected', message: /--force/, ownOut: true },
   { name: 'an --out inside the committed model directory', args: () => [...data('good.csv'), '--out', join(COMMITTED_MODEL, '..', 'shop')], code: 'output-protected', message: /committed model/, ownOut: true },
   { name: 'an --out that is a file', args: () => [...data('good.csv'), '--out', join(dir, 'a-file')], code: 'output-unwritable', message: /not a directory/, ownOut: true },
@@ -171,7 +214,51 @@ const CASES: Case[] = [
   { name: 'eval with --inner-steps above the SDK cap', cli: 'eval', args: () => [...data('good.csv'), '--inner-steps', '101'], message: /--inner-steps[\s\S]*at most 100/ },
   { name: 'eval with an unbalanced quote under --max-bad-rows 0', cli: 'eval', args: () => [...data('quote.csv'), '--max-bad-rows', '0'], code: 'data-bad-rows', message: /line 6/ },
   { name: 'eval whose default --out is a committed report', cli: 'eval', args: () => data('shop.csv'), code: 'output-protected', message: /committed report/, ownOut: true },
+  // serve checks its flags, the secret, the round policy, the model and the store before it listens.
+  ...SERVE_CASES(),
 ];
+
+/** `npm run serve` rows: each would otherwise listen (and never exit), so a row that is not refused times out and fails. */
+function SERVE_CASES(): Case[] {
+  const serve = (name: string, args: () => string[], message: RegExp, code?: string): Case => ({
+    name: `serve with ${name}`,
+    cli: 'serve',
+    args: () => ['--model', model, '--data', join(dir, 'fed-store'), '--log-level', 'warn', ...(args().includes('--port') ? [] : ['--port', '0']), ...args()],
+    message,
+    code,
+    ownOut: true,
+  });
+  return [
+    serve('a port above 65535', () => ['--port', '70000'], /--port[\s\S]*at most 65535/),
+    serve('a negative port', () => ['--port', '-1'], /--port[\s\S]*at least 0/),
+    serve('a port that is not a number', () => ['--port', 'http'], /--port[\s\S]*expected a number/),
+    serve('a port already in use', () => ['--port', String(busyPort)], /already in use/, 'federated-config'),
+    serve('a host name with invalid characters', () => ['--host', 'bad_host!'], /--host[\s\S]*IP address or a host name/),
+    serve('a host that is not this machine', () => ['--host', '203.0.113.7'], /not an address of this machine/, 'federated-config'),
+    serve('an origin with a path', () => ['--origin', 'https://shop.example/'], /--origin[\s\S]*no trailing slash/),
+    serve('an origin that is not http(s)', () => ['--origin', 'javascript:alert(1)'], /--origin/),
+    serve('a Redis URL of another scheme', () => ['--redis', 'http://127.0.0.1:6379'], /--redis[\s\S]*redis:\/\//),
+    serve('a Redis server that is not there', () => ['--redis', 'redis://127.0.0.1:1'], /cannot connect/, 'federated-unavailable'),
+    serve('zero --min-clients', () => ['--min-clients', '0'], /--min-clients[\s\S]*at least 1/),
+    serve('--max-clients below --min-clients', () => ['--min-clients', '10', '--max-clients', '5'], /maxClients/, 'federated-config'),
+    serve('a --round-ms beyond a timer', () => ['--round-ms', '1e12'], /--round-ms[\s\S]*at most/),
+    serve('a NaN --clip', () => ['--clip', 'NaN'], /--clip[\s\S]*expected a number/),
+    serve('an infinite --clip', () => ['--clip', 'Infinity'], /--clip[\s\S]*finite/),
+    serve('a negative --central-noise', () => ['--central-noise', '-1'], /--central-noise[\s\S]*at least 0/),
+    serve('a --trim of one half', () => ['--trim', '0.5'], /--trim[\s\S]*less than 0.5/),
+    serve('a --dp-delta of 1', () => ['--dp-delta', '1'], /--dp-delta[\s\S]*less than 1/),
+    serve('a zero --tick-ms (rounds would never close by time)', () => ['--tick-ms', '0'], /--tick-ms[\s\S]*at least 1/),
+    serve('a fractional --rate-limit', () => ['--rate-limit', '1.5'], /--rate-limit[\s\S]*integer/),
+    serve('an unknown --log-level', () => ['--log-level', 'loud'], /--log-level[\s\S]*Allowed choices/),
+    serve('a --model directory that does not exist', () => ['--model', join(dir, 'no-model')], /not a model directory/, 'federated-config'),
+    serve('a --model that is a file', () => ['--model', join(dir, 'a-file')], /not a model directory/, 'federated-config'),
+    serve('a --model whose weights.bin was tampered with', () => ['--model', join(dir, 'tampered-model')], /weights.bin/, 'model-hash-mismatch'),
+    serve('a --model whose manifest is not JSON', () => ['--model', join(dir, 'garbled-model')], /--model/, 'model-format'),
+    serve('a --data store that is a file', () => ['--data', join(dir, 'a-file')], /not a directory/, 'output-unwritable'),
+    { ...serve('no LOCALREC_FED_SECRET', () => [], /LOCALREC_FED_SECRET/, 'federated-config'), env: { LOCALREC_FED_SECRET: '' } },
+    { ...serve('a LOCALREC_FED_SECRET shorter than 16 characters', () => [], /at least 16 characters/, 'federated-config'), env: { LOCALREC_FED_SECRET: 'short' } },
+  ];
+}
 
 describe('the CLIs under bad input', () => {
   let before = '';
@@ -183,13 +270,15 @@ describe('the CLIs under bad input', () => {
 
   it.each(CASES)('$name fails with a non-zero exit, names the problem and leaves the existing model untouched', async (c) => {
     const out = c.ownOut ? [] : ['--out', c.cli === 'eval' ? join(dir, 'report') : model];
-    const res = await run(c.cli ?? 'train', [...c.args(), ...out, ...(c.checkpoints ? [] : ['--no-checkpoint'])]);
+    const cli = c.cli ?? 'train';
+    const flags = cli === 'serve' ? c.args() : [...c.args(), ...out, ...(c.checkpoints ? [] : ['--no-checkpoint'])];
+    const res = await run(cli, flags, { LOCALREC_FED_SECRET: 'cli-test-secret-0123456789', ...c.env });
     expect(res.code, res.stderr).toBe(1);
     if (c.code) expect(res.stderr).toContain(`[${c.code}]`);
     expect(res.stderr).toMatch(c.message);
     if (c.listed !== undefined) expect(res.stderr.match(/line \d+:/g)).toHaveLength(c.listed);
     // Failing before training means no stage ran and nothing was written.
-    expect(res.stdout).not.toMatch(/teacher done|wrote /);
+    expect(res.stdout).not.toMatch(/teacher done|wrote |listening on/);
     expect(await digestDir(model)).toBe(before);
     expect(await digestDir(COMMITTED_MODEL)).toBe(committed);
   });

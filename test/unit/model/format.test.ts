@@ -262,4 +262,26 @@ describe('writeModelDir / readModelDir', () => {
     await writeModelDir(dir, encoded);
     expect((await readdir(root)).filter((f) => f.startsWith('.'))).toEqual([]);
   });
+
+  it('refuses a second writer of the same directory while the first is writing, so two runs never mix their files', async () => {
+    const dir = await freshDir();
+    const next = await encodeModel({ ...randomModel(4), modelVersion: 8 });
+    let release!: () => void;
+    const first = writeModelDir(dir, next, { beforeSwap: () => new Promise<void>((r) => (release = r)) });
+    await expect.poll(() => release).toBeDefined();
+    const err = await writeModelDir(dir, encoded).catch((e: unknown) => e);
+    expect((err as LocalrecError).code).toBe('output-unwritable');
+    release();
+    await first;
+    expect((await readModelDir(dir)).loaded.manifest.modelVersion).toBe(8);
+  });
+
+  it('takes over the lock of a writer that died', async () => {
+    const dir = await freshDir();
+    await writeFile(join(root, `.${basename(dir)}.lock`), '999999999');
+    const next = await encodeModel({ ...randomModel(5), modelVersion: 9 });
+    await writeModelDir(dir, next);
+    expect((await readModelDir(dir)).loaded.manifest.modelVersion).toBe(9);
+    expect((await readdir(root)).filter((f) => f.startsWith('.'))).toEqual([]);
+  });
 });
