@@ -3,8 +3,8 @@
  * `npm run train -- --data shop --name shop --model-version 4 --force`: trains the pipeline and
  * writes a browser model. Arguments are checked before anything heavy is imported.
  */
-import { stat, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { mkdir, stat } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { DEFAULT_PIPELINE } from '../train/options';
 import type { PipelineHooks } from '../train/pipeline';
@@ -90,7 +90,7 @@ async function main(): Promise<void> {
     checkNotInside(o.report, '--report', outDir);
     await checkOutputFile(o.report);
   }
-  const [{ writeModelDir }, { CheckpointStore, trainingDataHash }, { buildModel }, { initNodeTf }] = await Promise.all([
+  const [{ writeFileAtomic, writeModelDir }, { CheckpointStore, trainingDataHash }, { buildModel }, { initNodeTf }] = await Promise.all([
     import('../model/files-node'),
     import('../train/checkpoint'),
     import('../train/build-model'),
@@ -115,7 +115,12 @@ async function main(): Promise<void> {
   const sizes = await Promise.all(['manifest.json', ...Object.keys(encoded.files)].map(async (f) => `${f} ${(await stat(join(outDir, f))).size} B`));
   console.log(`wrote ${outDir}: ${sizes.join(', ')}`);
   console.log(`total training time ${seconds.toFixed(1)} s`);
-  if (o.report) await writeFile(o.report, JSON.stringify({ seconds, ...report }, null, 2));
+  // Atomic like the model: a run killed while writing its report leaves the previous report, not half of one.
+  if (o.report) {
+    const file = resolve(o.report);
+    await mkdir(dirname(file), { recursive: true });
+    await writeFileAtomic(file, JSON.stringify({ seconds, ...report }, null, 2), dirname(file));
+  }
 }
 
 main().catch(async (e: unknown) => {
