@@ -10,7 +10,7 @@ import { ga4EventType, ga4ItemIds } from '../data/ga4';
 import type { BackendName, ConsentState, ExplainOptions, Ga4TrackEvent, LocalrecEvent, StorageMode, TrackEvent } from './types';
 import { ConsentTracker, type ConsentHost } from './main-consent';
 import { startWorker } from './main-worker';
-import { checkConsentArg, checkExplainArgs, checkPersonaliseArg, checkRecommendArg, validateEvents } from './schemas';
+import { checkConsentArg, checkCreateOptions, checkExplainArgs, checkPersonaliseArg, checkRecommendArg, MAX_TIMER_MS, validateEvents } from './schemas';
 
 /**
  * How long each Worker call may take before it rejects with `worker-timeout`, in ms.
@@ -326,6 +326,7 @@ function absolute(url: string | URL): string {
 /** Spawns the Worker, loads the model and resolves once the recommender is ready. */
 export async function createLocalrec(options: LocalrecOptions): Promise<Localrec> {
   if (!options || !options.model) throw new LocalrecError('invalid-argument', 'createLocalrec needs a model URL', {}, DEV ? 'pass { model: "<url of manifest.json>" }' : undefined);
+  checkCreateOptions(options);
   const params: WorkerInitParams = {
     modelUrl: absolute(options.model),
     backend: options.backend ?? 'auto',
@@ -338,8 +339,8 @@ export async function createLocalrec(options: LocalrecOptions): Promise<Localrec
     federated: options.federated ? { endpoint: absolute(options.federated.endpoint), token: options.federated.token } : null,
   };
   for (const [method, ms] of Object.entries(options.timeouts ?? {})) {
-    if (!(method in DEFAULT_TIMEOUTS) || typeof ms !== 'number' || !(ms > 0)) {
-      throw new LocalrecError('invalid-argument', `timeouts.${method} must be a positive number of ms`, { method });
+    if (!(method in DEFAULT_TIMEOUTS) || typeof ms !== 'number' || !(ms > 0 && ms <= MAX_TIMER_MS)) {
+      throw new LocalrecError('invalid-argument', `timeouts.${method} must be a positive number of ms, at most ${MAX_TIMER_MS}`, { method });
     }
   }
   const client = new Client(options.createWorker ?? startWorker, params, options);

@@ -13,7 +13,7 @@ import { GA4_EVENT_TYPES, ga4EventType, type Ga4EventName } from '../data/ga4';
 import { EVENT_TYPES, MAX_ITEM_ID_LENGTH, type EventType } from '../data/types';
 import { LocalrecError } from '../errors';
 import { MODEL_BOUNDS } from '../model/bounds';
-import { CONSENT_STATES, type ConsentState, type ExplainOptions, type PersonaliseOptions, type RecommendOptions, type TrackEvent } from './types';
+import { BACKEND_NAMES, CONSENT_STATES, type ConsentState, type ExplainOptions, type PersonaliseOptions, type RecommendOptions, type TrackEvent } from './types';
 
 /** Far enough back to catch seconds-for-milliseconds mistakes (2000-01-01), and no later than a day ahead. */
 const MIN_TS = 946_684_800_000;
@@ -109,3 +109,32 @@ export const checkExplainArgs = (item: unknown, opts: unknown): { item: string; 
   options: parseArgument(ExplainOptionsSchema, opts, 'explain options'),
 });
 export const checkPersonaliseArg = (opts: unknown): PersonaliseOptions => parseArgument(PersonaliseOptionsSchema, opts, 'personalise options');
+
+/** setTimeout's limit: browsers read the delay as a 32-bit integer (Infinity becomes 0, so every call would time out at once; larger values wrap). */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+const UrlLike = v.custom<string | URL>((x) => (typeof x === 'string' && x !== '') || x instanceof URL, 'expected a URL (string or URL)');
+const Callback = v.custom<() => unknown>((x) => typeof x === 'function', 'expected a function');
+
+/**
+ * createLocalrec's options, checked before any Worker starts (unknown keys are left to
+ * TypeScript; what is checked here is what a page could get wrong at runtime; timeouts
+ * are checked per method by createLocalrec). Only valibot functions the page client
+ * already uses, to keep it small.
+ */
+const CreateOptionsSchema = v.object({
+  model: UrlLike,
+  backend: v.optional(v.picklist([...BACKEND_NAMES, 'auto'])),
+  storage: v.optional(v.picklist(['indexeddb', 'memory', 'auto'])),
+  dbName: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(200))),
+  maxEvents: v.optional(int(1, 1_000_000)),
+  personaliseDebounceMs: v.optional(int(0, MAX_TIMER_MS)),
+  wasmPath: v.optional(UrlLike),
+  consent: v.optional(ConsentSchema),
+  consentSignals: v.optional(v.boolean()),
+  federated: v.optional(v.object({ endpoint: UrlLike, token: v.string() })),
+  onEvent: v.optional(Callback),
+  createWorker: v.optional(Callback),
+});
+
+export const checkCreateOptions = (options: unknown): void => void parseArgument(CreateOptionsSchema, options, 'createLocalrec options');

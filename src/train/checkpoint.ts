@@ -49,7 +49,8 @@ export class CheckpointStore {
       body.set(new Uint8Array(p.buffer, p.byteOffset, p.byteLength), o);
       o += p.byteLength;
     }
-    const tmp = `${this.path(stage)}.tmp`;
+    // Per process: two runs checkpointing the same data at once must not write into one temp file.
+    const tmp = `${this.path(stage)}.tmp-${process.pid}`;
     await writeFile(tmp, body);
     await rename(tmp, this.path(stage));
   }

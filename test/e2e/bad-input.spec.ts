@@ -137,6 +137,16 @@ const BAD_CALLS: { kind: string; call: string; code: string }[] = [
   { kind: 'a GA4 event other than the three tracked', call: "return c.track({ event: 'page_view', items: [{ item_id: 'sku-00004' }] });", code: 'invalid-argument' },
   { kind: 'a GA4 view_item of an unknown item', call: "return c.track({ event: 'view_item', items: [{ item_id: 'no-such-sku' }] });", code: 'unknown-item' },
   { kind: 'a GA4 event with a timestamp in seconds', call: "return c.track({ event: 'purchase', items: [{ item_id: 'sku-00004' }], ts: 1700000000 });", code: 'invalid-event' },
+  // createLocalrec's options: refused before a Worker starts (the shopper's client `c` is untouched).
+  ...['{}', "{ model: 42 }", "{ model: '' }", "{ model: M, backend: 'gpu' }", "{ model: M, storage: 'disk' }", "{ model: M, dbName: '' }", "{ model: M, maxEvents: NaN }",
+    '{ model: M, maxEvents: 0 }', '{ model: M, maxEvents: 1e12 }', "{ model: M, maxEvents: '1000' }", '{ model: M, personaliseDebounceMs: -1 }',
+    "{ model: M, consent: 'yes' }", '{ model: M, consent: true }', "{ model: M, consentSignals: 'no' }", '{ model: M, federated: { endpoint: 42, token: 1 } }',
+    "{ model: M, onEvent: 'console.log' }", '{ model: M, timeouts: { recommend: Infinity } }', '{ model: M, timeouts: { recommend: 1e10 } }',
+    '{ model: M, timeouts: { teleport: 5 } }', '{ model: M, timeouts: { recommend: -1 } }'].map((a) => ({
+    kind: `createLocalrec(${a})`,
+    call: `const M = '${NOCONTENT}'; return window.localrecHarness.createLocalrec(${a});`,
+    code: 'invalid-argument',
+  })),
   {
     kind: 'track() while consent is pending',
     call: "await c.setConsent('pending'); try { return await c.track([{ item: 'sku-00004', type: 'view' }]); } finally { await c.setConsent('granted'); }",
