@@ -48,7 +48,11 @@ export async function loadDataset(spec: string): Promise<IngestResult> {
       { spec },
     );
   }
-  if (!info.isDirectory()) return loadEventsFile(spec);
+  if (!info.isDirectory()) {
+    // A FIFO, socket or device named events.csv would block the read forever (or never end).
+    if (!info.isFile()) throw new LocalrecError('data-unreadable-file', `${spec} is not a regular file`, { spec });
+    return loadEventsFile(spec);
+  }
 
   const exists = async (p: string) => (await stat(p).catch(() => null))?.isFile() ?? false;
   if (await exists(join(spec, 'ratings.csv'))) return loadMovieLens(spec);

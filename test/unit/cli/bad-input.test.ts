@@ -5,7 +5,7 @@
  * that the existing model directory it points at was left untouched. Every case fails
  * before tfjs loads, so the whole table takes seconds per case, not minutes.
  */
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { createServer, type Server } from 'node:net';
 import { createHash } from 'node:crypto';
 import { cp, mkdir, mkdtemp, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
@@ -106,6 +106,8 @@ beforeAll(async () => {
   await mkdir(join(dir, 'data-dir'));
   await writeFile(join(dir, 'data-dir', 'events.csv'), csv(GOOD));
   await symlink(COMMITTED_MODEL, join(dir, 'link-to-committed'));
+  // A named pipe nobody writes to: reading it would block forever.
+  execFileSync('mkfifo', [join(dir, 'fifo.csv')]);
   // An existing, valid model every case points --out at: it must survive every failed run.
   model = join(dir, 'model');
   await cp(COMMITTED_MODEL, model, { recursive: true });
@@ -193,6 +195,7 @@ const CASES: Case[] = [
   { name: 'a CSV whose timestamps are in 2090', args: () => data('future.csv'), code: 'data-bad-rows', message: /in the future/ },
   { name: 'a CSV whose item ids are longer than the SDK tracks', args: () => data('long-item.csv'), code: 'data-bad-rows', message: /1–256 characters/ },
   { name: 'a CSV whose user ids hold NUL bytes', args: () => data('nul-ids.csv'), code: 'data-bad-rows', message: /control characters/ },
+  { name: 'a named pipe named .csv (reading it would block forever)', args: () => data('fifo.csv'), code: 'data-unreadable-file', message: /not a regular file/ },
   { name: 'a semicolon-separated file named .csv', args: () => data('semicolon.csv'), code: 'data-missing-column', message: /separated by ";"/ },
   { name: 'a UTF-16 CSV', args: () => data('utf16.csv'), code: 'data-missing-column', message: /UTF-16/ },
   { name: 'a CSV with its header repeated mid-file under --max-bad-rows 0', args: () => [...data('dup-header.csv'), '--max-bad-rows', '0'], code: 'data-bad-rows', message: /line 242: unknown event type "type"/ },
