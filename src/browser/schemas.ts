@@ -61,8 +61,10 @@ export function validateEvents(input: unknown, now = Date.now()): ValidEvent[] {
     if (e.rating !== undefined && e.type !== 'rating') {
       throw new LocalrecError('invalid-event', `event ${index} has a rating but type "${e.type}"`, { index, field: 'rating' });
     }
+    // The range catches a page's unit mistakes; without a ts the device's own clock is used as it is,
+    // even set back to 1970 (a flat battery), or a shopper on such a device could never be tracked.
     const ts = e.ts ?? now;
-    if (ts < MIN_TS || ts > now + FUTURE_SLACK_MS) {
+    if (e.ts !== undefined && (ts < MIN_TS || ts > now + FUTURE_SLACK_MS)) {
       throw new LocalrecError('invalid-event', `event ${index} has timestamp ${ts}`, { index, field: 'ts' }, DEV ? 'expected milliseconds since the epoch (Date.now()), not seconds, and not more than a day ahead' : undefined);
     }
     return { ...e, ts } as ValidEvent;
