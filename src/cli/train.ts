@@ -8,7 +8,7 @@ import { dirname, join, resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { DEFAULT_PIPELINE } from '../train/options';
 import type { PipelineHooks } from '../train/pipeline';
-import { addPipelineFlags, nonNegativeInt, pipelineFlags, pipelineOptionsFrom } from './options';
+import { addPipelineFlags, intFlag, nonNegativeInt, pipelineFlags, pipelineOptionsFrom } from './options';
 
 /** A model name is one path segment (it names public/models/<name> and the checkpoint directory). */
 function modelName(text: string): string {
@@ -24,7 +24,8 @@ const program = addPipelineFlags(
     .option('--name <name>', 'model name', modelName, 'shop')
     .option('--out <dir>', 'output model directory (default public/models/<name>)')
     .option('--seed <n>', 'random seed (training is deterministic under it)', nonNegativeInt, DEFAULT_PIPELINE.seed)
-    .option('--model-version <n>', 'model version written to the manifest', nonNegativeInt, 1)
+    // At most 2^32 − 1: federated rounds and uploads carry the version as a uint32.
+    .option('--model-version <n>', 'model version written to the manifest', intFlag(0, 0xffff_ffff), 1)
     .option('--report <file>', 'also write the training report as JSON here')
     .option('--force', 'allow overwriting a committed model directory (an existing public/models/<name>)', false),
 ).showHelpAfterError();

@@ -190,6 +190,7 @@ const CASES: Case[] = [
   { name: 'a --max-bad-rows above 1', args: () => [...data('good.csv'), '--max-bad-rows', '2'], message: /--max-bad-rows[\s\S]*share from 0 to 1/ },
   { name: 'a non-numeric --max-bad-rows', args: () => [...data('good.csv'), '--max-bad-rows', 'lots'], message: /--max-bad-rows[\s\S]*expected a number/ },
   { name: 'a negative --seed', args: () => [...data('good.csv'), '--seed', '-1'], message: /--seed[\s\S]*non-negative/ },
+  { name: 'a --model-version beyond a uint32 (federated rounds carry it as one)', args: () => [...data('good.csv'), '--model-version', String(2 ** 32)], message: /--model-version[\s\S]*at most 4294967295/ },
   { name: 'a --name that climbs out of public/models', args: () => [...data('good.csv'), '--name', '../../etc'], message: /--name[\s\S]*one path segment/ },
   // Hostile or broken files.
   { name: 'a CSV whose timestamps are in 2090', args: () => data('future.csv'), code: 'data-bad-rows', message: /in the future/ },
