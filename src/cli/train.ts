@@ -6,6 +6,7 @@
 import { mkdir, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
+import { MODEL_BOUNDS } from '../model/bounds';
 import { DEFAULT_PIPELINE } from '../train/options';
 import type { PipelineHooks } from '../train/pipeline';
 import { addPipelineFlags, intFlag, nonNegativeInt, pipelineFlags, pipelineOptionsFrom } from './options';
@@ -24,8 +25,8 @@ const program = addPipelineFlags(
     .option('--name <name>', 'model name', modelName, 'shop')
     .option('--out <dir>', 'output model directory (default public/models/<name>)')
     .option('--seed <n>', 'random seed (training is deterministic under it)', nonNegativeInt, DEFAULT_PIPELINE.seed)
-    // At most 2^32 − 1: federated rounds and uploads carry the version as a uint32.
-    .option('--model-version <n>', 'model version written to the manifest', intFlag(0, 0xffff_ffff), 1)
+    // The SDK's bound: federated rounds and uploads carry the version as a uint32.
+    .option('--model-version <n>', 'model version written to the manifest', intFlag(0, MODEL_BOUNDS.maxModelVersion), 1)
     .option('--report <file>', 'also write the training report as JSON here')
     .option('--force', 'allow overwriting a committed model directory (an existing public/models/<name>)', false),
 ).showHelpAfterError();

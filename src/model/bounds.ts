@@ -27,6 +27,8 @@ export const MODEL_BOUNDS = {
   maxItems: 5_000_000,
   maxDim: 1024,
   maxContentBuckets: 1 << 20,
+  /** Model versions travel as uint32 in federated rounds and uploads. */
+  maxModelVersion: 0xffff_ffff,
   /** |itemBias| and every float32 weight (the item tables' scales included). */
   maxAbsBias: 1e3,
   maxAbsWeight: 1e4,
@@ -49,6 +51,7 @@ export function modelSemanticsProblems(m: ModelManifest): BoundViolation[] {
   const B = MODEL_BOUNDS;
   const out: BoundViolation[] = [];
   const bad = (path: string, message: string) => out.push({ path, message });
+  if (m.modelVersion > B.maxModelVersion) bad('modelVersion', `must be ≤ ${B.maxModelVersion}, got ${m.modelVersion}`);
   const { steps, lr } = m.inner;
   if (!Number.isInteger(steps) || steps < 0 || steps > B.maxInnerSteps) bad('inner.steps', `must be an integer from 0 to ${B.maxInnerSteps}, got ${steps}`);
   if (!finite(lr) || lr <= 0 || lr > B.maxInnerLr) bad('inner.lr', `must be > 0 and ≤ ${B.maxInnerLr}, got ${lr}`);
