@@ -34,6 +34,7 @@ export const FLAG_BOUNDS = {
   innerSteps: MODEL_BOUNDS.maxInnerSteps,
   innerLr: MODEL_BOUNDS.maxInnerLr,
   recencyHalfLife: MODEL_BOUNDS.maxHalfLife,
+  biasScale: 64,
   k: 1000,
 } as const;
 const oneOf = <T extends readonly string[]>(values: T) => v.picklist(values, `expected one of: ${values.join(', ')}`);
@@ -61,6 +62,12 @@ export const PipelineFlagsSchema = v.strictObject({
   ),
   validationKs: KsSchema,
   validationView: oneOf(VALIDATION_VIEWS),
+  biasScale: v.pipe(
+    v.number('expected a number'),
+    v.finite('expected a number'),
+    v.minValue(0, 'expected 0 (choose on validation users) or a positive number'),
+    v.maxValue(FLAG_BOUNDS.biasScale, `expected at most ${FLAG_BOUNDS.biasScale}`),
+  ),
 });
 export type PipelineFlags = v.InferOutput<typeof PipelineFlagsSchema>;
 
@@ -88,6 +95,7 @@ export const PIPELINE_FLAGS: readonly PipelineFlag[] = [
   { key: 'itemFeatures', flags: '--no-item-features', help: 'pre-train free item rows only, without the hashed content-feature rows', input: 'boolean' },
   { key: 'recencyHalfLife', flags: '--recency-half-life <n>', help: 'pooling weighs an event n interactions before the newest half as much (0 = off)', input: 'number' },
   { key: 'validationKs', flags: '--validation-ks <list>', help: 'support sizes whose mean validation NDCG@10 drives early stopping', input: 'list' },
+  { key: 'biasScale', flags: '--bias-scale <x>', help: 'multiply the shipped item bias (popularity) by x; 0 = choose x on validation users', input: 'number' },
   { key: 'validationView', flags: '--validation-view <view>', help: "what the stages early-stop on: 'full' (all later interactions) or 'both' (full and next 10)", input: 'text' },
 ];
 
@@ -107,6 +115,7 @@ export function flagsOf(opts: PipelineOptions): PipelineFlags {
     recencyHalfLife: opts.pooling.recencyHalfLife ?? 0,
     validationKs: opts.validationKs,
     validationView: opts.validationView,
+    biasScale: opts.biasScale,
   };
 }
 
@@ -119,6 +128,7 @@ export function pipelineOptionsFrom(flags: PipelineFlags, seed: number): Pipelin
     seed,
     validationKs: f.validationKs,
     validationView: f.validationView,
+    biasScale: f.biasScale,
     itemFeatures: f.itemFeatures,
     pooling: f.recencyHalfLife > 0 ? { ...d.pooling, recencyHalfLife: f.recencyHalfLife } : d.pooling,
     teacher: { ...d.teacher, epochs: f.teacherEpochs },

@@ -35,6 +35,8 @@ export interface PipelineOptions {
   validationKs: number[];
   /** Which query view early stopping and selection read (see meanValidationNdcg). */
   validationView: ValidationView;
+  /** The shipped item bias is multiplied by this; 0 = chosen on validation users (src/train/bias-scale.ts). */
+  biasScale: number;
 }
 
 export const DEFAULT_PIPELINE: PipelineOptions = {
@@ -55,4 +57,6 @@ export const DEFAULT_PIPELINE: PipelineOptions = {
   // The evaluation tunes every baseline by the same criterion (src/eval/validation.ts).
   validationKs: [...DEFAULT_SELECTION.ks],
   validationView: DEFAULT_SELECTION.view,
+  // 1 until `--bias-scale 0` is judged over three seeds (docs/evaluation.md).
+  biasScale: 1,
 };

@@ -13,6 +13,7 @@ import { DEFAULT_PIPELINE, type PipelineOptions, type StageOptions } from './opt
 import { pretrain, type TableModel } from './pretrain';
 import { ValidationCriterion } from '../eval/validation';
 import { coldStartNdcg, modelRanker } from './validate';
+import { chooseBiasScale, scaleBias } from './bias-scale';
 
 export { DEFAULT_PIPELINE, type PipelineOptions, type StageOptions } from './options';
 
@@ -59,7 +60,8 @@ function fingerprint(value: unknown): string {
  * stage (say, meta-training) still resumes from the earlier ones.
  */
 function stageKeys(opts: PipelineOptions): RunContext['keys'] {
-  const { teacher, student, meta, inner, ...shared } = opts;
+  // biasScale is chosen after the last stage, so it keys none of them.
+  const { teacher, student, meta, inner, biasScale: _after, ...shared } = opts;
   return {
     teacher: fingerprint({ shared, teacher }),
     student: fingerprint({ shared, teacher, student }),
@@ -101,7 +103,9 @@ export async function trainPipeline(
   hooks.onStageStart?.('export', 1);
   const items: ItemMeta[] = train.catalogue.ids.map((id) => train.items.get(id) ?? { id, title: id, categories: [] });
   const contentProj = fitContentProjection(student, items, train.itemCounts, opts.contentBuckets);
-  const weights: ModelWeights = { ...student, tower: metaTower, contentProj };
+  const biasScale = await chooseBiasScale(opts.biasScale, validation.length ? ctx.criterion : null, { ...student, contentProj }, config, metaTower, opts.inner);
+  report.biasScale = biasScale;
+  const weights: ModelWeights = scaleBias({ ...student, tower: metaTower, contentProj }, biasScale.value);
   report.quantisation = await quantisationLoss(weights, config, validation, opts.validationKs[0]);
   hooks.onProgress?.('export', 1, { loss: NaN });
   hooks.onStageEnd?.('export', report.quantisation as Record<string, unknown>);
