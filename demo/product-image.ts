@@ -1,0 +1,137 @@
+/**
+ * Product pictures drawn from the item's own metadata, so the demo needs no image files
+ * and fetches nothing but the model: a simple shape per shop category (a film poster for
+ * MovieLens genres), coloured by a hash of the item id, with the brand (or the film's
+ * title) as a label. Same item → same picture, on every machine.
+ */
+import type { ItemMeta } from '../src/index';
+import { fnv1a32 } from '../src/data/fnv1a';
+
+/** Base hue and an SVG drawing (200×200 box, `F` = fill, `D` = darker accent) per shop category. */
+const SHAPES: Record<string, { hue: number; draw: string }> = {
+  shoes: {
+    hue: 12,
+    draw: '<path fill="F" d="M32 128 Q30 98 54 94 L78 92 Q92 70 112 92 Q142 100 166 108 Q180 114 176 128 Z"/><rect fill="D" x="30" y="128" width="148" height="11" rx="5"/><path stroke="D" stroke-width="3" fill="none" d="M84 96 l8 10 M94 93 l8 10 M104 92 l8 10"/>',
+  },
+  jackets: {
+    hue: 205,
+    draw: '<path fill="F" d="M72 44 L100 60 L128 44 L160 64 L152 104 L140 98 L140 162 L60 162 L60 98 L48 104 L40 64 Z"/><path stroke="D" stroke-width="4" d="M100 60 V162"/><path fill="D" d="M72 44 L100 60 L88 80 Z M128 44 L100 60 L112 80 Z"/>',
+  },
+  shirts: {
+    hue: 170,
+    draw: '<path fill="F" d="M76 44 Q100 62 124 44 L160 64 L148 92 L135 86 L135 162 L65 162 L65 86 L52 92 L40 64 Z"/><path fill="none" stroke="D" stroke-width="4" d="M76 44 Q100 70 124 44"/>',
+  },
+  trousers: {
+    hue: 225,
+    draw: '<path fill="F" d="M68 44 L132 44 L140 166 L110 166 L100 84 L90 166 L60 166 Z"/><rect fill="D" x="68" y="40" width="64" height="10" rx="2"/>',
+  },
+  kitchen: {
+    hue: 28,
+    draw: '<circle fill="D" cx="88" cy="106" r="48"/><circle fill="F" cx="88" cy="106" r="40"/><rect fill="D" x="132" y="99" width="48" height="14" rx="7"/>',
+  },
+  books: {
+    hue: 350,
+    draw: '<rect fill="F" x="62" y="38" width="80" height="124" rx="4"/><rect fill="D" x="62" y="38" width="14" height="124" rx="3"/><path stroke="#fff" stroke-opacity=".7" stroke-width="4" d="M88 66 H130 M88 78 H120"/>',
+  },
+  toys: {
+    hue: 48,
+    draw: '<rect fill="F" x="44" y="110" width="56" height="48" rx="4"/><rect fill="D" x="100" y="110" width="56" height="48" rx="4"/><rect fill="D" x="72" y="62" width="56" height="48" rx="4"/><g fill="#fff" fill-opacity=".45"><circle cx="60" cy="104" r="6"/><circle cx="84" cy="104" r="6"/><circle cx="88" cy="56" r="6"/><circle cx="112" cy="56" r="6"/><circle cx="116" cy="104" r="6"/><circle cx="140" cy="104" r="6"/></g>',
+  },
+  garden: {
+    hue: 120,
+    draw: '<ellipse fill="F" cx="80" cy="86" rx="14" ry="34" transform="rotate(-28 80 86)"/><ellipse fill="F" cx="120" cy="86" rx="14" ry="34" transform="rotate(28 120 86)"/><ellipse fill="F" cx="100" cy="74" rx="13" ry="38"/><path fill="D" d="M68 118 L132 118 L122 166 L78 166 Z"/>',
+  },
+  sports: {
+    hue: 265,
+    draw: '<circle fill="F" cx="100" cy="102" r="56"/><path fill="none" stroke="#fff" stroke-opacity=".8" stroke-width="5" d="M52 74 Q100 102 52 130 M148 74 Q100 102 148 130"/>',
+  },
+  beauty: {
+    hue: 325,
+    draw: '<rect fill="D" x="86" y="40" width="28" height="18" rx="3"/><rect fill="F" x="92" y="58" width="16" height="16"/><rect fill="F" x="70" y="74" width="60" height="90" rx="14"/><rect fill="#fff" fill-opacity=".55" x="80" y="104" width="40" height="26" rx="3"/>',
+  },
+  electronics: {
+    hue: 190,
+    draw: '<path fill="none" stroke="D" stroke-width="10" stroke-linecap="round" d="M56 118 Q56 50 100 50 Q144 50 144 118"/><rect fill="F" x="42" y="104" width="28" height="50" rx="10"/><rect fill="F" x="130" y="104" width="28" height="50" rx="10"/>',
+  },
+  home: {
+    hue: 38,
+    draw: '<path fill="F" d="M70 48 L130 48 L146 100 L54 100 Z"/><rect fill="D" x="96" y="100" width="8" height="52"/><ellipse fill="D" cx="100" cy="156" rx="32" ry="9"/>',
+  },
+};
+
+/** A default drawing for categories the table does not know (another catalogue). */
+const GENERIC = {
+  hue: 0,
+  draw: '<rect fill="F" x="52" y="62" width="96" height="96" rx="10"/><path fill="D" d="M52 92 H148 V104 H52 Z M94 62 H106 V158 H94 Z"/>',
+};
+
+const MOVIE_GENRE_HUES: Record<string, number> = {
+  Action: 8, Adventure: 30, Animation: 50, Children: 80, Comedy: 45, Crime: 0, Documentary: 140, Drama: 220,
+  Fantasy: 280, 'Film-Noir': 230, Horror: 350, IMAX: 200, Musical: 310, Mystery: 250, Romance: 335, 'Sci-Fi': 185,
+  Thriller: 260, War: 100, Western: 25,
+};
+
+function escapeXml(s: string): string {
+  return s.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** Words wrapped into at most `maxLines` lines of about `width` characters (the last one ellipsised). */
+function wrap(text: string, width: number, maxLines: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(/\s+/)) {
+    if (line && (line + ' ' + word).length > width) {
+      lines.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  if (line) lines.push(line);
+  if (lines.length > maxLines) {
+    lines.length = maxLines;
+    lines[maxLines - 1] = lines[maxLines - 1].slice(0, width - 1) + '…';
+  }
+  return lines;
+}
+
+function svgUrl(body: string): string {
+  return `data:image/svg+xml;charset=utf-8,${encodeURIComponent(`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 200 200">${body}</svg>`)}`;
+}
+
+function productSvg(item: ItemMeta, hash: number): string {
+  const shape = SHAPES[item.categories[0] ?? ''] ?? { ...GENERIC, hue: hash % 360 };
+  const hue = (shape.hue + ((hash >>> 8) % 36) - 18 + 360) % 360;
+  const sat = 45 + ((hash >>> 16) % 20);
+  const fill = `hsl(${hue} ${sat}% 58%)`;
+  const dark = `hsl(${hue} ${sat}% 36%)`;
+  const label = escapeXml((item.brand ?? item.categories[0] ?? '').toUpperCase());
+  return [
+    `<rect width="200" height="200" fill="hsl(${hue} 35% 95%)"/>`,
+    `<circle cx="100" cy="102" r="74" fill="hsl(${hue} 40% 88%)"/>`,
+    shape.draw.replaceAll('"F"', `"${fill}"`).replaceAll('"D"', `"${dark}"`),
+    `<text x="100" y="188" text-anchor="middle" font-family="sans-serif" font-size="11" letter-spacing="2" fill="${dark}">${label}</text>`,
+  ].join('');
+}
+
+function posterSvg(item: ItemMeta, hash: number): string {
+  const genre = item.categories[0] ?? '';
+  const hue = ((MOVIE_GENRE_HUES[genre] ?? hash % 360) + ((hash >>> 8) % 24) - 12 + 360) % 360;
+  const year = /\((\d{4})\)\s*$/.exec(item.title)?.[1] ?? '';
+  const name = item.title.replace(/\s*\(\d{4}\)\s*$/, '');
+  const lines = wrap(name, 14, 4);
+  const top = 118 - lines.length * 11;
+  const text = lines.map((l, i) => `<tspan x="100" y="${top + i * 22}">${escapeXml(l)}</tspan>`).join('');
+  const cx = 40 + (hash % 120);
+  return [
+    `<defs><linearGradient id="g" x1="0" y1="0" x2="0" y2="1"><stop offset="0" stop-color="hsl(${hue} 55% 30%)"/><stop offset="1" stop-color="hsl(${hue} 50% 12%)"/></linearGradient></defs>`,
+    '<rect width="200" height="200" fill="url(#g)"/>',
+    `<circle cx="${cx}" cy="44" r="30" fill="hsl(${(hue + 30) % 360} 70% 60%)" fill-opacity=".35"/>`,
+    `<text text-anchor="middle" font-family="serif" font-weight="bold" font-size="19" fill="#fff">${text}</text>`,
+    `<text x="100" y="184" text-anchor="middle" font-family="sans-serif" font-size="11" letter-spacing="2" fill="hsl(${hue} 40% 80%)">${escapeXml(`${genre.toUpperCase()} ${year}`.trim())}</text>`,
+  ].join('');
+}
+
+/** A data: URL of the item's picture: a film poster when the catalogue is MovieLens, a product shot otherwise. */
+export function productImage(item: ItemMeta, style: 'product' | 'poster'): string {
+  const hash = fnv1a32(item.id);
+  return svgUrl(style === 'poster' ? posterSvg(item, hash) : productSvg(item, hash));
+}
