@@ -59,6 +59,35 @@ const SHAPES: Record<string, { hue: number; draw: string }> = {
   },
 };
 
+/** Drawings for particular products, found by the noun in the title ("… chef knife 3"); the category's drawing otherwise. */
+const NOUN_SHAPES: Record<string, string> = {
+  boots: '<path fill="F" d="M62 40 H104 V112 Q150 114 162 132 L162 146 H62 Z"/><rect fill="D" x="58" y="146" width="108" height="12" rx="5"/><rect fill="D" x="62" y="40" width="42" height="10"/>',
+  sandals: '<rect fill="D" x="34" y="128" width="136" height="14" rx="7"/><path fill="none" stroke="F" stroke-width="10" stroke-linecap="round" d="M60 126 Q80 96 100 126 M100 126 Q122 96 146 126"/>',
+  'chef knife': '<path fill="F" d="M34 118 L128 92 Q140 90 138 104 L134 118 Z"/><rect fill="D" x="134" y="104" width="46" height="16" rx="6" transform="rotate(-8 134 104)"/>',
+  kettle: '<path fill="F" d="M62 150 L70 84 Q100 66 130 84 L138 150 Z"/><path fill="none" stroke="D" stroke-width="9" d="M78 78 Q100 40 122 78"/><path fill="D" d="M136 100 L166 84 L160 96 L140 118 Z"/><rect fill="D" x="58" y="146" width="84" height="10" rx="4"/>',
+  blender: '<path fill="F" fill-opacity=".8" d="M72 44 H128 L120 120 H80 Z"/><rect fill="D" x="70" y="38" width="60" height="10" rx="3"/><rect fill="D" x="68" y="120" width="64" height="42" rx="8"/><circle fill="#fff" cx="100" cy="141" r="7"/>',
+  'mixing bowl': '<path fill="F" d="M40 96 H160 Q156 156 100 158 Q44 156 40 96 Z"/><rect fill="D" x="34" y="90" width="132" height="10" rx="5"/>',
+  'plush bear': '<circle fill="F" cx="70" cy="62" r="16"/><circle fill="F" cx="130" cy="62" r="16"/><circle fill="F" cx="100" cy="84" r="36"/><ellipse fill="F" cx="100" cy="146" rx="40" ry="30"/><ellipse fill="D" cx="100" cy="94" rx="12" ry="9"/><circle fill="D" cx="86" cy="76" r="4"/><circle fill="D" cx="114" cy="76" r="4"/>',
+  puzzle: '<path fill="F" d="M52 60 H88 Q84 40 100 40 Q116 40 112 60 H148 V96 Q168 92 168 108 Q168 124 148 120 V156 H52 Z"/><path fill="none" stroke="D" stroke-width="4" d="M100 60 V156 M52 108 H148"/>',
+  'board game': '<rect fill="F" x="46" y="52" width="108" height="108" rx="6"/><g fill="D"><rect x="60" y="66" width="20" height="20"/><rect x="100" y="66" width="20" height="20"/><rect x="80" y="86" width="20" height="20"/><rect x="120" y="86" width="20" height="20"/><rect x="60" y="106" width="20" height="20"/><rect x="100" y="106" width="20" height="20"/><rect x="80" y="126" width="20" height="20"/><rect x="120" y="126" width="20" height="20"/></g>',
+  hose: '<g fill="none" stroke="F" stroke-width="9"><circle cx="100" cy="104" r="50"/><circle cx="100" cy="104" r="34"/><circle cx="100" cy="104" r="18"/></g><rect fill="D" x="140" y="140" width="30" height="12" rx="4"/>',
+  pruner: '<path fill="none" stroke="D" stroke-width="12" stroke-linecap="round" d="M100 100 L60 160 M100 100 L140 160"/><path fill="F" d="M100 100 L76 44 Q92 40 104 92 Z M100 100 L124 44 Q108 40 96 92 Z"/><circle fill="#fff" cx="100" cy="100" r="5"/>',
+  'lawn chair': '<path fill="none" stroke="D" stroke-width="7" stroke-linecap="round" d="M60 164 L130 60 M140 164 L80 104 M60 120 H150"/><path fill="F" d="M118 52 L146 60 L98 126 L72 118 Z"/>',
+  'yoga mat': '<rect fill="F" x="40" y="110" width="120" height="40" rx="4"/><circle fill="D" cx="150" cy="96" r="30"/><circle fill="F" cx="150" cy="96" r="18"/>',
+  'tennis racket': '<ellipse fill="none" stroke="F" stroke-width="10" cx="100" cy="78" rx="38" ry="46"/><path stroke="D" stroke-width="2" d="M80 50 V106 M100 34 V122 M120 50 V106 M66 66 H134 M62 88 H138 M70 108 H130"/><rect fill="D" x="94" y="124" width="12" height="46" rx="5"/>',
+  dumbbells: '<rect fill="D" x="60" y="96" width="80" height="12" rx="4"/><rect fill="F" x="40" y="70" width="22" height="64" rx="5"/><rect fill="F" x="138" y="70" width="22" height="64" rx="5"/><rect fill="F" x="26" y="82" width="14" height="40" rx="4"/><rect fill="F" x="160" y="82" width="14" height="40" rx="4"/>',
+  'face cream': '<rect fill="D" x="54" y="78" width="92" height="26" rx="6"/><rect fill="F" x="58" y="102" width="84" height="56" rx="10"/><rect fill="#fff" fill-opacity=".55" x="74" y="118" width="52" height="22" rx="3"/>',
+  'lip balm': '<rect fill="D" x="86" y="36" width="28" height="52" rx="12"/><rect fill="F" x="80" y="84" width="40" height="80" rx="6"/><rect fill="#fff" fill-opacity=".5" x="88" y="110" width="24" height="30" rx="2"/>',
+  perfume: '<rect fill="D" x="88" y="44" width="24" height="24" rx="4"/><rect fill="F" x="94" y="66" width="12" height="10"/><rect fill="F" x="56" y="76" width="88" height="86" rx="22"/><circle fill="#fff" fill-opacity=".4" cx="100" cy="119" r="20"/>',
+  charger: '<rect fill="F" x="64" y="66" width="72" height="74" rx="12"/><rect fill="D" x="82" y="44" width="10" height="24"/><rect fill="D" x="108" y="44" width="10" height="24"/><path fill="none" stroke="D" stroke-width="6" d="M100 140 Q100 170 140 168"/>',
+  speaker: '<rect fill="F" x="58" y="40" width="84" height="124" rx="12"/><circle fill="D" cx="100" cy="120" r="28"/><circle fill="F" cx="100" cy="120" r="10"/><circle fill="D" cx="100" cy="70" r="13"/>',
+  smartwatch: '<rect fill="D" x="80" y="36" width="40" height="130" rx="10"/><rect fill="F" x="66" y="70" width="68" height="62" rx="14"/><rect fill="#fff" fill-opacity=".35" x="76" y="80" width="48" height="42" rx="8"/>',
+  cushion: '<path fill="F" d="M50 58 Q100 70 150 58 Q140 104 150 150 Q100 138 50 150 Q60 104 50 58 Z"/><circle fill="D" cx="100" cy="104" r="6"/>',
+  rug: '<rect fill="F" x="44" y="56" width="112" height="96"/><rect fill="none" stroke="D" stroke-width="5" x="56" y="68" width="88" height="72"/><path fill="D" d="M100 82 L118 104 L100 126 L82 104 Z"/><path stroke="D" stroke-width="3" d="M48 52 V46 M60 52 V46 M72 52 V46 M84 52 V46 M96 52 V46 M108 52 V46 M120 52 V46 M132 52 V46 M144 52 V46 M152 52 V46 M48 156 V162 M60 156 V162 M72 156 V162 M84 156 V162 M96 156 V162 M108 156 V162 M120 156 V162 M132 156 V162 M144 156 V162 M152 156 V162"/>',
+  candle: '<rect fill="F" x="72" y="86" width="56" height="76" rx="6"/><path fill="D" d="M100 50 Q112 66 100 78 Q88 66 100 50 Z"/><rect fill="D" x="98" y="76" width="4" height="10"/>',
+  'polo': '<path fill="F" d="M76 44 L100 56 L124 44 L160 64 L148 92 L135 86 L135 162 L65 162 L65 86 L52 92 L40 64 Z"/><path fill="D" d="M76 44 L100 56 L88 70 Z M124 44 L100 56 L112 70 Z"/><circle fill="D" cx="100" cy="76" r="3"/><circle fill="D" cx="100" cy="90" r="3"/>',
+};
+
 /** A default drawing for categories the table does not know (another catalogue). */
 const GENERIC = {
   hue: 0,
@@ -99,6 +128,8 @@ function svgUrl(body: string): string {
 
 function productSvg(item: ItemMeta, hash: number): string {
   const shape = SHAPES[item.categories[0] ?? ''] ?? { ...GENERIC, hue: hash % 360 };
+  const noun = Object.keys(NOUN_SHAPES).find((k) => item.title.includes(` ${k} `) || item.title.endsWith(` ${k}`));
+  const draw = noun ? NOUN_SHAPES[noun] : shape.draw;
   const hue = (shape.hue + ((hash >>> 8) % 36) - 18 + 360) % 360;
   const sat = 45 + ((hash >>> 16) % 20);
   const fill = `hsl(${hue} ${sat}% 58%)`;
@@ -107,7 +138,7 @@ function productSvg(item: ItemMeta, hash: number): string {
   return [
     `<rect width="200" height="200" fill="hsl(${hue} 35% 95%)"/>`,
     `<circle cx="100" cy="102" r="74" fill="hsl(${hue} 40% 88%)"/>`,
-    shape.draw.replaceAll('"F"', `"${fill}"`).replaceAll('"D"', `"${dark}"`),
+    draw.replaceAll('"F"', `"${fill}"`).replaceAll('"D"', `"${dark}"`),
     `<text x="100" y="188" text-anchor="middle" font-family="sans-serif" font-size="11" letter-spacing="2" fill="${dark}">${label}</text>`,
   ].join('');
 }

@@ -4,11 +4,12 @@
  * to the Worker's own). Everything the page sends goes through the embed's queue or the
  * client it resolves to, as a shop's code would.
  */
-import type { Explanation, Localrec, Recommendation } from '../src/index';
+import type { Explanation, Localrec, Recommendation, RecommendResult } from '../src/index';
 
 export interface RecList {
   items: Recommendation[];
   personalised: boolean;
+  mode: RecommendResult['mode'];
   /** Round trip measured on the page, Worker queueing included. */
   ms: number;
 }
@@ -30,20 +31,22 @@ export class Recommender {
     const r = await this.client.recommend({ n, ...(categories ? { categories } : {}) });
     const ms = performance.now() - t0;
     this.timings.lastRecommendMs = ms;
-    return { items: r.items, personalised: r.personalised, ms };
+    return { items: r.items, personalised: r.personalised, mode: r.mode, ms };
   }
 
-  /** "Related to this product": the SDK's context mode. */
-  async related(itemId: string, categories: string[], n: number): Promise<RecList> {
+  /**
+   * "Related to this product": the SDK's context mode. Items the shopper already looked at
+   * stay eligible: on a product page, "you looked at this one too" is still related.
+   */
+  async related(itemId: string, n: number): Promise<RecList> {
     const t0 = performance.now();
-    // Until the SDK's context mode lands this asks for the product's own category.
-    const r = await this.client.recommend({ n: n + 1, categories, excludeSeen: false });
+    const r = await this.client.recommend({ n, context: itemId, excludeSeen: false });
     const ms = performance.now() - t0;
     this.timings.lastRelatedMs = ms;
-    return { items: r.items.filter((i) => i.id !== itemId).slice(0, n), personalised: r.personalised, ms };
+    return { items: r.items, personalised: r.personalised, mode: r.mode, ms };
   }
 
-  explain(itemId: string, _context?: string): Promise<Explanation> {
-    return this.client.explain(itemId, { n: 3 });
+  explain(itemId: string, context?: string): Promise<Explanation> {
+    return this.client.explain(itemId, { n: 3, ...(context ? { context } : {}) });
   }
 }

@@ -54,7 +54,7 @@ export function productPage(ctx: ShopContext, id: string): HTMLElement {
       key: `related:${it.id}`,
       heading: ctx.choice.sells ? 'Related to this product' : 'Related to this film',
       context: it.id,
-      load: (rec) => rec.related(it.id, it.categories, 6),
+      load: (rec) => rec.related(it.id, 6),
       note: (l) => `What goes with ${it.title}${l.personalised ? ', tuned to what you looked at' : ''}.`,
     }),
     forYouStrip(ctx),
