@@ -38,8 +38,13 @@ function demoConsent(v: string | null): ConsentState {
 /** The embed's command queue until it loads, then its live API: both take push(). */
 const push = (...commands: EmbedCommand[]) => void (window.localrec ??= []).push(...commands);
 
-/** Queues 'init' and loads the embed script, which drains the queue (a shop's snippet does the same with a script tag). */
-async function startRecommender(c: CatalogueChoice): Promise<Recommender | null> {
+/**
+ * Queues 'init' for the embed script, which the page loads after this module (a shop's
+ * snippet does the same). Runs before the first await: the embed drains the queue as it
+ * loads. A missing MovieLens model makes the embed log that it could not start; the page
+ * then explains how to build the model.
+ */
+function queueInit(c: CatalogueChoice): void {
   const backend = params.get('backend');
   const fed = params.get('fed');
   const fedToken = params.get('fedToken');
@@ -57,7 +62,11 @@ async function startRecommender(c: CatalogueChoice): Promise<Recommender | null>
       ...(fed && fedToken ? { federated: { endpoint: fed, token: fedToken } } : {}),
     },
   ]);
-  await import('../src/embed/embed');
+}
+
+/** The client once the embed has loaded the model, or null if it could not start. */
+async function recommender(): Promise<Recommender | null> {
+  if (Array.isArray(window.localrec)) await new Promise((r) => document.addEventListener('localrec:loaded', r, { once: true }));
   const client = await (window.localrec as EmbedApi).ready;
   if (!client) return null;
   const rec = new Recommender(client);
@@ -114,9 +123,10 @@ async function main() {
   const view = byId('view');
   if (choice.name === 'movielens' && !params.has('model') && !(await modelExists(choice.model))) {
     view.replaceChildren(missingModelPage());
+    for (const id of ['open-privacy', 'open-dev', 'cart-link']) byId(id).hidden = true;
     return;
   }
-  const ready = startRecommender(choice).catch((e: unknown) => (console.warn('[demo] recommender failed:', e), null));
+  const ready = recommender();
   let catalogue: Catalogue;
   try {
     catalogue = await Catalogue.load(choice.model);
@@ -150,8 +160,7 @@ async function main() {
 
   const rec = await ready;
   if (!rec) {
-    byId('open-privacy').hidden = true;
-    byId('open-dev').hidden = true;
+    for (const id of ['open-privacy', 'open-dev']) byId(id).hidden = true;
     return;
   }
   const refreshPrivacy = setUpPanel('privacy-dialog', 'open-privacy', privacyPanel(rec, {
@@ -178,4 +187,5 @@ async function main() {
   document.body.dataset.ready = 'true';
 }
 
+queueInit(choice);
 void main();

@@ -145,9 +145,10 @@ function productSvg(item: ItemMeta, hash: number): string {
 
 function posterSvg(item: ItemMeta, hash: number): string {
   const genre = item.categories[0] ?? '';
-  const hue = ((MOVIE_GENRE_HUES[genre] ?? hash % 360) + ((hash >>> 8) % 24) - 12 + 360) % 360;
+  const hue = ((MOVIE_GENRE_HUES[genre] ?? hash % 360) + ((hash >>> 8) % 40) - 20 + 360) % 360;
   const year = /\((\d{4})\)\s*$/.exec(item.title)?.[1] ?? '';
-  const name = item.title.replace(/\s*\(\d{4}\)\s*$/, '');
+  // MovieLens files sort titles by moving the article to the end: "Matrix, The".
+  const name = item.title.replace(/\s*\(\d{4}\)\s*$/, '').replace(/^(.*), (The|A|An|Les|La|Le|Il|Das|Die|Der)$/, '$2 $1');
   const lines = wrap(name, 14, 4);
   const top = 118 - lines.length * 11;
   const text = lines.map((l, i) => `<tspan x="100" y="${top + i * 22}">${escapeXml(l)}</tspan>`).join('');

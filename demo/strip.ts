@@ -102,8 +102,15 @@ export function recommendationStrip(ctx: ShopContext, o: StripOptions): HTMLElem
       const got = await o.load(rec);
       const before = lastShown.get(o.key);
       const ids = got.items.map((i) => i.id);
-      list.replaceChildren(...got.items.map((r) => recCard(ctx, rec, r, before !== undefined && !before.includes(r.id), o.context)));
-      lastShown.set(o.key, ids);
+      // The same list again keeps its cards (and any open "why?"): only a changed list moves.
+      const shown = [...list.children].map((li) => (li as HTMLElement).dataset.item);
+      if (shown.join() !== ids.join()) {
+        list.replaceChildren(...got.items.map((r) => recCard(ctx, rec, r, before !== undefined && !before.includes(r.id), o.context)));
+        lastShown.set(o.key, ids);
+      } else {
+        // Kept cards: a closed "why?" asks again next time (the history behind it may have grown).
+        for (const why of list.querySelectorAll<HTMLElement>('.why[hidden]')) delete why.dataset.loaded;
+      }
       note.textContent = o.note(got);
       el.dataset.personalised = String(got.personalised);
       el.dataset.renders = String(++renders);
