@@ -8,11 +8,12 @@
  *
  * then `localrec.push(['track', { item, type: 'view' }])` anywhere, and
  * `<localrec-recommendations n="4"></localrec-recommendations>` where the widget goes.
- * This file stays tiny: the client (and through it the Worker with tfjs) loads lazily.
+ * This file stays tiny: the client (and through it the Worker with tfjs) and the widget load lazily.
  */
 import type { DataLayerHost } from '../browser/main-datalayer';
 import type { BackendName } from '../browser/types';
-import { CHANGE_EVENT, LOADED_EVENT, defineRecommendationsElement } from './element';
+import { CHANGE_EVENT, LOADED_EVENT } from './events';
+import { loadWidget } from './load-widget';
 import { isConsentState } from '../browser/main-consent';
 import { trackDataLayer } from './datalayer';
 import { loadClient } from './load-client';
@@ -45,7 +46,9 @@ try {
     onChange: () => document.dispatchEvent(new CustomEvent(CHANGE_EVENT)),
     trackDataLayer: (track) => trackDataLayer(window as Window & DataLayerHost, track),
   });
-  defineRecommendationsElement(() => api.ready, log);
+  // The widget's code loads only once there is a client to show recommendations from.
+  void api.ready.then((client) => client && loadWidget().then((w) => w.defineRecommendationsElement(() => api.ready, log)))
+    .catch((e: unknown) => log.warn('could not load the widget:', e));
   // Pages whose own scripts ran first can wait for this instead of polling.
   document.dispatchEvent(new CustomEvent(LOADED_EVENT));
 } catch (e) {
