@@ -6,7 +6,7 @@ import { h } from './dom';
 import { productImage } from './product-image';
 
 export function productLink(id: string): string {
-  return `#/p/${encodeURIComponent(id)}`;
+  return `#/product/${encodeURIComponent(id)}`;
 }
 
 export function productCard(ctx: ShopContext, it: ItemMeta): HTMLElement {

@@ -1,4 +1,7 @@
-/** Hash routes of the demo shop (hash routing: the static build needs no server rewrites). */
+/**
+ * Hash routes of the demo shop (hash routing: the static build needs no server rewrites).
+ * Product pages are `#/product/<id>`, the `url` the synthetic shop's items.json carries.
+ */
 export type Route =
   | { page: 'home' }
   | { page: 'category'; category: string }
@@ -10,7 +13,7 @@ export function parseRoute(hash: string): Route {
   const [, kind, arg] = /^#\/([a-z]*)\/?(.*)$/.exec(hash) ?? [];
   const value = arg ? decodeURIComponent(arg) : '';
   if (kind === 'c' && value) return { page: 'category', category: value };
-  if (kind === 'p' && value) return { page: 'product', id: value };
+  if (kind === 'product' && value) return { page: 'product', id: value };
   if (kind === 'cart') return { page: 'cart' };
   if (kind === 'thanks') return { page: 'thanks' };
   return { page: 'home' };

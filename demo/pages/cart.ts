@@ -4,6 +4,7 @@ import type { ShopContext } from '../context';
 import { h } from '../dom';
 import { productLink } from '../product-card';
 import { productImage } from '../product-image';
+import { widgetStrip } from '../widget-strip';
 import { forYouStrip } from './for-you';
 
 export function cartPage(ctx: ShopContext): HTMLElement {
@@ -44,6 +45,7 @@ export function cartPage(ctx: ShopContext): HTMLElement {
       h('button', { type: 'button', class: 'primary', id: 'checkout', onclick: checkout }, ctx.choice.sells ? 'Pay now' : 'Mark all as watched'),
       h('p', { class: 'fineprint' }, 'A demo checkout: no payment, no order is sent anywhere. Paying records a purchase for the recommender on this device.'),
     ),
+    widgetStrip(ctx, { heading: 'Goes with your cart', n: 6, context: lines[0].it.id }),
   );
 }
 
@@ -53,6 +55,6 @@ export function thanksPage(ctx: ShopContext): HTMLElement {
     { class: 'page page-thanks' },
     h('h1', {}, ctx.choice.sells ? 'Thank you for your order' : 'Enjoy the films'),
     h('p', {}, 'Your purchase is recorded on this device, and the recommendations below already take it into account.'),
-    forYouStrip(ctx),
+    widgetStrip(ctx, { heading: ctx.choice.sells ? 'You may also like' : 'Watch next', n: 6 }),
   );
 }

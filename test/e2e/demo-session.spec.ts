@@ -25,6 +25,7 @@ test('a shopping session on the demo shop sends no item id, event or user data o
   await expect(page.locator('#status')).toContainText('personalised (5 steps on 6 events');
   await page.locator('#dev-dialog .close').click();
 
+  await page.locator('a.logo').click();
   await expect(forYou).toHaveAttribute('data-personalised', 'true');
   await expect(forYou.locator('.rec-title').first()).toContainText('books');
   await forYou.locator('.why-btn').first().click();

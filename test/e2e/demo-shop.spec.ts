@@ -111,8 +111,15 @@ test('a shopper browses the demo shop: the home page, a category, related produc
   await expect(page.locator('#cart-count')).toHaveText('1');
   await page.locator('#cart-link').click();
   await expect(page.locator('.cart-line')).toHaveCount(1);
+  // The SDK's widget (render callback in the demo's markup): related to what is in the cart.
+  const widget = page.locator('localrec-recommendations');
+  await expect(widget).toHaveAttribute('data-mode', 'related');
+  await expect(widget.locator('.rec-card')).toHaveCount(6);
+  expect(await widget.locator('.rec-card').evaluateAll((cards) => cards.map((c) => (c as HTMLElement).dataset.item))).not.toContain(book);
   await page.locator('#checkout').click();
   await expect(page.locator('.page-thanks')).toBeVisible();
+  await expect(widget).toHaveAttribute('data-mode', 'personal');
+  await expect(widget.locator('.rec-card')).toHaveCount(6);
   await expect(page.locator('#cart-count')).toHaveText('0');
   await expect(page.locator('#status')).toContainText('personalised (5 steps on 8 events', { timeout: 30_000 });
 

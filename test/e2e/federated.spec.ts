@@ -87,6 +87,7 @@ test('with consent, the demo uploads one delta, the server publishes version 2, 
   await expect(page.locator('#status')).toContainText('model small v2');
   await expect(page.locator('#status')).toContainText('from network');
   await expect(page.locator('#status')).toContainText('personalised (5 steps on 6 events');
+  await page.locator('a.logo').click();
   const forYou = page.locator('[data-strip="for-you"]');
   await expect(forYou).toHaveAttribute('data-personalised', 'true');
   await expect(forYou.locator('.rec-card')).toHaveCount(6);
