@@ -1,11 +1,14 @@
 /**
  * Product pictures drawn from the item's own metadata, so the demo needs no image files
- * and fetches nothing but the model: a simple shape per shop category (a film poster for
- * MovieLens genres), coloured by a hash of the item id, with the brand (or the film's
- * title) as a label. Same item → same picture, on every machine.
+ * and fetches nothing but the model: a simple shape per shop category or product noun (a
+ * film poster for MovieLens genres), coloured by a hash of the item id, with the brand (or
+ * the film's title) as a label. Same item → same picture, on every machine. The page uses
+ * them as data: URLs (showing an item requests nothing that names it); vite.config.ts
+ * serves the same drawings at the `image` paths the shop's items.json carries.
  */
-import type { ItemMeta } from '../src/index';
-import { fnv1a32 } from '../src/data/fnv1a';
+import type { ItemMeta } from '../src/data/types';
+// With its extension: vite.config.ts imports this file too, and Vite's config loader wants it.
+import { fnv1a32 } from '../src/data/fnv1a.ts';
 
 /** Base hue and an SVG drawing (200×200 box, `F` = fill, `D` = darker accent) per shop category. */
 const SHAPES: Record<string, { hue: number; draw: string }> = {
@@ -122,9 +125,6 @@ function wrap(text: string, width: number, maxLines: number): string[] {
   return lines;
 }
 
-function svgUrl(body: string): string {
-  return `data:image/svg+xml;charset=utf-8,${encodeURIComponent(`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 200 200">${body}</svg>`)}`;
-}
 
 function productSvg(item: ItemMeta, hash: number): string {
   const shape = SHAPES[item.categories[0] ?? ''] ?? { ...GENERIC, hue: hash % 360 };
@@ -162,8 +162,13 @@ function posterSvg(item: ItemMeta, hash: number): string {
   ].join('');
 }
 
-/** A data: URL of the item's picture: a film poster when the catalogue is MovieLens, a product shot otherwise. */
-export function productImage(item: ItemMeta, style: 'product' | 'poster'): string {
+/** The item's picture as an SVG document: a film poster when the catalogue is MovieLens, a product shot otherwise. */
+export function productSvgDocument(item: ItemMeta, style: 'product' | 'poster'): string {
   const hash = fnv1a32(item.id);
-  return svgUrl(style === 'poster' ? posterSvg(item, hash) : productSvg(item, hash));
+  return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 200 200">${style === 'poster' ? posterSvg(item, hash) : productSvg(item, hash)}</svg>`;
+}
+
+/** The item's picture as a data: URL. */
+export function productImage(item: ItemMeta, style: 'product' | 'poster'): string {
+  return `data:image/svg+xml;charset=utf-8,${encodeURIComponent(productSvgDocument(item, style))}`;
 }
