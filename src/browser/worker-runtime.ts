@@ -383,6 +383,13 @@ export class WorkerRuntime {
     return { item, title: meta.title, score, reasons, context, text };
   }
 
+  private knownUnavailable(): number {
+    const index = this.catalogue?.index;
+    let n = 0;
+    if (index) for (const id of this.unavailable) if (index.has(id)) n++;
+    return n;
+  }
+
   private async setAvailability(ids: unknown, available: unknown): Promise<Result<'setAvailability'>> {
     const { catalogue, store } = this.requireReady();
     const args = checkAvailabilityArgs(ids, available);
@@ -477,7 +484,7 @@ export class WorkerRuntime {
           }
         : null,
       storage: this.store
-        ? { mode: this.store.mode, reason: this.store.reason, events: await this.store.count(), maxEvents: this.store.maxEvents }
+        ? { mode: this.store.mode, reason: this.store.reason, events: await this.store.count(), maxEvents: this.store.maxEvents, unavailable: this.knownUnavailable() }
         : null,
       personal: rec
         ? { modelName: rec.modelName, modelVersion: rec.modelVersion, steps: rec.steps, lr: rec.lr, events: rec.events, trainedAt: rec.trainedAt, ms: rec.ms }
