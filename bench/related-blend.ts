@@ -9,7 +9,9 @@
  * per variant: hit rate of the next item in the top 10, recall of the next 10 interactions
  * in the top 10, and the share of the top 10 in the context item's category.
  *
- *   npx tsx bench/related-blend.ts [--k 3,10]      (trains one shop model: run under the heavy lock)
+ *   npx tsx bench/related-blend.ts [--k 3,10] [--weights 0.25,0.5,0.75]   (trains one shop model: run under the heavy lock)
+ *
+ * The trained model is kept in .cache/related-blend-model/ and reused when it is there.
  *
  * Writes bench/reports/related-blend.json.
  */
@@ -17,7 +19,9 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { loadDataset } from '../src/data/index';
 import { buildColdStartSplit, cutAll, type SupportQuery } from '../src/data/split';
-import { decodeModel } from '../src/model/format';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { readModelDir, writeModelDir } from '../src/model/files-node';
 import { poolHistory } from '../src/model/pooling';
 import { ModelSession } from '../src/model/session';
 import { blendScores, ItemSimilarity } from '../src/model/similarity';
@@ -26,15 +30,21 @@ import { buildModel } from '../src/train/build-model';
 import { DEFAULT_PIPELINE } from '../src/train/pipeline';
 import { initNodeTf } from '../src/train/tf-node';
 
-const { values } = parseArgs({ options: { k: { type: 'string', default: '3,10' } } });
+const { values } = parseArgs({ options: { k: { type: 'string', default: '3,10' }, weights: { type: 'string', default: '0.25,0.5,0.75' } } });
 const KS = values.k.split(',').map(Number);
+const WEIGHTS = values.weights.split(',').map(Number);
+const CACHE = '.cache/related-blend-model';
 const TOP = 10;
 
 await initNodeTf();
 const { dataset } = await loadDataset('shop');
 const split = buildColdStartSplit(dataset);
-const { encoded } = await buildModel({ data: 'shop', name: 'shop-folds-1-4', modelVersion: 1, train: split.test.train, opts: DEFAULT_PIPELINE });
-const model = await decodeModel(JSON.parse(JSON.stringify(encoded.manifest)), encoded.files);
+if (!existsSync(join(CACHE, 'manifest.json'))) {
+  const { encoded } = await buildModel({ data: 'shop', name: 'shop-folds-1-4', modelVersion: 1, train: split.test.train, opts: DEFAULT_PIPELINE });
+  await writeModelDir(CACHE, encoded);
+}
+const { loaded: model } = await readModelDir(CACHE);
+if (model.manifest.itemIds.join() !== split.test.train.catalogue.ids.join()) throw new Error(`${CACHE} is not this split's model: delete it`);
 const w = model.weights;
 const { n, d, hidden } = w;
 const categoryOf = model.items.map((it) => it.categories[0]);
@@ -74,7 +84,7 @@ const variants: Record<string, Variant> = {
   'similarity itemOut (no history)': (_c, ctx) => simOut.to(ctx),
   'shared tower on the context alone': (_c, ctx) => scoresFor(mix(new Float32Array(d), ctx, 1), w.tower),
 };
-for (const wt of [0.25, 0.5, 0.75]) {
+for (const wt of WEIGHTS) {
   variants[`score blend ${wt} itemIn`] = (_c, ctx, p, t) => blendScores(scoresFor(p, t), simIn.to(ctx), wt);
   variants[`score blend ${wt} itemOut`] = (_c, ctx, p, t) => blendScores(scoresFor(p, t), simOut.to(ctx), wt);
   variants[`pooled-vector blend ${wt}`] = (_c, ctx, p, t) => scoresFor(mix(p, ctx, wt), t);

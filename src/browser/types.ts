@@ -254,7 +254,8 @@ export interface Status {
     /** The last failed download, when a cached model is being used instead. */
     lastError: SerialisedError | null;
   } | null;
-  storage: { mode: StorageMode; reason: string | null; events: number; maxEvents: number } | null;
+  /** unavailable: items the shop marked sold out (setAvailability) that this model knows. */
+  storage: { mode: StorageMode; reason: string | null; events: number; maxEvents: number; unavailable: number } | null;
   personal: (PersonalWeightsInfo & { ms: number | null }) | null;
   timings: { lastRecommendMs: number | null; lastPersonaliseMs: number | null };
   /** What the last init fell back from (empty when everything stored could be used). */

@@ -55,6 +55,7 @@ describe('item availability (setAvailability)', () => {
     expect(after).not.toContain(id(7));
     expect(after).not.toContain(id(8));
     expect(after).toHaveLength(58);
+    expect(status.storage?.unavailable).toBe(2);
   });
 
   it.each([
