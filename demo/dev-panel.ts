@@ -57,6 +57,7 @@ export function devPanel(rec: Recommender, personalise: () => void): { el: HTMLE
       ...row('Last related (page)', ms(t.lastRelatedMs), 'related'),
       ...row('Last personalise', s.personal ? `${ms(s.timings.lastPersonaliseMs, 0)} (${s.personal.steps} steps on ${s.personal.events} events)` : ms(s.timings.lastPersonaliseMs, 0), 'personalise'),
       ...row('Stored events', s.storage ? `${s.storage.events} of ${s.storage.maxEvents} (${s.storage.mode}${s.storage.reason ? `: ${s.storage.reason}` : ''})` : '—', 'events'),
+      ...row('Sold-out items', s.storage ? `${s.storage.unavailable} (setAvailability; never recommended)` : '—', 'unavailable'),
       ...row('Consent', s.consent, 'consent'),
       ...row(
         'Federated',

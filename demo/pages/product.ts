@@ -38,7 +38,7 @@ export function productPage(ctx: ShopContext, id: string): HTMLElement {
     h(
       'div',
       { class: 'product' },
-      h('img', { class: 'product-image', src: productImage(it, ctx.choice.imageStyle), alt: it.title, width: 280, height: 280 }),
+      h('img', { class: 'product-image', src: productImage(it, ctx.choice.imageStyle), alt: it.title, width: 240, height: 240 }),
       h(
         'div',
         { class: 'product-info' },

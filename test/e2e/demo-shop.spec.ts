@@ -100,11 +100,11 @@ test('a shopper browses the demo shop: the home page, a category, related produc
   expect(rows.map((r) => r.id)).not.toContain(book);
   const together = coOccurring(book);
   for (const r of rows) expect(r.category === 'books' || together.has(r.id), `${r.id} (${r.category}) is neither a book nor bought or viewed with ${book}`).toBe(true);
+  await snapshot(page, 'product-related');
   // "why?" on the first item from another category (or the first item): how it relates to the book.
   const other = rows.findIndex((r) => r.category !== 'books');
   await related.locator('.why-btn').nth(Math.max(0, other)).click();
   await expect(related.locator('.why:visible')).toContainText(other >= 0 ? /^Often viewed together with / : /^Similar to /);
-  await snapshot(page, 'product-related');
 
   // The shopper buys the book: a cart and a purchase event.
   await page.locator('button[data-act="cart"]').click();
