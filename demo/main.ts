@@ -8,7 +8,8 @@
  * &backend=wasm forces a tfjs backend; &fed=<server URL>&fedToken=<client token> turns on
  * federated rounds; &consent=granted|pending|denied (or 1|0) sets the starting consent.
  */
-import { CONSENT_STATES, type ConsentState } from '../src/index';
+// From the types module, not the package entry: the page should load the client only through the embed, as a shop does.
+import { CONSENT_STATES, type ConsentState } from '../src/browser/types';
 import type { EmbedApi, EmbedCommand } from '../src/embed/queue';
 import { Cart } from './cart';
 import { CATALOGUES, Catalogue, chooseCatalogue, modelExists, titleCase, type CatalogueChoice } from './catalogue';
