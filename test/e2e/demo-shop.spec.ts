@@ -49,6 +49,7 @@ function coOccurring(id: string): Set<string> {
 /** Waits until every picture on the page is decoded, then writes the viewport to docs/img/. */
 async function snapshot(page: Page, name: string): Promise<void> {
   await page.waitForFunction(() => [...document.images].every((i) => i.complete && i.naturalWidth > 0));
+  await page.mouse.move(0, 799); // no hover state where the last click left the pointer
   await page.screenshot({ path: `docs/img/${name}.png`, animations: 'disabled', caret: 'hide' });
 }
 
