@@ -4,6 +4,9 @@
  * items carry images (inline SVG), product links and prices. Fixture item sku-0000i is in
  * category i % 5 (shoes, books, kitchen, garden, toys) and titled "<category> item <i>".
  */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Page } from '@playwright/test';
 import { expect, test } from './fixtures';
 
@@ -159,4 +162,24 @@ test('drops an item the shop marks unavailable through the queue, and shows it a
   await expect.poll(() => shownIds(page)).not.toContain(before[0]);
   await page.evaluate((x) => (window.localrec as { push(c: unknown): void }).push(['setAvailability', [x], true]), before[0]);
   await expect.poll(() => shownIds(page)).toEqual(before);
+});
+
+test('never turns a javascript: link or a non-image data: URL from items.json into an href or an image', async ({ page }) => {
+  // The display model with every item's url and image replaced, its manifest re-hashed to match.
+  const dir = '.cache/models/display';
+  const items = JSON.parse(readFileSync(join(dir, 'items.json'), 'utf8')) as Record<string, unknown>[];
+  for (const it of items) Object.assign(it, { url: 'javascript:alert(1)', image: 'data:text/html,<script>alert(1)</script>' });
+  const bytes = Buffer.from(JSON.stringify(items));
+  const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as { files: { path: string; bytes: number; sha256: string }[] };
+  Object.assign(manifest.files.find((f) => f.path === 'items.json')!, { bytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') });
+  await page.route('**/test-models/display/items.json', (r) => r.fulfill({ body: bytes, contentType: 'application/json' }));
+  await page.route('**/test-models/display/manifest.json', (r) => r.fulfill({ body: JSON.stringify(manifest), contentType: 'application/json' }));
+
+  await open(page);
+  await mount(page, '<localrec-recommendations n="4"></localrec-recommendations>');
+  const items4 = page.locator('localrec-recommendations li[part="item"]');
+  await expect(items4).toHaveCount(4, { timeout: 30_000 });
+  await expect(page.locator('localrec-recommendations a[href]')).toHaveCount(0);
+  await expect(page.locator('localrec-recommendations img')).toHaveCount(0);
+  await expect(items4.first().locator('[part="title"]')).toHaveText(/ item \d+$/);
 });
