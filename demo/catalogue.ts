@@ -20,7 +20,7 @@ export interface CatalogueChoice {
   sells: boolean;
 }
 
-export const CATALOGUES: Record<CatalogueName, Omit<CatalogueChoice, 'model'> & { model: string; label: string }> = {
+export const CATALOGUES: Record<CatalogueName, CatalogueChoice & { label: string }> = {
   shop: { name: 'shop', label: 'Shop (synthetic catalogue)', model: '/models/shop/manifest.json', dbName: 'localrec', imageStyle: 'product', noun: { one: 'product', many: 'products' }, sells: true },
   movielens: { name: 'movielens', label: 'MovieLens small (films)', model: '/models/movielens/manifest.json', dbName: 'localrec-movielens', imageStyle: 'poster', noun: { one: 'film', many: 'films' }, sells: false },
 };
