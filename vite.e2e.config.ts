@@ -35,10 +35,10 @@ export default mergeConfig(
   base,
   defineConfig({
     plugins: [testModels()],
-    optimizeDeps: { entries: ['test/e2e/harness/index.html'] },
+    optimizeDeps: { entries: ['test/e2e/harness/index.html', 'test/e2e/harness/widget.html'] },
     build: {
       outDir: '.cache/e2e-dist',
-      rollupOptions: { input: { harness: resolve('test/e2e/harness/index.html') } },
+      rollupOptions: { input: { harness: resolve('test/e2e/harness/index.html'), widget: resolve('test/e2e/harness/widget.html') } },
     },
   }),
 );

@@ -1,120 +1,192 @@
 /**
- * The demo shop: a catalogue grid from the model's items.json, clicks reported through
- * the embed's queue, and the shopper's controls (personalise, forget, export). Query
- * parameters pick another model or force a backend: ?model=/test-models/small/manifest.json&backend=wasm
- * Federated rounds: &fed=<server URL>&fedToken=<client token>; &consent=granted|pending|denied
- * (or 1|0) sets the starting consent (default granted); uploads happen only while granted.
+ * The demo shop: home, category and product pages, a cart and checkout, all reporting
+ * interactions through the embed's queue as a shop would, with "Recommended for you"
+ * and "Related to this product" rows, a privacy panel and a developer panel.
+ *
+ * Query parameters: ?catalogue=movielens switches to the MovieLens-small model (if built);
+ * ?model=<manifest URL> loads any other model (the e2e tests use fixture models);
+ * &backend=wasm forces a tfjs backend; &fed=<server URL>&fedToken=<client token> turns on
+ * federated rounds; &consent=granted|pending|denied (or 1|0) sets the starting consent.
  */
-import { CONSENT_STATES, type ConsentState, type ItemMeta, type Localrec, type Status } from '../src/index';
+// From the types module, not the package entry: the page should load the client only through the embed, as a shop does.
+import { CONSENT_STATES, type ConsentState } from '../src/browser/types';
 import type { EmbedApi, EmbedCommand } from '../src/embed/queue';
+import { Cart } from './cart';
+import { CATALOGUES, Catalogue, chooseCatalogue, modelExists, titleCase, type CatalogueChoice } from './catalogue';
+import type { ShopContext } from './context';
+import { devPanel } from './dev-panel';
+import { byId, h } from './dom';
+import { cartPage, thanksPage } from './pages/cart';
+import { categoryPage } from './pages/category';
+import { homePage } from './pages/home';
+import { productPage } from './pages/product';
+import { privacyPanel, startingConsent } from './privacy-panel';
+import { Recommender } from './recommender';
+import { parseRoute } from './router';
+import { refreshStrips } from './strip';
 
+const started = performance.now();
 const params = new URLSearchParams(location.search);
-const model = params.get('model') ?? '/models/shop/manifest.json';
-const backend = params.get('backend');
-const fed = params.get('fed');
-const fedToken = params.get('fedToken');
+const choice = chooseCatalogue(params);
 
-/** &consent=granted|pending|denied (1 and 0 as granted and denied); default granted. */
+/** &consent=granted|pending|denied (1 and 0 as granted and denied); default: granted unless the shopper paused. */
 function demoConsent(v: string | null): ConsentState {
-  if (v === '1' || v === null) return 'granted';
+  if (v === '1') return 'granted';
   if (v === '0') return 'denied';
-  return (CONSENT_STATES as readonly string[]).includes(v) ? (v as ConsentState) : 'granted';
+  return v && (CONSENT_STATES as readonly string[]).includes(v) ? (v as ConsentState) : startingConsent();
 }
 
 /** The embed's command queue until it loads, then its live API: both take push(). */
 const push = (...commands: EmbedCommand[]) => void (window.localrec ??= []).push(...commands);
 
-// The demo has no consent platform, so it grants consent itself unless &consent= says
-// otherwise; a real shop leaves the default ('pending') and lets its CMP or its own dialog
-// decide (docs/browser.md, Consent).
-push([
-  'init',
-  {
-    model,
-    consent: demoConsent(params.get('consent')),
-    ...(backend ? { backend: backend as 'wasm' } : {}),
-    personaliseDebounceMs: 1500,
-    ...(fed && fedToken ? { federated: { endpoint: fed, token: fedToken } } : {}),
-  },
-]);
-
-const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
-const PAGE = 60;
-
-function track(item: string, type: 'view' | 'cart' | 'purchase') {
-  push(['track', { item, type }]);
+/**
+ * Queues 'init' for the embed script, which the page loads after this module (a shop's
+ * snippet does the same). Runs before the first await: the embed drains the queue as it
+ * loads. A missing MovieLens model makes the embed log that it could not start; the page
+ * then explains how to build the model.
+ */
+function queueInit(c: CatalogueChoice): void {
+  const backend = params.get('backend');
+  const fed = params.get('fed');
+  const fedToken = params.get('fedToken');
+  // The demo has no consent platform, so it grants consent itself unless the shopper paused
+  // personalisation or &consent= says otherwise; a real shop leaves the default ('pending')
+  // and lets its CMP or its own dialog decide (docs/browser.md, Consent).
+  push([
+    'init',
+    {
+      model: c.model,
+      dbName: c.dbName,
+      consent: demoConsent(params.get('consent')),
+      ...(backend ? { backend: backend as 'wasm' } : {}),
+      personaliseDebounceMs: 1500,
+      ...(fed && fedToken ? { federated: { endpoint: fed, token: fedToken } } : {}),
+    },
+  ]);
 }
 
-function card(it: ItemMeta): HTMLElement {
-  const el = document.createElement('article');
-  el.className = 'card';
-  el.dataset.item = it.id;
-  el.innerHTML = `<h3></h3><p class="meta"></p><div class="buttons"><button data-act="cart">Add to cart</button><button data-act="purchase">Buy</button></div>`;
-  el.querySelector('h3')!.textContent = it.title;
-  el.querySelector('.meta')!.textContent = [it.categories.join(', '), it.brand, it.price !== undefined ? `€${it.price.toFixed(2)}` : ''].filter(Boolean).join(' · ');
-  el.addEventListener('click', (ev) => {
-    const act = (ev.target as HTMLElement).dataset.act as 'cart' | 'purchase' | undefined;
-    track(it.id, act ?? 'view');
-    el.classList.add(act ? `did-${act}` : 'did-view');
+/** The client once the embed has loaded the model, or null if it could not start. */
+async function recommender(): Promise<Recommender | null> {
+  if (Array.isArray(window.localrec)) await new Promise((r) => document.addEventListener('localrec:loaded', r, { once: true }));
+  const client = await (window.localrec as EmbedApi).ready;
+  if (!client) return null;
+  const rec = new Recommender(client);
+  rec.timings.readyMs = performance.now() - started;
+  return rec;
+}
+
+function setUpCatalogueSwitch(): void {
+  const select = byId<HTMLSelectElement>('catalogue');
+  for (const c of Object.values(CATALOGUES)) select.append(new Option(c.label, c.name, false, c.name === choice.name));
+  select.disabled = params.has('model');
+  select.addEventListener('change', () => {
+    const next = new URLSearchParams(params);
+    next.delete('model');
+    if (select.value === 'shop') next.delete('catalogue');
+    else next.set('catalogue', select.value);
+    location.assign(`${location.pathname}${next.size ? `?${next}` : ''}`);
   });
-  return el;
+  if (choice.name === 'movielens') {
+    byId('licence').replaceChildren(
+      'Film data: MovieLens latest-small by GroupLens Research, University of Minnesota — research and non-commercial use only, redistributed under the same terms (data/movielens-latest-small/README.txt). No endorsement by the University of Minnesota or GroupLens is implied.',
+    );
+  }
 }
 
-async function showCatalogue() {
-  const items: ItemMeta[] = await (await fetch(new URL('items.json', new URL(model, location.href)))).json();
-  const categories = [...new Set(items.flatMap((i) => i.categories))].sort();
-  const select = $<HTMLSelectElement>('category');
-  for (const c of categories) select.append(new Option(c, c));
-  const render = () => {
-    const shown = items.filter((i) => !select.value || i.categories.includes(select.value)).slice(0, PAGE);
-    $('grid').replaceChildren(...shown.map(card));
-  };
-  select.addEventListener('change', render);
-  render();
+function missingModelPage(): HTMLElement {
+  return h(
+    'div',
+    { class: 'page page-missing' },
+    h('h1', {}, 'The MovieLens model is not built yet'),
+    h('p', {}, 'The films catalogue needs a model trained on MovieLens latest-small, which this repository does not ship. Build it once (a few minutes on two cores), then reload this page:'),
+    h('pre', {}, 'npm run train -- --data movielens --name movielens'),
+    h('p', {}, 'It writes public/models/movielens/, which this page loads from /models/movielens/manifest.json.'),
+    h('p', { class: 'fineprint' }, 'MovieLens data may be used for research and non-commercial purposes only (see data/movielens-latest-small/README.txt).'),
+    h('p', {}, h('a', { href: location.pathname }, 'Back to the shop catalogue')),
+  );
 }
 
-function describe(s: Status): string {
-  const probes = s.backend?.probes.filter((p) => p.ok).map((p) => `${p.name} ${p.ms?.toFixed(1)} ms`).join(', ');
-  const m = s.model;
-  return [
-    `backend ${s.backend?.name}${s.backend?.forced ? ' (forced)' : ` (probes: ${probes})`}`,
-    m ? `model ${m.name} v${m.version}, ${m.items} items, from ${m.source} in ${m.loadMs.toFixed(0)} ms${m.lastError ? ` — update rejected: ${m.lastError.code}` : ''}` : '',
-    `storage ${s.storage?.mode}${s.storage?.reason ? ` (${s.storage.reason})` : ''}, ${s.storage?.events} events`,
-    s.personal ? `personalised (${s.personal.steps} steps on ${s.personal.events} events${s.personal.ms !== null ? `, ${s.personal.ms.toFixed(0)} ms` : ''})` : 'not personalised yet',
-    s.timings.lastRecommendMs !== null ? `last recommend ${s.timings.lastRecommendMs.toFixed(1)} ms` : '',
-    s.federated ? `federated: ${s.federated.lastOutcome ?? 'nothing sent yet'}${s.federated.lastRound !== null ? ` (round ${s.federated.lastRound}, ${s.federated.lastUploadBytes} bytes)` : ''}` : '',
-  ]
-    .filter(Boolean)
-    .join(' · ');
+/** Mounts a panel in its dialog; the returned refresh runs while the dialog is open, or always when `always`. */
+function setUpPanel(dialogId: string, openId: string, panel: { el: HTMLElement; refresh: () => Promise<void> }, always = false): () => void {
+  const dialog = byId<HTMLDialogElement>(dialogId);
+  dialog.querySelector('.slot')!.replaceWith(panel.el);
+  dialog.querySelector('.close')!.addEventListener('click', () => dialog.close());
+  byId(openId).addEventListener('click', () => {
+    void panel.refresh();
+    dialog.showModal();
+  });
+  if (always) void panel.refresh();
+  return () => void ((always || dialog.open) && panel.refresh());
 }
 
 async function main() {
-  void showCatalogue().catch((e) => ($('grid').textContent = `Could not load the catalogue: ${e}`));
-  // The embed script may run after this one; its live API replaces the queue array.
-  if (Array.isArray(window.localrec)) await new Promise((r) => document.addEventListener('localrec:loaded', r, { once: true }));
-  const api = window.localrec as EmbedApi;
-  const client: Localrec | null = await api.ready;
-  if (!client) {
-    $('status').textContent = 'The recommender could not start (see the console).';
+  setUpCatalogueSwitch();
+  const view = byId('view');
+  if (choice.name === 'movielens' && !params.has('model') && !(await modelExists(choice.model))) {
+    view.replaceChildren(missingModelPage());
+    for (const id of ['open-privacy', 'open-dev', 'cart-link']) byId(id).hidden = true;
     return;
   }
-  const refresh = async () => ($('status').textContent = describe(await client.status()));
-  client.subscribe(() => void refresh());
-  document.addEventListener('localrec:change', () => void refresh());
-  await refresh();
-  $('personalise').addEventListener('click', () => push(['personalise']));
-  $('forget').addEventListener('click', () => {
-    push(['forget']);
-    document.querySelectorAll('.card').forEach((c) => c.classList.remove('did-view', 'did-cart', 'did-purchase'));
-  });
-  $('export').addEventListener('click', async () => {
-    const data = await client.exportData();
-    const url = URL.createObjectURL(new Blob([JSON.stringify(data, null, 2)], { type: 'application/json' }));
-    const a = Object.assign(document.createElement('a'), { href: url, download: 'localrec-my-data.json' });
-    a.click();
-    URL.revokeObjectURL(url);
-  });
+  const ready = recommender();
+  let catalogue: Catalogue;
+  try {
+    catalogue = await Catalogue.load(choice.model);
+  } catch (e) {
+    view.textContent = `Could not load the catalogue: ${(e as Error).message}`;
+    return;
+  }
+  const cart = new Cart();
+  const ctx: ShopContext = { catalogue, choice, cart, ready, track: (item, type) => push(['track', { item, type }]) };
+
+  byId('categories').replaceChildren(...catalogue.categories.map((c) => h('a', { href: `#/c/${encodeURIComponent(c)}`, 'data-category': c }, titleCase(c))));
+  const showCount = () => (byId('cart-count').textContent = String(cart.count));
+  cart.onChange(showCount);
+  showCount();
+  if (!choice.sells) byId('cart-link').firstChild!.textContent = 'Watchlist ';
+
+  const render = () => {
+    const route = parseRoute(location.hash);
+    const page =
+      route.page === 'category' ? categoryPage(ctx, route.category)
+      : route.page === 'product' ? productPage(ctx, route.id)
+      : route.page === 'cart' ? cartPage(ctx)
+      : route.page === 'thanks' ? thanksPage(ctx)
+      : homePage(ctx);
+    view.replaceChildren(page);
+    document.querySelectorAll('#categories a').forEach((a) => a.classList.toggle('active', route.page === 'category' && (a as HTMLElement).dataset.category === route.category));
+    window.scrollTo(0, 0);
+  };
+  window.addEventListener('hashchange', render);
+  render();
+
+  const rec = await ready;
+  if (!rec) {
+    for (const id of ['open-privacy', 'open-dev']) byId(id).hidden = true;
+    return;
+  }
+  const refreshPrivacy = setUpPanel('privacy-dialog', 'open-privacy', privacyPanel(rec, {
+    catalogue,
+    setConsent: (state) => push(['setConsent', state]),
+    forget: () => push(['forget']),
+  }));
+  // The developer panel's status line stays current even while closed (tests and curious eyes read it).
+  const refreshDev = setUpPanel('dev-dialog', 'open-dev', devPanel(rec, () => push(['personalise'])), true);
+
+  // What is recommended changes after every stored event (the history is pooled at once)
+  // and again once the Worker has personalised; coalesce the bursts.
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const changed = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      refreshStrips();
+      refreshPrivacy();
+      refreshDev();
+    }, 150);
+  };
+  document.addEventListener('localrec:change', changed);
+  rec.client.subscribe((e) => (e.type === 'personalised' || e.type === 'consent' || e.type === 'federated') && changed());
   document.body.dataset.ready = 'true';
 }
 
+queueInit(choice);
 void main();

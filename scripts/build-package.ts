@@ -8,7 +8,9 @@
  *   it; index.js names the Worker, and the Worker each binary, with a literal
  *   `new URL(…, import.meta.url)`, which Vite and webpack 5 follow to bundle and copy them;
  * - localrec-embed.js (module) and localrec-embed.iife.js (classic script): the script-tag
- *   loader, which imports ./index.js lazily, so this one folder is also the CDN folder.
+ *   loader, which imports ./index.js lazily, so this one folder is also the CDN folder;
+ * - localrec-widget.js: the <localrec-recommendations> element, which the loader imports
+ *   once the client is ready.
  *
  * rolldown (Vite's bundler) directly, not Vite: Vite would rewrite those `new URL` calls
  * into its own assets, and they must reach the shop's bundler untouched.
@@ -23,6 +25,7 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const WASM_DIR = join(ROOT, 'node_modules/@tensorflow/tfjs-backend-wasm/dist');
 const WASM_FILES = ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm'];
 export const WORKER_FILE = 'localrec-worker.js';
+export const WIDGET_FILE = 'localrec-widget.js';
 
 /** Production builds drop the developer hints (src/dev.ts). */
 const define = { __LOCALREC_DEV__: 'false' };
@@ -89,9 +92,14 @@ export async function buildPackage(outDir = join(ROOT, 'dist/lib')): Promise<voi
   );
   for (const f of WASM_FILES) copyFileSync(join(WASM_DIR, f), join(outDir, f));
   await bundle({ input: join(ROOT, 'src/index.ts'), plugins: [workerFileName()] }, { file: join(outDir, 'index.js'), format: 'es' });
-  const loader = { input: join(ROOT, 'src/embed/embed.ts'), plugins: [packageVariant('./load-client', 'src/embed')], external: [/index\.js$/] };
+  const loader = {
+    input: join(ROOT, 'src/embed/embed.ts'),
+    plugins: [packageVariant('./load-client', 'src/embed'), packageVariant('./load-widget', 'src/embed')],
+    external: [/index\.js$/, /localrec-widget\.js$/],
+  };
   await bundle(loader, { file: join(outDir, 'localrec-embed.js'), format: 'es' });
   await bundle(loader, { file: join(outDir, 'localrec-embed.iife.js'), format: 'iife' });
+  await bundle({ input: join(ROOT, 'src/embed/element.ts') }, { file: join(outDir, WIDGET_FILE), format: 'es' });
   const tsc = join(ROOT, 'node_modules/.bin/tsc');
   execFileSync(tsc, ['-p', join(ROOT, 'tsconfig.package.json'), '--outDir', outDir], { cwd: ROOT, stdio: 'inherit' });
   fixDeclarationSpecifiers(outDir);

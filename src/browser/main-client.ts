@@ -10,7 +10,7 @@ import { ga4EventType, ga4ItemIds } from '../data/ga4';
 import type { BackendName, ConsentState, ExplainOptions, Ga4TrackEvent, LocalrecEvent, StorageMode, TrackEvent } from './types';
 import { ConsentTracker, type ConsentHost } from './main-consent';
 import { startWorker } from './main-worker';
-import { checkConsentArg, checkCreateOptions, checkExplainArgs, checkPersonaliseArg, checkRecommendArg, MAX_TIMER_MS, validateEvents } from './schemas';
+import { checkAvailabilityArgs, checkConsentArg, checkCreateOptions, checkExplainArgs, checkPersonaliseArg, checkRecommendArg, MAX_TIMER_MS, validateEvents } from './schemas';
 
 /**
  * How long each Worker call may take before it rejects with `worker-timeout`, in ms.
@@ -27,6 +27,7 @@ export const DEFAULT_TIMEOUTS: Readonly<Record<Method, number>> = {
   exportData: 30_000,
   status: 30_000,
   consent: 30_000,
+  setAvailability: 30_000,
 };
 
 export interface LocalrecOptions {
@@ -87,6 +88,12 @@ export interface Localrec {
   forget(): Promise<Result<'forget'>>;
   exportData(): Promise<Result<'exportData'>>;
   status(): Promise<Result<'status'>>;
+  /**
+   * Marks items sold out (`false`) or back in stock (`true`): unavailable items never appear
+   * in recommend() until made available again. Stored on the device across reloads and model
+   * updates; needs no consent (it is the shop's data). Unknown ids are ignored and counted.
+   */
+  setAvailability(ids: string[], available: boolean): Promise<Result<'setAvailability'>>;
   /** The site's own consent decision; resolves once the Worker applied it ('denied' deletes stored data). */
   setConsent(state: ConsentState): Promise<void>;
   /** Listens to progress and lifecycle events; returns an unsubscribe function. */
@@ -300,6 +307,10 @@ class Client implements Localrec {
   }
   status(): Promise<Result<'status'>> {
     return this.call('status', {});
+  }
+  setAvailability(ids: string[], available: boolean): Promise<Result<'setAvailability'>> {
+    const r = this.checked(() => checkAvailabilityArgs(ids, available));
+    return r.ok ? this.call('setAvailability', r.value) : r.error;
   }
   setConsent(state: ConsentState): Promise<void> {
     const r = this.checked(() => checkConsentArg(state));

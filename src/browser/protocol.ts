@@ -44,6 +44,8 @@ export interface Methods {
    * and stops federated uploads (a running one is cancelled).
    */
   consent: { params: { state: T.ConsentState }; result: { removedEvents: number } };
+  /** Shop data, not shopper data: needs no consent, and forget() keeps it. */
+  setAvailability: { params: { ids: string[]; available: boolean }; result: T.AvailabilityResult };
 }
 export type Method = keyof Methods;
 export type Params<M extends Method> = Methods[M]['params'];

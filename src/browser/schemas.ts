@@ -82,16 +82,32 @@ const int = (min: number, max: number) => v.pipe(v.number(), v.integer(), v.minV
 
 export const ConsentSchema = v.picklist(CONSENT_STATES);
 
+export const ItemIdSchema = v.pipe(v.string(), v.minLength(1), v.maxLength(MAX_ITEM_ID_LENGTH));
+
+/** Id lists a shop passes per call (include/exclude, availability updates). */
+const ItemIdListSchema = v.pipe(v.array(ItemIdSchema), v.maxLength(100_000));
+
+const PriceSchema = v.pipe(v.number(), v.finite(), v.minValue(0));
+
+const PriceRangeSchema = v.pipe(
+  options({ min: v.optional(PriceSchema), max: v.optional(PriceSchema) }),
+  v.check((r) => r.min === undefined || r.max === undefined || r.min <= r.max, 'min must not exceed max'),
+);
+
 export const RecommendOptionsSchema = options({
   n: v.optional(int(1, 1000)),
+  context: v.optional(ItemIdSchema),
   excludeSeen: v.optional(v.boolean()),
   excludePurchased: v.optional(v.boolean()),
   categories: v.optional(v.pipe(v.array(v.pipe(v.string(), v.maxLength(200))), v.maxLength(100))),
+  include: v.optional(ItemIdListSchema),
+  exclude: v.optional(ItemIdListSchema),
+  price: v.optional(PriceRangeSchema),
 });
 
-export const ItemIdSchema = v.pipe(v.string(), v.minLength(1), v.maxLength(MAX_ITEM_ID_LENGTH));
+export const ExplainOptionsSchema = options({ n: v.optional(int(1, 50)), context: v.optional(ItemIdSchema) });
 
-export const ExplainOptionsSchema = options({ n: v.optional(int(1, 50)) });
+export const AvailabilitySchema = v.strictObject({ ids: ItemIdListSchema, available: v.boolean() });
 
 export const PersonaliseOptionsSchema = options({ steps: v.optional(int(0, MODEL_BOUNDS.maxInnerSteps)) });
 
@@ -110,6 +126,8 @@ export const checkExplainArgs = (item: unknown, opts: unknown): { item: string; 
   item: parseArgument(ItemIdSchema, item, 'item'),
   options: parseArgument(ExplainOptionsSchema, opts, 'explain options'),
 });
+export const checkAvailabilityArgs = (ids: unknown, available: unknown): { ids: string[]; available: boolean } =>
+  parseArgument(AvailabilitySchema, { ids, available }, 'setAvailability');
 export const checkPersonaliseArg = (opts: unknown): PersonaliseOptions => parseArgument(PersonaliseOptionsSchema, opts, 'personalise options');
 
 /** setTimeout's limit: browsers read the delay as a 32-bit integer (Infinity becomes 0, so every call would time out at once; larger values wrap). */

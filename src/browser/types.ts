@@ -60,15 +60,33 @@ export interface TrackResult {
   evicted: number;
 }
 
+/** A price range in the catalogue's currency; either end may be left open. Items without a price never match a range. */
+export interface PriceRange {
+  min?: number;
+  max?: number;
+}
+
 export interface RecommendOptions {
   /** How many items; default 10. */
   n?: number;
+  /**
+   * "Related to this product": an item id (the product page's). Personalised when the
+   * shopper has history, the model's item–item similarity when not; never returns the item
+   * itself. An id the model does not know is ignored (counted in `unknownIds`).
+   */
+  context?: string;
   /** Leave out items the shopper already interacted with; default true. */
   excludeSeen?: boolean;
   /** Leave out purchased items (also when `excludeSeen` is false); default true. */
   excludePurchased?: boolean;
   /** Only items in at least one of these categories. */
   categories?: string[];
+  /** Only these ids (unknown ones are ignored and counted in `unknownIds`). */
+  include?: string[];
+  /** Never these ids (unknown ones are ignored and counted in `unknownIds`). */
+  exclude?: string[];
+  /** Only items whose price lies in this range (both ends inclusive). */
+  price?: PriceRange;
 }
 
 export interface Recommendation {
@@ -78,19 +96,35 @@ export interface Recommendation {
   score: number;
   /** 1-based position in this list. */
   rank: number;
+  /** From items.json, when the catalogue has them. */
+  brand?: string;
+  price?: number;
+  image?: string;
+  url?: string;
 }
+
+/**
+ * What the list is: 'related' (to `context`), 'personal' (from the shopper's history), or
+ * 'popular' (no usable history: the shared model's ranking for a new shopper).
+ */
+export type RecommendMode = 'personal' | 'related' | 'popular';
 
 export interface RecommendResult {
   items: Recommendation[];
   modelVersion: number;
   /** Whether the scores used personal weights (false: the shared meta-initialised tower). */
   personalised: boolean;
+  mode: RecommendMode;
+  /** Distinct ids in `context`, `include` and `exclude` the model does not know (they were ignored). */
+  unknownIds: number;
   ms: number;
 }
 
 export interface ExplainOptions {
   /** Most reasons to return; default 3. */
   n?: number;
+  /** Explain the item as a recommendation related to this item (see RecommendOptions.context). */
+  context?: string;
 }
 
 /** One stored interaction that pushed the item's score up (or down, when negative). */
@@ -103,13 +137,29 @@ export interface ExplainReason {
   contribution: number;
 }
 
+/** How an item relates to the context item of a "related to this product" list. */
+export interface ContextReason {
+  item: string;
+  title: string;
+  /** Cosine similarity of the two items in the model's item table, -1 to 1. */
+  similarity: number;
+  /** 'similar': they share a category; 'together': shoppers meet them together (the model learned it from co-occurrence). */
+  relation: 'similar' | 'together';
+}
+
 export interface Explanation {
   item: string;
   title: string;
+  /** The item's score in the list it was explained for (with `context`, the related-mode score). */
   score: number;
   /** Strongest positive contributions first. */
   reasons: ExplainReason[];
-  /** "Because you viewed …" or an empty string when no stored event drives the score. */
+  /** With `context` (a known item): how the item relates to it; otherwise null. */
+  context: ContextReason | null;
+  /**
+   * "Because you viewed …", "Similar to …", "Often viewed together with …" (joined when
+   * both apply), or an empty string when nothing explains the score.
+   */
   text: string;
 }
 
@@ -145,6 +195,14 @@ export interface ExportedData {
   personalWeights: (PersonalWeightsInfo & { params: number[] }) | null;
 }
 
+/** What setAvailability() did. */
+export interface AvailabilityResult {
+  /** Distinct known ids now set to the requested state (whether or not they already were). */
+  updated: number;
+  /** Distinct ids the model does not know (ignored, not stored). */
+  unknownIds: number;
+}
+
 export interface BackendProbe {
   name: BackendName;
   ok: boolean;
@@ -169,6 +227,8 @@ export const WARNING_CODES = [
   'personal-weights-unreadable',
   /** Re-personalising for a new model version failed (or its weights could not be written); the shared model is used. */
   'repersonalise-failed',
+  /** The stored availability (sold-out items) could not be read; every item counts as available until the next setAvailability(). */
+  'availability-unreadable',
 ] as const;
 export type WarningCode = (typeof WARNING_CODES)[number];
 
@@ -194,7 +254,8 @@ export interface Status {
     /** The last failed download, when a cached model is being used instead. */
     lastError: SerialisedError | null;
   } | null;
-  storage: { mode: StorageMode; reason: string | null; events: number; maxEvents: number } | null;
+  /** unavailable: items the shop marked sold out (setAvailability) that this model knows. */
+  storage: { mode: StorageMode; reason: string | null; events: number; maxEvents: number; unavailable: number } | null;
   personal: (PersonalWeightsInfo & { ms: number | null }) | null;
   timings: { lastRecommendMs: number | null; lastPersonaliseMs: number | null };
   /** What the last init fell back from (empty when everything stored could be used). */

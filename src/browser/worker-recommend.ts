@@ -1,41 +1,15 @@
 /** Ranking and explanation text over full-catalogue scores; plain JS, no tfjs. */
 import type { ItemMeta } from '../data/types';
-import { LocalrecError } from '../errors';
-import type { ExplainReason, Recommendation, RecommendOptions, StoredEvent } from './types';
+import type { ContextReason, ExplainReason, Recommendation } from './types';
 
-export interface RankFilters {
-  n: number;
-  exclude: Set<number>;
-  /** Allowed categories (lower-cased), or null for all. */
-  categories: Set<string> | null;
-}
-
-export function rankFilters(opts: RecommendOptions, events: readonly StoredEvent[], index: ReadonlyMap<string, number>): RankFilters {
-  const n = opts.n ?? 10;
-  if (!Number.isInteger(n) || n < 1 || n > 1000) throw new LocalrecError('invalid-argument', `n must be an integer from 1 to 1000, got ${n}`);
-  if (opts.categories !== undefined && (!Array.isArray(opts.categories) || opts.categories.some((c) => typeof c !== 'string'))) {
-    throw new LocalrecError('invalid-argument', 'categories must be an array of strings');
-  }
-  const excludeSeen = opts.excludeSeen ?? true;
-  const excludePurchased = opts.excludePurchased ?? true;
-  const exclude = new Set<number>();
-  for (const e of events) {
-    const i = index.get(e.item);
-    if (i === undefined) continue;
-    if (excludeSeen || (excludePurchased && e.type === 'purchase')) exclude.add(i);
-  }
-  return { n, exclude, categories: opts.categories ? new Set(opts.categories.map((c) => c.toLowerCase())) : null };
-}
-
-/** The n best items by score (ties: lower index first) that pass the filters; one pass, O(items · log n). */
-export function rankRecommendations(scores: Float32Array, items: readonly ItemMeta[], f: RankFilters): Recommendation[] {
+/** The n best allowed items by score (ties: lower index first); one pass, O(items · log n). */
+export function rankRecommendations(scores: Float32Array, items: readonly ItemMeta[], allowed: Uint8Array, n: number): Recommendation[] {
   // A small sorted buffer beats sorting the whole catalogue for n ≪ items.
   const best: number[] = [];
   for (let i = 0; i < items.length; i++) {
-    if (f.exclude.has(i)) continue;
+    if (!allowed[i]) continue;
     const s = scores[i];
-    if (best.length === f.n && !(s > scores[best[best.length - 1]])) continue;
-    if (f.categories && !items[i].categories.some((c) => f.categories!.has(c.toLowerCase()))) continue;
+    if (best.length === n && !(s > scores[best[best.length - 1]])) continue;
     let lo = 0;
     let hi = best.length;
     while (lo < hi) {
@@ -44,9 +18,19 @@ export function rankRecommendations(scores: Float32Array, items: readonly ItemMe
       else hi = mid;
     }
     best.splice(lo, 0, i);
-    if (best.length > f.n) best.pop();
+    if (best.length > n) best.pop();
   }
-  return best.map((i, r) => ({ id: items[i].id, title: items[i].title, categories: items[i].categories, score: scores[i], rank: r + 1 }));
+  return best.map((i, r) => recommendation(items[i], scores[i], r + 1));
+}
+
+/** One list entry: the display fields items.json has, and nothing the catalogue lacks. */
+function recommendation(it: ItemMeta, score: number, rank: number): Recommendation {
+  const out: Recommendation = { id: it.id, title: it.title, categories: it.categories, score, rank };
+  if (it.brand !== undefined) out.brand = it.brand;
+  if (it.price !== undefined) out.price = it.price;
+  if (it.image !== undefined) out.image = it.image;
+  if (it.url !== undefined) out.url = it.url;
+  return out;
 }
 
 const VERBS = { view: 'viewed', cart: 'added to your cart', purchase: 'bought', rating: 'rated' } as const;
@@ -65,4 +49,10 @@ export function explanationText(reasons: readonly ExplainReason[]): string {
     type === 'cart' ? `added ${list(titles)} to your cart` : `${VERBS[type]} ${list(titles)}`,
   );
   return `Because you ${parts.length === 1 ? parts[0] : `${parts.slice(0, -1).join(', ')}, and ${parts[parts.length - 1]}`}`;
+}
+
+/** The context part of a related-mode explanation: "Similar to X" (shared category) or "Often viewed together with X". */
+export function contextText(context: ContextReason | null): string {
+  if (!context || !(context.similarity > 0)) return '';
+  return context.relation === 'similar' ? `Similar to ${context.title}` : `Often viewed together with ${context.title}`;
 }

@@ -9,6 +9,7 @@ import { EVENT_TYPES, type ItemMeta } from '../data/types';
 import { LocalrecError } from '../errors';
 import { buildCatalogue, hasContentFeatures, type Catalogue } from '../model/catalogue';
 import { attributeScore } from '../model/explain';
+import { blendScores, ItemSimilarity } from '../model/similarity';
 import type { IndexedEvent } from '../model/pooling';
 import { ModelSession } from '../model/session';
 import { flattenTower, towerSize, unflattenTower, type TowerParams } from '../model/weights';
@@ -16,12 +17,13 @@ import { FederatedClient, checkFederatedConfig, type FederatedClientDeps } from 
 import type { Handlers, Method, Params, RequestMessage, Result, WorkerInitParams } from './protocol';
 import type { BackendChoice } from './worker-backend';
 import { validateEvents } from './worker-events';
-import { checkConsentArg, checkExplainArgs, checkPersonaliseArg, checkRecommendArg } from './schemas';
+import { checkAvailabilityArgs, checkConsentArg, checkExplainArgs, checkPersonaliseArg, checkRecommendArg } from './schemas';
 import { loadModel, type LoadResult, type ModelCache } from './worker-loader';
 import { checkSteps, runInnerLoop } from './worker-personalise';
-import { explanationText, rankFilters, rankRecommendations } from './worker-recommend';
+import { candidates } from './worker-filters';
+import { contextText, explanationText, rankRecommendations } from './worker-recommend';
 import { openStore, type EventStore, type OpenStoreOptions, type PersonalWeightsRecord } from './worker-store';
-import { type BackendName, type ConsentState, type ExplainReason, type ExportedData, type LocalrecEvent, type Status, type StatusWarning, type StoredEvent, type WarningCode } from './types';
+import { type BackendName, type ConsentState, type ContextReason, type ExplainReason, type ExportedData, type LocalrecEvent, type Status, type StatusWarning, type StoredEvent, type WarningCode } from './types';
 
 export interface RuntimeDeps {
   fetch: typeof fetch;
@@ -33,6 +35,15 @@ export interface RuntimeDeps {
   /** Overrides for the federated client (tests: fake sleep and jitter). */
   federated?: Partial<FederatedClientDeps>;
 }
+
+/**
+ * In related mode with history, the weight of the context item's similarity against the
+ * shopper's own scores, both standardised (see blendScores). Measured by
+ * bench/related-blend.ts on the synthetic shop's held-out users (docs/browser.md): 0.5 keeps
+ * 80–84% of the list in the product's category at a next-item hit rate 0.02–0.03 below the
+ * personal list's; 0.25 predicts the next item as well but 40–50% of it is other categories.
+ */
+export const RELATED_WEIGHT = 0.5;
 
 interface Personal {
   tower: TowerParams;
@@ -63,6 +74,10 @@ export class WorkerRuntime {
   private withdrawals = 0;
   /** What the last init fell back from. */
   private warnings: StatusWarning[] = [];
+  /** Item ids the shop marked unavailable (mirrors the store). */
+  private unavailable = new Set<string>();
+  /** Cosine over the catalogue's item output table, built on the first related-mode request. */
+  private similarity: ItemSimilarity | null = null;
 
   constructor(private readonly deps: RuntimeDeps) {}
 
@@ -73,13 +88,14 @@ export class WorkerRuntime {
     recommend: async (p) => this.recommend(checkRecommendArg(p)),
     explain: async (p) => {
       const { item, options } = checkExplainArgs(p?.item, p?.options ?? {});
-      return this.explain(item, options.n ?? 3);
+      return this.explain(item, options.n ?? 3, options.context);
     },
     personalise: async (p) => this.personalise(checkPersonaliseArg(p), 'demand'),
     forget: () => this.forget(),
     exportData: () => this.exportData(),
     status: () => this.status(),
     consent: (p) => this.setConsent(p?.state),
+    setAvailability: (p) => this.setAvailability(p?.ids, p?.available),
   };
 
   /** Runs one request after every earlier one has finished. */
@@ -137,6 +153,12 @@ export class WorkerRuntime {
       warnings.push(warning('events-unreadable', 'the stored interactions could not be read; starting without history (they were not deleted)', e));
     }
     this.rebuildSession(events);
+    try {
+      this.unavailable = new Set(await store.unavailable());
+    } catch (e) {
+      this.unavailable = new Set();
+      warnings.push(warning('availability-unreadable', 'the stored item availability could not be read; every item counts as available', e));
+    }
 
     this.personal = null;
     let rec: PersonalWeightsRecord | null = null;
@@ -203,6 +225,15 @@ export class WorkerRuntime {
     this.catalogue = buildCatalogue(model, extra);
     this.session?.dispose();
     this.session = new ModelSession(this.catalogue.weights, model.config);
+    this.similarity = null;
+  }
+
+  private itemSimilarity(catalogue: Catalogue): ItemSimilarity {
+    const w = catalogue.weights;
+    // The output table: on held-out shop users it finds the next item about twice as often as
+    // the input table, with as many same-category items (bench/related-blend.ts).
+    this.similarity ??= new ItemSimilarity(w.itemOut, w.n, w.d);
+    return this.similarity;
   }
 
   private history(events: readonly StoredEvent[]): { history: IndexedEvent[]; used: StoredEvent[] } {
@@ -297,22 +328,35 @@ export class WorkerRuntime {
     return this.personal?.tower ?? this.loaded!.model.weights.tower;
   }
 
+  /**
+   * Full-catalogue scores: the tower's for the history, or with a context item its
+   * similarity to every item, blended with the tower's when there is history.
+   */
+  private async scoreItems(catalogue: Catalogue, session: ModelSession, history: IndexedEvent[], context: number | null): Promise<Float32Array> {
+    const tower = this.consent === 'granted' ? this.tower() : this.loaded!.model.weights.tower;
+    if (context === null) return session.scoreShared(tower, [history]);
+    const related = this.itemSimilarity(catalogue).to(context);
+    if (history.length === 0) return related;
+    return blendScores(await session.scoreShared(tower, [history]), related, RELATED_WEIGHT);
+  }
+
   private async recommend(opts: Params<'recommend'>): Promise<Result<'recommend'>> {
     const t0 = performance.now();
     const { catalogue, session, store, loaded } = this.requireReady();
     const events = await this.personalEvents(store);
-    const filters = rankFilters(opts, events, catalogue.index);
+    const c = candidates(opts, { items: catalogue.items, index: catalogue.index, events, unavailable: this.unavailable });
     const { history } = this.history(events);
     const personal = this.consent === 'granted' && this.personal !== null;
-    const scores = await session.scoreShared(personal ? this.tower() : loaded.model.weights.tower, [history]);
-    const items = rankRecommendations(scores, catalogue.items, filters);
+    const scores = await this.scoreItems(catalogue, session, history, c.context);
+    const items = rankRecommendations(scores, catalogue.items, c.allowed, c.n);
+    const mode = c.context !== null ? 'related' : history.length > 0 ? 'personal' : 'popular';
     const ms = performance.now() - t0;
     this.timings.lastRecommendMs = ms;
-    return { items, modelVersion: loaded.model.manifest.modelVersion, personalised: personal, ms };
+    return { items, modelVersion: loaded.model.manifest.modelVersion, personalised: personal, mode, unknownIds: c.unknownIds, ms };
   }
 
-  private async explain(item: unknown, n: number): Promise<Result<'explain'>> {
-    const { catalogue, store, loaded } = this.requireReady();
+  private async explain(item: unknown, n: number, contextId?: string): Promise<Result<'explain'>> {
+    const { catalogue, session, store, loaded } = this.requireReady();
     if (typeof item !== 'string') throw new LocalrecError('invalid-argument', 'explain() needs an item id');
     if (!Number.isInteger(n) || n < 1 || n > 50) throw new LocalrecError('invalid-argument', `n must be an integer from 1 to 50, got ${n}`);
     const target = catalogue.index.get(item);
@@ -333,7 +377,41 @@ export class WorkerRuntime {
     });
     const reasons = [...grouped.values()].filter((r) => r.contribution > 0).sort((x, y) => y.contribution - x.contribution).slice(0, n);
     const meta = catalogue.items[target];
-    return { item, title: meta.title, score: a.score, reasons, text: explanationText(reasons) };
+    // An unknown context is ignored, as recommend() ignores it.
+    const ctx = contextId === undefined ? undefined : catalogue.index.get(contextId);
+    if (ctx === undefined) return { item, title: meta.title, score: a.score, reasons, context: null, text: explanationText(reasons) };
+    const ctxMeta = catalogue.items[ctx];
+    const shared = ctxMeta.categories.some((c) => meta.categories.includes(c));
+    const context: ContextReason = {
+      item: ctxMeta.id,
+      title: ctxMeta.title,
+      similarity: this.itemSimilarity(catalogue).pair(ctx, target),
+      relation: shared ? 'similar' : 'together',
+    };
+    const score = (await this.scoreItems(catalogue, session, history, ctx))[target];
+    const text = [contextText(context), explanationText(reasons)].filter(Boolean).join('. ');
+    return { item, title: meta.title, score, reasons, context, text };
+  }
+
+  private knownUnavailable(): number {
+    const index = this.catalogue?.index;
+    let n = 0;
+    if (index) for (const id of this.unavailable) if (index.has(id)) n++;
+    return n;
+  }
+
+  private async setAvailability(ids: unknown, available: unknown): Promise<Result<'setAvailability'>> {
+    const { catalogue, store } = this.requireReady();
+    const args = checkAvailabilityArgs(ids, available);
+    const known = new Set<string>();
+    const unknown = new Set<string>();
+    for (const id of args.ids) (catalogue.index.has(id) ? known : unknown).add(id);
+    await store.setAvailability([...known], args.available);
+    for (const id of known) {
+      if (args.available) this.unavailable.delete(id);
+      else this.unavailable.add(id);
+    }
+    return { updated: known.size, unknownIds: unknown.size };
   }
 
   private async personalise(opts: Params<'personalise'>, reason: 'idle' | 'demand' | 'model-updated'): Promise<Result<'personalise'>> {
@@ -416,7 +494,7 @@ export class WorkerRuntime {
           }
         : null,
       storage: this.store
-        ? { mode: this.store.mode, reason: this.store.reason, events: await this.store.count(), maxEvents: this.store.maxEvents }
+        ? { mode: this.store.mode, reason: this.store.reason, events: await this.store.count(), maxEvents: this.store.maxEvents, unavailable: this.knownUnavailable() }
         : null,
       personal: rec
         ? { modelName: rec.modelName, modelVersion: rec.modelVersion, steps: rec.steps, lr: rec.lr, events: rec.events, trainedAt: rec.trainedAt, ms: rec.ms }

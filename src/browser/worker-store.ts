@@ -16,9 +16,10 @@ import type { PersonalWeightsInfo, StorageMode, StoredEvent } from './types';
 /**
  * Schema version. 2 is the first released schema (1 was an unreleased prototype, so no
  * store holds it): `events` keyed by `seq` and indexed by timestamp for eviction, and
- * `personal`. A future version adds a step to `upgrade`.
+ * `personal`. 3 adds `unavailable`: the item ids the shop marked sold out (shop data,
+ * kept by clear()). A future version adds a step to `upgrade`.
  */
-export const DB_VERSION = 2;
+export const DB_VERSION = 3;
 
 export interface PersonalWeightsRecord extends PersonalWeightsInfo {
   key: 'current';
@@ -33,6 +34,13 @@ export interface PersonalWeightsRecord extends PersonalWeightsInfo {
 interface LocalrecDB extends DBSchema {
   events: { key: number; value: StoredEvent; indexes: { 'by-ts': number } };
   personal: { key: string; value: PersonalWeightsRecord };
+  unavailable: { key: string; value: UnavailableRecord };
+}
+
+/** One item the shop marked unavailable; its presence is the whole fact. */
+export interface UnavailableRecord {
+  item: string;
+  since: number;
 }
 
 export interface EventStore {
@@ -48,8 +56,12 @@ export interface EventStore {
   getWeights(): Promise<PersonalWeightsRecord | null>;
   putWeights(record: PersonalWeightsRecord): Promise<void>;
   deleteWeights(): Promise<void>;
-  /** Removes every event and personal weight; returns how many events there were. */
+  /** Removes every event and personal weight (not availability: that is shop data); returns how many events there were. */
   clear(): Promise<number>;
+  /** Ids the shop marked unavailable. */
+  unavailable(): Promise<string[]>;
+  /** Marks ids unavailable (false) or available again (true), in one transaction. */
+  setAvailability(ids: readonly string[], available: boolean): Promise<void>;
   close(): void;
 }
 
@@ -103,6 +115,7 @@ function upgrade(db: IDBPDatabase<LocalrecDB>, oldVersion: number): void {
     db.createObjectStore('events', { keyPath: 'seq', autoIncrement: true }).createIndex('by-ts', 'ts');
     db.createObjectStore('personal', { keyPath: 'key' });
   }
+  if (oldVersion < 3) db.createObjectStore('unavailable', { keyPath: 'item' });
 }
 
 function isQuotaError(e: unknown): boolean {
@@ -205,6 +218,22 @@ class IdbStore implements EventStore {
     return n;
   }
 
+  async unavailable(): Promise<string[]> {
+    return (await this.db.getAllKeys('unavailable')) as string[];
+  }
+
+  async setAvailability(ids: readonly string[], available: boolean): Promise<void> {
+    const tx = this.db.transaction('unavailable', 'readwrite');
+    const store = tx.objectStore('unavailable');
+    const since = Date.now();
+    try {
+      await Promise.all([...ids.map((item) => (available ? store.delete(item) : store.put({ item, since }))), tx.done]);
+    } catch (e) {
+      if (isQuotaError(e)) throw new LocalrecError('store-quota-exceeded', 'the browser refused to store the item availability (storage quota exceeded)');
+      throw e;
+    }
+  }
+
   close(): void {
     this.db.close();
   }
@@ -214,6 +243,7 @@ class MemoryStore implements EventStore {
   readonly mode = 'memory' as const;
   private events: StoredEvent[] = [];
   private weights: PersonalWeightsRecord | null = null;
+  private readonly soldOut = new Set<string>();
   private nextSeq = 1;
   constructor(
     readonly maxEvents: number,
@@ -254,6 +284,17 @@ class MemoryStore implements EventStore {
     this.events = [];
     this.weights = null;
     return n;
+  }
+
+  async unavailable(): Promise<string[]> {
+    return [...this.soldOut];
+  }
+
+  async setAvailability(ids: readonly string[], available: boolean): Promise<void> {
+    for (const id of ids) {
+      if (available) this.soldOut.delete(id);
+      else this.soldOut.add(id);
+    }
   }
 
   close(): void {}

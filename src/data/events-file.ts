@@ -76,7 +76,8 @@ export function parseEventsText(
 
 /**
  * Parse an items metadata file: id (required), title, categories ('|'-separated, or an array in
- * JSONL; `category` is accepted too), brand, price. Duplicate ids keep the first row.
+ * JSONL; `category` is accepted too), brand, price, image and url (carried to items.json for
+ * display). Duplicate ids keep the first row.
  */
 export function parseItemsText(
   text: string,
@@ -238,6 +239,13 @@ function toItemMeta(r: RawRecord): ItemMeta | string {
     const price = numberOf(r.price);
     if (price === undefined || price < 0) return `price ${describe(r.price)} is not a non-negative number`;
     meta.price = price;
+  }
+  for (const key of ['image', 'url'] as const) {
+    const value = r[key];
+    if (value === undefined || value === null || value === '') continue;
+    if (typeof value !== 'string') return `${key} must be a string, got ${describe(value)}`;
+    if (value.length > 2048) return `${key} is longer than 2048 characters`;
+    meta[key] = value.trim();
   }
   return meta;
 }

@@ -23,6 +23,10 @@ export interface ItemMeta {
   categories: string[];
   brand?: string;
   price?: number;
+  /** Product image URL (absolute, or relative to the page that shows it). */
+  image?: string;
+  /** Product page URL (absolute, or relative to the page that shows it). */
+  url?: string;
 }
 
 /** A data set as ingested: interactions plus the catalogue. */

@@ -8,11 +8,12 @@
  *
  * then `localrec.push(['track', { item, type: 'view' }])` anywhere, and
  * `<localrec-recommendations n="4"></localrec-recommendations>` where the widget goes.
- * This file stays tiny: the client (and through it the Worker with tfjs) loads lazily.
+ * This file stays tiny: the client (and through it the Worker with tfjs) and the widget load lazily.
  */
 import type { DataLayerHost } from '../browser/main-datalayer';
 import type { BackendName } from '../browser/types';
-import { CHANGE_EVENT, LOADED_EVENT, defineRecommendationsElement } from './element';
+import { CHANGE_EVENT, LOADED_EVENT } from './events';
+import { loadWidget } from './load-widget';
 import { isConsentState } from '../browser/main-consent';
 import { trackDataLayer } from './datalayer';
 import { loadClient } from './load-client';
@@ -38,16 +39,34 @@ function scriptDefaults(): Partial<EmbedInitOptions> {
   return out;
 }
 
-try {
-  const api = installEmbed(window, async (options) => (await loadClient()).createLocalrec(options), {
-    defaults: scriptDefaults(),
-    log,
-    onChange: () => document.dispatchEvent(new CustomEvent(CHANGE_EVENT)),
-    trackDataLayer: (track) => trackDataLayer(window as Window & DataLayerHost, track),
-  });
-  defineRecommendationsElement(() => api.ready, log);
-  // Pages whose own scripts ran first can wait for this instead of polling.
-  document.dispatchEvent(new CustomEvent(LOADED_EVENT));
-} catch (e) {
-  log.warn('failed to start:', e);
+function start(): void {
+  try {
+    const api = installEmbed(window, async (options) => (await loadClient()).createLocalrec(options), {
+      defaults: scriptDefaults(),
+      log,
+      onChange: () => document.dispatchEvent(new CustomEvent(CHANGE_EVENT)),
+      trackDataLayer: (track) => trackDataLayer(window as Window & DataLayerHost, track),
+    });
+    // The widget's code loads only once there is a client to show recommendations from.
+    void api.ready
+      .then((client) => client && loadWidget().then((w) => w.defineRecommendationsElement(() => api.ready, log)))
+      .catch((e: unknown) => log.warn('could not load the widget:', e));
+    // Pages whose own scripts ran first can wait for this instead of polling.
+    document.dispatchEvent(new CustomEvent(LOADED_EVENT));
+  } catch (e) {
+    log.warn('failed to start:', e);
+  }
 }
+
+// Nothing says which model yet while the page is still loading: a script after this one may
+// still queue its 'init' (bundlers can order a page's module scripts either way), so wait for
+// the parse to end (or, if that already passed, the load) instead of giving up at once.
+let started = false;
+const startOnce = () => {
+  if (!started) (started = true), start();
+};
+const queued = Array.isArray(window.localrec) && window.localrec.some((c) => Array.isArray(c) && c[0] === 'init');
+if (!queued && !scriptDefaults().model && document.readyState !== 'complete') {
+  document.addEventListener('DOMContentLoaded', startOnce, { once: true });
+  window.addEventListener('load', startOnce, { once: true });
+} else startOnce();

@@ -21,6 +21,7 @@ export type EmbedCommand =
   | ['track', TrackEvent | TrackEvent[]]
   | ['personalise', PersonaliseOptions?]
   | ['forget']
+  | ['setAvailability', string[], boolean]
   | ['setConsent', ConsentState];
 
 export interface EmbedApi {
@@ -108,6 +109,9 @@ async function apply(client: Localrec, cmd: Entry, log: Logger): Promise<boolean
       return true;
     case 'forget':
       await client.forget();
+      return true;
+    case 'setAvailability':
+      await client.setAvailability(cmd[1], cmd[2]);
       return true;
     case 'setConsent':
       await client.setConsent(cmd[1]);

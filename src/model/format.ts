@@ -45,6 +45,10 @@ export interface EncodedModel {
 export async function encodeModel(m: ModelToEncode): Promise<EncodedModel> {
   const { weights: w } = m;
   if (m.items.length !== w.n) throw new LocalrecError('invalid-argument', `items has ${m.items.length} entries, weights have ${w.n} rows`, { items: m.items.length, rows: w.n });
+  m.items.forEach((it, index) => {
+    const problem = itemMetaProblem(it);
+    if (problem) throw new LocalrecError('invalid-argument', `item ${index} (${it.id}) ${problem}`, { index });
+  });
   const qin = quantiseRows(w.itemIn, w.n, w.d);
   const qout = quantiseRows(w.itemOut, w.n, w.d);
   const parts: [TensorName, Float32Array | Int8Array, number[]][] = [
@@ -192,9 +196,26 @@ export async function decodeModel(manifestJson: unknown, files: Record<string, U
   if (!Array.isArray(items) || items.length !== n || items.some((it, i) => it?.id !== manifest.itemIds[i])) {
     throw new LocalrecError('model-format', `${ITEMS_FILE} does not match the manifest's item ids`);
   }
-  const incomplete = items.findIndex((it) => typeof it.title !== 'string' || !Array.isArray(it.categories) || it.categories.some((c) => typeof c !== 'string'));
-  if (incomplete >= 0) {
-    throw new LocalrecError('model-format', `${ITEMS_FILE} entry ${incomplete} needs a title string and a categories array of strings`, { index: incomplete, path: ITEMS_FILE });
-  }
+  items.forEach((it, index) => {
+    const problem = itemMetaProblem(it);
+    if (problem) throw new LocalrecError('model-format', `${ITEMS_FILE} entry ${index} ${problem}`, { index, path: ITEMS_FILE });
+  });
   return { manifest, weights, config: { pooling: manifest.pooling, inner: manifest.inner, content: manifest.content }, items };
+}
+
+/** Longest image or page URL items.json may carry. */
+const MAX_URL_LENGTH = 2048;
+
+/** What is wrong with one items.json entry (past its id), or null: display fields must have the types the SDK hands on. */
+export function itemMetaProblem(it: ItemMeta): string | null {
+  if (typeof it.title !== 'string' || !Array.isArray(it.categories) || it.categories.some((c) => typeof c !== 'string')) {
+    return 'needs a title string and a categories array of strings';
+  }
+  if (it.brand !== undefined && typeof it.brand !== 'string') return 'has a brand that is not a string';
+  if (it.price !== undefined && !(typeof it.price === 'number' && Number.isFinite(it.price) && it.price >= 0)) return 'has a price that is not a non-negative number';
+  for (const key of ['image', 'url'] as const) {
+    const u = it[key];
+    if (u !== undefined && (typeof u !== 'string' || u.length > MAX_URL_LENGTH)) return `has an ${key} that is not a string of at most ${MAX_URL_LENGTH} characters`;
+  }
+  return null;
 }

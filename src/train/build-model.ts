@@ -1,4 +1,5 @@
 import type { TrainingData } from '../data/split';
+import type { ItemMeta } from '../data/types';
 import { encodeModel, type EncodedModel } from '../model/format';
 import type { CheckpointStore } from './checkpoint';
 import { trainPipeline, type PipelineHooks, type PipelineOptions } from './pipeline';
@@ -18,7 +19,7 @@ export interface BuildModelInput {
 export async function buildModel(input: BuildModelInput): Promise<{ encoded: EncodedModel; report: Record<string, unknown> }> {
   const { train, opts } = input;
   const result = await trainPipeline(train, opts, input.hooks, input.checkpoints);
-  const items = train.catalogue.ids.map((id) => train.items.get(id) ?? { id, title: id, categories: [] });
+  const items = modelItems(train);
   const encoded = await encodeModel({
     name: input.name,
     modelVersion: input.modelVersion,
@@ -42,6 +43,11 @@ export async function buildModel(input: BuildModelInput): Promise<{ encoded: Enc
     },
   });
   return { encoded, report: result.report };
+}
+
+/** items.json in table order: each catalogue item's metadata as ingested (display fields included), or its id as title. */
+export function modelItems(train: TrainingData): ItemMeta[] {
+  return train.catalogue.ids.map((id) => train.items.get(id) ?? { id, title: id, categories: [] });
 }
 
 function validationOf(stageReport: unknown): number | null {

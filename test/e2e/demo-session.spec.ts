@@ -1,35 +1,48 @@
 import { readFileSync } from 'node:fs';
+import { buyProduct, viewProducts } from './demo-shopper';
 import { expect, test } from './fixtures';
 
-test('a shopping session on the demo page sends no item id, event or user data over the network', async ({ page, network }) => {
-  const clicked = ['sku-00001', 'sku-00006', 'sku-00011'];
+test('a shopping session on the demo shop sends no item id, event or user data over the network', async ({ page, network }) => {
+  const viewed = ['sku-00001', 'sku-00006', 'sku-00011'];
   const bought = 'sku-00016';
-  for (const id of [...clicked, bought]) network.secrets.add(id);
+  for (const id of [...viewed, bought]) network.secrets.add(id);
   network.secrets.add('"type":"view"');
   network.secrets.add('purchase');
   page.on('pageerror', (e) => console.error('pageerror:', e.message));
 
   await page.goto('/demo/?model=/test-models/small/manifest.json');
   await expect(page.locator('body')).toHaveAttribute('data-ready', 'true', { timeout: 30_000 });
-  await expect(page.locator('#status')).toContainText('storage indexeddb');
-  await expect(page.locator('localrec-recommendations li')).toHaveCount(6);
+  const forYou = page.locator('[data-strip="for-you"]');
+  await expect(forYou.locator('.rec-card')).toHaveCount(6);
 
-  for (const id of clicked) await page.locator(`.card[data-item="${id}"] h3`).click();
-  await page.locator(`.card[data-item="${bought}"] button[data-act="purchase"]`).click();
+  // Browse the books category, open three products, then buy a fourth.
+  await viewProducts(page, 'books', viewed);
+  await buyProduct(page, 'books', bought);
+
+  await page.locator('#open-dev').click();
+  await expect(page.locator('#status')).toContainText('storage indexeddb, 6 events');
   await page.locator('#personalise').click();
-  await expect(page.locator('#status')).toContainText('personalised (5 steps on 4 events');
-  const widget = page.locator('localrec-recommendations');
-  await expect(widget).toHaveAttribute('data-personalised', 'true');
-  await expect(widget.locator('.localrec-why').first()).toContainText(/Because you (viewed|bought) books item/);
-  await expect(widget.locator('li .localrec-title').first()).toContainText('books');
+  await expect(page.locator('#status')).toContainText('personalised (5 steps on 6 events');
+  await page.locator('#dev-dialog .close').click();
 
+  await page.locator('a.logo').click();
+  await expect(forYou).toHaveAttribute('data-personalised', 'true');
+  await expect(forYou.locator('.rec-title').first()).toContainText('books');
+  await forYou.locator('.why-btn').first().click();
+  await expect(forYou.locator('.why').first()).toContainText(/Because you (viewed|bought) books item/);
+
+  await page.locator('#open-privacy').click();
+  await expect(page.locator('#events li')).toHaveCount(6);
   const download = page.waitForEvent('download');
   await page.locator('#export').click();
   const file = await (await download).path();
-  const exported = JSON.parse(readFileSync(file, 'utf8')) as { events: { item: string }[] };
-  expect(exported.events.map((e) => e.item)).toEqual([...clicked, bought]);
+  const exported = JSON.parse(readFileSync(file, 'utf8')) as { events: { item: string; type: string }[] };
+  expect(exported.events.map((e) => `${e.type} ${e.item}`)).toEqual([...[...viewed, bought].map((id) => `view ${id}`), `cart ${bought}`, `purchase ${bought}`]);
 
   await page.locator('#forget').click();
+  await expect(page.locator('#events li')).toHaveCount(0);
+  await page.locator('#privacy-dialog .close').click();
+  await page.locator('#open-dev').click();
   await expect(page.locator('#status')).toContainText('0 events');
   await expect(page.locator('#status')).toContainText('not personalised yet');
 

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { mintToken } from '../../src/federated/token';
 import { spawnServer, type ServerProcess } from '../fixtures/serve-process';
+import { buyProduct, viewProducts } from './demo-shopper';
 import { expect, test } from './fixtures';
 
 const SECRET = 'e2e-federated-secret-0123';
@@ -38,10 +39,13 @@ async function round(): Promise<{ roundId: number; modelVersion: number; length:
   return (await fetch(`${server.url}/v1/round`)).json() as Promise<{ roundId: number; modelVersion: number; length: number }>;
 }
 
+/** Three product views and one purchase (view, cart, purchase): six events, then "Personalise now". */
 async function shop(page: import('@playwright/test').Page) {
-  for (const id of clicked) await page.locator(`.card[data-item="${id}"] h3`).click();
-  await page.locator(`.card[data-item="${bought}"] button[data-act="purchase"]`).click();
+  await viewProducts(page, 'books', clicked);
+  await buyProduct(page, 'books', bought);
+  await page.locator('#open-dev').click();
   await page.locator('#personalise').click();
+  await page.locator('#dev-dialog .close').click();
 }
 
 test('with consent, the demo uploads one delta, the server publishes version 2, and the page re-personalises on it', async ({ page, network }) => {
@@ -58,7 +62,7 @@ test('with consent, the demo uploads one delta, the server publishes version 2, 
   await expect(page.locator('body')).toHaveAttribute('data-ready', 'true', { timeout: 30_000 });
   await expect(page.locator('#status')).toContainText('model small v1');
   await shop(page);
-  await expect(page.locator('#status')).toContainText('personalised (5 steps on 4 events');
+  await expect(page.locator('#status')).toContainText('personalised (5 steps on 6 events');
   // The idle personalisation (1.5 s after the last click) may run once more: its outcome ('already-sent' or,
   // once version 2 is out, 'model-version') replaces 'uploaded' in the status line, but the round stays.
   await expect(page.locator('#status')).toContainText(new RegExp(`federated: [a-z-]+ \\(round ${before.roundId}, ${24 + before.length} bytes\\)`));
@@ -82,11 +86,12 @@ test('with consent, the demo uploads one delta, the server publishes version 2, 
   await expect(page.locator('body')).toHaveAttribute('data-ready', 'true', { timeout: 30_000 });
   await expect(page.locator('#status')).toContainText('model small v2');
   await expect(page.locator('#status')).toContainText('from network');
-  await expect(page.locator('#status')).toContainText('personalised (5 steps on 4 events');
-  const widget = page.locator('localrec-recommendations');
-  await expect(widget).toHaveAttribute('data-personalised', 'true');
-  await expect(widget.locator('li')).toHaveCount(6);
-  await expect(widget.locator('li .localrec-title').first()).toContainText('books');
+  await expect(page.locator('#status')).toContainText('personalised (5 steps on 6 events');
+  await page.locator('a.logo').click();
+  const forYou = page.locator('[data-strip="for-you"]');
+  await expect(forYou).toHaveAttribute('data-personalised', 'true');
+  await expect(forYou.locator('.rec-card')).toHaveCount(6);
+  await expect(forYou.locator('.rec-title').first()).toContainText('books');
   // Version 2's round gets this device's next delta: still one upload per round.
   await expect(page.locator('#status')).toContainText(`(round ${before.roundId + 1}, ${24 + before.length} bytes)`);
   expect(network.requests.filter((r) => r.method === 'POST')).toHaveLength(2);

@@ -8,7 +8,13 @@ function fakeClient(calls: string[], failOn?: string): Localrec {
     if (name === failOn) throw new Error('boom');
     return {} as never;
   };
-  return { track: act('track'), personalise: act('personalise'), forget: act('forget'), setConsent: (g: boolean) => calls.push(`consent:${g}`) } as unknown as Localrec;
+  return {
+    track: act('track'),
+    personalise: act('personalise'),
+    forget: act('forget'),
+    setConsent: (g: boolean) => calls.push(`consent:${g}`),
+    setAvailability: async (ids: string[], available: boolean) => calls.push(`availability:${ids.join(',')}=${available}`),
+  } as unknown as Localrec;
 }
 
 const flush = () => new Promise((r) => setTimeout(r, 0));
@@ -26,6 +32,16 @@ describe('the script-tag queue', () => {
     await flush();
     expect(load).toHaveBeenCalledWith({ model: '/m.json', backend: 'wasm' });
     expect(calls).toEqual(['track:{"item":"a","type":"view"}', 'forget', 'personalise']);
+  });
+
+  it('runs setAvailability from the queue and tells the page what to show changed', async () => {
+    const calls: string[] = [];
+    const onChange = vi.fn();
+    const api = installEmbed({ localrec: [['setAvailability', ['p1', 'p2'], false]] }, async () => fakeClient(calls), { log: { warn: () => {} }, defaults: { model: '/m' }, onChange });
+    await api.ready;
+    await flush();
+    expect(calls).toEqual(['availability:p1,p2=false']);
+    expect(onChange).toHaveBeenCalledTimes(1);
   });
 
   it('never replaces a live instance when the script loads twice', () => {

@@ -84,6 +84,22 @@ describe('the main-thread client', () => {
     expect(w.requests.map((r) => r.method)).toEqual(['init']);
   });
 
+  it('checks recommend filters and setAvailability on the page, so a wrong type never reaches the Worker; availability needs no consent', async () => {
+    const w = new FakeWorker(ok);
+    const c = await createLocalrec({ ...base, createWorker: () => w.asWorker() });
+    for (const bad of [{ include: 'p1' }, { exclude: [1] }, { price: { min: 3, max: 1 } }, { context: '' }]) {
+      const err = await c.recommend(bad as never).catch((e: unknown) => e);
+      expect(isLocalrecError(err, 'invalid-argument')).toBe(true);
+    }
+    for (const [ids, available] of [['p1', false], [['p1'], 'no']]) {
+      const err = await c.setAvailability(ids as never, available as never).catch((e: unknown) => e);
+      expect(isLocalrecError(err, 'invalid-argument')).toBe(true);
+    }
+    expect(w.requests.map((r) => r.method)).toEqual(['init']);
+    await c.setAvailability(['p1'], false);
+    expect(w.requests[1]).toMatchObject({ method: 'setAvailability', params: { ids: ['p1'], available: false } });
+  });
+
   it('accepts the GA4 items shape in track(), one event per item, and refuses GA4 events it does not track', async () => {
     const w = new FakeWorker(ok);
     const c = await createLocalrec({ ...base, consent: 'granted', createWorker: () => w.asWorker() });

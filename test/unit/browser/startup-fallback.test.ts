@@ -161,6 +161,27 @@ describe('start-up with stored state it cannot use', () => {
     expect(s.warnings.map((w) => w.code)).toEqual(['storage-fallback']);
   });
 
+  it('counts every item as available, with an availability-unreadable warning, when the sold-out list cannot be read, and keeps it', async () => {
+    const { server, idb, cache } = await returningShopper([1, 4, 7]);
+    const a = makeRuntime(server, { idb, cache });
+    await a.call('init', initParams());
+    await a.call('setAvailability', { ids: [itemId(2)], available: false });
+    const getAllKeys = IDBObjectStore.prototype.getAllKeys;
+    vi.spyOn(IDBObjectStore.prototype, 'getAllKeys').mockImplementation(function (this: IDBObjectStore, ...args: Parameters<IDBObjectStore['getAllKeys']>) {
+      if (this.name === 'unavailable') throw new DOMException('disk error', 'UnknownError');
+      return getAllKeys.apply(this, args);
+    });
+    const b = makeRuntime(server, { idb, cache });
+    const s = await b.call('init', initParams());
+    expect(s.warnings.map((w) => w.code)).toEqual(['availability-unreadable']);
+    expect(s.personal).not.toBeNull();
+    expect((await b.call('recommend', { n: 1000, excludeSeen: false })).items.map((r) => r.id)).toContain(itemId(2));
+    vi.restoreAllMocks();
+    const c = makeRuntime(server, { idb, cache });
+    await c.call('init', initParams());
+    expect((await c.call('recommend', { n: 1000, excludeSeen: false })).items.map((r) => r.id)).not.toContain(itemId(2));
+  });
+
   it('reports no warnings when everything stored could be used', async () => {
     const h = makeRuntime(new ModelServer(await fixtureModel()));
     expect((await h.call('init', initParams())).warnings).toEqual([]);

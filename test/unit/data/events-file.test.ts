@@ -208,6 +208,19 @@ describe('parseItemsText', () => {
     expect(errors.map((e) => e.line)).toEqual([4, 5]);
     expect(errors[1].message).toMatch(/price "cheap"/);
   });
+
+  it('carries image and url through for display, and rejects non-string ones', () => {
+    const jsonl = [
+      JSON.stringify({ id: 'p1', title: 'Shoe', category: 'shoes', price: 10, image: 'https://cdn.shop.test/p1.jpg', url: '/p/p1' }),
+      JSON.stringify({ id: 'p2', title: 'Hat', image: 42 }),
+      JSON.stringify({ id: 'p3', title: 'Cap', url: ['x'] }),
+    ].join('\n');
+    const { items, errors } = parseItemsText(jsonl, 'jsonl');
+    expect(items.get('p1')).toEqual({ id: 'p1', title: 'Shoe', categories: ['shoes'], price: 10, image: 'https://cdn.shop.test/p1.jpg', url: '/p/p1' });
+    expect(errors.map((e) => e.message)).toEqual(['image must be a string, got "42"', expect.stringMatching(/^url must be a string/)]);
+    const csv = parseItemsText('id,title,image,url\np9,Mug,img/p9.png,', 'csv');
+    expect(csv.items.get('p9')).toEqual({ id: 'p9', title: 'Mug', categories: [], image: 'img/p9.png' });
+  });
 });
 
 describe('loadEventsFile', () => {

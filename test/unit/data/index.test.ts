@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import * as data from '../../../src/data';
+import { buildTrainingData } from '../../../src/data/split';
+import { modelItems } from '../../../src/train/build-model';
 
 describe('src/data barrel', () => {
   it('re-exports the loaders, the generator, the rng, dedupe and the event types', () => {
@@ -47,6 +49,17 @@ describe('loadDataset', () => {
     const folder = await data.loadDataset(dir);
     expect(folder.dataset.items.get('p1')?.title).toBe('Lamp');
     expect(folder.dataset.items.get('p2')?.title).toBe('p2');
+  });
+
+  it('carries image, url and price from a data directory’s items file to the rows of items.json the trainer writes', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'localrec-spec-'));
+    await writeFile(join(dir, 'events.csv'), 'user,item,type,timestamp\nu1,p1,view,1700000000\nu2,p2,view,1700000100\n');
+    await writeFile(join(dir, 'items.csv'), 'id,title,categories,price,image,url\np1,Lamp,home,20,https://cdn.shop.test/p1.jpg,/p/p1\n');
+    const { dataset } = await data.loadDataset(dir);
+    expect(modelItems(buildTrainingData(dataset))).toEqual([
+      { id: 'p1', title: 'Lamp', categories: ['home'], price: 20, image: 'https://cdn.shop.test/p1.jpg', url: '/p/p1' },
+      { id: 'p2', title: 'p2', categories: [] },
+    ]);
   });
 
   it('rejects a bad seed and a path that does not exist with data-bad-spec errors', async () => {

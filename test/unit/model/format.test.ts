@@ -102,6 +102,31 @@ describe('encodeModel / decodeModel', () => {
     expect(loaded.manifest.formatVersion).toBe(1);
   });
 
+  it('carries the display fields image, url and price through items.json', async () => {
+    const withDisplay = { ...model, items: model.items.map((it, i) => ({ ...it, price: 9.99 + i, image: `img/products/${it.id}.svg`, url: `#/product/${it.id}` })) };
+    const enc = await encodeModel(withDisplay);
+    expect((await decodeModel(asJson(enc.manifest), enc.files)).items).toEqual(withDisplay.items);
+  });
+
+  it.each([
+    ['a price as text', { price: '12' }],
+    ['a negative price', { price: -1 }],
+    ['an image that is a number', { image: 7 }],
+    ['a url that is an object', { url: { href: '/x' } }],
+    ['a url of 3000 characters', { url: `/${'x'.repeat(3000)}` }],
+    ['a brand that is a list', { brand: ['a'] }],
+  ])('rejects items.json with %s (with a correct hash) as model-format, and refuses to encode it', async (_, field) => {
+    const items = model.items.map((it) => ({ ...it })) as Record<string, unknown>[];
+    Object.assign(items[4], field);
+    const bytes = new TextEncoder().encode(JSON.stringify(items));
+    const m = asJson(encoded.manifest);
+    const entry = (m.files as { path: string; bytes: number; sha256: string }[]).find((f) => f.path === ITEMS_FILE)!;
+    entry.bytes = bytes.byteLength;
+    entry.sha256 = sha256(bytes);
+    expect(await rejectionCode(decodeModel(m, { ...encoded.files, [ITEMS_FILE]: bytes }))).toBe('model-format');
+    expect(await rejectionCode(encodeModel({ ...model, items: items as unknown as ItemMeta[] }))).toBe('invalid-argument');
+  });
+
   it('lists each file with its byte length and SHA-256', () => {
     for (const f of encoded.manifest.files) {
       const bytes = encoded.files[f.path];

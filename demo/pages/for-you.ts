@@ -1,0 +1,15 @@
+/** The "Recommended for you" row every page shows. */
+import type { ShopContext } from '../context';
+import { recommendationStrip } from '../strip';
+
+export function forYouStrip(ctx: ShopContext, n = 6): HTMLElement {
+  return recommendationStrip(ctx, {
+    key: 'for-you',
+    heading: 'Recommended for you',
+    load: (rec) => rec.forYou(n),
+    note: (l) =>
+      l.personalised
+        ? 'Learned in this tab from what you looked at. Nothing you do leaves this browser.'
+        : `Popular picks for now. Look at a few ${ctx.choice.noun.many} and this row adapts to you, on this device.`,
+  });
+}

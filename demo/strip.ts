@@ -1,0 +1,125 @@
+/**
+ * A row of recommendations ("Recommended for you", "Related to this product"): picture,
+ * title, price and a "why?" per item. Items that were not in the row the last time it
+ * was shown are marked, so a shopper sees the row move as they browse. Live rows refresh
+ * when the recommender personalises or forgets.
+ */
+import type { ItemMeta, Recommendation } from '../src/index';
+import { formatPrice } from './catalogue';
+import type { ShopContext } from './context';
+import { h } from './dom';
+import { productLink } from './product-card';
+import { productImage } from './product-image';
+import type { Recommender, RecList } from './recommender';
+
+export interface StripOptions {
+  /** Names the row for "what changed since it was last shown" and for tests (`data-strip`). */
+  key: string;
+  heading: string;
+  load: (rec: Recommender) => Promise<RecList>;
+  /** The product page's item, for context-mode explanations. */
+  context?: string;
+  /** Line under the heading, from what the list is based on. */
+  note: (list: RecList) => string;
+}
+
+/** What each row showed last, so a refresh can mark what is new. */
+const lastShown = new Map<string, string[]>();
+const live = new Set<{ el: HTMLElement; refresh: () => Promise<void> }>();
+
+/** Re-renders every row still on the page (after personalising, forgetting or a consent change). */
+export function refreshStrips(): void {
+  for (const s of live) {
+    if (s.el.isConnected) void s.refresh();
+    else live.delete(s);
+  }
+}
+
+function whyButton(ctx: ShopContext, rec: Recommender, item: Recommendation, context: string | undefined): HTMLElement[] {
+  const text = h('p', { class: 'why', hidden: true, 'aria-live': 'polite' });
+  const button = h('button', {
+    type: 'button',
+    class: 'why-btn',
+    'aria-expanded': 'false',
+    title: 'Why is this recommended?',
+    onclick: async () => {
+      const open = button.getAttribute('aria-expanded') !== 'true';
+      button.setAttribute('aria-expanded', String(open));
+      text.hidden = !open;
+      if (!open || text.dataset.loaded) return;
+      text.textContent = '…';
+      try {
+        const ex = await rec.explain(item.id, context);
+        text.dataset.loaded = 'true';
+        text.textContent = ex.text || fallbackReason(ctx, item, context);
+      } catch (e) {
+        text.textContent = `No explanation: ${(e as Error).message}`;
+      }
+    },
+  }, 'why?');
+  return [button, text];
+}
+
+/** When no stored event drives the score, say what does. */
+function fallbackReason(ctx: ShopContext, item: Recommendation, context: string | undefined): string {
+  const base = context ? ctx.catalogue.byId.get(context) : undefined;
+  if (base) return `Shoppers who looked at ${base.title} also looked at this.`;
+  return `Popular with shoppers in ${item.categories[0] ?? 'this shop'}; nothing you did on this device moved it here.`;
+}
+
+function recCard(ctx: ShopContext, rec: Recommender, r: Recommendation, isNew: boolean, context: string | undefined): HTMLElement {
+  const meta: ItemMeta = ctx.catalogue.byId.get(r.id) ?? { id: r.id, title: r.title, categories: r.categories };
+  return h(
+    'li',
+    { class: 'rec-card', 'data-item': r.id, 'data-category': meta.categories[0] ?? '', 'data-new': isNew ? 'true' : undefined },
+    h(
+      'a',
+      { href: productLink(r.id), class: 'rec-link' },
+      h('img', { src: productImage(meta, ctx.choice.imageStyle), alt: '', width: 160, height: 160 }),
+      isNew ? h('span', { class: 'badge' }, 'new') : null,
+      h('span', { class: 'rec-title' }, meta.title),
+    ),
+    h('span', { class: 'rec-meta' }, ctx.choice.sells ? formatPrice(meta.price) : meta.categories.slice(0, 2).join(' · ')),
+    ...whyButton(ctx, rec, r, context),
+  );
+}
+
+export function recommendationStrip(ctx: ShopContext, o: StripOptions): HTMLElement {
+  const note = h('p', { class: 'strip-note' }, 'Loading recommendations…');
+  const list = h('ol', { class: 'strip-items' });
+  const el = h('section', { class: 'strip', 'data-strip': o.key, 'aria-busy': 'true' }, h('h2', {}, o.heading), note, list);
+
+  let renders = 0;
+  const refresh = async () => {
+    el.setAttribute('aria-busy', 'true');
+    const rec = await ctx.ready;
+    if (!rec) {
+      note.textContent = 'The recommender could not start on this device; the rest of the shop works as usual.';
+      el.setAttribute('aria-busy', 'false');
+      return;
+    }
+    try {
+      const got = await o.load(rec);
+      const before = lastShown.get(o.key);
+      const ids = got.items.map((i) => i.id);
+      // The same list again keeps its cards (and any open "why?"): only a changed list moves.
+      const shown = [...list.children].map((li) => (li as HTMLElement).dataset.item);
+      if (shown.join() !== ids.join()) {
+        list.replaceChildren(...got.items.map((r) => recCard(ctx, rec, r, before !== undefined && !before.includes(r.id), o.context)));
+        lastShown.set(o.key, ids);
+      } else {
+        // Kept cards: a closed "why?" asks again next time (the history behind it may have grown).
+        for (const why of list.querySelectorAll<HTMLElement>('.why[hidden]')) delete why.dataset.loaded;
+      }
+      note.textContent = o.note(got);
+      el.dataset.personalised = String(got.personalised);
+      el.dataset.renders = String(++renders);
+    } catch (e) {
+      note.textContent = `Could not recommend: ${(e as Error).message}`;
+    }
+    el.setAttribute('aria-busy', 'false');
+  };
+  live.add({ el, refresh });
+  void refresh();
+  return el;
+}
