@@ -25,7 +25,8 @@ import { type BackendName, type ConsentState, type ExplainReason, type ExportedD
 
 export interface RuntimeDeps {
   fetch: typeof fetch;
-  chooseBackend(requested: BackendName | 'auto', wasmPath: string | null): Promise<BackendChoice>;
+  /** `items`: the catalogue size the choice is measured for. */
+  chooseBackend(requested: BackendName | 'auto', wasmPath: string | null, items: number): Promise<BackendChoice>;
   openModelCache(): Promise<ModelCache>;
   /** Defaults to the global IndexedDB. */
   indexedDB?: IDBFactory | null;
@@ -100,10 +101,6 @@ export class WorkerRuntime {
 
   private async init(params: WorkerInitParams): Promise<Result<'init'>> {
     this.consent = checkConsentArg(params?.consent);
-    if (!this.backend || this.params?.backend !== params.backend) {
-      this.backend = await this.deps.chooseBackend(params.backend, params.wasmPath);
-      this.deps.emit({ type: 'backend', backend: this.backend.name, probes: this.backend.probes });
-    }
     this.cache ??= await this.deps.openModelCache();
     this.configureFederated(params);
     const storeOpts: OpenStoreOptions = { dbName: params.dbName, maxEvents: params.maxEvents };
@@ -118,9 +115,14 @@ export class WorkerRuntime {
     ]);
     if (!sameStore) this.store?.close();
     this.store = store;
-    this.params = params;
     this.loaded = loaded;
     const m = loaded.model.manifest;
+    // Chosen once the model is known, so the probe measures scoring at this catalogue's size.
+    if (!this.backend || this.params?.backend !== params.backend || this.params.wasmPath !== params.wasmPath) {
+      this.backend = await this.deps.chooseBackend(params.backend, params.wasmPath, m.dims.items);
+      this.deps.emit({ type: 'backend', backend: this.backend.name, probes: this.backend.probes });
+    }
+    this.params = params;
     this.deps.emit({ type: 'ready', modelVersion: m.modelVersion, source: loaded.source, loadMs: loaded.ms });
     // Stored state never stops start-up: what cannot be used becomes a warning in status().
     const warnings: StatusWarning[] = [];
@@ -202,7 +204,7 @@ export class WorkerRuntime {
     }
     this.catalogue = buildCatalogue(model, extra);
     this.session?.dispose();
-    this.session = new ModelSession(this.catalogue.weights, model.config);
+    this.session = new ModelSession(this.catalogue.weights, model.config, this.backend!.scorer);
   }
 
   private history(events: readonly StoredEvent[]): { history: IndexedEvent[]; used: StoredEvent[] } {
@@ -393,6 +395,13 @@ export class WorkerRuntime {
     return { format: 'localrec-export', version: 1, exportedAt: new Date().toISOString(), events, personalWeights };
   }
 
+  private memory(): Status['memory'] {
+    const w = this.catalogue?.weights;
+    const modelBytes = w ? w.itemIn.byteLength + w.itemOut.byteLength + w.itemBias.byteLength + w.contentProj.byteLength : 0;
+    const heap = (performance as Performance & { memory?: { usedJSHeapSize: number } }).memory?.usedJSHeapSize;
+    return { tfjsBytes: this.backend?.tfjsBytes() ?? 0, modelBytes, jsHeapBytes: heap ?? null };
+  }
+
   private async status(): Promise<Status> {
     const loaded = this.loaded;
     const rec = this.personal?.record ?? null;
@@ -417,6 +426,7 @@ export class WorkerRuntime {
         ? { modelName: rec.modelName, modelVersion: rec.modelVersion, steps: rec.steps, lr: rec.lr, events: rec.events, trainedAt: rec.trainedAt, ms: rec.ms }
         : null,
       timings: { ...this.timings },
+      memory: this.memory(),
       federated: this.federated?.status() ?? null,
       warnings: this.warnings.map((w) => ({ ...w })),
     };
