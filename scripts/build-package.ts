@@ -57,12 +57,14 @@ function packageVariant(source: string, dir: string): Plugin {
   };
 }
 
-async function bundle(input: InputOptions, output: OutputOptions & ({ file: string } | { dir: string })): Promise<void> {
+/** Writes one bundle: to `output.file`, or (code-split) into `output.dir`. */
+async function bundle(input: InputOptions, output: OutputOptions): Promise<void> {
   const b = await rolldown({ platform: 'browser', transform: { define }, logLevel: 'warn', ...input });
   let files: string[];
   try {
     const { output: chunks } = await b.write({ minify: true, ...output });
-    files = 'file' in output ? [output.file] : chunks.filter((c) => c.type === 'chunk').map((c) => join(output.dir, c.fileName));
+    const { file, dir = '' } = output;
+    files = file ? [file] : chunks.filter((c) => c.type === 'chunk').map((c) => join(dir, c.fileName));
   } finally {
     await b.close();
   }
