@@ -181,6 +181,26 @@ async function measure(browser: Browser, model: string, backend: string): Promis
   }
 }
 
+/** The table the README shows, in Markdown, so a re-run can be pasted as is. */
+function markdownTable(rows: readonly Record<string, unknown>[]): string {
+  const mb = (b: unknown) => (typeof b === 'number' ? (b / 2 ** 20).toFixed(1) : '–');
+  const ms = (x: unknown) => (typeof x === 'number' ? String(x) : '–');
+  const lines = [
+    '| items | backend | recommend p50 / p95 ms | plain p50 ms | 5 steps ms (page) | plain 5 steps ms | cold / warm first rec. ms | long tasks > 50 ms | memory MB | Worker gzip kB |',
+    '| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  ];
+  for (const r of rows) {
+    if ('error' in r) {
+      lines.push(`| ${r.items} | ${r.backend} | failed: ${String(r.error).replace(/\|/g, '/')} | | | | | | | |`);
+      continue;
+    }
+    lines.push(
+      `| ${r.items} | ${r.backend} | ${ms(r.recommendP50Ms)} / ${ms(r.recommendP95Ms)} | ${ms(r.baselineRecommendP50Ms)} | ${ms(r.steps5MedianMs)} (${ms(r.steps5PageMedianMs)}) | ${ms(r.baselineSteps5MedianMs)} | ${ms(r.coldFirstRecommendMs)} / ${ms(r.warmFirstRecommendMs)} | ${r.longTasksOver50Ms} | ${mb(r.memoryBytes)} | ${typeof r.workerGzipBytes === 'number' ? (r.workerGzipBytes / 1000).toFixed(1) : '–'} |`,
+    );
+  }
+  return lines.join('\n');
+}
+
 async function main(): Promise<void> {
   const bar = new cliProgress.SingleBar({ format: '{bar} {value}/{total} {task}', hideCursor: true }, cliProgress.Presets.shades_classic);
   const total = 2 + SIZES.length * BACKENDS.length;
@@ -242,7 +262,7 @@ async function main(): Promise<void> {
   const ok = rows.filter((r) => !('error' in r)) as unknown as { items: number; backend: string; recommendP50Ms: number; steps5MedianMs: number }[];
   const targets = { recommend: [{ items: 10_000, ms: 2 }, { items: 100_000, ms: 15 }], steps: [{ items: 10_000, ms: 10 }, { items: 100_000, ms: 60 }] };
   await writeFile(`${values.out}.svg`, latencyChart(ok, targets));
-  console.table(rows.map((r) => Object.fromEntries(['items', 'backend', 'chosen', 'recommendP50Ms', 'steps5MedianMs', 'baselineRecommendP50Ms', 'baselineSteps5MedianMs', 'coldFirstRecommendMs', 'warmFirstRecommendMs', 'longTasksOver50Ms', 'memoryBytes', 'error'].map((k) => [k, r[k]]))));
+  console.log(markdownTable(rows));
   console.log(`wrote ${values.out}.json and ${values.out}.svg`);
 }
 
