@@ -12,7 +12,9 @@
  * - baseline*: the same measured in the same page on a client with backend 'plain' (the
  *   SDK's TypeScript loops, no tfjs);
  * - longTasksOver50Ms: main-thread long tasks (PerformanceObserver) from page load through
- *   personalisation; memoryBytes: tfjs bytes + the Worker's JS heap (status().memory);
+ *   personalisation; memoryBytes: the Worker's heap over CDP (JS + embedder heap +
+ *   ArrayBuffer backing stores, which hold the model's arrays and the wasm memory), plus
+ *   tfjs bytes on GPU backends, whose tensors live outside it;
  * - weightsBytes, itemsJsonBytes / itemsJsonGzipBytes (items.json as a gzip-serving server
  *   sends it), workerGzipBytes (first-load Worker + the chunks this backend imports).
  *
@@ -60,18 +62,36 @@ const quantile = (xs: readonly number[], q: number) => {
 };
 const round = (x: number) => Math.round(x * 100) / 100;
 
-interface PageRun {
-  coldFirstRecommendMs: number;
-  rec: number[];
-  stepsWorker: number[];
-  stepsPage: number[];
-  baselineRec: number[];
-  baselineSteps: number[];
-  memory: { tfjsBytes: number; modelBytes: number; jsHeapBytes: number | null };
-  backend: string;
-  probes: unknown;
-  backendInitMs: number;
-  loadMs: number;
+type BenchClient = Awaited<ReturnType<Window['localrecHarness']['createLocalrec']>>;
+interface BenchWindow {
+  benchSteps(c: BenchClient): Promise<{ worker: number[]; pageMs: number[] }>;
+  benchRecs(c: BenchClient): Promise<number[]>;
+  benchEvents: Parameters<BenchClient['track']>[0];
+  benchClient: BenchClient;
+}
+
+/**
+ * The SDK Worker's memory from CDP Runtime.getHeapUsage: JS heap, embedder heap and
+ * ArrayBuffer backing stores (the model's Float32Arrays, the wasm memory), or null when
+ * the Worker target cannot be found.
+ */
+async function workerHeap(browser: Browser): Promise<{ total: number; usedSize: number; embedderHeapUsedSize: number; backingStorageSize: number } | null> {
+  const cdp = await browser.newBrowserCDPSession();
+  try {
+    const { targetInfos } = await cdp.send('Target.getTargets');
+    const worker = targetInfos.filter((t) => t.type === 'worker' && /worker-entry/.test(t.url)).at(-1);
+    if (!worker) return null;
+    const { sessionId } = await cdp.send('Target.attachToTarget', { targetId: worker.targetId, flatten: false });
+    const reply = new Promise<string>((resolve) => cdp.on('Target.receivedMessageFromTarget', (e) => e.message.includes('"id":1,') && resolve(e.message)));
+    await cdp.send('Target.sendMessageToTarget', { sessionId, message: JSON.stringify({ id: 1, method: 'Runtime.getHeapUsage' }) });
+    const r = (JSON.parse(await reply) as { result: { usedSize: number; embedderHeapUsedSize?: number; backingStorageSize?: number } }).result;
+    const embedderHeapUsedSize = r.embedderHeapUsedSize ?? 0;
+    const backingStorageSize = r.backingStorageSize ?? 0;
+    await cdp.send('Target.detachFromTarget', { sessionId }).catch(() => undefined);
+    return { total: r.usedSize + embedderHeapUsedSize + backingStorageSize, usedSize: r.usedSize, embedderHeapUsedSize, backingStorageSize };
+  } finally {
+    await cdp.detach();
+  }
 }
 
 /** One (size, backend) cell: first visit, measurements, then a repeat visit in the same context. */
@@ -88,7 +108,7 @@ async function measure(browser: Browser, model: string, backend: string): Promis
     await page.goto(`${ORIGIN}/test/e2e/harness/index.html`);
     await page.waitForFunction(() => document.getElementById('state')?.textContent === 'ready');
     const opts = { model: `/test-models/${model}/manifest.json`, backend, dbName: 'bench', personaliseDebounceMs: 0 };
-    const run: PageRun = await page.evaluate(
+    const run = await page.evaluate(
       async ([o, runs]) => {
         const h = window.localrecHarness;
         const t0 = performance.now();
@@ -98,7 +118,8 @@ async function measure(browser: Browser, model: string, backend: string): Promis
         const status = await c.status();
         const ids = (await c.recommend({ n: 40, excludeSeen: false })).items.map((r) => r.id);
         const events = ids.slice(0, 20).map((item, i) => ({ item, type: (i % 5 === 0 ? 'cart' : 'view') as 'view', ts: Date.now() - 60_000 + i }));
-        const steps = async (client: typeof c) => {
+        const w = window as unknown as BenchWindow;
+        w.benchSteps = async (client) => {
           const worker: number[] = [];
           const pageMs: number[] = [];
           for (let i = 0; i < 10; i++) {
@@ -109,7 +130,7 @@ async function measure(browser: Browser, model: string, backend: string): Promis
           }
           return { worker, pageMs };
         };
-        const recs = async (client: typeof c) => {
+        w.benchRecs = async (client) => {
           for (let i = 0; i < 5; i++) await client.recommend({ n: 10 }); // warm-up
           const out: number[] = [];
           for (let i = 0; i < runs; i++) {
@@ -119,25 +140,17 @@ async function measure(browser: Browser, model: string, backend: string): Promis
           }
           return out;
         };
+        w.benchEvents = events;
+        w.benchClient = c;
         await c.track(events);
-        const s = await steps(c);
-        const rec = await recs(c);
-        const memory = (await c.status()).memory;
-        // The plain TypeScript baseline, same page, same model, its own store.
-        const b = await h.createLocalrec({ ...(o as object), backend: 'plain', dbName: 'bench-baseline' } as never);
-        await b.track(events);
-        const bs = await steps(b);
-        const baselineRec = await recs(b);
-        b.terminate();
-        c.terminate();
+        const s = await w.benchSteps(c);
+        const rec = await w.benchRecs(c);
         return {
           coldFirstRecommendMs,
           rec,
           stepsWorker: s.worker,
           stepsPage: s.pageMs,
-          baselineRec,
-          baselineSteps: bs.worker,
-          memory,
+          memory: (await c.status()).memory,
           backend: status.backend!.name,
           probes: status.backend!.probes,
           backendInitMs: status.backend!.initMs,
@@ -146,6 +159,19 @@ async function measure(browser: Browser, model: string, backend: string): Promis
       },
       [opts, RUNS] as const,
     );
+    // The Worker's heap, read over CDP while it is the only Worker of the page (workers have no performance.memory).
+    const heap = await workerHeap(browser);
+    // The plain TypeScript baseline, same page, same model, its own store.
+    const baseline = await page.evaluate(async (o) => {
+      const w = window as unknown as BenchWindow;
+      const b = await window.localrecHarness.createLocalrec({ ...(o as object), backend: 'plain', dbName: 'bench-baseline' } as never);
+      await b.track(w.benchEvents);
+      const steps = await w.benchSteps(b);
+      const rec = await w.benchRecs(b);
+      b.terminate();
+      w.benchClient.terminate();
+      return { steps: steps.worker, rec };
+    }, opts);
     const longTasks = await page.evaluate(() => (window as unknown as { longTasks: number[] }).longTasks);
     await page.reload();
     await page.waitForFunction(() => document.getElementById('state')?.textContent === 'ready');
@@ -167,12 +193,13 @@ async function measure(browser: Browser, model: string, backend: string): Promis
       recommendP95Ms: round(quantile(run.rec, 0.95)),
       steps5MedianMs: round(quantile(run.stepsWorker, 0.5)),
       steps5PageMedianMs: round(quantile(run.stepsPage, 0.5)),
-      baselineRecommendP50Ms: round(quantile(run.baselineRec, 0.5)),
-      baselineSteps5MedianMs: round(quantile(run.baselineSteps, 0.5)),
+      baselineRecommendP50Ms: round(quantile(baseline.rec, 0.5)),
+      baselineSteps5MedianMs: round(quantile(baseline.steps, 0.5)),
       longTasksOver50Ms: longTasks.filter((d) => d > 50).length,
       longestTaskMs: longTasks.length ? round(Math.max(...longTasks)) : 0,
-      memoryBytes: run.memory.tfjsBytes + (run.memory.jsHeapBytes ?? run.memory.modelBytes),
-      memory: run.memory,
+      // GPU backends keep tensors outside the heap; cpu and wasm tensors are already in it.
+      memoryBytes: heap === null ? null : heap.total + (backend === 'webgl' || backend === 'webgpu' ? run.memory.tfjsBytes : 0),
+      memory: { ...run.memory, workerHeap: heap },
       backendInitMs: run.backendInitMs,
       modelLoadMs: round(run.loadMs),
     };
@@ -254,7 +281,7 @@ async function main(): Promise<void> {
     runs: { recommend: RUNS, personalise: 10, historyEvents: 20 },
     workerFirstLoadGzipBytes: sizes.firstLoad,
     wasmBinaryGzipBytes: sizes.wasmBinaryGzip,
-    note: 'steps5MedianMs: the inner loop in the Worker (personalise().ms); steps5PageMedianMs: the page round trip with IndexedDB writes. memoryBytes = tfjs bytes + Worker JS heap (model arrays when the heap is not reported). webgpu is SwiftShader here: reported, not judged.',
+    note: 'steps5MedianMs: the inner loop in the Worker (personalise().ms); steps5PageMedianMs: the page round trip with IndexedDB writes. memoryBytes = the Worker heap from CDP Runtime.getHeapUsage (usedSize + embedderHeapUsedSize + backingStorageSize: JS objects, the model arrays, the wasm memory) + tfjs bytes on webgl/webgpu (GPU tensors are outside that heap). webgpu is SwiftShader here: reported, not judged.',
     results: rows,
   };
   await mkdir('bench/reports', { recursive: true });

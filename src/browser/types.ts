@@ -206,10 +206,11 @@ export interface Status {
   personal: (PersonalWeightsInfo & { ms: number | null }) | null;
   timings: { lastRecommendMs: number | null; lastPersonaliseMs: number | null };
   /**
-   * The Worker's memory: bytes tfjs holds on its backend (0 on 'plain'), the model's
-   * typed arrays, and the JS heap where the browser reports it (Chromium), else null.
+   * What the Worker holds for the model: bytes tfjs keeps on its backend (0 on 'plain')
+   * and the model's typed arrays. (Workers have no JS-heap API; the benchmark reads the
+   * Worker's heap over the DevTools protocol.)
    */
-  memory: { tfjsBytes: number; modelBytes: number; jsHeapBytes: number | null };
+  memory: { tfjsBytes: number; modelBytes: number };
   /** What the last init fell back from (empty when everything stored could be used). */
   warnings: StatusWarning[];
   /** Federated rounds: null when no endpoint is configured. */

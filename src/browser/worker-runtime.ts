@@ -398,8 +398,7 @@ export class WorkerRuntime {
   private memory(): Status['memory'] {
     const w = this.catalogue?.weights;
     const modelBytes = w ? w.itemIn.byteLength + w.itemOut.byteLength + w.itemBias.byteLength + w.contentProj.byteLength : 0;
-    const heap = (performance as Performance & { memory?: { usedJSHeapSize: number } }).memory?.usedJSHeapSize;
-    return { tfjsBytes: this.backend?.tfjsBytes() ?? 0, modelBytes, jsHeapBytes: heap ?? null };
+    return { tfjsBytes: this.backend?.tfjsBytes() ?? 0, modelBytes };
   }
 
   private async status(): Promise<Status> {
