@@ -130,6 +130,31 @@ export async function encodeModel(m: ModelToEncode, { formatVersion = MODEL_FORM
   return { manifest, files };
 }
 
+/**
+ * A new version of an encoded model that differs only in its tower: every other tensor
+ * keeps its bytes (quantised item tables are not quantised again, which for 4-bit rows
+ * would drift round after round), items.json is reused, hashes and facts are renewed.
+ */
+export async function withTower(
+  prev: EncodedModel,
+  tower: ModelWeights['tower'],
+  facts: { modelVersion: number; training?: Record<string, unknown> },
+): Promise<EncodedModel> {
+  const bin = prev.files[WEIGHTS_FILE].slice();
+  for (const key of ['w1', 'b1', 'w2', 'b2'] as const) {
+    const t = prev.manifest.tensors.find((e) => e.name === `tower.${key}`);
+    const values = tower[key];
+    if (!t || t.dtype !== 'float32' || t.byteLength !== values.byteLength) throw new LocalrecError('invalid-argument', `tower.${key} does not fit the model's tensor`, { tensor: `tower.${key}` });
+    bin.set(new Uint8Array(values.buffer, values.byteOffset, values.byteLength), t.byteOffset);
+  }
+  const files: Record<string, Uint8Array> = { ...prev.files, [WEIGHTS_FILE]: bin };
+  const entries: FileEntry[] = [];
+  for (const f of prev.manifest.files) entries.push({ path: f.path, bytes: files[f.path].byteLength, sha256: await sha256Hex(files[f.path]) });
+  const { training: _previous, ...rest } = prev.manifest;
+  const manifest: ModelManifest = { ...rest, modelVersion: facts.modelVersion, createdAt: new Date().toISOString(), files: entries, ...(facts.training ? { training: facts.training } : {}) };
+  return { manifest, files };
+}
+
 /** Checks a parsed manifest.json: schema, format version, internal consistency. */
 export function parseManifest(json: unknown): ModelManifest {
   const r = v.safeParse(ManifestSchema, json);

@@ -7,7 +7,7 @@ import { createRng } from '../../../src/data/random';
 import type { ItemMeta } from '../../../src/data/types';
 import { LocalrecError } from '../../../src/errors';
 import { readModelDir, writeModelDir } from '../../../src/model/files-node';
-import { decodeModel, encodeModel, ITEMS_FILE, WEIGHTS_FILE, type EncodedModel, type ModelToEncode } from '../../../src/model/format';
+import { decodeModel, encodeModel, ITEMS_FILE, WEIGHTS_FILE, withTower, type EncodedModel, type ModelToEncode } from '../../../src/model/format';
 import { dequantiseLinear8, dequantiseRows, dequantiseRows4, quantiseLinear8, quantiseRows, quantiseRows4 } from '../../../src/model/quantise';
 import { DEFAULT_INNER, DEFAULT_POOLING, type ModelConfig, type ModelWeights } from '../../../src/model/weights';
 
@@ -163,6 +163,19 @@ describe('encodeModel / decodeModel, format version 2 (4-bit item rows, the defa
     const v2 = (await encodeModel(big)).files[WEIGHTS_FILE].byteLength;
     // Per item: v1 2·d int8 + 2 scales + bias = 2d + 12 bytes; v2 d (two 4-bit tables) + 2 + 1 bytes.
     expect(v2).toBeLessThan(v1 * 0.55);
+  });
+
+  it('makes a new version with another tower and every other tensor byte for byte (withTower)', async () => {
+    const tower = randomModel(9).weights.tower;
+    const next = await withTower(encoded, tower, { modelVersion: 4 });
+    const a = await decodeModel(asJson(encoded.manifest), encoded.files);
+    const b = await decodeModel(asJson(next.manifest), next.files);
+    expect(b.manifest.modelVersion).toBe(4);
+    for (const k of ['w1', 'b1', 'w2', 'b2'] as const) expect(bytesOf(b.weights.tower[k])).toEqual(bytesOf(tower[k]));
+    expect(bytesOf(b.weights.itemIn)).toEqual(bytesOf(a.weights.itemIn));
+    expect(bytesOf(b.weights.itemOut)).toEqual(bytesOf(a.weights.itemOut));
+    expect(bytesOf(b.weights.itemBias)).toEqual(bytesOf(a.weights.itemBias));
+    expect(next.files[ITEMS_FILE]).toEqual(encoded.files[ITEMS_FILE]);
   });
 
   it('rejects a log-scale range that decodes to non-finite item values as model-format', async () => {
