@@ -141,6 +141,8 @@ async function choose(requested: BackendName | 'auto', wasmPath: string | null, 
     // A software adapter is last resort before cpu: only tried when webgl and wasm both fail.
     order = ['webgl', 'wasm', 'webgpu', 'cpu'];
   }
+  // Start every candidate's download at once; each probe below then waits only for its own chunk.
+  for (const name of order) void loadTfjs().then((m) => m.registerBackend[name](wasmPath)).catch(() => undefined);
   for (const name of order) {
     if (name === 'webgpu' && gpu.software && probes.some((p) => p.ok && p.name !== 'plain')) {
       probes.push({ name, ok: false, reason: 'software WebGPU adapter (SwiftShader/fallback) ranked below webgl and wasm' });
