@@ -59,13 +59,16 @@ async function medianOf3(run: () => Promise<number>): Promise<number> {
   return times[1];
 }
 
+let lastProbeTable: ItemTable | null = null;
+
+/** A deterministic table of `rows` rows, shared by the probes of one choice. */
 function probeTable(rows: number): ItemTable {
-  return {
-    n: rows,
-    d: PROBE_D,
-    out: Float32Array.from({ length: rows * PROBE_D }, (_, i) => ((i * 7919) % 13) / 13 - 0.5),
-    bias: new Float32Array(rows),
-  };
+  if (lastProbeTable?.n !== rows) {
+    const out = new Float32Array(rows * PROBE_D);
+    for (let i = 0; i < out.length; i++) out[i] = ((i * 7919) % 13) / 13 - 0.5;
+    lastProbeTable = { n: rows, d: PROBE_D, out, bias: new Float32Array(rows) };
+  }
+  return lastProbeTable;
 }
 
 const probeUser = () => Float32Array.from({ length: PROBE_D }, (_, i) => Math.sin(i));
@@ -114,6 +117,7 @@ export async function chooseBackend(requested: BackendName | 'auto', wasmPath: s
   const t0 = performance.now();
   const rows = Math.max(4096, items);
   const choice = await choose(requested, wasmPath, rows);
+  lastProbeTable = null; // up to 12.8 MB at 100k rows: not kept once chosen
   const initMs = Math.round((performance.now() - t0) * 10) / 10;
   if (choice.name === 'plain') return { ...choice, initMs, scorer: (t) => new PlainScorer(t), tfjsBytes: () => 0 };
   const { tf, TfjsScorer } = await loadTfjs();
