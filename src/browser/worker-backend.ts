@@ -116,8 +116,12 @@ async function tryTfjs(name: TfjsBackendName, wasmPath: string | null, rows: num
 export async function chooseBackend(requested: BackendName | 'auto', wasmPath: string | null, items = 4096): Promise<BackendChoice> {
   const t0 = performance.now();
   const rows = Math.max(4096, items);
-  const choice = await choose(requested, wasmPath, rows);
-  lastProbeTable = null; // up to 12.8 MB at 100k rows: not kept once chosen
+  let choice: Awaited<ReturnType<typeof choose>>;
+  try {
+    choice = await choose(requested, wasmPath, rows);
+  } finally {
+    lastProbeTable = null; // up to 12.8 MB at 100k rows: not kept once chosen
+  }
   const initMs = Math.round((performance.now() - t0) * 10) / 10;
   if (choice.name === 'plain') return { ...choice, initMs, scorer: (t) => new PlainScorer(t), tfjsBytes: () => 0 };
   const { tf, TfjsScorer } = await loadTfjs();
