@@ -82,8 +82,18 @@ async function workerHeap(browser: Browser): Promise<{ total: number; usedSize: 
     const worker = targetInfos.filter((t) => t.type === 'worker' && /worker-entry/.test(t.url)).at(-1);
     if (!worker) return null;
     const { sessionId } = await cdp.send('Target.attachToTarget', { targetId: worker.targetId, flatten: false });
-    const reply = new Promise<string>((resolve) => cdp.on('Target.receivedMessageFromTarget', (e) => e.message.includes('"id":1,') && resolve(e.message)));
-    await cdp.send('Target.sendMessageToTarget', { sessionId, message: JSON.stringify({ id: 1, method: 'Runtime.getHeapUsage' }) });
+    const replies = new Map<number, (m: string) => void>();
+    cdp.on('Target.receivedMessageFromTarget', (e) => {
+      const id = (JSON.parse(e.message) as { id?: number }).id;
+      if (id !== undefined) replies.get(id)?.(e.message);
+    });
+    const call = (id: number, method: string) => {
+      const reply = new Promise<string>((resolve) => replies.set(id, resolve));
+      return cdp.send('Target.sendMessageToTarget', { sessionId, message: JSON.stringify({ id, method }) }).then(() => reply);
+    };
+    // Live memory, not garbage a collection has not reached yet.
+    await call(1, 'HeapProfiler.collectGarbage');
+    const reply = call(2, 'Runtime.getHeapUsage');
     const r = (JSON.parse(await reply) as { result: { usedSize: number; embedderHeapUsedSize?: number; backingStorageSize?: number } }).result;
     const embedderHeapUsedSize = r.embedderHeapUsedSize ?? 0;
     const backingStorageSize = r.backingStorageSize ?? 0;

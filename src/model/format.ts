@@ -216,6 +216,26 @@ function tensorView(manifest: ModelManifest, bin: Uint8Array, name: TensorName, 
   return t.dtype === 'int8' ? new Int8Array(slice.buffer) : t.dtype === 'uint8' ? slice : new Float32Array(slice.buffer);
 }
 
+/**
+ * JSON.parse gives every occurrence of a string its own copy: at 100k items that is
+ * megabytes of duplicate ids, category and brand names held for the life of the Worker.
+ * Ids become the manifest's (equal, checked above); categories and brands one copy each.
+ */
+function shareStrings(items: ItemMeta[], ids: readonly string[]): void {
+  const seen = new Map<string, string>();
+  const one = (s: string) => {
+    const prev = seen.get(s);
+    if (prev !== undefined) return prev;
+    seen.set(s, s);
+    return s;
+  };
+  items.forEach((it, i) => {
+    it.id = ids[i];
+    it.categories = it.categories.map(one);
+    if (typeof it.brand === 'string') it.brand = one(it.brand);
+  });
+}
+
 /** Verifies every file against the manifest and rebuilds float weights. Never returns a partial model. */
 export async function decodeModel(manifestJson: unknown, files: Record<string, Uint8Array>): Promise<LoadedModel> {
   const manifest = parseManifest(manifestJson);
@@ -285,5 +305,6 @@ export async function decodeModel(manifestJson: unknown, files: Record<string, U
   if (incomplete >= 0) {
     throw new LocalrecError('model-format', `${ITEMS_FILE} entry ${incomplete} needs a title string and a categories array of strings`, { index: incomplete, path: ITEMS_FILE });
   }
+  shareStrings(items, manifest.itemIds);
   return { manifest, weights, config: { pooling: manifest.pooling, inner: manifest.inner, content: manifest.content }, items };
 }
