@@ -13,8 +13,8 @@
  *   SDK's TypeScript loops, no tfjs);
  * - longTasksOver50Ms: main-thread long tasks (PerformanceObserver) from page load through
  *   personalisation; memoryBytes: the Worker's heap over CDP (JS + embedder heap +
- *   ArrayBuffer backing stores, which hold the model's arrays and the wasm memory), plus
- *   tfjs bytes on GPU backends, whose tensors live outside it;
+ *   ArrayBuffer backing stores, which hold the model's arrays), plus tfjs bytes on wasm,
+ *   webgl and webgpu, whose tensors live outside it;
  * - weightsBytes, itemsJsonBytes / itemsJsonGzipBytes (items.json as a gzip-serving server
  *   sends it), workerGzipBytes (first-load Worker + the chunks this backend imports).
  *
@@ -207,8 +207,8 @@ async function measure(browser: Browser, model: string, backend: string): Promis
       baselineSteps5MedianMs: round(quantile(baseline.steps, 0.5)),
       longTasksOver50Ms: longTasks.filter((d) => d > 50).length,
       longestTaskMs: longTasks.length ? round(Math.max(...longTasks)) : 0,
-      // GPU backends keep tensors outside the heap; cpu and wasm tensors are already in it.
-      memoryBytes: heap === null ? null : heap.total + (backend === 'webgl' || backend === 'webgpu' ? run.memory.tfjsBytes : 0),
+      // wasm memory and GPU buffers are outside what getHeapUsage counts; the cpu backend's tensors are in it.
+      memoryBytes: heap === null ? null : heap.total + (backend === 'cpu' || backend === 'plain' ? 0 : run.memory.tfjsBytes),
       memory: { ...run.memory, workerHeap: heap },
       backendInitMs: run.backendInitMs,
       modelLoadMs: round(run.loadMs),
@@ -291,7 +291,7 @@ async function main(): Promise<void> {
     runs: { recommend: RUNS, personalise: 10, historyEvents: 20 },
     workerFirstLoadGzipBytes: sizes.firstLoad,
     wasmBinaryGzipBytes: sizes.wasmBinaryGzip,
-    note: 'steps5MedianMs: the inner loop in the Worker (personalise().ms); steps5PageMedianMs: the page round trip with IndexedDB writes. memoryBytes = the Worker heap from CDP Runtime.getHeapUsage (usedSize + embedderHeapUsedSize + backingStorageSize: JS objects, the model arrays, the wasm memory) + tfjs bytes on webgl/webgpu (GPU tensors are outside that heap). webgpu is SwiftShader here: reported, not judged.',
+    note: 'steps5MedianMs: the inner loop in the Worker (personalise().ms); steps5PageMedianMs: the page round trip with IndexedDB writes. memoryBytes = the Worker heap from CDP Runtime.getHeapUsage (usedSize + embedderHeapUsedSize + backingStorageSize: JS objects and the model arrays; collected first) + tfjs bytes on wasm/webgl/webgpu (the wasm memory and GPU buffers are outside that heap; cpu backend tensors are in it). webgpu is SwiftShader here: reported, not judged.',
     results: rows,
   };
   await mkdir('bench/reports', { recursive: true });
