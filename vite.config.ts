@@ -93,7 +93,6 @@ export default defineConfig({
     entries: ['demo/index.html', 'src/browser/worker-entry.ts'],
     include: [
       '@tensorflow/tfjs-core',
-      '@tensorflow/tfjs-core/dist/register_all_gradients',
       '@tensorflow/tfjs-backend-cpu',
       '@tensorflow/tfjs-backend-webgl',
       '@tensorflow/tfjs-backend-webgpu',

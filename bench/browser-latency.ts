@@ -1,125 +1,306 @@
 /**
- * Browser latency on this machine: a 10k-item catalogue on the wasm backend in headless
- * Chromium. Measures model load (cold from the network, warm from the cache), median
- * recommend() round trip from the page, and the time of 5 personalisation steps.
- * Prints the numbers and writes bench/reports/browser-latency.json.
+ * Browser latency per catalogue size and backend, in headless Chromium on this machine:
+ * the production build of the e2e harness served by `vite preview`, random-weight fixture
+ * models of 10k and 100k items. For each (size, backend), in a fresh browser context:
  *
- *   npx tsx bench/browser-latency.ts [--model /test-models/large-10k/manifest.json] [--backend wasm] [--dev]
+ * - coldFirstRecommendMs: createLocalrec() + the first recommend() on a first visit (empty
+ *   HTTP cache and Cache Storage); warmFirstRecommendMs: the same after a reload;
+ * - recommendP50Ms / recommendP95Ms: recommend({ n: 10 }) round trips from the page;
+ * - steps5MedianMs: 5 personalisation steps on 20 events, the inner loop in the Worker
+ *   (personalise()'s own `ms`); steps5PageMedianMs: the whole personalise() round trip,
+ *   IndexedDB writes included;
+ * - baseline*: the same measured in the same page on a client with backend 'plain' (the
+ *   SDK's TypeScript loops, no tfjs);
+ * - longTasksOver50Ms: main-thread long tasks (PerformanceObserver) from page load through
+ *   personalisation; memoryBytes: the Worker's heap over CDP (JS + embedder heap +
+ *   ArrayBuffer backing stores, which hold the model's arrays), plus tfjs bytes on wasm,
+ *   webgl and webgpu, whose tensors live outside it;
+ * - weightsBytes, itemsJsonBytes / itemsJsonGzipBytes (items.json as a gzip-serving server
+ *   sends it), workerGzipBytes (first-load Worker + the chunks this backend imports).
  *
- * By default it measures a production build (the e2e harness built by Vite and served by
- * `vite preview`), as a shop would ship it; --dev measures the unbundled dev server.
+ *   npm run bench:browser [-- --sizes 10000,100000 --backends plain,wasm,cpu,webgl,webgpu --runs 50]
+ *
+ * Writes bench/reports/browser-latency.json and bench/reports/browser-latency.svg.
+ * WebGPU here is SwiftShader (a CPU emulation): reported, never judged.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
-import { cpus } from 'node:os';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { chromium } from '@playwright/test';
-import { build, createServer, preview } from 'vite';
-import { writeFixtures } from '../test/fixtures/make-model';
+import { gzipSync } from 'node:zlib';
+import { chromium, type Browser } from '@playwright/test';
+import cliProgress from 'cli-progress';
+import { build, preview } from 'vite';
+import { buildPackage } from '../scripts/build-package';
+import { BENCH_FIXTURES, FIXTURES, writeFixtures } from '../test/fixtures/make-model';
+import { latencyChart } from './latency-chart';
+import { workerGzipBytes } from './worker-bytes';
 
 const { values } = parseArgs({
   options: {
-    model: { type: 'string', default: '/test-models/large-10k/manifest.json' },
-    backend: { type: 'string', default: 'wasm' },
+    sizes: { type: 'string', default: '10000,100000' },
+    backends: { type: 'string', default: 'plain,wasm,cpu,webgl,webgpu' },
     runs: { type: 'string', default: '50' },
-    dev: { type: 'boolean', default: false },
+    out: { type: 'string', default: 'bench/reports/browser-latency' },
   },
 });
 const RUNS = Number(values.runs);
-const median = (xs: number[]) => {
+const SIZES = values.sizes.split(',').map(Number);
+const BACKENDS = values.backends.split(',');
+const MODELS: Record<number, string> = { 10_000: 'large-10k', 100_000: 'large-100k' };
+const PORT = 5199;
+const ORIGIN = `http://127.0.0.1:${PORT}`;
+const BASE_ARGS = ['--no-sandbox', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--enable-precise-memory-info'];
+const WEBGPU_ARGS = ['--enable-unsafe-webgpu', '--enable-features=Vulkan'];
+
+const quantile = (xs: readonly number[], q: number) => {
   const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+  const pos = (s.length - 1) * q;
+  const lo = Math.floor(pos);
+  return s[lo] + (s[Math.min(lo + 1, s.length - 1)] - s[lo]) * (pos - lo);
 };
 const round = (x: number) => Math.round(x * 100) / 100;
 
-await writeFixtures('.cache/models');
-const PORT = 5199;
-const OUT = '.cache/bench-dist';
-let close: () => Promise<void>;
-if (values.dev) {
-  const dev = await createServer({ server: { port: PORT, strictPort: true, host: '127.0.0.1' }, logLevel: 'error' });
-  await dev.listen();
-  close = () => dev.close();
-} else {
-  await build({ logLevel: 'error', build: { outDir: OUT, emptyOutDir: true, rollupOptions: { input: { harness: 'test/e2e/harness/index.html' } } } });
-  const prev = await preview({ build: { outDir: OUT }, preview: { port: PORT, strictPort: true, host: '127.0.0.1' }, logLevel: 'error' });
-  close = () => new Promise<void>((r) => prev.httpServer.close(() => r()));
+type BenchClient = Awaited<ReturnType<Window['localrecHarness']['createLocalrec']>>;
+interface BenchWindow {
+  benchSteps(c: BenchClient): Promise<{ worker: number[]; pageMs: number[] }>;
+  benchRecs(c: BenchClient): Promise<number[]>;
+  benchEvents: Parameters<BenchClient['track']>[0];
+  benchClient: BenchClient;
 }
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-  args: ['--no-sandbox', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
-try {
-  const page = await browser.newPage();
-  await page.goto('http://127.0.0.1:5199/test/e2e/harness/index.html');
-  await page.waitForFunction(() => document.getElementById('state')?.textContent === 'ready');
-  const opts = { model: values.model, backend: values.backend, dbName: 'bench', personaliseDebounceMs: 0 };
 
-  const measure = () =>
-    page.evaluate(async ([o, runs]) => {
+/**
+ * The SDK Worker's memory from CDP Runtime.getHeapUsage: JS heap, embedder heap and
+ * ArrayBuffer backing stores (the model's Float32Arrays, the wasm memory), or null when
+ * the Worker target cannot be found.
+ */
+async function workerHeap(browser: Browser): Promise<{ total: number; usedSize: number; embedderHeapUsedSize: number; backingStorageSize: number } | null> {
+  const cdp = await browser.newBrowserCDPSession();
+  try {
+    const { targetInfos } = await cdp.send('Target.getTargets');
+    const worker = targetInfos.filter((t) => t.type === 'worker' && /worker-entry/.test(t.url)).at(-1);
+    if (!worker) return null;
+    const { sessionId } = await cdp.send('Target.attachToTarget', { targetId: worker.targetId, flatten: false });
+    const replies = new Map<number, (m: string) => void>();
+    cdp.on('Target.receivedMessageFromTarget', (e) => {
+      const id = (JSON.parse(e.message) as { id?: number }).id;
+      if (id !== undefined) replies.get(id)?.(e.message);
+    });
+    const call = (id: number, method: string) => {
+      const reply = new Promise<string>((resolve) => replies.set(id, resolve));
+      return cdp.send('Target.sendMessageToTarget', { sessionId, message: JSON.stringify({ id, method }) }).then(() => reply);
+    };
+    // Live memory, not garbage a collection has not reached yet.
+    await call(1, 'HeapProfiler.collectGarbage');
+    const reply = call(2, 'Runtime.getHeapUsage');
+    const r = (JSON.parse(await reply) as { result: { usedSize: number; embedderHeapUsedSize?: number; backingStorageSize?: number } }).result;
+    const embedderHeapUsedSize = r.embedderHeapUsedSize ?? 0;
+    const backingStorageSize = r.backingStorageSize ?? 0;
+    await cdp.send('Target.detachFromTarget', { sessionId }).catch(() => undefined);
+    return { total: r.usedSize + embedderHeapUsedSize + backingStorageSize, usedSize: r.usedSize, embedderHeapUsedSize, backingStorageSize };
+  } finally {
+    await cdp.detach();
+  }
+}
+
+/** One (size, backend) cell: first visit, measurements, then a repeat visit in the same context. */
+async function measure(browser: Browser, model: string, backend: string): Promise<Record<string, unknown>> {
+  const context = await browser.newContext();
+  try {
+    const page = await context.newPage();
+    // Long tasks from page load on, kept on window so the measurement can read them later.
+    await page.addInitScript(() => {
+      const w = window as unknown as { longTasks: number[] };
+      w.longTasks = [];
+      new PerformanceObserver((l) => l.getEntries().forEach((e) => w.longTasks.push(e.duration))).observe({ type: 'longtask', buffered: true });
+    });
+    await page.goto(`${ORIGIN}/test/e2e/harness/index.html`);
+    await page.waitForFunction(() => document.getElementById('state')?.textContent === 'ready');
+    const opts = { model: `/test-models/${model}/manifest.json`, backend, dbName: 'bench', personaliseDebounceMs: 0 };
+    const run = await page.evaluate(
+      async ([o, runs]) => {
+        const h = window.localrecHarness;
+        const t0 = performance.now();
+        const c = await h.createLocalrec(o as never);
+        await c.recommend({ n: 10 });
+        const coldFirstRecommendMs = performance.now() - t0;
+        const status = await c.status();
+        const ids = (await c.recommend({ n: 40, excludeSeen: false })).items.map((r) => r.id);
+        const events = ids.slice(0, 20).map((item, i) => ({ item, type: (i % 5 === 0 ? 'cart' : 'view') as 'view', ts: Date.now() - 60_000 + i }));
+        const w = window as unknown as BenchWindow;
+        w.benchSteps = async (client) => {
+          const worker: number[] = [];
+          const pageMs: number[] = [];
+          for (let i = 0; i < 10; i++) {
+            const p0 = performance.now();
+            const r = await client.personalise({ steps: 5 });
+            pageMs.push(performance.now() - p0);
+            worker.push(r.ms);
+          }
+          return { worker, pageMs };
+        };
+        w.benchRecs = async (client) => {
+          for (let i = 0; i < 5; i++) await client.recommend({ n: 10 }); // warm-up
+          const out: number[] = [];
+          for (let i = 0; i < runs; i++) {
+            const r0 = performance.now();
+            await client.recommend({ n: 10 });
+            out.push(performance.now() - r0);
+          }
+          return out;
+        };
+        w.benchEvents = events;
+        w.benchClient = c;
+        await c.track(events);
+        const s = await w.benchSteps(c);
+        const rec = await w.benchRecs(c);
+        return {
+          coldFirstRecommendMs,
+          rec,
+          stepsWorker: s.worker,
+          stepsPage: s.pageMs,
+          memory: (await c.status()).memory,
+          backend: status.backend!.name,
+          probes: status.backend!.probes,
+          backendInitMs: status.backend!.initMs,
+          loadMs: status.model!.loadMs,
+        };
+      },
+      [opts, RUNS] as const,
+    );
+    // The Worker's heap, read over CDP while it is the only Worker of the page (workers have no performance.memory).
+    const heap = await workerHeap(browser);
+    // The plain TypeScript baseline, same page, same model, its own store.
+    const baseline = await page.evaluate(async (o) => {
+      const w = window as unknown as BenchWindow;
+      const b = await window.localrecHarness.createLocalrec({ ...(o as object), backend: 'plain', dbName: 'bench-baseline' } as never);
+      await b.track(w.benchEvents);
+      const steps = await w.benchSteps(b);
+      const rec = await w.benchRecs(b);
+      b.terminate();
+      w.benchClient.terminate();
+      return { steps: steps.worker, rec };
+    }, opts);
+    const longTasks = await page.evaluate(() => (window as unknown as { longTasks: number[] }).longTasks);
+    await page.reload();
+    await page.waitForFunction(() => document.getElementById('state')?.textContent === 'ready');
+    const warm = await page.evaluate(async (o) => {
       const t0 = performance.now();
       const c = await window.localrecHarness.createLocalrec(o as never);
-      const loadMs = performance.now() - t0;
-      const status = await c.status();
-      const ids = (await c.recommend({ n: 40, excludeSeen: false })).items.map((r) => r.id);
-      await c.forget();
-      await c.track(ids.slice(0, 20).map((item, i) => ({ item, type: (i % 5 === 0 ? 'cart' : 'view') as 'view', ts: Date.UTC(2024, 0, 1) + i })));
-      const personalise: number[] = [];
-      const personaliseWorker: number[] = [];
-      for (let i = 0; i < 5; i++) {
-        const p0 = performance.now();
-        const r = await c.personalise({ steps: 5 });
-        personalise.push(performance.now() - p0);
-        personaliseWorker.push(r.ms);
-      }
-      const rec: number[] = [];
-      const recWorker: number[] = [];
-      for (let i = 0; i < 5; i++) await c.recommend({ n: 10 }); // warm-up
-      for (let i = 0; i < runs; i++) {
-        const r0 = performance.now();
-        const r = await c.recommend({ n: 10 });
-        rec.push(performance.now() - r0);
-        recWorker.push(r.ms);
-      }
-      const e0 = performance.now();
-      await c.explain(ids[30]);
-      const explainMs = performance.now() - e0;
+      await c.recommend({ n: 10 });
+      const ms = performance.now() - t0;
+      const source = (await c.status()).model?.source;
       c.terminate();
-      return { loadMs, status, personalise, personaliseWorker, rec, recWorker, explainMs };
-    }, [opts, RUNS] as const);
+      return { ms, source };
+    }, opts);
+    return {
+      chosen: run.backend,
+      coldFirstRecommendMs: round(run.coldFirstRecommendMs),
+      warmFirstRecommendMs: round(warm.ms),
+      warmSource: warm.source,
+      recommendP50Ms: round(quantile(run.rec, 0.5)),
+      recommendP95Ms: round(quantile(run.rec, 0.95)),
+      steps5MedianMs: round(quantile(run.stepsWorker, 0.5)),
+      steps5PageMedianMs: round(quantile(run.stepsPage, 0.5)),
+      baselineRecommendP50Ms: round(quantile(baseline.rec, 0.5)),
+      baselineSteps5MedianMs: round(quantile(baseline.steps, 0.5)),
+      longTasksOver50Ms: longTasks.filter((d) => d > 50).length,
+      longestTaskMs: longTasks.length ? round(Math.max(...longTasks)) : 0,
+      // wasm memory and GPU buffers are outside what getHeapUsage counts; the cpu backend's tensors are in it.
+      memoryBytes: heap === null ? null : heap.total + (backend === 'cpu' || backend === 'plain' ? 0 : run.memory.tfjsBytes),
+      memory: { ...run.memory, workerHeap: heap },
+      backendInitMs: run.backendInitMs,
+      modelLoadMs: round(run.loadMs),
+    };
+  } finally {
+    await context.close();
+  }
+}
 
-  const cold = await measure();
-  await page.reload();
-  await page.waitForFunction(() => document.getElementById('state')?.textContent === 'ready');
-  const warm = await measure();
+/** The table the README shows, in Markdown, so a re-run can be pasted as is. */
+function markdownTable(rows: readonly Record<string, unknown>[]): string {
+  const mb = (b: unknown) => (typeof b === 'number' ? (b / 2 ** 20).toFixed(1) : '–');
+  const ms = (x: unknown) => (typeof x === 'number' ? String(x) : '–');
+  const lines = [
+    '| items | backend | recommend p50 / p95 ms | plain p50 ms | 5 steps ms (page) | plain 5 steps ms | cold / warm first rec. ms | long tasks > 50 ms | memory MB | Worker gzip kB |',
+    '| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  ];
+  for (const r of rows) {
+    if ('error' in r) {
+      lines.push(`| ${r.items} | ${r.backend} | failed: ${String(r.error).replace(/\|/g, '/')} | | | | | | | |`);
+      continue;
+    }
+    lines.push(
+      `| ${r.items} | ${r.backend} | ${ms(r.recommendP50Ms)} / ${ms(r.recommendP95Ms)} | ${ms(r.baselineRecommendP50Ms)} | ${ms(r.steps5MedianMs)} (${ms(r.steps5PageMedianMs)}) | ${ms(r.baselineSteps5MedianMs)} | ${ms(r.coldFirstRecommendMs)} / ${ms(r.warmFirstRecommendMs)} | ${r.longTasksOver50Ms} | ${mb(r.memoryBytes)} | ${typeof r.workerGzipBytes === 'number' ? (r.workerGzipBytes / 1000).toFixed(1) : '–'} |`,
+    );
+  }
+  return lines.join('\n');
+}
 
+async function main(): Promise<void> {
+  const bar = new cliProgress.SingleBar({ format: '{bar} {value}/{total} {task}', hideCursor: true }, cliProgress.Presets.shades_classic);
+  const total = 2 + SIZES.length * BACKENDS.length;
+  bar.start(total, 0, { task: 'fixture models' });
+  const specs = [...FIXTURES, ...BENCH_FIXTURES].filter((f) => SIZES.some((s) => MODELS[s] === f.name));
+  const missing = specs.filter((s) => !existsSync(join('.cache/models', s.name, 'manifest.json')));
+  await writeFixtures('.cache/models', missing);
+  bar.increment(1, { task: 'package build + harness build' });
+  const pkgDir = await mkdtemp(join(tmpdir(), 'localrec-bench-pkg-'));
+  await buildPackage(pkgDir);
+  const sizes = workerGzipBytes(pkgDir);
+  await rm(pkgDir, { recursive: true, force: true });
+  const OUT = '.cache/bench-dist';
+  await build({ logLevel: 'error', configFile: 'vite.e2e.config.ts', build: { outDir: OUT, emptyOutDir: true, rollupOptions: { input: { harness: 'test/e2e/harness/index.html' } } } });
+  const server = await preview({ configFile: 'vite.e2e.config.ts', build: { outDir: OUT }, preview: { port: PORT, strictPort: true, host: '127.0.0.1' }, logLevel: 'error' });
+  bar.increment(1);
+  const browsers: Record<string, Browser> = {};
+  const launch = async (webgpu: boolean) =>
+    (browsers[String(webgpu)] ??= await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: webgpu ? [...BASE_ARGS, ...WEBGPU_ARGS] : BASE_ARGS }));
+  const rows: Record<string, unknown>[] = [];
+  let browserVersion: string | null = null;
+  const load0 = loadavg()[0];
+  try {
+    for (const items of SIZES) {
+      const model = MODELS[items];
+      const dir = join('.cache/models', model);
+      const weights = await readFile(join(dir, 'weights.bin'));
+      const itemsJson = await readFile(join(dir, 'items.json'));
+      for (const backend of BACKENDS) {
+        bar.update({ task: `${items} items, ${backend}` });
+        const base = { items, backend, weightsBytes: weights.byteLength, weightsGzipBytes: gzipSync(weights).length, itemsJsonBytes: itemsJson.byteLength, itemsJsonGzipBytes: gzipSync(itemsJson).length, workerGzipBytes: sizes.perBackend[backend] ?? null };
+        try {
+          const browser = await launch(backend === 'webgpu');
+          browserVersion ??= browser.version();
+          rows.push({ ...base, ...(await measure(browser, model, backend)) });
+        } catch (e) {
+          rows.push({ ...base, error: e instanceof Error ? e.message.split('\n')[0] : String(e) });
+        }
+        bar.increment(1);
+      }
+    }
+  } finally {
+    bar.stop();
+    for (const b of Object.values(browsers)) await b.close();
+    await new Promise<void>((r) => server.httpServer.close(() => r()));
+  }
   const report = {
     date: new Date().toISOString(),
-    machine: { cpus: cpus().length, cpu: cpus()[0]?.model, browser: browser.version(), headless: true },
-    served: values.dev ? 'vite dev server (unbundled)' : 'vite production build + vite preview',
-    model: { url: values.model, items: cold.status.model?.items, version: cold.status.model?.version },
-    backend: cold.status.backend?.name,
-    modelLoad: {
-      coldMs: round(cold.loadMs),
-      coldWorkerLoadMs: round(cold.status.model!.loadMs),
-      coldSource: cold.status.model?.source,
-      warmMs: round(warm.loadMs),
-      warmWorkerLoadMs: round(warm.status.model!.loadMs),
-      warmSource: warm.status.model?.source,
-      backendInitMs: round(cold.status.backend!.initMs),
-      note: 'coldMs/warmMs: createLocalrec() from the page, including Worker start and backend init; *WorkerLoadMs: fetch + verify + decode only',
-    },
-    recommend: { runs: RUNS, medianMs: round(median(rec(cold, warm))), medianWorkerMs: round(median([...cold.recWorker, ...warm.recWorker])), p95Ms: round([...rec(cold, warm)].sort((a, b) => a - b)[Math.floor(0.95 * 2 * RUNS)]) },
-    personalise5Steps: { runs: 10, historyEvents: 20, medianMs: round(median([...cold.personalise, ...warm.personalise])), medianWorkerMs: round(median([...cold.personaliseWorker, ...warm.personaliseWorker])) },
-    explainMs: round(median([cold.explainMs, warm.explainMs])),
+    machine: { cpus: cpus().length, cpu: cpus()[0]?.model, browser: browserVersion, headless: true, loadAverageAtStart: round(load0), loadAverageAtEnd: round(loadavg()[0]) },
+    served: 'vite production build of the e2e harness + vite preview (no compression); *GzipBytes: what a gzip-serving server sends',
+    runs: { recommend: RUNS, personalise: 10, historyEvents: 20 },
+    workerFirstLoadGzipBytes: sizes.firstLoad,
+    wasmBinaryGzipBytes: sizes.wasmBinaryGzip,
+    note: 'steps5MedianMs: the inner loop in the Worker (personalise().ms); steps5PageMedianMs: the page round trip with IndexedDB writes. memoryBytes = the Worker heap from CDP Runtime.getHeapUsage (usedSize + embedderHeapUsedSize + backingStorageSize: JS objects and the model arrays; collected first) + tfjs bytes on wasm/webgl/webgpu (the wasm memory and GPU buffers are outside that heap; cpu backend tensors are in it). webgpu is SwiftShader here: reported, not judged.',
+    results: rows,
   };
-  function rec(a: typeof cold, b: typeof cold) {
-    return [...a.rec, ...b.rec];
-  }
-  console.log(JSON.stringify(report, null, 2));
   await mkdir('bench/reports', { recursive: true });
-  const name = values.model.includes('large-10k') ? 'browser-latency' : `browser-latency-${values.model.split('/').at(-2)}`;
-  await writeFile(`bench/reports/${name}.json`, JSON.stringify(report, null, 2) + '\n');
-} finally {
-  await browser.close();
-  await close();
+  await writeFile(`${values.out}.json`, JSON.stringify(report, null, 2) + '\n');
+  const ok = rows.filter((r) => !('error' in r)) as unknown as { items: number; backend: string; recommendP50Ms: number; steps5MedianMs: number }[];
+  const targets = { recommend: [{ items: 10_000, ms: 2 }, { items: 100_000, ms: 15 }], steps: [{ items: 10_000, ms: 10 }, { items: 100_000, ms: 60 }] };
+  await writeFile(`${values.out}.svg`, latencyChart(ok, targets));
+  console.log(markdownTable(rows));
+  console.log(`wrote ${values.out}.json and ${values.out}.svg`);
 }
+
+await main();

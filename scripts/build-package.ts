@@ -4,8 +4,9 @@
  * - index.js: the public API (src/index.ts), ESM, with index.d.ts and the .d.ts files it
  *   references (tsc, then relative specifiers get their `.js` so Node16 ESM resolution
  *   finds them);
- * - localrec-worker.js: the module Worker with tfjs, and the three tfjs wasm binaries beside
- *   it; index.js names the Worker, and the Worker each binary, with a literal
+ * - localrec-worker.js: the module Worker (no tfjs), its lazily imported chunks
+ *   localrec-worker-*.js (tfjs, one per backend), and the three tfjs wasm binaries beside
+ *   it; index.js names the Worker, and the wasm chunk each binary, with a literal
  *   `new URL(…, import.meta.url)`, which Vite and webpack 5 follow to bundle and copy them;
  * - localrec-embed.js (module) and localrec-embed.iife.js (classic script): the script-tag
  *   loader, which imports ./index.js lazily, so this one folder is also the CDN folder;
@@ -26,6 +27,8 @@ const WASM_DIR = join(ROOT, 'node_modules/@tensorflow/tfjs-backend-wasm/dist');
 const WASM_FILES = ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm'];
 export const WORKER_FILE = 'localrec-worker.js';
 export const WIDGET_FILE = 'localrec-widget.js';
+/** The Worker's lazily imported chunks (tfjs, one per backend) are named `localrec-worker-<name>-<hash>.js`. */
+export const WORKER_CHUNK_PREFIX = 'localrec-worker-';
 
 /** Production builds drop the developer hints (src/dev.ts). */
 const define = { __LOCALREC_DEV__: 'false' };
@@ -42,6 +45,13 @@ function workerFileName(): Plugin {
   };
 }
 
+/** Lazy Worker chunks named for what they hold: the tfjs backend of their entry module, or the module's own name. */
+function workerChunkName(chunk: { name: string; facadeModuleId?: string | null }): string {
+  const backend = /tfjs-backend-(\w+)\//.exec(chunk.facadeModuleId ?? '')?.[1];
+  const name = chunk.name === 'worker-tfjs-wasm' ? 'wasm' : chunk.name.replace(/^worker-/, '');
+  return `${WORKER_CHUNK_PREFIX}${backend ?? name}-[hash].js`;
+}
+
 /** Swaps a module for its package variant (…/x.ts → …/x-package.ts) where `source` is imported. */
 function packageVariant(source: string, dir: string): Plugin {
   return {
@@ -50,17 +60,26 @@ function packageVariant(source: string, dir: string): Plugin {
   };
 }
 
-async function bundle(input: InputOptions, output: OutputOptions & { file: string }): Promise<void> {
+/** Writes one bundle: to `output.file`, or (code-split) into `output.dir`. */
+async function bundle(input: InputOptions, output: OutputOptions): Promise<void> {
   const b = await rolldown({ platform: 'browser', transform: { define }, logLevel: 'warn', ...input });
+  let files: string[];
   try {
-    await b.write({ minify: true, ...output });
+    const { output: chunks } = await b.write({ minify: true, ...output });
+    const { file, dir = '' } = output;
+    files = file ? [file] : chunks.filter((c) => c.type === 'chunk').map((c) => join(dir, c.fileName));
   } finally {
     await b.close();
   }
   // The minifier writes string literals as template literals; put quotes back in the
-  // `new URL('./file', import.meta.url)` calls, the exact shape bundlers look for.
-  const code = readFileSync(output.file, 'utf8');
-  writeFileSync(output.file, code.replace(/new URL\(`(\.\/[\w.-]+)`,\s*import\.meta\.url\)/g, "new URL('$1',import.meta.url)"));
+  // `new URL('./file', import.meta.url)` and `import('./chunk.js')` calls, the exact
+  // shapes bundlers look for.
+  for (const file of files) {
+    const code = readFileSync(file, 'utf8')
+      .replace(/new URL\(`(\.\/[\w.-]+)`,\s*import\.meta\.url\)/g, "new URL('$1',import.meta.url)")
+      .replace(/import\(`(\.\/[\w.-]+\.js)`\)/g, "import('$1')");
+    writeFileSync(file, code);
+  }
 }
 
 /** Adds `.js` to relative specifiers in emitted declaration files. */
@@ -88,7 +107,9 @@ export async function buildPackage(outDir = join(ROOT, 'dist/lib')): Promise<voi
       // undefined in an ES module and the Worker dies with a ReferenceError. Browser-only.
       transform: { define: { ...define, __filename: 'undefined', __dirname: 'undefined' } },
     },
-    { file: join(outDir, WORKER_FILE), format: 'es', codeSplitting: false },
+    // tfjs and each backend are lazy chunks beside the Worker (worker-tfjs.ts), so a page
+    // whose probe picks the plain path never downloads them.
+    { dir: outDir, format: 'es', entryFileNames: WORKER_FILE, chunkFileNames: workerChunkName },
   );
   for (const f of WASM_FILES) copyFileSync(join(WASM_DIR, f), join(outDir, f));
   await bundle({ input: join(ROOT, 'src/index.ts'), plugins: [workerFileName()] }, { file: join(outDir, 'index.js'), format: 'es' });

@@ -33,7 +33,7 @@ export const DEFAULT_TIMEOUTS: Readonly<Record<Method, number>> = {
 export interface LocalrecOptions {
   /** URL of the model's manifest.json (relative URLs resolve against the page). */
   model: string | URL;
-  /** Force a tfjs backend; default 'auto' measures and picks the fastest that works. */
+  /** Force what computes scores: a tfjs backend, or 'plain' (the SDK's own TypeScript loop, no tfjs loaded); default 'auto' measures and picks the fastest. */
   backend?: BackendName | 'auto';
   /** 'memory' keeps interactions for this page only; default 'auto' uses IndexedDB when it can. */
   storage?: StorageMode | 'auto';

@@ -13,9 +13,13 @@ export type { EventType, Ga4EventName, ItemMeta, SerialisedError, FederatedOutco
 export const CONSENT_STATES = ['granted', 'pending', 'denied'] as const;
 export type ConsentState = (typeof CONSENT_STATES)[number];
 
-/** tfjs backends in the order they are preferred before measuring. */
-export const BACKEND_NAMES = ['webgpu', 'webgl', 'wasm', 'cpu'] as const;
+/**
+ * What computes scores: a tfjs backend (in the order they are preferred before measuring)
+ * or 'plain', the SDK's own TypeScript loops, which need no tfjs at all.
+ */
+export const BACKEND_NAMES = ['webgpu', 'webgl', 'wasm', 'cpu', 'plain'] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
+export type TfjsBackendName = Exclude<BackendName, 'plain'>;
 
 /** What the shop tells the SDK about an item the model may not know yet (used for content features). */
 export type ItemInfo = Omit<ItemMeta, 'id'>;
@@ -243,7 +247,11 @@ export interface Status {
   ready: boolean;
   /** While not 'granted', nothing is stored and recommendations come from the shared model. */
   consent: ConsentState;
-  /** initMs: time to pick and initialise the backend, probes included. */
+  /**
+   * What computes scores ('plain': the SDK's TypeScript loop, no tfjs loaded); the
+   * personalisation steps always run in plain TypeScript. initMs: time to pick and
+   * initialise it, imports and probes included.
+   */
   backend: { name: BackendName; forced: boolean; probes: BackendProbe[]; initMs: number } | null;
   model: {
     name: string;
@@ -258,6 +266,12 @@ export interface Status {
   storage: { mode: StorageMode; reason: string | null; events: number; maxEvents: number; unavailable: number } | null;
   personal: (PersonalWeightsInfo & { ms: number | null }) | null;
   timings: { lastRecommendMs: number | null; lastPersonaliseMs: number | null };
+  /**
+   * What the Worker holds for the model: bytes tfjs keeps on its backend (0 on 'plain')
+   * and the model's typed arrays. (Workers have no JS-heap API; the benchmark reads the
+   * Worker's heap over the DevTools protocol.)
+   */
+  memory: { tfjsBytes: number; modelBytes: number };
   /** What the last init fell back from (empty when everything stored could be used). */
   warnings: StatusWarning[];
   /** Federated rounds: null when no endpoint is configured. */

@@ -1,42 +1,37 @@
 /**
- * Measured backend choice, in the Worker. Candidates in priority order (webgpu only when
+ * Measured choice of what computes scores, in the Worker. Candidates: 'plain' (the SDK's
+ * own TypeScript loop, no tfjs) and the tfjs backends in priority order (webgpu only when
  * an adapter exists, ranked after webgl/wasm when it is a software fallback such as
- * SwiftShader, whose speed says nothing about real hardware); `setBackend` resolving
- * false counts as failure; a short matmul shaped like scoring is timed on each working
- * candidate and the fastest wins. A forced backend is used as is or fails with a typed error.
+ * SwiftShader, whose speed says nothing about real hardware). tfjs and each backend are
+ * imported only when probed or chosen (worker-tfjs.ts). `setBackend` resolving false
+ * counts as failure; a short product shaped like scoring the catalogue is timed on each
+ * working candidate and the fastest wins. A forced backend is used as is or fails with a
+ * typed error. The inner loop always runs in plain TypeScript (src/model/plain-tower.ts).
  */
-import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-core/dist/register_all_gradients';
-import '@tensorflow/tfjs-backend-cpu';
-import '@tensorflow/tfjs-backend-webgl';
-import '@tensorflow/tfjs-backend-webgpu';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { LocalrecError } from '../errors';
-import { BACKEND_NAMES, type BackendName, type BackendProbe } from './types';
-import { defaultWasmFiles } from './worker-wasm-files';
+import { scoreItems } from '../model/plain-scores';
+import type { ItemTable } from '../model/plain-tower';
+import { PlainScorer, type Scorer } from '../model/scorer';
+import { BACKEND_NAMES, type BackendName, type BackendProbe, type TfjsBackendName } from './types';
 
 export interface BackendChoice {
   name: BackendName;
   forced: boolean;
   probes: BackendProbe[];
-  /** Wall time of the whole choice: adapter query, backend initialisation, probes. */
+  /** Wall time of the whole choice: adapter query, imports, backend initialisation, probes. */
   initMs: number;
+  /** Makes the scorer of a session on the chosen backend. */
+  scorer(items: ItemTable): Scorer;
+  /** Bytes held by tfjs on the chosen backend (0 for 'plain'). */
+  tfjsBytes(): number;
 }
 
-/**
- * Every binary tfjs may ask for: it picks the threaded one only when the page is
- * cross-origin isolated, which an embed cannot demand, so most pages load a non-threaded one.
- */
-const WASM_FILES = ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm'] as const;
+/** Width of the probe's item table (the models' d). */
+const PROBE_D = 32;
 
-let wasmPathSet: string | null | undefined;
-
-function configureWasm(requested: string | null): void {
-  if (wasmPathSet === requested) return;
-  const base = requested === null ? null : requested.endsWith('/') ? requested : `${requested}/`;
-  setWasmPaths(base === null ? defaultWasmFiles(WASM_FILES) : Object.fromEntries(WASM_FILES.map((f) => [f, base + f])));
-  wasmPathSet = requested;
-}
+type TfjsModule = typeof import('./worker-tfjs');
+let tfjs: Promise<TfjsModule> | null = null;
+const loadTfjs = () => (tfjs ??= import('./worker-tfjs'));
 
 interface GpuAdapterLike {
   isFallbackAdapter?: boolean;
@@ -57,59 +52,96 @@ async function webgpuAdapter(): Promise<{ ok: boolean; software: boolean; reason
   }
 }
 
-/** Median of a few timed runs of a 1×32 · 32×4096 matmul (the shape of scoring a catalogue), after a warm-up. */
-async function probe(): Promise<number> {
-  const a = tf.tensor2d(Float32Array.from({ length: 32 }, (_, i) => Math.sin(i)), [1, 32]);
-  const b = tf.tensor2d(Float32Array.from({ length: 32 * 4096 }, (_, i) => Math.cos(i)), [4096, 32]);
-  const run = async () => {
-    const t0 = performance.now();
-    const r = tf.matMul(a, b, false, true);
-    await r.data();
-    r.dispose();
-    return performance.now() - t0;
-  };
-  try {
-    await run(); // compiles shaders / warms caches
-    const times = [await run(), await run(), await run()].sort((x, y) => x - y);
-    return times[1];
-  } finally {
-    tf.dispose([a, b]);
-  }
+/** Median of three timed runs after a warm-up (which compiles shaders / warms caches). */
+async function medianOf3(run: () => Promise<number>): Promise<number> {
+  await run();
+  const times = [await run(), await run(), await run()].sort((x, y) => x - y);
+  return times[1];
 }
 
-async function tryBackend(name: BackendName): Promise<BackendProbe> {
+let lastProbeTable: ItemTable | null = null;
+
+/** A deterministic table of `rows` rows, shared by the probes of one choice. */
+function probeTable(rows: number): ItemTable {
+  if (lastProbeTable?.n !== rows) {
+    const out = new Float32Array(rows * PROBE_D);
+    for (let i = 0; i < out.length; i++) out[i] = ((i * 7919) % 13) / 13 - 0.5;
+    lastProbeTable = { n: rows, d: PROBE_D, out, bias: new Float32Array(rows) };
+  }
+  return lastProbeTable;
+}
+
+const probeUser = () => Float32Array.from({ length: PROBE_D }, (_, i) => Math.sin(i));
+
+async function probePlain(rows: number): Promise<BackendProbe> {
+  const table = probeTable(rows);
+  const u = probeUser();
+  const ms = await medianOf3(async () => {
+    const t0 = performance.now();
+    scoreItems(u, 1, table);
+    return performance.now() - t0;
+  });
+  return { name: 'plain', ok: true, ms: Math.round(ms * 1000) / 1000 };
+}
+
+async function tryTfjs(name: TfjsBackendName, wasmPath: string | null, rows: number): Promise<BackendProbe> {
   try {
+    const { tf, registerBackend, TfjsScorer } = await loadTfjs();
+    await registerBackend[name](wasmPath);
     if (!tf.findBackendFactory(name)) return { name, ok: false, reason: `the ${name} backend is not registered in this context` };
     const ok = await tf.setBackend(name);
     if (!ok) return { name, ok: false, reason: `tf.setBackend('${name}') resolved false (initialisation failed)` };
     await tf.ready();
-    const ms = await probe();
-    return { name, ok: true, ms: Math.round(ms * 1000) / 1000 };
+    const scorer = new TfjsScorer(probeTable(rows));
+    const u = probeUser();
+    try {
+      const ms = await medianOf3(async () => {
+        const t0 = performance.now();
+        await scorer.scores(u, 1);
+        return performance.now() - t0;
+      });
+      return { name, ok: true, ms: Math.round(ms * 1000) / 1000 };
+    } finally {
+      scorer.dispose();
+    }
   } catch (e) {
     return { name, ok: false, reason: e instanceof Error ? e.message : String(e) };
   }
 }
 
-export async function chooseBackend(requested: BackendName | 'auto', wasmPath: string | null): Promise<BackendChoice> {
+/**
+ * Picks what computes scores for a catalogue of `items` rows (the probe scores a table of
+ * that many rows, at least 4096, so the choice is made for the size that will run).
+ */
+export async function chooseBackend(requested: BackendName | 'auto', wasmPath: string | null, items = 4096): Promise<BackendChoice> {
   const t0 = performance.now();
-  const choice = await choose(requested, wasmPath);
-  return { ...choice, initMs: Math.round((performance.now() - t0) * 10) / 10 };
+  const rows = Math.max(4096, items);
+  let choice: Awaited<ReturnType<typeof choose>>;
+  try {
+    choice = await choose(requested, wasmPath, rows);
+  } finally {
+    lastProbeTable = null; // up to 12.8 MB at 100k rows: not kept once chosen
+  }
+  const initMs = Math.round((performance.now() - t0) * 10) / 10;
+  if (choice.name === 'plain') return { ...choice, initMs, scorer: (t) => new PlainScorer(t), tfjsBytes: () => 0 };
+  const { tf, TfjsScorer } = await loadTfjs();
+  return { ...choice, initMs, scorer: (t) => new TfjsScorer(t), tfjsBytes: () => tf.memory().numBytes };
 }
 
-async function choose(requested: BackendName | 'auto', wasmPath: string | null): Promise<Omit<BackendChoice, 'initMs'>> {
-  configureWasm(wasmPath);
+async function choose(requested: BackendName | 'auto', wasmPath: string | null, rows: number): Promise<Pick<BackendChoice, 'name' | 'forced' | 'probes'>> {
+  if (requested === 'plain') return { name: 'plain', forced: true, probes: [await probePlain(rows)] };
   const gpu = await webgpuAdapter();
   if (requested !== 'auto') {
     if (requested === 'webgpu' && !gpu.ok) {
       throw new LocalrecError('backend-unavailable', `backend "webgpu" was requested but ${gpu.reason}`, { backend: requested });
     }
-    const p = await tryBackend(requested);
+    const p = await tryTfjs(requested, wasmPath, rows);
     if (!p.ok) throw new LocalrecError('backend-unavailable', `backend "${requested}" was requested but failed: ${p.reason}`, { backend: requested });
     return { name: requested, forced: true, probes: [p] };
   }
 
-  const probes: BackendProbe[] = [];
-  let order: BackendName[] = [...BACKEND_NAMES];
+  const probes: BackendProbe[] = [await probePlain(rows)];
+  let order: TfjsBackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
   if (!gpu.ok) {
     order = order.filter((b) => b !== 'webgpu');
     probes.push({ name: 'webgpu', ok: false, reason: gpu.reason });
@@ -117,19 +149,21 @@ async function choose(requested: BackendName | 'auto', wasmPath: string | null):
     // A software adapter is last resort before cpu: only tried when webgl and wasm both fail.
     order = ['webgl', 'wasm', 'webgpu', 'cpu'];
   }
+  // Start every candidate's download at once; each probe below then waits only for its own chunk.
+  for (const name of order) void loadTfjs().then((m) => m.registerBackend[name](wasmPath)).catch(() => undefined);
   for (const name of order) {
-    if (name === 'webgpu' && gpu.software && probes.some((p) => p.ok)) {
+    if (name === 'webgpu' && gpu.software && probes.some((p) => p.ok && p.name !== 'plain')) {
       probes.push({ name, ok: false, reason: 'software WebGPU adapter (SwiftShader/fallback) ranked below webgl and wasm' });
       continue;
     }
-    probes.push(await tryBackend(name));
+    probes.push(await tryTfjs(name, wasmPath, rows));
   }
   const working = probes.filter((p) => p.ok).sort((a, b) => (a.ms ?? Infinity) - (b.ms ?? Infinity));
-  if (working.length === 0) {
-    throw new LocalrecError('backend-unavailable', `no tfjs backend works here: ${probes.map((p) => `${p.name}: ${p.reason}`).join('; ')}`);
-  }
-  const best = working[0].name;
+  const best = working[0].name; // 'plain' always works
   for (const p of probes) if (p.ok && p.name !== best) p.reason = `slower probe than ${best}`;
-  if (!(await tf.setBackend(best))) throw new LocalrecError('backend-unavailable', `tf.setBackend('${best}') failed after a successful probe`);
+  if (best !== 'plain') {
+    const { tf } = await loadTfjs();
+    if (!(await tf.setBackend(best))) throw new LocalrecError('backend-unavailable', `tf.setBackend('${best}') failed after a successful probe`);
+  }
   return { name: best, forced: false, probes: BACKEND_NAMES.map((n) => probes.find((p) => p.name === n)!).filter(Boolean) };
 }

@@ -130,10 +130,10 @@ export async function loadModel(manifestUrl: string, opts: LoadOptions): Promise
   if (c && sameFiles(c.manifest, manifest)) return done(c, 'cache', null);
 
   try {
-    const files: Record<string, Uint8Array> = {};
-    for (const f of manifest.files) {
-      files[f.path] = await fetchBytes(new URL(f.path, manifestUrl).href, f.path, opts, f.bytes);
-    }
+    // In parallel: a first visit waits for the slower file, not for both in a row.
+    const files: Record<string, Uint8Array> = Object.fromEntries(
+      await Promise.all(manifest.files.map(async (f) => [f.path, await fetchBytes(new URL(f.path, manifestUrl).href, f.path, opts, f.bytes)] as const)),
+    );
     const model = await decodeModel(manifestJson, files);
     try {
       await opts.cache.put(manifestUrl, { manifestJson, files });

@@ -1,5 +1,5 @@
 /**
- * On-device personalisation: the meta-training inner loop (ModelSession.adaptAndScore,
+ * On-device personalisation: the meta-training inner loop (ModelSession.adapt → adaptTower,
  * the same function Reptile optimises the initialisation for), always started from the
  * model's meta-initialised tower on the shopper's whole stored history, so the result
  * depends on the history and not on how often it ran.
@@ -32,6 +32,6 @@ export async function runInnerLoop(session: ModelSession, history: readonly Inde
   const lr = session.config.inner.lr;
   const t0 = performance.now();
   // Everything but the step count comes from the model, so the device runs the inner loop it was meta-trained for.
-  const { towers } = await session.adaptAndScore(session.weights.tower, [history], { ...session.config.inner, steps });
-  return { tower: towers[0], steps, lr, ms: performance.now() - t0 };
+  const [tower] = session.adapt(session.weights.tower, [history], { ...session.config.inner, steps });
+  return { tower, steps, lr, ms: performance.now() - t0 };
 }

@@ -27,7 +27,8 @@ import { type BackendName, type ConsentState, type ContextReason, type ExplainRe
 
 export interface RuntimeDeps {
   fetch: typeof fetch;
-  chooseBackend(requested: BackendName | 'auto', wasmPath: string | null): Promise<BackendChoice>;
+  /** `items`: the catalogue size the choice is measured for. */
+  chooseBackend(requested: BackendName | 'auto', wasmPath: string | null, items: number): Promise<BackendChoice>;
   openModelCache(): Promise<ModelCache>;
   /** Defaults to the global IndexedDB. */
   indexedDB?: IDBFactory | null;
@@ -116,10 +117,6 @@ export class WorkerRuntime {
 
   private async init(params: WorkerInitParams): Promise<Result<'init'>> {
     this.consent = checkConsentArg(params?.consent);
-    if (!this.backend || this.params?.backend !== params.backend) {
-      this.backend = await this.deps.chooseBackend(params.backend, params.wasmPath);
-      this.deps.emit({ type: 'backend', backend: this.backend.name, probes: this.backend.probes });
-    }
     this.cache ??= await this.deps.openModelCache();
     this.configureFederated(params);
     const storeOpts: OpenStoreOptions = { dbName: params.dbName, maxEvents: params.maxEvents };
@@ -134,9 +131,14 @@ export class WorkerRuntime {
     ]);
     if (!sameStore) this.store?.close();
     this.store = store;
-    this.params = params;
     this.loaded = loaded;
     const m = loaded.model.manifest;
+    // Chosen once the model is known, so the probe measures scoring at this catalogue's size.
+    if (!this.backend || this.params?.backend !== params.backend || this.params.wasmPath !== params.wasmPath) {
+      this.backend = await this.deps.chooseBackend(params.backend, params.wasmPath, m.dims.items);
+      this.deps.emit({ type: 'backend', backend: this.backend.name, probes: this.backend.probes });
+    }
+    this.params = params;
     this.deps.emit({ type: 'ready', modelVersion: m.modelVersion, source: loaded.source, loadMs: loaded.ms });
     // Stored state never stops start-up: what cannot be used becomes a warning in status().
     const warnings: StatusWarning[] = [];
@@ -224,7 +226,7 @@ export class WorkerRuntime {
     }
     this.catalogue = buildCatalogue(model, extra);
     this.session?.dispose();
-    this.session = new ModelSession(this.catalogue.weights, model.config);
+    this.session = new ModelSession(this.catalogue.weights, model.config, this.backend!.scorer);
     this.similarity = null;
   }
 
@@ -476,6 +478,12 @@ export class WorkerRuntime {
     return { format: 'localrec-export', version: 1, exportedAt: new Date().toISOString(), events, personalWeights };
   }
 
+  private memory(): Status['memory'] {
+    const w = this.catalogue?.weights;
+    const modelBytes = w ? w.itemIn.byteLength + w.itemOut.byteLength + w.itemBias.byteLength + w.contentProj.byteLength : 0;
+    return { tfjsBytes: this.backend?.tfjsBytes() ?? 0, modelBytes };
+  }
+
   private async status(): Promise<Status> {
     const loaded = this.loaded;
     const rec = this.personal?.record ?? null;
@@ -500,6 +508,7 @@ export class WorkerRuntime {
         ? { modelName: rec.modelName, modelVersion: rec.modelVersion, steps: rec.steps, lr: rec.lr, events: rec.events, trainedAt: rec.trainedAt, ms: rec.ms }
         : null,
       timings: { ...this.timings },
+      memory: this.memory(),
       federated: this.federated?.status() ?? null,
       warnings: this.warnings.map((w) => ({ ...w })),
     };

@@ -9,6 +9,7 @@ import { createRng } from '../data/random';
 import type { TrainingData } from '../data/split';
 import type { ColdStartMethod } from '../eval/method';
 import { ModelMethod, type FittedModel } from '../eval/model-method';
+import { decodeModel, encodeModel } from '../model/format';
 import { initTower } from '../model/weights';
 import { CheckpointStore, trainingDataHash } from '../train/checkpoint';
 import { trainPipeline, type PipelineOptions, type PipelineResult } from '../train/pipeline';
@@ -28,6 +29,17 @@ export interface ExtraMethodsContext {
 }
 
 export const SHIPPED = 'meta+k steps';
+/** The shipped method on the weights as the model file stores them: format version 1 (int8 rows) and 2 (4-bit rows). */
+export const SHIPPED_INT8_FILE = 'meta+k steps (int8 file)';
+export const SHIPPED_4BIT_FILE = 'meta+k steps (4-bit file)';
+
+/** The weights a model file of `formatVersion` gives back after encoding and decoding (what the browser scores with). */
+async function asStored(r: PipelineResult, formatVersion: 1 | 2): Promise<FittedModel> {
+  const items = Array.from({ length: r.weights.n }, (_, i) => ({ id: `i${i}`, title: '', categories: [] }));
+  const encoded = await encodeModel({ name: 'eval', modelVersion: 0, weights: { ...r.weights, tower: r.metaTower }, config: r.config, items }, { formatVersion });
+  const loaded = await decodeModel(JSON.parse(JSON.stringify(encoded.manifest)) as unknown, encoded.files);
+  return { weights: loaded.weights, config: r.config, tower: loaded.weights.tower };
+}
 
 /** Model-based methods to evaluate next to the baselines. */
 export async function extraMethods(ctx: ExtraMethodsContext): Promise<ColdStartMethod[]> {
@@ -72,6 +84,8 @@ export async function extraMethods(ctx: ExtraMethodsContext): Promise<ColdStartM
     new ModelMethod('pretrained+k steps', from(student), inner),
     new ModelMethod('meta 0 steps', from((r) => ({ weights: r.weights, config: r.config, tower: r.metaTower })), null, info),
     new ModelMethod(SHIPPED, from((r) => ({ weights: r.weights, config: r.config, tower: r.metaTower })), inner, info),
+    new ModelMethod(SHIPPED_INT8_FILE, async (data) => asStored(await train(data), 1), inner, info),
+    new ModelMethod(SHIPPED_4BIT_FILE, async (data) => asStored(await train(data), 2), inner, info),
   ];
 }
 
@@ -83,5 +97,8 @@ export function extraPairs(): [string, string][] {
     [SHIPPED, 'pretrained+k steps'],
     [SHIPPED, 'ease'],
     ['pretrained+k steps', 'student 0 steps'],
+    // What 4-bit item rows cost against the int8 file and the float model.
+    [SHIPPED_4BIT_FILE, SHIPPED_INT8_FILE],
+    [SHIPPED_4BIT_FILE, SHIPPED],
   ];
 }

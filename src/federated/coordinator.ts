@@ -5,7 +5,7 @@
  * lock makes exactly one of them aggregate a round.
  */
 import { LocalrecError } from '../errors';
-import { decodeModel, encodeModel, type EncodedModel, type LoadedModel } from '../model/format';
+import { decodeModel, withTower, type EncodedModel, type LoadedModel } from '../model/format';
 import { flattenTower, towerSize, unflattenTower } from '../model/weights';
 import { addCentralNoise, aggregate } from './aggregate';
 import { cryptoNormal, normBound, type NormalSource } from './clip';
@@ -206,12 +206,9 @@ export class Coordinator {
       const theta = addScaled(flattenTower(model.weights.tower), agg, this.policy.serverLr);
       const { d, hidden } = model.manifest.dims;
       const toVersion = round.modelVersion + 1;
-      const encoded = await encodeModel({
-        name: model.manifest.name,
+      // Only θ_meta changes: the item tables keep their stored bytes (no re-quantisation).
+      const encoded = await withTower(this.require().files, unflattenTower(theta, d, hidden), {
         modelVersion: toVersion,
-        weights: { ...model.weights, tower: unflattenTower(theta, d, hidden) },
-        config: model.config,
-        items: model.items,
         training: { ...(model.manifest.training ?? {}), federated: { fromVersion: round.modelVersion, roundId: round.roundId, clients: deltas.length, aggregator: this.policy.aggregator } },
       });
       const next = await this.store.publish(round.roundId, encoded, this.now());

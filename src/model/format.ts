@@ -4,6 +4,7 @@ import { LocalrecError } from '../errors';
 import {
   MODEL_FORMAT,
   MODEL_FORMAT_VERSION,
+  READABLE_FORMAT_VERSIONS,
   type FileEntry,
   type ModelManifest,
   type TensorEntry,
@@ -11,7 +12,7 @@ import {
 } from './manifest';
 import { ManifestSchema } from './manifest-schema';
 import { checkModelSemantics, checkWeightValues } from './bounds';
-import { dequantiseRows, quantiseRows } from './quantise';
+import { dequantiseLinear8, dequantiseRows, dequantiseRows4, quantiseLinear8, quantiseRows, quantiseRows4 } from './quantise';
 import { sha256Hex } from './sha256';
 import type { ModelConfig, ModelWeights } from './weights';
 
@@ -41,17 +42,13 @@ export interface EncodedModel {
   files: Record<string, Uint8Array>;
 }
 
-/** Serialises a model: item tables int8 per row, the rest float32, every file hashed. */
-export async function encodeModel(m: ModelToEncode): Promise<EncodedModel> {
-  const { weights: w } = m;
-  if (m.items.length !== w.n) throw new LocalrecError('invalid-argument', `items has ${m.items.length} entries, weights have ${w.n} rows`, { items: m.items.length, rows: w.n });
-  m.items.forEach((it, index) => {
-    const problem = itemMetaProblem(it);
-    if (problem) throw new LocalrecError('invalid-argument', `item ${index} (${it.id}) ${problem}`, { index });
-  });
+type TensorData = Float32Array | Int8Array | Uint8Array;
+
+/** Version 1's tensors: item tables int8 per row, the rest float32. */
+function tensorsV1(w: ModelWeights, buckets: number): [TensorName, TensorData, number[]][] {
   const qin = quantiseRows(w.itemIn, w.n, w.d);
   const qout = quantiseRows(w.itemOut, w.n, w.d);
-  const parts: [TensorName, Float32Array | Int8Array, number[]][] = [
+  return [
     ['itemIn.q', qin.q, [w.n, w.d]],
     ['itemIn.scale', qin.scale, [w.n]],
     ['itemOut.q', qout.q, [w.n, w.d]],
@@ -61,12 +58,56 @@ export async function encodeModel(m: ModelToEncode): Promise<EncodedModel> {
     ['tower.b1', w.tower.b1, [w.hidden]],
     ['tower.w2', w.tower.w2, [w.hidden, w.d]],
     ['tower.b2', w.tower.b2, [w.d]],
-    ['content.proj', w.contentProj, [m.config.content.buckets, 2 * w.d + 1]],
+    ['content.proj', w.contentProj, [buckets, 2 * w.d + 1]],
   ];
+}
+
+/** Version 2's tensors: item tables 4-bit, scales and bias 8-bit, content projection int8 (manifest.ts lists them). */
+function tensorsV2(w: ModelWeights, buckets: number): [TensorName, TensorData, number[]][] {
+  const half = Math.ceil(w.d / 2);
+  const table = (name: 'itemIn' | 'itemOut', values: Float32Array): [TensorName, TensorData, number[]][] => {
+    const q = quantiseRows4(values, w.n, w.d);
+    return [
+      [`${name}.q4`, q.codes, [w.n, half]],
+      [`${name}.codebook`, q.codebook, [q.codebook.length]],
+      [`${name}.scale8`, q.scale.codes, [w.n]],
+      [`${name}.scaleRange`, q.scale.range, [2]],
+    ];
+  };
+  const bias = quantiseLinear8(w.itemBias);
+  const content = quantiseRows(w.contentProj, buckets, 2 * w.d + 1);
+  return [
+    ...table('itemIn', w.itemIn),
+    ...table('itemOut', w.itemOut),
+    ['itemBias.q8', bias.codes, [w.n]],
+    ['itemBias.range', bias.range, [2]],
+    ['tower.w1', w.tower.w1, [w.d, w.hidden]],
+    ['tower.b1', w.tower.b1, [w.hidden]],
+    ['tower.w2', w.tower.w2, [w.hidden, w.d]],
+    ['tower.b2', w.tower.b2, [w.d]],
+    ['content.q', content.q, [buckets, 2 * w.d + 1]],
+    ['content.scale', content.scale, [buckets]],
+  ];
+}
+
+const DTYPE = (data: TensorData) => (data instanceof Int8Array ? 'int8' : data instanceof Uint8Array ? 'uint8' : 'float32');
+
+/**
+ * Serialises a model, every file hashed. Writes format version 2 (4-bit item rows, see
+ * manifest.ts) unless `formatVersion: 1` asks for the int8 layout older SDKs read.
+ */
+export async function encodeModel(m: ModelToEncode, { formatVersion = MODEL_FORMAT_VERSION }: { formatVersion?: 1 | 2 } = {}): Promise<EncodedModel> {
+  const { weights: w } = m;
+  if (m.items.length !== w.n) throw new LocalrecError('invalid-argument', `items has ${m.items.length} entries, weights have ${w.n} rows`, { items: m.items.length, rows: w.n });
+  m.items.forEach((it, index) => {
+    const problem = itemMetaProblem(it);
+    if (problem) throw new LocalrecError('invalid-argument', `item ${index} (${it.id}) ${problem}`, { index });
+  });
+  const parts = formatVersion === 1 ? tensorsV1(w, m.config.content.buckets) : tensorsV2(w, m.config.content.buckets);
   const tensors: TensorEntry[] = [];
   let offset = 0;
   for (const [name, data, shape] of parts) {
-    tensors.push({ name, dtype: data instanceof Int8Array ? 'int8' : 'float32', shape, byteOffset: offset, byteLength: data.byteLength });
+    tensors.push({ name, dtype: DTYPE(data), shape, byteOffset: offset, byteLength: data.byteLength });
     offset += Math.ceil(data.byteLength / 4) * 4;
   }
   const bin = new Uint8Array(offset);
@@ -77,7 +118,7 @@ export async function encodeModel(m: ModelToEncode): Promise<EncodedModel> {
   for (const [path, bytes] of Object.entries(files)) entries.push({ path, bytes: bytes.byteLength, sha256: await sha256Hex(bytes) });
   const manifest: ModelManifest = {
     format: MODEL_FORMAT,
-    formatVersion: MODEL_FORMAT_VERSION,
+    formatVersion,
     name: m.name,
     modelVersion: m.modelVersion,
     createdAt: new Date().toISOString(),
@@ -93,6 +134,31 @@ export async function encodeModel(m: ModelToEncode): Promise<EncodedModel> {
   return { manifest, files };
 }
 
+/**
+ * A new version of an encoded model that differs only in its tower: every other tensor
+ * keeps its bytes (quantised item tables are not quantised again, which for 4-bit rows
+ * would drift round after round), items.json is reused, hashes and facts are renewed.
+ */
+export async function withTower(
+  prev: EncodedModel,
+  tower: ModelWeights['tower'],
+  facts: { modelVersion: number; training?: Record<string, unknown> },
+): Promise<EncodedModel> {
+  const bin = prev.files[WEIGHTS_FILE].slice();
+  for (const key of ['w1', 'b1', 'w2', 'b2'] as const) {
+    const t = prev.manifest.tensors.find((e) => e.name === `tower.${key}`);
+    const values = tower[key];
+    if (!t || t.dtype !== 'float32' || t.byteLength !== values.byteLength) throw new LocalrecError('invalid-argument', `tower.${key} does not fit the model's tensor`, { tensor: `tower.${key}` });
+    bin.set(new Uint8Array(values.buffer, values.byteOffset, values.byteLength), t.byteOffset);
+  }
+  const files: Record<string, Uint8Array> = { ...prev.files, [WEIGHTS_FILE]: bin };
+  const entries: FileEntry[] = [];
+  for (const f of prev.manifest.files) entries.push({ path: f.path, bytes: files[f.path].byteLength, sha256: await sha256Hex(files[f.path]) });
+  const { training: _previous, ...rest } = prev.manifest;
+  const manifest: ModelManifest = { ...rest, modelVersion: facts.modelVersion, createdAt: new Date().toISOString(), files: entries, ...(facts.training ? { training: facts.training } : {}) };
+  return { manifest, files };
+}
+
 /** Checks a parsed manifest.json: schema, format version, internal consistency. */
 export function parseManifest(json: unknown): ModelManifest {
   const r = v.safeParse(ManifestSchema, json);
@@ -102,10 +168,10 @@ export function parseManifest(json: unknown): ModelManifest {
     throw new LocalrecError('model-format', `manifest.json is invalid at "${path}": ${issue.message}`, { path });
   }
   const m = r.output;
-  if (m.formatVersion !== MODEL_FORMAT_VERSION) {
+  if (!READABLE_FORMAT_VERSIONS.includes(m.formatVersion)) {
     throw new LocalrecError(
       'model-version-unsupported',
-      `model format version ${m.formatVersion} is not supported (this SDK reads version ${MODEL_FORMAT_VERSION})`,
+      `model format version ${m.formatVersion} is not supported (this SDK reads versions ${READABLE_FORMAT_VERSIONS.join(' and ')})`,
       { formatVersion: m.formatVersion },
     );
   }
@@ -138,20 +204,40 @@ export async function verifyFile(manifest: ModelManifest, path: string, bytes: U
   }
 }
 
-function tensorView(manifest: ModelManifest, bin: Uint8Array, name: TensorName, shape: number[]): Float32Array | Int8Array {
+function tensorView(manifest: ModelManifest, bin: Uint8Array, name: TensorName, shape: number[]): TensorData {
   const t = manifest.tensors.find((e) => e.name === name);
   if (!t) throw new LocalrecError('model-format', `weights are missing tensor ${name}`, { tensor: name });
   if (t.shape.length !== shape.length || t.shape.some((s, i) => s !== shape[i])) {
     throw new LocalrecError('model-format', `tensor ${name} has shape [${t.shape}], expected [${shape}]`, { tensor: name });
   }
   const count = shape.reduce((a, b) => a * b, 1);
-  const bytesPer = t.dtype === 'int8' ? 1 : 4;
+  const bytesPer = t.dtype === 'float32' ? 4 : 1;
   if (t.byteLength !== count * bytesPer || t.byteOffset % 4 !== 0 || t.byteOffset + t.byteLength > bin.byteLength) {
     throw new LocalrecError('model-format', `tensor ${name} does not fit its byte range in ${WEIGHTS_FILE}`, { tensor: name });
   }
   // Copy so the result is aligned and independent of the download buffer.
   const slice = bin.slice(t.byteOffset, t.byteOffset + t.byteLength);
-  return t.dtype === 'int8' ? new Int8Array(slice.buffer) : new Float32Array(slice.buffer);
+  return t.dtype === 'int8' ? new Int8Array(slice.buffer) : t.dtype === 'uint8' ? slice : new Float32Array(slice.buffer);
+}
+
+/**
+ * JSON.parse gives every occurrence of a string its own copy: at 100k items that is
+ * megabytes of duplicate ids, category and brand names held for the life of the Worker.
+ * Ids become the manifest's (equal, checked above); categories and brands one copy each.
+ */
+function shareStrings(items: ItemMeta[], ids: readonly string[]): void {
+  const seen = new Map<string, string>();
+  const one = (s: string) => {
+    const prev = seen.get(s);
+    if (prev !== undefined) return prev;
+    seen.set(s, s);
+    return s;
+  };
+  items.forEach((it, i) => {
+    it.id = ids[i];
+    it.categories = it.categories.map(one);
+    if (typeof it.brand === 'string') it.brand = one(it.brand);
+  });
 }
 
 /** Verifies every file against the manifest and rebuilds float weights. Never returns a partial model. */
@@ -174,19 +260,42 @@ export async function decodeModel(manifestJson: unknown, files: Record<string, U
     if (!(t instanceof Int8Array)) throw new LocalrecError('model-format', `tensor ${name} must be int8`, { tensor: name });
     return t;
   };
-  const weights: ModelWeights = {
-    n,
-    d,
-    hidden,
-    itemIn: dequantiseRows({ q: i8('itemIn.q', [n, d]), scale: f32('itemIn.scale', [n]) }, d),
-    itemOut: dequantiseRows({ q: i8('itemOut.q', [n, d]), scale: f32('itemOut.scale', [n]) }, d),
-    itemBias: f32('itemBias', [n]),
-    tower: { w1: f32('tower.w1', [d, hidden]), b1: f32('tower.b1', [hidden]), w2: f32('tower.w2', [hidden, d]), b2: f32('tower.b2', [d]) },
-    contentProj: f32('content.proj', [manifest.content.buckets, 2 * d + 1]),
+  const u8 = (name: TensorName, shape: number[]) => {
+    const t = tensorView(manifest, bin, name, shape);
+    if (!(t instanceof Uint8Array)) throw new LocalrecError('model-format', `tensor ${name} must be uint8`, { tensor: name });
+    return t;
   };
+  const buckets = manifest.content.buckets;
+  const tower = { w1: f32('tower.w1', [d, hidden]), b1: f32('tower.b1', [hidden]), w2: f32('tower.w2', [hidden, d]), b2: f32('tower.b2', [d]) };
+  const table4 = (name: 'itemIn' | 'itemOut') =>
+    dequantiseRows4({ codes: u8(`${name}.q4`, [n, Math.ceil(d / 2)]), codebook: f32(`${name}.codebook`, [16]), scale: { codes: u8(`${name}.scale8`, [n]), range: f32(`${name}.scaleRange`, [2]) } }, d);
+  const weights: ModelWeights =
+    manifest.formatVersion === 1
+      ? {
+          n,
+          d,
+          hidden,
+          itemIn: dequantiseRows({ q: i8('itemIn.q', [n, d]), scale: f32('itemIn.scale', [n]) }, d),
+          itemOut: dequantiseRows({ q: i8('itemOut.q', [n, d]), scale: f32('itemOut.scale', [n]) }, d),
+          itemBias: f32('itemBias', [n]),
+          tower,
+          contentProj: f32('content.proj', [buckets, 2 * d + 1]),
+        }
+      : {
+          n,
+          d,
+          hidden,
+          itemIn: table4('itemIn'),
+          itemOut: table4('itemOut'),
+          itemBias: dequantiseLinear8({ codes: u8('itemBias.q8', [n]), range: f32('itemBias.range', [2]) }),
+          tower,
+          contentProj: dequantiseRows({ q: i8('content.q', [buckets, 2 * d + 1]), scale: f32('content.scale', [buckets]) }, 2 * d + 1),
+        };
   const floats: Record<string, Float32Array> = {};
   for (const t of manifest.tensors) if (t.dtype === 'float32') floats[t.name] = f32(t.name, t.shape);
   checkWeightValues(floats);
+  // Decoded values too: a stored log-scale range or codebook in bounds can still decode out of them.
+  checkWeightValues({ itemIn: weights.itemIn, itemOut: weights.itemOut, itemBias: weights.itemBias, 'content.proj': weights.contentProj });
   let items: ItemMeta[];
   try {
     items = JSON.parse(new TextDecoder().decode(files[ITEMS_FILE])) as ItemMeta[];
@@ -200,6 +309,7 @@ export async function decodeModel(manifestJson: unknown, files: Record<string, U
     const problem = itemMetaProblem(it);
     if (problem) throw new LocalrecError('model-format', `${ITEMS_FILE} entry ${index} ${problem}`, { index, path: ITEMS_FILE });
   });
+  shareStrings(items, manifest.itemIds);
   return { manifest, weights, config: { pooling: manifest.pooling, inner: manifest.inner, content: manifest.content }, items };
 }
 

@@ -1,7 +1,6 @@
-import * as tf from '@tensorflow/tfjs-core';
 import type { PoolingConfig } from './manifest';
-import { targetMatrix, type TargetItem } from './inner-loop';
 import { poolBatch, type IndexedEvent } from './pooling';
+import type { TargetItem } from './plain-tower';
 
 /** What the user's own history asks the inner loop to predict: the pooled window, event-weighted. */
 export function historyTargets(history: readonly IndexedEvent[], pooling: PoolingConfig): TargetItem[] {
@@ -11,27 +10,15 @@ export function historyTargets(history: readonly IndexedEvent[], pooling: Poolin
 
 /**
  * The inner loop's inputs for a batch of histories: each user's pooled history (B×d; the
- * steps fit from it and the adapted tower then scores from it) and the target rows of all
- * of each user's windowed items (B×n). The browser and meta-training both build their
- * inputs here; dispose them with `disposeInnerInputs`.
+ * steps fit from it and the adapted tower then scores from it) and the target items of
+ * each user's window. The browser, evaluation and meta-training all build them here.
  */
-export function innerInputs(
-  histories: readonly (readonly IndexedEvent[])[],
-  itemIn: Float32Array,
-  d: number,
-  n: number,
-  pooling: PoolingConfig,
-): InnerInputs {
-  const B = histories.length;
-  const pooled = tf.tensor2d(poolBatch(histories, itemIn, d, pooling), [B, d]);
-  return { pooled, targets: targetMatrix(histories.map((h) => historyTargets(h, pooling)), n) };
+export function innerInputs(histories: readonly (readonly IndexedEvent[])[], itemIn: Float32Array, d: number, pooling: PoolingConfig): InnerInputs {
+  return { pooled: poolBatch(histories, itemIn, d, pooling), targets: histories.map((h) => historyTargets(h, pooling)) };
 }
 
 export interface InnerInputs {
-  pooled: tf.Tensor2D;
-  targets: tf.Tensor2D;
-}
-
-export function disposeInnerInputs({ pooled, targets }: InnerInputs): void {
-  tf.dispose([pooled, targets]);
+  /** B × d, row-major. */
+  pooled: Float32Array;
+  targets: TargetItem[][];
 }

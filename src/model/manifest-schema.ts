@@ -7,7 +7,7 @@ const posInt = v.pipe(v.number(), v.integer(), v.minValue(1));
 /** One tensor stored in `weights.bin`. Offsets are in bytes and 4-byte aligned. */
 const TensorEntrySchema = v.object({
   name: v.picklist(TENSOR_NAMES),
-  dtype: v.picklist(['float32', 'int8']),
+  dtype: v.picklist(['float32', 'int8', 'uint8']),
   shape: v.array(posInt),
   byteOffset: nonNegInt,
   byteLength: nonNegInt,

@@ -6,13 +6,21 @@
  * one definition; type-only re-exports keep valibot out of modules that only need types.
  */
 export const MODEL_FORMAT = 'localrec-model' as const;
-export const MODEL_FORMAT_VERSION = 1 as const;
+/** The version this SDK writes. */
+export const MODEL_FORMAT_VERSION = 2 as const;
+/** Versions this SDK reads: 1 (int8 item rows), 2 (4-bit item rows, 8-bit scales and bias, int8 content projection). */
+export const READABLE_FORMAT_VERSIONS: readonly number[] = [1, 2];
 
 export type TensorDtype = TensorEntry['dtype'];
 
 /**
- * Every tensor a model file holds. Item tables are int8 per row (`.q`) with a float32
- * scale per row (`.scale`); everything else is float32.
+ * Every tensor a model file may hold. Version 1: item tables int8 per row (`.q`) with a
+ * float32 scale per row (`.scale`), everything else float32. Version 2: item tables as
+ * 4-bit codes (`.q4`, uint8 [n, ceil(d/2)], low nibble first) into a 16-level codebook
+ * (`.codebook`), times a per-row scale stored in 8 bits on a log scale (`.scale8`, with
+ * `.scaleRange` = [lo, hi] of its logarithm); the item bias in 8 bits (`itemBias.q8`,
+ * `itemBias.range`); the content projection int8 per row (`content.q`, `content.scale`);
+ * the tower float32.
  */
 export const TENSOR_NAMES = [
   'itemIn.q',
@@ -25,6 +33,18 @@ export const TENSOR_NAMES = [
   'tower.w2',
   'tower.b2',
   'content.proj',
+  'itemIn.q4',
+  'itemIn.codebook',
+  'itemIn.scale8',
+  'itemIn.scaleRange',
+  'itemOut.q4',
+  'itemOut.codebook',
+  'itemOut.scale8',
+  'itemOut.scaleRange',
+  'itemBias.q8',
+  'itemBias.range',
+  'content.q',
+  'content.scale',
 ] as const;
 export type TensorName = (typeof TENSOR_NAMES)[number];
 

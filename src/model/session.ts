@@ -1,45 +1,47 @@
-import * as tf from '@tensorflow/tfjs-core';
 import type { InnerLoopConfig } from './manifest';
-import { adaptTowers, disposeTower, type ItemTensors } from './inner-loop';
-import { disposeInnerInputs, innerInputs } from './inner-inputs';
+import { innerInputs } from './inner-inputs';
 import { poolBatch, type IndexedEvent } from './pooling';
-import { itemScores, tileTower, towerToTensors, untileTower, userVectors } from './tower';
+import { adaptTowers, userVector, type ItemTable } from './plain-tower';
+import { PlainScorer, type Scorer } from './scorer';
 import type { ModelConfig, ModelWeights, TowerParams } from './weights';
 
 export { historyTargets } from './inner-inputs';
 
 /**
- * The model at run time, on whatever tfjs backend is active: item tensors stay resident,
- * users are scored and adapted in batches. Node evaluation and the browser Worker both
- * use this class, so they compute the same thing.
+ * The model at run time: the tower and the on-device inner loop in plain TypeScript, the
+ * full-catalogue scores by a `Scorer` (plain by default; the Worker may hand it a tfjs one
+ * when that measured faster). Node evaluation and the browser Worker both use this class,
+ * so they compute the same thing.
  */
 export class ModelSession {
-  readonly items: ItemTensors;
+  readonly items: ItemTable;
+  readonly scorer: Scorer;
   constructor(
     readonly weights: ModelWeights,
     readonly config: ModelConfig,
+    scorer?: (items: ItemTable) => Scorer,
   ) {
-    this.items = {
-      out: tf.tensor2d(weights.itemOut, [weights.n, weights.d]),
-      bias: tf.tensor1d(weights.itemBias),
-    };
+    this.items = { n: weights.n, d: weights.d, out: weights.itemOut, bias: weights.itemBias };
+    this.scorer = scorer ? scorer(this.items) : new PlainScorer(this.items);
   }
 
-  private pooledBatch(histories: readonly (readonly IndexedEvent[])[]): tf.Tensor2D {
+  private userVectors(towers: readonly TowerParams[], pooled: Float32Array): Float32Array {
     const { d } = this.weights;
-    return tf.tensor2d(poolBatch(histories, this.weights.itemIn, d, this.config.pooling), [histories.length, d]);
+    const users = new Float32Array(towers.length * d);
+    towers.forEach((t, b) => users.set(userVector(t, pooled.subarray(b * d, (b + 1) * d)), b * d));
+    return users;
   }
 
   /** Full-catalogue scores for each history with one shared tower (B×n, row-major). */
   async scoreShared(tower: TowerParams, histories: readonly (readonly IndexedEvent[])[]): Promise<Float32Array> {
-    const { d, hidden } = this.weights;
-    const t = towerToTensors(tower, d, hidden);
-    const pooled = this.pooledBatch(histories);
-    const scores = tf.tidy(() => itemScores(userVectors(t, pooled), this.items.out, this.items.bias));
-    const data = (await scores.data()) as Float32Array;
-    tf.dispose([scores, pooled]);
-    disposeTower(t);
-    return data;
+    const pooled = poolBatch(histories, this.weights.itemIn, this.weights.d, this.config.pooling);
+    return this.scorer.scores(this.userVectors(histories.map(() => tower), pooled), histories.length);
+  }
+
+  /** The on-device inner loop for each history from the same starting tower: each user's adapted tower. */
+  adapt(start: TowerParams, histories: readonly (readonly IndexedEvent[])[], inner: InnerLoopConfig = this.config.inner): TowerParams[] {
+    const { pooled, targets } = innerInputs(histories, this.weights.itemIn, this.weights.d, this.config.pooling);
+    return adaptTowers(start, pooled, targets, this.items, inner);
   }
 
   /**
@@ -51,20 +53,12 @@ export class ModelSession {
     histories: readonly (readonly IndexedEvent[])[],
     inner: InnerLoopConfig = this.config.inner,
   ): Promise<{ towers: TowerParams[]; scores: Float32Array }> {
-    const { d, hidden, n } = this.weights;
-    const inputs = innerInputs(histories, this.weights.itemIn, d, n, this.config.pooling);
-    const tiled = tileTower(start, d, hidden, histories.length);
-    const adapted = adaptTowers(tiled, inputs.pooled, inputs.targets, this.items, inner);
-    const scores = tf.tidy(() => itemScores(userVectors(adapted, inputs.pooled), this.items.out, this.items.bias));
-    const [towers, data] = await Promise.all([untileTower(adapted, d, hidden), scores.data() as Promise<Float32Array>]);
-    disposeInnerInputs(inputs);
-    scores.dispose();
-    disposeTower(tiled);
-    disposeTower(adapted);
-    return { towers, scores: data };
+    const { pooled, targets } = innerInputs(histories, this.weights.itemIn, this.weights.d, this.config.pooling);
+    const towers = adaptTowers(start, pooled, targets, this.items, inner);
+    return { towers, scores: await this.scorer.scores(this.userVectors(towers, pooled), histories.length) };
   }
 
   dispose(): void {
-    tf.dispose([this.items.out, this.items.bias]);
+    this.scorer.dispose();
   }
 }

@@ -22,29 +22,6 @@ export function towerToTensors(t: TowerParams, d: number, hidden: number): Tower
   };
 }
 
-/** Copies of the shared tower, one per user, for batched adaptation. */
-export function tileTower(t: TowerParams, d: number, hidden: number, users: number): TowerTensors {
-  const tile = (a: Float32Array, shape: [number, number]) =>
-    tf.tidy(() => tf.tile(tf.tensor3d(a, [1, ...shape]), [users, 1, 1]));
-  return { w1: tile(t.w1, [d, hidden]), b1: tile(t.b1, [1, hidden]), w2: tile(t.w2, [hidden, d]), b2: tile(t.b2, [1, d]) };
-}
-
-/** Reads per-user towers back into plain arrays. */
-export async function untileTower(t: TowerTensors, d: number, hidden: number): Promise<TowerParams[]> {
-  const [w1, b1, w2, b2] = await Promise.all([t.w1.data(), t.b1.data(), t.w2.data(), t.b2.data()]);
-  const users = t.w1.shape[0];
-  const out: TowerParams[] = [];
-  for (let u = 0; u < users; u++) {
-    out.push({
-      w1: Float32Array.from(w1.subarray(u * d * hidden, (u + 1) * d * hidden)),
-      b1: Float32Array.from(b1.subarray(u * hidden, (u + 1) * hidden)),
-      w2: Float32Array.from(w2.subarray(u * hidden * d, (u + 1) * hidden * d)),
-      b2: Float32Array.from(b2.subarray(u * d, (u + 1) * d)),
-    });
-  }
-  return out;
-}
-
 /**
  * u = p + relu(p·w1 + b1)·w2 + b2 for pooled contexts p (B×d), with shared (rank-2) or
  * per-user (rank-3) parameters; B×d user vectors either way.

@@ -1,10 +1,8 @@
-import * as tf from '@tensorflow/tfjs-core';
 import { createRng } from '../data/random';
 import type { UserSequence } from '../data/split';
-import { adaptTowers, disposeTower, targetMatrix, towerLossAndGrads, type ItemTensors } from '../model/inner-loop';
 import type { InnerLoopConfig, PoolingConfig } from '../model/manifest';
-import { disposeInnerInputs, innerInputs } from '../model/inner-inputs';
-import { tileTower } from '../model/tower';
+import { innerInputs } from '../model/inner-inputs';
+import { adaptTowers, normaliseTargets, towerLossAndGrads, type ItemTable } from '../model/plain-tower';
 import { cloneTower, type TowerParams } from '../model/weights';
 import { AdamW } from './adam';
 import { BestSnapshot } from './early-stopping';
@@ -64,7 +62,6 @@ export async function metaTrain(
     w2: new AdamW(tower.w2, { lr: opts.metaLr }),
     b2: new AdamW(tower.b2, { lr: opts.metaLr }),
   };
-  const items: ItemTensors = { out: tf.tensor2d(tables.itemOut, [tables.n, tables.d]), bias: tf.tensor1d(tables.itemBias) };
   const eligible = users.filter((u) => u.events.length >= 2);
   const history: MetaResult['history'] = [];
   const initial = opts.validate ? await opts.validate(tower) : NaN;
@@ -74,7 +71,7 @@ export async function metaTrain(
 
   for (let step = 1; step <= opts.steps; step++) {
     const tasks = sampleTasks(rng, eligible, { count: opts.tasksPerStep, supportSizes: opts.supportSizes, queryMax: opts.queryMax });
-    const { loss, grads } = await outerGradient(tables, tower, tasks, items, opts);
+    const { loss, grads } = outerGradient(tables, tower, tasks, opts);
     KEYS.forEach((k, i) => adam[k].step(grads[i]));
     lossAvg = Number.isNaN(lossAvg) ? loss : 0.95 * lossAvg + 0.05 * loss;
 
@@ -87,39 +84,37 @@ export async function metaTrain(
     opts.onProgress?.({ step, steps: opts.steps, loss: lossAvg, validation });
     await yieldToEventLoop();
   }
-  tf.dispose([items.out, items.bias]);
   return { tower: opts.validate ? best.model : tower, history, best: { step: best.best.at, validation: best.best.validation } };
 }
 
 /**
  * One outer step's mean query loss per task and meta-gradient (w1, b1, w2, b2): every
- * task's tower is adapted on its support by the on-device inner loop; FOMAML's gradient
- * is the query loss gradient at the adapted towers, Reptile's pseudo-gradient θ − θ'
- * moves θ toward them.
+ * task's tower is adapted on its support by the on-device inner loop (adaptTowers, the
+ * very function the Worker runs); FOMAML's gradient is the query loss gradient at the
+ * adapted towers, Reptile's pseudo-gradient θ − θ' moves θ toward them.
  */
-async function outerGradient(
+function outerGradient(
   tables: TableModel,
   tower: TowerParams,
   tasks: readonly MetaTask[],
-  items: ItemTensors,
   opts: Pick<MetaOptions, 'algorithm' | 'inner' | 'pooling'>,
-): Promise<{ loss: number; grads: Float32Array[] }> {
-  const { n, d, hidden } = tables;
+): { loss: number; grads: Float32Array[] } {
+  const { n, d } = tables;
   const T = tasks.length;
-  const inputs = innerInputs(tasks.map((t) => t.support), tables.itemIn, d, n, opts.pooling);
-  const queryT = targetMatrix(tasks.map((t) => t.query.map((e) => ({ index: e.index, weight: 1 }))), n);
-  const tiled = tileTower(tower, d, hidden, T);
-  const adapted = adaptTowers(tiled, inputs.pooled, inputs.targets, items, opts.inner);
-  const metaGrad = tf.tidy(() => {
-    const { loss, grads } = towerLossAndGrads(adapted, inputs.pooled, queryT, items);
-    const g = KEYS.map((k) => tf.mean(opts.algorithm === 'reptile' ? tf.sub(tiled[k], adapted[k]) : grads[k], 0));
-    return { loss, g };
+  const items: ItemTable = { n, d, out: tables.itemOut, bias: tables.itemBias };
+  const inputs = innerInputs(tasks.map((t) => t.support), tables.itemIn, d, opts.pooling);
+  const adapted = adaptTowers(tower, inputs.pooled, inputs.targets, items, opts.inner);
+  const grads = KEYS.map((k) => new Float32Array(tower[k].length));
+  let loss = 0;
+  adapted.forEach((a, t) => {
+    const query = normaliseTargets(tasks[t].query.map((e) => ({ index: e.index, weight: 1 })));
+    const q = towerLossAndGrads(a, inputs.pooled.subarray(t * d, (t + 1) * d), query, items);
+    loss += q.loss;
+    KEYS.forEach((k, i) => {
+      const g = grads[i];
+      const src = opts.algorithm === 'reptile' ? null : q.grads[k];
+      for (let j = 0; j < g.length; j++) g[j] += (src ? src[j] : tower[k][j] - a[k][j]) / T;
+    });
   });
-  const grads = (await Promise.all(metaGrad.g.map((x) => x.data()))) as Float32Array[];
-  const loss = (await metaGrad.loss.data())[0] / T;
-  disposeInnerInputs(inputs);
-  tf.dispose([queryT, metaGrad.loss, ...metaGrad.g]);
-  disposeTower(tiled);
-  disposeTower(adapted);
-  return { loss, grads };
+  return { loss: loss / T, grads };
 }

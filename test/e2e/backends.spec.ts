@@ -34,7 +34,7 @@ for (const [model, label] of [
   [SHOP, 'the shipped shop model'],
   [SMALL, 'the fixture model'],
 ] as const) {
-  for (const backend of ['wasm', 'webgl', 'webgpu'] as const) {
+  for (const backend of ['plain', 'wasm', 'webgl', 'webgpu'] as const) {
     const tag = backend === 'webgpu' ? ' @webgpu' : '';
     test(`the ${backend} backend loads ${label} and returns the same top-10 as cpu, before and after personalising${tag}`, async ({ page, network }) => {
       if (model === SHOP) expect(existsSync('public/models/shop/manifest.json'), 'the default model public/models/shop/ is missing').toBe(true);
@@ -59,7 +59,7 @@ test('auto measures every available backend and reports why the others were not 
   expect(s.backend!.forced).toBe(false);
   expect(probes.find((p) => p.name === 'webgpu')).toMatchObject({ ok: false, reason: expect.stringMatching(/adapter|gpu/i) });
   const ok = probes.filter((p) => p.ok);
-  expect(ok.map((p) => p.name).sort()).toEqual(['cpu', 'wasm', 'webgl']);
+  expect(ok.map((p) => p.name).sort()).toEqual(['cpu', 'plain', 'wasm', 'webgl']);
   const fastest = ok.reduce((a, b) => (a.ms! <= b.ms! ? a : b));
   expect(s.backend!.name).toBe(fastest.name);
   for (const p of ok) if (p.name !== fastest.name) expect(p.reason).toMatch(/slower/);

@@ -108,7 +108,8 @@ test('the same app bundled by esbuild works once the Worker and wasm files are c
   await esbuild.build({ absWorkingDir: app, entryPoints: ['main.js'], bundle: true, format: 'esm', outdir: out, logLevel: 'error' });
   // esbuild leaves new URL('./localrec-worker.js', import.meta.url) alone: the files go beside the bundle.
   const lib = join(app, 'node_modules/localrec/dist/lib');
-  for (const f of readdirSync(lib).filter((f) => f === 'localrec-worker.js' || f.endsWith('.wasm'))) cpSync(join(lib, f), join(out, f));
+  // The Worker's lazy chunks (tfjs, one per backend) too: without them only the plain path would work.
+  for (const f of readdirSync(lib).filter((f) => /^localrec-worker.*\.js$/.test(f) || f.endsWith('.wasm'))) cpSync(join(lib, f), join(out, f));
   writeFileSync(join(out, 'index.html'), '<!doctype html><meta charset="utf-8"><title>app</title><ul id="recs"></ul><script type="module" src="./main.js"></script>');
   cpSync(join(app, 'public/models'), join(out, 'models'), { recursive: true });
   const eb = await serveStatic({ mounts: { '/': out } });

@@ -1,10 +1,10 @@
 /** Node stand-ins for the Worker's environment: an in-memory model server, cpu tfjs, fake IndexedDB. */
 import 'fake-indexeddb/auto';
 import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import '@tensorflow/tfjs-backend-cpu';
 import { IDBFactory } from 'fake-indexeddb';
 import { encodeModel, type EncodedModel } from '../../../src/model/format';
+import { TfjsScorer } from '../../../src/model/scorer-tfjs';
 import { DEFAULT_CONTENT, DEFAULT_INNER, DEFAULT_POOLING } from '../../../src/model/weights';
 import { fixtureWeights, type FixtureSpec } from '../../fixtures/make-model';
 import type { Method, Methods, WorkerInitParams } from '../../../src/browser/protocol';
@@ -55,7 +55,7 @@ export function makeRuntime(server: ModelServer, opts: { idb?: IDBFactory | 'glo
     fetch: server.fetch,
     chooseBackend: async () => {
       await tf.setBackend('cpu');
-      return { name: 'cpu', forced: true, probes: [{ name: 'cpu', ok: true, ms: 0 }], initMs: 0 };
+      return { name: 'cpu', forced: true, probes: [{ name: 'cpu', ok: true, ms: 0 }], initMs: 0, scorer: (items) => new TfjsScorer(items), tfjsBytes: () => tf.memory().numBytes };
     },
     openModelCache: async () => cache,
     ...(opts.idb === 'global' ? {} : { indexedDB: opts.idb ?? new IDBFactory() }),

@@ -64,7 +64,9 @@ const FAULTS: StartupFault[] = [
   {
     kind: 're-personalisation throwing for a new model version',
     newVersion: true,
-    fault: () => void vi.spyOn(ModelSession.prototype, 'adaptAndScore').mockRejectedValue(new Error('tfjs fell over')),
+    fault: () => void vi.spyOn(ModelSession.prototype, 'adapt').mockImplementation(() => {
+      throw new Error('the inner loop fell over');
+    }),
     warnings: ['repersonalise-failed'],
     weightsKept: true,
   },

@@ -17,7 +17,13 @@ import { buildPackage } from '../../../scripts/build-package';
 // were judged worth ~3 kB of the lazily loaded client; the script-tag loader is unchanged.
 // The <localrec-recommendations> element (images, prices, templates, "why?") moved out of the
 // loader into its own lazily loaded file (issue 14), which took the loader from 2.4 to 1.8 kB.
-const BUDGET_GZIP = { loader: 2_500, client: 6_500, widget: 3_500, worker: 350_000 };
+// The Worker's first load is only the runtime (no tfjs): issue 15's budget is 150 kB. tfjs
+// and each backend are lazy chunks fetched only when probed or chosen; the largest pair
+// a page can need (the tfjs core plus one backend) is held to what the whole Worker was.
+// The client reached 6.6 kB with issue 14's surface (context, include/exclude/price filters,
+// setAvailability) and issue 16's createLocalrec option checks; the budget moved to 7 kB.
+const BUDGET_GZIP = { loader: 2_500, client: 7_000, widget: 3_500, workerFirstLoad: 150_000, tfjsWithOneBackend: 200_000 };
+const TFJS_BACKENDS = ['cpu', 'wasm', 'webgl', 'webgpu'] as const;
 
 describe('the package build', () => {
   let dir: string;
@@ -67,13 +73,30 @@ describe('the package build', () => {
     }
   });
 
-  it(`keeps the Worker bundle (tfjs and the model code) under ${BUDGET_GZIP.worker} bytes gzipped`, () => {
-    expect(gzipSync(file('localrec-worker.js')).length).toBeLessThanOrEqual(BUDGET_GZIP.worker);
+  const chunk = (prefix: string) => {
+    const names = Object.keys(files).filter((n) => /^localrec-worker-(.+)-[\w-]{8}\.js$/.exec(n)?.[1] === prefix);
+    expect(names, `one lazy chunk localrec-worker-${prefix}-*.js`).toHaveLength(1);
+    return files[names[0]];
+  };
+
+  it(`keeps the Worker's first load under ${BUDGET_GZIP.workerFirstLoad} bytes gzipped, with no tfjs in it`, () => {
+    const worker = file('localrec-worker.js');
+    expect(gzipSync(worker).length).toBeLessThanOrEqual(BUDGET_GZIP.workerFirstLoad);
+    // tfjs-core's engine registers itself under this global; its absence means no tfjs code.
+    expect(worker.toString('utf8')).not.toContain('_tfengine');
+    // Each backend arrives by a dynamic import(), never a static one.
+    expect(worker.toString('utf8')).toMatch(/import\('\.\/localrec-worker-tfjs-[\w-]+\.js'\)/);
   });
 
-  it('names the Worker and each wasm binary with a literal new URL(…, import.meta.url), the shape bundlers follow', async () => {
+  it.each(TFJS_BACKENDS)(`keeps tfjs plus the %s backend, the lazy chunks a tfjs page loads, under ${BUDGET_GZIP.tfjsWithOneBackend} bytes gzipped`, (backend) => {
+    const tfjs = chunk('tfjs');
+    expect(tfjs.toString('utf8')).toContain('_tfengine');
+    expect(gzipSync(tfjs).length + gzipSync(chunk(backend)).length).toBeLessThanOrEqual(BUDGET_GZIP.tfjsWithOneBackend);
+  });
+
+  it('names the Worker, and in the wasm chunk each wasm binary, with a literal new URL(…, import.meta.url), the shape bundlers follow', async () => {
     expect(file('index.js').toString('utf8')).toContain("new Worker(new URL('./localrec-worker.js',import.meta.url)");
-    const worker = file('localrec-worker.js').toString('utf8');
+    const worker = chunk('wasm').toString('utf8');
     for (const wasm of ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm']) {
       expect(worker).toContain(`new URL('./${wasm}',import.meta.url)`);
       expect((await readFile(join(dir, wasm))).subarray(0, 4)).toEqual(Buffer.from([0, 0x61, 0x73, 0x6d]));
@@ -86,7 +109,7 @@ describe('the package build', () => {
     const clientHint = "call setConsent('granted') once the shopper agrees";
     expect(await readFile('src/browser/worker-runtime.ts', 'utf8')).toContain(workerHint);
     expect(await readFile('src/browser/main-client.ts', 'utf8')).toContain(clientHint);
-    expect(file('localrec-worker.js').toString('utf8')).not.toContain(workerHint);
+    for (const [name, code] of Object.entries(files)) if (name.startsWith('localrec-worker')) expect(code.toString('utf8'), name).not.toContain(workerHint);
     expect(file('index.js').toString('utf8')).not.toContain(clientHint);
     // The short message and the code stay.
     expect(file('index.js').toString('utf8')).toContain('consent-required');

@@ -7,8 +7,8 @@ import { createRng } from '../../../src/data/random';
 import type { ItemMeta } from '../../../src/data/types';
 import { LocalrecError } from '../../../src/errors';
 import { readModelDir, writeModelDir } from '../../../src/model/files-node';
-import { decodeModel, encodeModel, ITEMS_FILE, WEIGHTS_FILE, type EncodedModel, type ModelToEncode } from '../../../src/model/format';
-import { dequantiseRows, quantiseRows } from '../../../src/model/quantise';
+import { decodeModel, encodeModel, ITEMS_FILE, WEIGHTS_FILE, withTower, type EncodedModel, type ModelToEncode } from '../../../src/model/format';
+import { dequantiseLinear8, dequantiseRows, dequantiseRows4, quantiseLinear8, quantiseRows, quantiseRows4 } from '../../../src/model/quantise';
 import { DEFAULT_INNER, DEFAULT_POOLING, type ModelConfig, type ModelWeights } from '../../../src/model/weights';
 
 const n = 12;
@@ -43,7 +43,7 @@ function randomModel(seed: number): ModelToEncode {
   return { name: 'fixture', modelVersion: 3, weights, config, items, training: { seed } };
 }
 
-const bytesOf = (a: Float32Array | Int8Array) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+const bytesOf = (a: Float32Array | Int8Array | Uint8Array) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 const asJson = (m: EncodedModel['manifest']) => JSON.parse(JSON.stringify(m)) as Record<string, unknown>;
 
@@ -58,11 +58,11 @@ async function rejectionCode(p: Promise<unknown>): Promise<string> {
   throw new Error('expected a rejection');
 }
 
-describe('encodeModel / decodeModel', () => {
+describe('encodeModel / decodeModel, format version 1 (int8 rows: models written before version 2 still load)', () => {
   const model = randomModel(1);
   let encoded: EncodedModel;
   beforeAll(async () => {
-    encoded = await encodeModel(model);
+    encoded = await encodeModel(model, { formatVersion: 1 });
   });
 
   it('restores float tensors (tower, item bias, content projection) bit for bit', async () => {
@@ -136,9 +136,9 @@ describe('encodeModel / decodeModel', () => {
     expect(encoded.manifest.files.map((f) => f.path).sort()).toEqual([ITEMS_FILE, WEIGHTS_FILE].sort());
   });
 
-  it('rejects a manifest with formatVersion 2 as model-version-unsupported', async () => {
+  it('rejects a manifest with formatVersion 3 as model-version-unsupported', async () => {
     const m = asJson(encoded.manifest);
-    m.formatVersion = 2;
+    m.formatVersion = 3;
     expect(await rejectionCode(decodeModel(m, encoded.files))).toBe('model-version-unsupported');
   });
 
@@ -147,7 +147,7 @@ describe('encodeModel / decodeModel', () => {
     if (name === 'tower.w2') bad.weights.tower.w2[3] = Number.NaN;
     else if (name === 'tower.b2') bad.weights.tower.b2[0] = Number.POSITIVE_INFINITY;
     else bad.weights.itemIn.fill(Number.POSITIVE_INFINITY, 0, d);
-    const enc = await encodeModel(bad);
+    const enc = await encodeModel(bad, { formatVersion: 1 });
     expect(await rejectionCode(decodeModel(asJson(enc.manifest), enc.files))).toBe('model-format');
   });
 
@@ -155,6 +155,59 @@ describe('encodeModel / decodeModel', () => {
     const files = { ...encoded.files };
     delete files[ITEMS_FILE];
     expect(await rejectionCode(decodeModel(asJson(encoded.manifest), files))).toBe('model-format');
+  });
+});
+
+describe('encodeModel / decodeModel, format version 2 (4-bit item rows, the default)', () => {
+  const model = randomModel(4);
+  let encoded: EncodedModel;
+  beforeAll(async () => {
+    encoded = await encodeModel(model);
+  });
+
+  it('writes version 2, the tower bit for bit and every other table as its quantiser decodes it', async () => {
+    const loaded = await decodeModel(asJson(encoded.manifest), encoded.files);
+    const w = model.weights;
+    const got = loaded.weights;
+    expect(loaded.manifest.formatVersion).toBe(2);
+    for (const k of ['w1', 'b1', 'w2', 'b2'] as const) expect(bytesOf(got.tower[k])).toEqual(bytesOf(w.tower[k]));
+    expect(bytesOf(got.itemIn)).toEqual(bytesOf(dequantiseRows4(quantiseRows4(w.itemIn, n, d), d)));
+    expect(bytesOf(got.itemOut)).toEqual(bytesOf(dequantiseRows4(quantiseRows4(w.itemOut, n, d), d)));
+    expect(bytesOf(got.itemBias)).toEqual(bytesOf(dequantiseLinear8(quantiseLinear8(w.itemBias))));
+    expect(bytesOf(got.contentProj)).toEqual(bytesOf(dequantiseRows(quantiseRows(w.contentProj, buckets, 2 * d + 1), 2 * d + 1)));
+  });
+
+  it('stores two item-table values per byte: about half the bytes of version 1 for a large catalogue', async () => {
+    const big = { ...randomModel(5) };
+    const N = 2000;
+    const rng = createRng(6);
+    const arr = (len: number) => Float32Array.from({ length: len }, () => rng.normal() * 0.3);
+    big.weights = { ...big.weights, n: N, itemIn: arr(N * d), itemOut: arr(N * d), itemBias: arr(N) };
+    big.items = Array.from({ length: N }, (_, i) => ({ id: `sku-${i}`, title: `Item ${i}`, categories: ['x'] }));
+    const v1 = (await encodeModel(big, { formatVersion: 1 })).files[WEIGHTS_FILE].byteLength;
+    const v2 = (await encodeModel(big)).files[WEIGHTS_FILE].byteLength;
+    // Per item: v1 2·d int8 + 2 scales + bias = 2d + 12 bytes; v2 d (two 4-bit tables) + 2 + 1 bytes.
+    expect(v2).toBeLessThan(v1 * 0.55);
+  });
+
+  it('makes a new version with another tower and every other tensor byte for byte (withTower)', async () => {
+    const tower = randomModel(9).weights.tower;
+    const next = await withTower(encoded, tower, { modelVersion: 4 });
+    const a = await decodeModel(asJson(encoded.manifest), encoded.files);
+    const b = await decodeModel(asJson(next.manifest), next.files);
+    expect(b.manifest.modelVersion).toBe(4);
+    for (const k of ['w1', 'b1', 'w2', 'b2'] as const) expect(bytesOf(b.weights.tower[k])).toEqual(bytesOf(tower[k]));
+    expect(bytesOf(b.weights.itemIn)).toEqual(bytesOf(a.weights.itemIn));
+    expect(bytesOf(b.weights.itemOut)).toEqual(bytesOf(a.weights.itemOut));
+    expect(bytesOf(b.weights.itemBias)).toEqual(bytesOf(a.weights.itemBias));
+    expect(next.files[ITEMS_FILE]).toEqual(encoded.files[ITEMS_FILE]);
+  });
+
+  it('rejects a log-scale range that decodes to non-finite item values as model-format', async () => {
+    const bad = randomModel(7);
+    bad.weights.itemIn.fill(Number.POSITIVE_INFINITY, 0, d);
+    const enc = await encodeModel(bad);
+    expect(await rejectionCode(decodeModel(asJson(enc.manifest), enc.files))).toBe('model-format');
   });
 });
 
@@ -193,9 +246,9 @@ describe('writeModelDir / readModelDir', () => {
     const w = model.weights;
     expect(bytesOf(loaded.weights.tower.w1)).toEqual(bytesOf(w.tower.w1));
     expect(bytesOf(loaded.weights.tower.w2)).toEqual(bytesOf(w.tower.w2));
-    expect(bytesOf(loaded.weights.contentProj)).toEqual(bytesOf(w.contentProj));
-    expect(bytesOf(loaded.weights.itemBias)).toEqual(bytesOf(w.itemBias));
-    expect(bytesOf(loaded.weights.itemOut)).toEqual(bytesOf(dequantiseRows(quantiseRows(w.itemOut, n, d), d)));
+    expect(bytesOf(loaded.weights.contentProj)).toEqual(bytesOf(dequantiseRows(quantiseRows(w.contentProj, buckets, 2 * d + 1), 2 * d + 1)));
+    expect(bytesOf(loaded.weights.itemBias)).toEqual(bytesOf(dequantiseLinear8(quantiseLinear8(w.itemBias))));
+    expect(bytesOf(loaded.weights.itemOut)).toEqual(bytesOf(dequantiseRows4(quantiseRows4(w.itemOut, n, d), d)));
     expect(loaded.items).toEqual(model.items);
     expect(loaded.manifest).toEqual(asJson(encoded.manifest));
   });
@@ -225,9 +278,9 @@ describe('writeModelDir / readModelDir', () => {
     expect(await rejectionCode(readModelDir(dir))).toBe('model-hash-mismatch');
   });
 
-  it('rejects formatVersion 2 as model-version-unsupported', async () => {
+  it('rejects formatVersion 3 as model-version-unsupported', async () => {
     const dir = await freshDir();
-    await editManifest(dir, (m) => (m.formatVersion = 2));
+    await editManifest(dir, (m) => (m.formatVersion = 3));
     expect(await rejectionCode(readModelDir(dir))).toBe('model-version-unsupported');
   });
 

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRng } from '../../../src/data/random';
 import type { IndexedEvent } from '../../../src/model/pooling';
 import { historyTargets, ModelSession } from '../../../src/model/session';
+import { TfjsScorer } from '../../../src/model/scorer-tfjs';
 import { DEFAULT_POOLING, type ModelConfig, type ModelWeights, type TowerParams } from '../../../src/model/weights';
 import { initNodeTf } from '../../../src/train/tf-node';
 
@@ -128,12 +129,18 @@ describe('ModelSession.adaptAndScore (the on-device inner loop)', () => {
     }
   });
 
-  it('leaks no tensors', async () => {
+  it('scores the same on a tfjs scorer as on the plain one, and leaks no tensors', async () => {
     const { start, histories } = fixture;
-    await session.adaptAndScore(start, histories, inner); // warm up any lazily created kernels
-    const before = tf.memory().numTensors;
-    await session.adaptAndScore(start, histories, inner);
-    await session.scoreShared(start, histories);
-    expect(tf.memory().numTensors).toBe(before);
+    const onTfjs = new ModelSession(fixture.weights, config, (items) => new TfjsScorer(items));
+    try {
+      await onTfjs.adaptAndScore(start, histories, inner); // warm up any lazily created kernels
+      const before = tf.memory().numTensors;
+      const a = await onTfjs.adaptAndScore(start, histories, inner);
+      await onTfjs.scoreShared(start, histories);
+      expect(tf.memory().numTensors).toBe(before);
+      expect(maxAbsDiff(a.scores, (await session.adaptAndScore(start, histories, inner)).scores)).toBeLessThanOrEqual(1e-5);
+    } finally {
+      onTfjs.dispose();
+    }
   });
 });
