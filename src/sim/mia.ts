@@ -1,0 +1,67 @@
+/**
+ * Membership inference: did item X occur in the target client's data? The attacker
+ * knows the model before the round and sees, in setting 'published', the next published
+ * model (the aggregate of all the round's clients, with the central noise), or in setting
+ * 'upload', the target's own upload (what the server receives). Its score for X is how
+ * much the update raised X's score for a probe user whose history is just X; members are
+ * the items in the target's history, non-members as many catalogue items the client
+ * never touched. The AUC of that score (0.5 = chance) measures what leaks.
+ */
+import type { Rng } from '../data/random';
+import type { ModelSession } from '../model/session';
+import type { TowerParams } from '../model/weights';
+import { unflattenTower } from '../model/weights';
+
+/** Probe users scored per batch (scores are items × catalogue floats). */
+const PROBE_BATCH = 128;
+
+/** Area under the ROC curve of scores for positives vs negatives (Mann–Whitney U; ties count half). */
+export function auc(pos: readonly number[], neg: readonly number[]): number {
+  if (pos.length === 0 || neg.length === 0) return NaN;
+  const all = [...pos.map((s) => ({ s, p: 1 })), ...neg.map((s) => ({ s, p: 0 }))].sort((a, b) => a.s - b.s);
+  let rankSumPos = 0;
+  for (let i = 0; i < all.length; ) {
+    let j = i;
+    while (j < all.length && all[j].s === all[i].s) j++;
+    const midRank = (i + 1 + j) / 2; // 1-based average rank of the tie group
+    for (let t = i; t < j; t++) if (all[t].p) rankSumPos += midRank;
+    i = j;
+  }
+  const u = rankSumPos - (pos.length * (pos.length + 1)) / 2;
+  return u / (pos.length * neg.length);
+}
+
+/** score_after(X | history [X]) − score_before(X | history [X]) for each item X. */
+export async function scoreShift(session: ModelSession, before: TowerParams, after: TowerParams, items: readonly number[]): Promise<number[]> {
+  const n = session.weights.n;
+  const out: number[] = [];
+  for (let i = 0; i < items.length; i += PROBE_BATCH) {
+    const batch = items.slice(i, i + PROBE_BATCH);
+    const probes = batch.map((x) => [{ index: x, type: 'view' as const, ts: 0 }]);
+    const [a, b] = await Promise.all([session.scoreShared(after, probes), session.scoreShared(before, probes)]);
+    batch.forEach((x, r) => out.push(a[r * n + x] - b[r * n + x]));
+  }
+  return out;
+}
+
+/** Members (distinct items of the client's data) and as many non-members drawn from the items it never touched. */
+export function memberSplit(rng: Rng, data: readonly { index: number }[], everTouched: ReadonlySet<number>, catalogue: number): { members: number[]; nonMembers: number[] } {
+  const members = [...new Set(data.map((e) => e.index))];
+  const nonMembers: number[] = [];
+  const taken = new Set<number>();
+  const want = Math.min(members.length, catalogue - everTouched.size);
+  while (nonMembers.length < want) {
+    const x = rng.int(catalogue);
+    if (everTouched.has(x) || taken.has(x)) continue;
+    taken.add(x);
+    nonMembers.push(x);
+  }
+  return { members, nonMembers };
+}
+
+/** Shift scores of members and non-members between two flattened towers. */
+export async function attackScores(session: ModelSession, before: Float32Array, after: Float32Array, split: { members: number[]; nonMembers: number[] }): Promise<{ pos: number[]; neg: number[] }> {
+  const { d, hidden } = session.weights;
+  const s = await scoreShift(session, unflattenTower(before, d, hidden), unflattenTower(after, d, hidden), [...split.members, ...split.nonMembers]);
+  return { pos: s.slice(0, split.members.length), neg: s.slice(split.members.length) };
+}
