@@ -9,7 +9,7 @@ import { addScaled } from '../federated/delta';
 import { serverStep } from '../federated/server-step';
 import { unflattenTower } from '../model/weights';
 import { personalise, upload } from './device';
-import { attackScores, auc, memberSplit } from './mia';
+import { attackScores, auc, memberSplit, randomProbes } from './mia';
 import { samplingRate, type SimEnv } from './round';
 import { historyAtCutoff, poissonSample } from './sampling';
 
@@ -18,6 +18,8 @@ export interface MiaOptions {
   seed: number;
   /** Local noise multiplier of the 'upload' setting's protected variant. */
   localNoise: number;
+  /** Random probe histories the attacker averages over, besides [X] itself (default 32). */
+  probes?: number;
   onTrial?: (done: number) => void;
 }
 
@@ -47,6 +49,7 @@ export async function membershipInference(env: SimEnv, theta: Float32Array, o: M
   const meta = unflattenTower(theta, d, hidden);
   const q = samplingRate(env);
   const acc = { dp: { pos: [], neg: [] } as Scores, noDp: { pos: [], neg: [] } as Scores, up: { pos: [], neg: [] } as Scores, upNoisy: { pos: [], neg: [] } as Scores };
+  const probes = randomProbes(rng, o.probes ?? 32, 5, n);
   const eligible = env.clients.map((c, i) => (c.events.length >= 2 ? i : -1)).filter((i) => i >= 0);
   for (let t = 0; t < o.trials; t++) {
     const target = eligible[rng.int(eligible.length)];
@@ -61,10 +64,10 @@ export async function membershipInference(env: SimEnv, theta: Float32Array, o: M
     const denominator = q * env.clients.length;
     const split = memberSplit(rng, histories[0], new Set(env.clients[target].events.map((e) => e.index)), n);
     const published = (centralNoise: number) => serverStep(theta, deltas, { ...s, aggregator: 'mean', centralNoise, denominator }, normal).theta;
-    push(acc.noDp, await attackScores(env.session, theta, published(0), split));
-    push(acc.dp, await attackScores(env.session, theta, published(s.centralNoise), split));
-    push(acc.up, await attackScores(env.session, theta, addScaled(theta, deltas[0], 1), split));
-    push(acc.upNoisy, await attackScores(env.session, theta, addScaled(theta, noisyUpload, 1), split));
+    push(acc.noDp, await attackScores(env.session, theta, published(0), split, probes));
+    push(acc.dp, await attackScores(env.session, theta, published(s.centralNoise), split, probes));
+    push(acc.up, await attackScores(env.session, theta, addScaled(theta, deltas[0], 1), split, probes));
+    push(acc.upNoisy, await attackScores(env.session, theta, addScaled(theta, noisyUpload, 1), split, probes));
     o.onTrial?.(t + 1);
   }
   return {

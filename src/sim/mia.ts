@@ -31,17 +31,42 @@ export function auc(pos: readonly number[], neg: readonly number[]): number {
   return u / (pos.length * neg.length);
 }
 
-/** score_after(X | history [X]) − score_before(X | history [X]) for each item X. */
-export async function scoreShift(session: ModelSession, before: TowerParams, after: TowerParams, items: readonly number[]): Promise<number[]> {
+/**
+ * For each item X: how much the release raised X's score, averaged over probe users
+ * (single-item histories [X] and `extra` fixed random histories), each shift taken
+ * relative to that probe's mean shift over the catalogue (a release that lifts every
+ * score alike says nothing about X).
+ */
+export async function scoreShift(session: ModelSession, before: TowerParams, after: TowerParams, items: readonly number[], extra: readonly (readonly { index: number; type: 'view'; ts: number }[])[] = []): Promise<number[]> {
   const n = session.weights.n;
+  const centred = async (probes: readonly (readonly { index: number; type: 'view'; ts: number }[])[]) => {
+    const [a, b] = await Promise.all([session.scoreShared(after, probes), session.scoreShared(before, probes)]);
+    const out = new Float64Array(a.length);
+    for (let r = 0; r < probes.length; r++) {
+      let mean = 0;
+      for (let j = 0; j < n; j++) mean += a[r * n + j] - b[r * n + j];
+      for (let j = 0; j < n; j++) out[r * n + j] = a[r * n + j] - b[r * n + j] - mean / n;
+    }
+    return out;
+  };
+  const shared = new Float64Array(n);
+  for (let i = 0; i < extra.length; i += PROBE_BATCH) {
+    const batch = extra.slice(i, i + PROBE_BATCH);
+    const c = await centred(batch);
+    for (let r = 0; r < batch.length; r++) for (let j = 0; j < n; j++) shared[j] += c[r * n + j] / extra.length;
+  }
   const out: number[] = [];
   for (let i = 0; i < items.length; i += PROBE_BATCH) {
     const batch = items.slice(i, i + PROBE_BATCH);
-    const probes = batch.map((x) => [{ index: x, type: 'view' as const, ts: 0 }]);
-    const [a, b] = await Promise.all([session.scoreShared(after, probes), session.scoreShared(before, probes)]);
-    batch.forEach((x, r) => out.push(a[r * n + x] - b[r * n + x]));
+    const c = await centred(batch.map((x) => [{ index: x, type: 'view' as const, ts: 0 }]));
+    batch.forEach((x, r) => out.push((c[r * n + x] + extra.length * shared[x]) / (1 + extra.length)));
   }
   return out;
+}
+
+/** `count` random histories of `length` catalogue items: the attacker's stand-ins for typical users. */
+export function randomProbes(rng: Rng, count: number, length: number, catalogue: number): { index: number; type: 'view'; ts: number }[][] {
+  return Array.from({ length: count }, () => Array.from({ length }, (_, t) => ({ index: rng.int(catalogue), type: 'view' as const, ts: t })));
 }
 
 /** Members (distinct items of the client's data) and as many non-members drawn from the items it never touched. */
@@ -60,8 +85,14 @@ export function memberSplit(rng: Rng, data: readonly { index: number }[], everTo
 }
 
 /** Shift scores of members and non-members between two flattened towers. */
-export async function attackScores(session: ModelSession, before: Float32Array, after: Float32Array, split: { members: number[]; nonMembers: number[] }): Promise<{ pos: number[]; neg: number[] }> {
+export async function attackScores(
+  session: ModelSession,
+  before: Float32Array,
+  after: Float32Array,
+  split: { members: number[]; nonMembers: number[] },
+  probes: Parameters<typeof scoreShift>[4] = [],
+): Promise<{ pos: number[]; neg: number[] }> {
   const { d, hidden } = session.weights;
-  const s = await scoreShift(session, unflattenTower(before, d, hidden), unflattenTower(after, d, hidden), [...split.members, ...split.nonMembers]);
+  const s = await scoreShift(session, unflattenTower(before, d, hidden), unflattenTower(after, d, hidden), [...split.members, ...split.nonMembers], probes);
   return { pos: s.slice(0, split.members.length), neg: s.slice(split.members.length) };
 }
