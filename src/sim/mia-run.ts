@@ -62,7 +62,11 @@ export async function membershipInference(env: SimEnv, theta: Float32Array, o: M
     const deltas = towers.map((tw) => upload(tw, meta, plain, normal, wire).values);
     const noisyUpload = upload(towers[0], meta, { clip: s.clip, localNoise: o.localNoise }, normal, wire).values;
     const denominator = q * env.clients.length;
-    const split = memberSplit(rng, histories[0], new Set(env.clients[target].events.map((e) => e.index)), n);
+    // The non-members' owner sits this round out, so nothing published was trained on them.
+    const chosen = new Set(clients);
+    let owner = eligible[rng.int(eligible.length)];
+    while (chosen.has(owner)) owner = eligible[rng.int(eligible.length)];
+    const split = memberSplit(rng, histories[0], new Set(env.clients[target].events.map((e) => e.index)), historyAtCutoff(rng, env.clients[owner].events, s.supportSizes));
     const published = (centralNoise: number) => serverStep(theta, deltas, { ...s, aggregator: 'mean', centralNoise, denominator }, normal).theta;
     push(acc.noDp, await attackScores(env.session, theta, published(0), split, probes));
     push(acc.dp, await attackScores(env.session, theta, published(s.centralNoise), split, probes));

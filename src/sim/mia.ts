@@ -1,11 +1,9 @@
 /**
  * Membership inference: did item X occur in the target client's data? The attacker
- * knows the model before the round and sees, in setting 'published', the next published
- * model (the aggregate of all the round's clients, with the central noise), or in setting
- * 'upload', the target's own upload (what the server receives). Its score for X is how
- * much the update raised X's score for a probe user whose history is just X; members are
- * the items in the target's history, non-members as many catalogue items the client
- * never touched. The AUC of that score (0.5 = chance) measures what leaks.
+ * knows the model before the round and sees the model after a release (the published
+ * aggregate, or one upload). Its score for X is how much the release raised X's score
+ * for probe users (scoreShift); the AUC of that score between members and non-members
+ * (memberSplit) measures what leaks: 0.5 is chance.
  */
 import type { Rng } from '../data/random';
 import type { ModelSession } from '../model/session';
@@ -69,19 +67,17 @@ export function randomProbes(rng: Rng, count: number, length: number, catalogue:
   return Array.from({ length: count }, () => Array.from({ length }, (_, t) => ({ index: rng.int(catalogue), type: 'view' as const, ts: t })));
 }
 
-/** Members (distinct items of the client's data) and as many non-members drawn from the items it never touched. */
-export function memberSplit(rng: Rng, data: readonly { index: number }[], everTouched: ReadonlySet<number>, catalogue: number): { members: number[]; nonMembers: number[] } {
+/**
+ * Members: the distinct items of the target's data. Non-members: as many distinct items
+ * of another client's data that the target never touched. Drawing non-members from a
+ * real client (not uniformly from the catalogue) matches their popularity to the
+ * members', so the attack measures membership, not how popular members tend to be.
+ */
+export function memberSplit(rng: Rng, data: readonly { index: number }[], everTouched: ReadonlySet<number>, other: readonly { index: number }[]): { members: number[]; nonMembers: number[] } {
   const members = [...new Set(data.map((e) => e.index))];
-  const nonMembers: number[] = [];
-  const taken = new Set<number>();
-  const want = Math.min(members.length, catalogue - everTouched.size);
-  while (nonMembers.length < want) {
-    const x = rng.int(catalogue);
-    if (everTouched.has(x) || taken.has(x)) continue;
-    taken.add(x);
-    nonMembers.push(x);
-  }
-  return { members, nonMembers };
+  const candidates = rng.shuffle([...new Set(other.map((e) => e.index))].filter((x) => !everTouched.has(x)));
+  const nonMembers = candidates.slice(0, members.length);
+  return { members: members.slice(0, nonMembers.length), nonMembers };
 }
 
 /** Shift scores of members and non-members between two flattened towers. */

@@ -96,7 +96,7 @@ export function buildReport(env: SimEnv, o: ExperimentOptions, res: ExperimentRe
       upload: { aucWithoutNoise: r4(res.mia.upload.aucWithoutNoise), aucWithLocalNoise: r4(res.mia.upload.aucWithLocalNoise), localNoise: res.mia.upload.localNoise },
       trials: res.mia.trials,
       membersScored: res.mia.members,
-      attack: 'score shift of item X for a probe user whose history is [X], between the model before and after the release; members = items in the target client\'s data, non-members = as many items it never touched',
+      attack: "score shift of item X between the model before and after the release, averaged over probe users ([X] and 32 random 5-item histories), each relative to the probe's mean shift; members = items of the target client's data, non-members = as many items of a client outside the round that the target never touched",
     },
     poisoning: {
       rounds: o.poison.rounds,

@@ -6,10 +6,7 @@ import { DEFAULT_POOLING, type ModelConfig, type ModelWeights, type TowerParams 
 import type { SimEnv, SimSettings } from '../../../src/sim/round';
 
 export const N_ITEMS = 30;
-const d = 6;
-const hidden = 10;
-
-export function tinyModel(seed = 3, inner = { steps: 5, lr: 0.05, debias: true }): { weights: ModelWeights; config: ModelConfig } {
+export function tinyModel(seed = 3, inner = { steps: 5, lr: 0.05, debias: true }, d = 6, hidden = 10): { weights: ModelWeights; config: ModelConfig } {
   const rng = createRng(seed);
   const arr = (len: number, scale: number) => Float32Array.from({ length: len }, () => rng.normal() * scale);
   const tower: TowerParams = { w1: arr(d * hidden, 0.4), b1: arr(hidden, 0.1), w2: arr(hidden * d, 0.3), b2: arr(d, 0.1) };
@@ -39,7 +36,7 @@ export const SETTINGS: SimSettings = {
   supportSizes: [1, 3, 5],
 };
 
-export function tinyEnv(settings: Partial<SimSettings> = {}, inner?: { steps: number; lr: number; debias: boolean }): SimEnv {
-  const { weights, config } = tinyModel(3, inner);
+export function tinyEnv(settings: Partial<SimSettings> = {}, inner?: { steps: number; lr: number; debias: boolean }, dims: [number, number] = [6, 10]): SimEnv {
+  const { weights, config } = tinyModel(3, inner, ...dims);
   return { session: new ModelSession(weights, config), clients: tinyClients(), settings: { ...SETTINGS, ...settings } };
 }
