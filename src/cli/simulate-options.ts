@@ -40,7 +40,7 @@ export const SIM_DEFAULTS: SimFlags = {
   clientsPerRound: 64,
   evalEvery: 10,
   k: 5,
-  clip: 1,
+  clip: 0.5,
   noise: 1,
   localNoise: 0,
   aggregator: 'mean',
