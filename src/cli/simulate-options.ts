@@ -5,6 +5,7 @@
 import { Option, type Command } from 'commander';
 import * as v from 'valibot';
 import { AGGREGATORS } from '../federated/round';
+import { CLIENT_UPDATES } from '../sim/sampling';
 import { argParser, count, FLAG_BOUNDS, oneOf, positive } from './options';
 
 const share = (min: number, max: number, what: string) =>
@@ -22,6 +23,8 @@ export const SimFlagsSchema = v.strictObject({
   aggregator: oneOf(AGGREGATORS),
   trim: v.pipe(share(0, 0.49, 'a share from 0 to 0.49')),
   serverLr: positive(1000),
+  clientUpdate: oneOf(CLIENT_UPDATES),
+  clientLr: positive(1000),
   dpDelta: v.optional(v.pipe(v.number('expected a number'), v.gtValue(0, 'expected δ in (0, 1)'), v.ltValue(1, 'expected δ in (0, 1)'))),
   miaTrials: count(1, 100_000),
   miaLocalNoise: multiplier,
@@ -46,6 +49,8 @@ export const SIM_DEFAULTS: SimFlags = {
   aggregator: 'mean',
   trim: 0.1,
   serverLr: 1,
+  clientUpdate: 'reptile',
+  clientLr: 0.05,
   dpDelta: undefined,
   miaTrials: 100,
   miaLocalNoise: 1,
@@ -72,6 +77,8 @@ export const SIM_FLAGS: readonly SimFlag[] = [
   { key: 'aggregator', flags: '--aggregator <how>', help: `server aggregation: ${AGGREGATORS.join(', ')}`, input: 'text' },
   { key: 'trim', flags: '--trim <share>', help: "share cut from each end per coordinate by 'trimmed-mean'", input: 'number' },
   { key: 'serverLr', flags: '--server-lr <β>', help: 'server step: θ ← θ + β·aggregate', input: 'number' },
+  { key: 'clientUpdate', flags: '--client-update <how>', help: "what a device uploads: 'reptile' (its personalised tower − the model; what the Worker sends) or 'fomaml' (one meta step on its own later interactions)", input: 'text' },
+  { key: 'clientLr', flags: '--client-lr <x>', help: "step size of a device's 'fomaml' meta step", input: 'number' },
   { key: 'dpDelta', flags: '--dp-delta <δ>', help: 'δ of the reported (ε, δ) (default 0.1 / clients)', input: 'number' },
   { key: 'miaTrials', flags: '--mia-trials <n>', help: 'membership-inference trials (one target client each)', input: 'number' },
   { key: 'miaLocalNoise', flags: '--mia-local-noise <σ>', help: 'local noise of the protected upload in the membership-inference test', input: 'number' },

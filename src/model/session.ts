@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { InnerLoopConfig } from './manifest';
-import { adaptTowers, disposeTower, type ItemTensors } from './inner-loop';
+import { adaptTowers, disposeTower, targetMatrix, towerLossAndGrads, type ItemTensors } from './inner-loop';
 import { disposeInnerInputs, innerInputs } from './inner-inputs';
 import { poolBatch, type IndexedEvent } from './pooling';
 import { itemScores, tileTower, towerToTensors, untileTower, userVectors } from './tower';
@@ -62,6 +62,34 @@ export class ModelSession {
     disposeTower(tiled);
     disposeTower(adapted);
     return { towers, scores: data };
+  }
+
+  /**
+   * One first-order MAML step per user, from the user's own data: adapt `start` on the
+   * support with the inner loop, take the gradient of the loss of the later (query)
+   * interactions at the adapted tower, and return start − lr·gradient. Its difference
+   * from `start` is the update central meta-training averages (src/train/meta.ts), so a
+   * device holding both its older and its newer interactions can upload it.
+   */
+  async metaStepTowers(start: TowerParams, tasks: readonly { support: readonly IndexedEvent[]; query: readonly IndexedEvent[] }[], lr: number): Promise<TowerParams[]> {
+    const { d, hidden, n } = this.weights;
+    const inputs = innerInputs(tasks.map((t) => t.support), this.weights.itemIn, d, n, this.config.pooling);
+    const queryT = targetMatrix(tasks.map((t) => t.query.map((e) => ({ index: e.index, weight: 1 }))), n);
+    const tiled = tileTower(start, d, hidden, tasks.length);
+    const adapted = adaptTowers(tiled, inputs.pooled, inputs.targets, this.items, this.config.inner);
+    const stepped = tf.tidy(() => {
+      const { grads } = towerLossAndGrads(adapted, inputs.pooled, queryT, this.items);
+      const keys = ['w1', 'b1', 'w2', 'b2'] as const;
+      const t = keys.map((k) => tf.sub(tiled[k], tf.mul(grads[k], tf.scalar(lr))));
+      return { w1: t[0], b1: t[1], w2: t[2], b2: t[3] };
+    });
+    const towers = await untileTower(stepped, d, hidden);
+    disposeInnerInputs(inputs);
+    tf.dispose(queryT);
+    disposeTower(tiled);
+    disposeTower(adapted);
+    disposeTower(stepped);
+    return towers;
   }
 
   dispose(): void {

@@ -11,6 +11,7 @@ import { decodeUpdate, encodeUpdate, type WireDtype } from '../federated/wire';
 import type { IndexedEvent } from '../model/pooling';
 import type { ModelSession } from '../model/session';
 import type { TowerParams } from '../model/weights';
+import type { ClientUpdate, DeviceData } from './sampling';
 
 /** Devices adapted per batch (the towers are tiled per device, so memory grows with it). */
 const BATCH = 64;
@@ -30,6 +31,14 @@ export async function personalise(session: ModelSession, meta: TowerParams, hist
     const { towers } = await session.adaptAndScore(meta, histories.slice(i, i + BATCH));
     out.push(...towers);
   }
+  return out;
+}
+
+/** Each device's tower after its local update ('reptile': the inner loop on its support; 'fomaml': one meta step). */
+export async function deviceTowers(session: ModelSession, meta: TowerParams, data: readonly DeviceData[], update: ClientUpdate, lr: number): Promise<TowerParams[]> {
+  if (update === 'reptile') return personalise(session, meta, data.map((x) => x.support));
+  const out: TowerParams[] = [];
+  for (let i = 0; i < data.length; i += BATCH) out.push(...(await session.metaStepTowers(meta, data.slice(i, i + BATCH), lr)));
   return out;
 }
 

@@ -8,10 +8,10 @@ import { createRng } from '../data/random';
 import { addScaled } from '../federated/delta';
 import { serverStep } from '../federated/server-step';
 import { unflattenTower } from '../model/weights';
-import { personalise, upload } from './device';
+import { deviceTowers, upload } from './device';
 import { attackScores, auc, memberSplit, randomProbes } from './mia';
 import { samplingRate, type SimEnv } from './round';
-import { historyAtCutoff, poissonSample } from './sampling';
+import { dataAtCutoff, poissonSample } from './sampling';
 
 export interface MiaOptions {
   trials: number;
@@ -55,8 +55,8 @@ export async function membershipInference(env: SimEnv, theta: Float32Array, o: M
     const target = eligible[rng.int(eligible.length)];
     const others = poissonSample(rng, env.clients.length, q).filter((i) => i !== target);
     const clients = [target, ...others];
-    const histories = clients.map((i) => historyAtCutoff(rng, env.clients[i].events, s.supportSizes));
-    const towers = await personalise(env.session, meta, histories);
+    const data = clients.map((i) => dataAtCutoff(rng, env.clients[i].events, s.supportSizes, s.clientUpdate, s.queryMax));
+    const towers = await deviceTowers(env.session, meta, data, s.clientUpdate, s.clientLr);
     const wire = { dtype: s.dtype, modelVersion: t, roundId: t };
     const plain = { clip: s.clip, localNoise: 0 };
     const deltas = towers.map((tw) => upload(tw, meta, plain, normal, wire).values);
@@ -66,7 +66,9 @@ export async function membershipInference(env: SimEnv, theta: Float32Array, o: M
     const chosen = new Set(clients);
     let owner = eligible[rng.int(eligible.length)];
     while (chosen.has(owner)) owner = eligible[rng.int(eligible.length)];
-    const split = memberSplit(rng, histories[0], new Set(env.clients[target].events.map((e) => e.index)), historyAtCutoff(rng, env.clients[owner].events, s.supportSizes));
+    const own = (x: { support: { index: number }[]; query: { index: number }[] }) => [...x.support, ...x.query];
+    const other = dataAtCutoff(rng, env.clients[owner].events, s.supportSizes, s.clientUpdate, s.queryMax);
+    const split = memberSplit(rng, own(data[0]), new Set(env.clients[target].events.map((e) => e.index)), own(other));
     const published = (centralNoise: number) => serverStep(theta, deltas, { ...s, aggregator: 'mean', centralNoise, denominator }, normal).theta;
     push(acc.noDp, await attackScores(env.session, theta, published(0), split, probes));
     push(acc.dp, await attackScores(env.session, theta, published(s.centralNoise), split, probes));

@@ -14,8 +14,8 @@ import type { WireDtype } from '../federated/wire';
 import type { ModelSession } from '../model/session';
 import { unflattenTower, type TowerParams } from '../model/weights';
 import { flippedDelta, pushDelta, type Attack } from './attacks';
-import { personalise, upload } from './device';
-import { historyAtCutoff, poissonSample } from './sampling';
+import { deviceTowers, upload } from './device';
+import { dataAtCutoff, poissonSample, type ClientUpdate } from './sampling';
 
 export interface SimSettings {
   /** Expected clients per round (Poisson sampling at q = clientsPerRound / clients). */
@@ -29,6 +29,10 @@ export interface SimSettings {
   dtype: WireDtype;
   /** Prefix lengths a client's history is cut at (drawn per client and round). */
   supportSizes: readonly number[];
+  clientUpdate: ClientUpdate;
+  /** 'fomaml': at most this many later interactions form the device's query; the step size of its meta step. */
+  queryMax: number;
+  clientLr: number;
 }
 
 export interface Adversary {
@@ -73,9 +77,9 @@ export async function simulateRound(env: SimEnv, theta: Float32Array, round: num
   const s = env.settings;
   const { d, hidden } = env.session.weights;
   const sampled = poissonSample(rngs.sample, env.clients.length, samplingRate(env));
-  const histories = sampled.map((i) => historyAtCutoff(rngs.sample, env.clients[i].events, s.supportSizes));
+  const data = sampled.map((i) => dataAtCutoff(rngs.sample, env.clients[i].events, s.supportSizes, s.clientUpdate, s.queryMax));
   const meta: TowerParams = unflattenTower(theta, d, hidden);
-  const towers = await personalise(env.session, meta, histories);
+  const towers = await deviceTowers(env.session, meta, data, s.clientUpdate, s.clientLr);
   const wire = { dtype: s.dtype, modelVersion: round, roundId: round };
   const bound = normBound(s.clip, s.localNoise, theta.length);
   const deltas: Float32Array[] = [];
@@ -94,7 +98,7 @@ export async function simulateRound(env: SimEnv, theta: Float32Array, round: num
       values =
         adversary.attack === 'flip'
           ? flippedDelta(up.values, adversary.scale, s.clip)
-          : await pushDelta(env.session, meta, histories[j], adversary.item, s.clip);
+          : await pushDelta(env.session, meta, data[j].support, adversary.item, s.clip);
     }
     // The coordinator refuses an upload above the bound; an attacker that wants to count stays under it.
     if (l2Norm(values) <= bound) deltas.push(values);

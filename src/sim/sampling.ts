@@ -22,3 +22,24 @@ export function historyAtCutoff(rng: Rng, events: readonly IndexedEvent[], sizes
   const k = Math.min(sizes[rng.int(sizes.length)], events.length);
   return events.slice(0, k);
 }
+
+export const CLIENT_UPDATES = ['reptile', 'fomaml'] as const;
+/**
+ * What a device uploads: 'reptile' — its personalised tower minus the model (what the
+ * Worker sends today); 'fomaml' — one first-order MAML step on its own later interactions
+ * (ModelSession.metaStepTowers).
+ */
+export type ClientUpdate = (typeof CLIENT_UPDATES)[number];
+
+/** A device's data in a round: 'reptile' learns from the history up to the cut-off; 'fomaml' also reads the next `queryMax` interactions it has. */
+export interface DeviceData {
+  support: IndexedEvent[];
+  query: IndexedEvent[];
+}
+
+export function dataAtCutoff(rng: Rng, events: readonly IndexedEvent[], sizes: readonly number[], update: ClientUpdate, queryMax: number): DeviceData {
+  if (update === 'reptile') return { support: historyAtCutoff(rng, events, sizes), query: [] };
+  // Keep at least one later interaction for the query, as central meta-training does.
+  const k = Math.max(1, Math.min(sizes[rng.int(sizes.length)], events.length - 1));
+  return { support: events.slice(0, k), query: events.slice(k, k + queryMax) };
+}

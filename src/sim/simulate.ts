@@ -27,6 +27,8 @@ export interface SimulateInput {
     aggregator: SimEnv['settings']['aggregator'];
     trim: number;
     serverLr: number;
+    clientUpdate: SimEnv['settings']['clientUpdate'];
+    clientLr: number;
     dpDelta?: number;
     miaTrials: number;
     miaLocalNoise: number;
@@ -35,6 +37,8 @@ export interface SimulateInput {
     poisonScale: number;
   };
   seed: number;
+  /** 'fomaml': the query length central meta-training uses. */
+  queryMax: number;
   cacheDir: string | null;
   cacheKey: unknown;
   dataset: string;
@@ -73,6 +77,9 @@ export async function simulate(input: SimulateInput): Promise<{ report: Federate
       serverLr: sim.serverLr,
       dtype: DTYPE,
       supportSizes: SUPPORT_SIZES,
+      clientUpdate: sim.clientUpdate,
+      clientLr: sim.clientLr,
+      queryMax: input.queryMax,
     },
   };
   const pushed = pushTarget(train);

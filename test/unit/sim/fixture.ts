@@ -34,6 +34,9 @@ export const SETTINGS: SimSettings = {
   serverLr: 1,
   dtype: 'int8',
   supportSizes: [1, 3, 5],
+  clientUpdate: 'reptile',
+  queryMax: 5,
+  clientLr: 0.05,
 };
 
 export function tinyEnv(settings: Partial<SimSettings> = {}, inner?: { steps: number; lr: number; debias: boolean }, dims: [number, number] = [6, 10]): SimEnv {

@@ -53,4 +53,13 @@ describe('the federated simulation', () => {
     const one = (e: SimEnv) => runSimulation(e, e.session.weights.tower, { rounds: 1, evalEvery: 1, seed: 7, score });
     expect((await one(env)).stats.meanNorm).toBeCloseTo((await one(noDp)).stats.meanNorm, 6);
   });
+
+  it("runs the 'fomaml' client update deterministically too, and it moves the model", async () => {
+    const meta: SimEnv = { ...env, settings: { ...env.settings, clientUpdate: 'fomaml' } };
+    const a = await run(7, meta);
+    const b = await run(7, meta);
+    expect(flattenTower(a.tower)).toEqual(flattenTower(b.tower));
+    expect(a.stats.meanNorm).toBeGreaterThan(0);
+    expect(flattenTower(a.tower)).not.toEqual(flattenTower((await run(7)).tower));
+  });
 });
