@@ -32,6 +32,9 @@ export function buildReport(env: SimEnv, o: ExperimentOptions, res: ExperimentRe
   const reach95Dp = firstRoundAt(res.withDp.curve, res.central, 0.95);
   const reach90Dp = firstRoundAt(res.withDp.curve, res.central, 0.9);
   const lastDp = res.withDp.curve[res.withDp.curve.length - 1];
+  // The DP round whose worse view is closest to central (the start may already pass 90%).
+  const worse = (p: TowerScore) => Math.min(p.ndcg10Full / res.central.ndcg10Full, p.ndcg10Next10 / res.central.ndcg10Next10);
+  const bestDp = res.withDp.curve.reduce((a, p) => (worse(p) > worse(a) ? p : a));
   const uploadBytes = res.withDp.stats.uploadBytes;
   const meanClean = res.poisoning.filter((p) => p.aggregator === s.aggregator);
   const worstDefaultLoss = Math.max(...meanClean.map((p) => Math.max(p.lossFull, p.lossNext10)));
@@ -87,6 +90,7 @@ export function buildReport(env: SimEnv, o: ExperimentOptions, res: ExperimentRe
         withDp: reach95Dp ? { round: reach95Dp.round, epsilon: eps(reach95Dp.round), ...ratio(reach95Dp, res.central) } : null,
       },
       dpAt90OfCentral: reach90Dp ? { round: reach90Dp.round, epsilon: eps(reach90Dp.round), ...ratio(reach90Dp, res.central) } : null,
+      dpBest: { round: bestDp.round, epsilon: eps(bestDp.round), ...ratio(bestDp, res.central) },
       dpFinal: { round: lastDp.round, epsilon: eps(lastDp.round), ...ratio(lastDp, res.central) },
       startOfCentral: ratio(res.start, res.central),
       uploadAtMost50KB: uploadBytes <= 50 * 1024,
