@@ -41,6 +41,16 @@ async function asStored(r: PipelineResult, formatVersion: 1 | 2): Promise<Fitted
   return { weights: loaded.weights, config: r.config, tower: loaded.weights.tower };
 }
 
+/**
+ * The stage checkpoints of the evaluation's pipeline run, keyed by the content of the
+ * split's training data (stage names carry the options). `simulate` reads the same ones,
+ * so it compares with the very models `eval` scores.
+ */
+export function evalCheckpoints(dir: string, data: TrainingData): CheckpointStore {
+  const key = trainingDataHash(data);
+  return new CheckpointStore(resolve(dir, `eval-${key.slice(0, 16)}`), key);
+}
+
 /** Model-based methods to evaluate next to the baselines. */
 export async function extraMethods(ctx: ExtraMethodsContext): Promise<ColdStartMethod[]> {
   await initNodeTf();
@@ -49,8 +59,6 @@ export async function extraMethods(ctx: ExtraMethodsContext): Promise<ColdStartM
   const train = (data: TrainingData) => {
     let run = runs.get(data);
     if (!run) {
-      // Keyed by the content of the split's training data (stage names carry the options).
-      const key = trainingDataHash(data);
       const dir = ctx.checkpointDir === undefined ? '.cache/checkpoints' : ctx.checkpointDir;
       const bars = new StageBars();
       run = trainPipeline(
@@ -61,7 +69,7 @@ export async function extraMethods(ctx: ExtraMethodsContext): Promise<ColdStartM
           onProgress: (s, done, info) => bars.update(s, done, info.loss, info.validation),
           onStageEnd: (s) => bars.finish(s),
         },
-        dir === null ? undefined : new CheckpointStore(resolve(dir, `eval-${key.slice(0, 16)}`), key),
+        dir === null ? undefined : evalCheckpoints(dir, data),
       ).finally(() => bars.stop());
       runs.set(data, run);
     }

@@ -11,14 +11,14 @@ import { MODEL_BOUNDS } from '../model/bounds';
 import { VALIDATION_VIEWS } from '../eval/validation';
 import { DEFAULT_PIPELINE, META_ALGORITHMS, type PipelineOptions } from '../train/options';
 
-const count = (min: 0 | 1, max = Number.MAX_SAFE_INTEGER) =>
+export const count = (min: 0 | 1, max = Number.MAX_SAFE_INTEGER) =>
   v.pipe(
     v.number('expected a number'),
     v.integer('expected an integer'),
     v.minValue(min, min === 1 ? 'expected a positive integer' : 'expected a non-negative integer'),
     v.maxValue(max, `expected at most ${max}`),
   );
-const positive = (max: number) =>
+export const positive = (max: number) =>
   v.pipe(v.number('expected a number'), v.finite('expected a number'), v.gtValue(0, 'expected a positive number'), v.maxValue(max, `expected at most ${max}`));
 
 /**
@@ -37,7 +37,7 @@ export const FLAG_BOUNDS = {
   biasScale: 64,
   k: 1000,
 } as const;
-const oneOf = <T extends readonly string[]>(values: T) => v.picklist(values, `expected one of: ${values.join(', ')}`);
+export const oneOf = <T extends readonly string[]>(values: T) => v.picklist(values, `expected one of: ${values.join(', ')}`);
 
 /** Support sizes: positive integers, at least one. */
 export const KsSchema = v.pipe(v.array(count(1, FLAG_BOUNDS.k)), v.minLength(1, 'expected at least one k'));

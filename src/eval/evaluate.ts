@@ -150,6 +150,17 @@ function perUserMetrics(cuts: readonly SupportQuery[], lists: readonly Int32Arra
   return out;
 }
 
+/**
+ * Mean NDCG@10 per view of a fitted method on the cuts of one k, ranked and scored exactly
+ * as `evaluateColdStart` does (no bootstrap): for callers that score a model many times,
+ * like the federated simulation after each round.
+ */
+export async function meanNdcg10(method: ColdStartMethod, cuts: readonly SupportQuery[]): Promise<Record<View, number>> {
+  const pu = perUserMetrics(cuts, (await rankAll(method, cuts)).lists);
+  const mean = (a: Float64Array) => (a.length ? a.reduce((s, x) => s + x, 0) / a.length : 0);
+  return { full: mean(pu.full.ndcg10), short: mean(pu.short.ndcg10) };
+}
+
 /** Ranks cuts with a fitted method: its top-10 with the support excluded. */
 function methodRanker(method: ColdStartMethod): RankCuts {
   return async (cuts) => (await rankAll(method, cuts)).lists.map((l) => l.subarray(0, 10));

@@ -38,6 +38,12 @@ export class ModelMethod implements ColdStartMethod {
     this.session = new ModelSession(this.fitted.weights, this.fitted.config);
   }
 
+  /** Frees the item tensors (callers that fit many models in one process). */
+  dispose(): void {
+    this.session?.dispose();
+    this.session = null;
+  }
+
   async scoreUser(support: readonly IndexedEvent[]): Promise<Float32Array> {
     if (!this.session || !this.fitted) throw new LocalrecError('invalid-state', `${this.name}: scoreUser before fit`);
     if (this.inner && this.inner.steps > 0) {

@@ -11,9 +11,10 @@
  */
 import { LocalrecError, type SerialisedError } from '../errors';
 import type { TowerParams } from '../model/weights';
-import { addGaussianNoise, clipL2, cryptoNormal, type NormalSource } from './clip';
+import { cryptoNormal, type NormalSource } from './clip';
 import { towerDelta } from './delta';
 import { parseRound, type RoundDescription } from './round';
+import { privatiseDelta } from './update';
 import { encodeUpdate } from './wire';
 
 export interface FederatedConfig {
@@ -210,8 +211,7 @@ export class FederatedClient {
     if (round.state !== 'collecting') return 'round-closed';
     if (round.modelVersion !== modelVersion) return 'model-version';
 
-    clipL2(delta, round.clip);
-    addGaussianNoise(delta, round.localNoise * round.clip, this.normal);
+    privatiseDelta(delta, { clip: round.clip, localNoise: round.localNoise }, this.normal);
     const body = encodeUpdate({ modelVersion, roundId: round.roundId, values: delta, dtype: round.dtype, maxNorm: round.localNoise > 0 ? undefined : round.clip });
     if (body.byteLength > round.maxBytes) throw new LocalrecError('federated-unavailable', `update of ${body.byteLength} bytes exceeds the round's limit of ${round.maxBytes}`);
     this.s.state = 'uploading';

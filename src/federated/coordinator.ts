@@ -7,11 +7,11 @@
 import { LocalrecError } from '../errors';
 import { decodeModel, withTower, type EncodedModel, type LoadedModel } from '../model/format';
 import { flattenTower, towerSize, unflattenTower } from '../model/weights';
-import { addCentralNoise, aggregate } from './aggregate';
 import { cryptoNormal, normBound, type NormalSource } from './clip';
-import { addScaled, l2Norm } from './delta';
+import { l2Norm } from './delta';
 import { privacyReport } from './privacy';
 import { checkPolicy, ROUND_PROTOCOL, shouldAggregate, type RoundDescription, type RoundPolicy } from './round';
+import { serverStep } from './server-step';
 import type { FederatedStore, RoundState } from './store';
 import { decodeHeader, decodeUpdate, encodedSize, WIRE_VERSION } from './wire';
 
@@ -201,9 +201,7 @@ export class Coordinator {
       const n = this.length;
       // Each body was validated before it was stored; decoding again cannot fail unless the store was damaged.
       const deltas = updates.map((u) => decodeUpdate(u.body, { length: n, dtypes: ['float32', 'int8'] }).values);
-      const agg = aggregate(deltas, this.policy.aggregator, this.policy.trim);
-      addCentralNoise(agg, deltas.length, this.policy.clip, this.policy.centralNoise, this.normal);
-      const theta = addScaled(flattenTower(model.weights.tower), agg, this.policy.serverLr);
+      const { theta, aggregate: agg } = serverStep(flattenTower(model.weights.tower), deltas, this.policy, this.normal);
       const { d, hidden } = model.manifest.dims;
       const toVersion = round.modelVersion + 1;
       // Only θ_meta changes: the item tables keep their stored bytes (no re-quantisation).

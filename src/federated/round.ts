@@ -66,7 +66,8 @@ export function parseRound(json: unknown): RoundDescription {
   return r.output as RoundDescription;
 }
 
-export type Aggregator = 'mean' | 'trimmed-mean' | 'median';
+export const AGGREGATORS = ['mean', 'trimmed-mean', 'median'] as const;
+export type Aggregator = (typeof AGGREGATORS)[number];
 
 export interface RoundPolicy {
   /** A round aggregates only with at least this many accepted updates. */

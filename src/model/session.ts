@@ -1,7 +1,7 @@
 import type { InnerLoopConfig } from './manifest';
 import { innerInputs } from './inner-inputs';
 import { poolBatch, type IndexedEvent } from './pooling';
-import { adaptTowers, userVector, type ItemTable } from './plain-tower';
+import { adaptTowers, normaliseTargets, towerLossAndGrads, userVector, type ItemTable } from './plain-tower';
 import { PlainScorer, type Scorer } from './scorer';
 import type { ModelConfig, ModelWeights, TowerParams } from './weights';
 
@@ -56,6 +56,26 @@ export class ModelSession {
     const { pooled, targets } = innerInputs(histories, this.weights.itemIn, this.weights.d, this.config.pooling);
     const towers = adaptTowers(start, pooled, targets, this.items, inner);
     return { towers, scores: await this.scorer.scores(this.userVectors(towers, pooled), histories.length) };
+  }
+
+  /**
+   * One first-order MAML step per user, from the user's own data: adapt `start` on the
+   * support with the inner loop, take the gradient of the loss of the later (query)
+   * interactions at the adapted tower, and return start − lr·gradient. Its difference
+   * from `start` is the update central meta-training averages (src/train/meta.ts), so a
+   * device holding both its older and its newer interactions can upload it.
+   */
+  async metaStepTowers(start: TowerParams, tasks: readonly { support: readonly IndexedEvent[]; query: readonly IndexedEvent[] }[], lr: number): Promise<TowerParams[]> {
+    const { d } = this.weights;
+    const { pooled, targets } = innerInputs(tasks.map((t) => t.support), this.weights.itemIn, d, this.config.pooling);
+    const adapted = adaptTowers(start, pooled, targets, this.items, this.config.inner);
+    const step = (from: Float32Array, grad: Float32Array) => Float32Array.from(from, (x, j) => x - lr * grad[j]);
+    return adapted.map((a, t) => {
+      // The query loss at the adapted tower, as meta-training's outer gradient (src/train/meta.ts).
+      const query = normaliseTargets(tasks[t].query.map((e) => ({ index: e.index, weight: 1 })));
+      const { grads } = towerLossAndGrads(a, pooled.subarray(t * d, (t + 1) * d), query, this.items);
+      return { w1: step(start.w1, grads.w1), b1: step(start.b1, grads.b1), w2: step(start.w2, grads.w2), b2: step(start.b2, grads.b2) };
+    });
   }
 
   dispose(): void {

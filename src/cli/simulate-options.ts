@@ -1,0 +1,102 @@
+/**
+ * The flags of `simulate`: one valibot schema with bounds and one flag table, registered
+ * with commander like the shared pipeline flags (options.ts). Imports nothing heavy.
+ */
+import { Option, type Command } from 'commander';
+import * as v from 'valibot';
+import { AGGREGATORS } from '../federated/round';
+import { CLIENT_UPDATES } from '../sim/sampling';
+import { argParser, count, FLAG_BOUNDS, oneOf, positive } from './options';
+
+const share = (min: number, max: number, what: string) =>
+  v.pipe(v.number('expected a number'), v.finite('expected a number'), v.minValue(min, `expected ${what}`), v.maxValue(max, `expected ${what}`));
+const multiplier = share(0, 100, 'a noise multiplier from 0 to 100');
+
+export const SimFlagsSchema = v.strictObject({
+  rounds: count(1, 10_000),
+  clientsPerRound: count(1, 1_000_000),
+  evalEvery: count(1, 10_000),
+  k: count(1, FLAG_BOUNDS.k),
+  clip: positive(1000),
+  noise: multiplier,
+  localNoise: multiplier,
+  aggregator: oneOf(AGGREGATORS),
+  trim: v.pipe(share(0, 0.49, 'a share from 0 to 0.49')),
+  serverLr: positive(1000),
+  clientUpdate: oneOf(CLIENT_UPDATES),
+  clientLr: positive(1000),
+  dpDelta: v.optional(v.pipe(v.number('expected a number'), v.gtValue(0, 'expected δ in (0, 1)'), v.ltValue(1, 'expected δ in (0, 1)'))),
+  miaTrials: count(1, 100_000),
+  miaLocalNoise: multiplier,
+  poisonRounds: count(1, 10_000),
+  poisonShare: v.pipe(v.number('expected a number'), v.gtValue(0, 'expected a share in (0, 0.5]'), v.maxValue(0.5, 'expected a share in (0, 0.5]')),
+  poisonScale: positive(1e6),
+});
+export type SimFlags = v.InferOutput<typeof SimFlagsSchema>;
+
+/**
+ * Defaults (docs/federated.md, "Simulation"): on the shop an honest Reptile delta has a
+ * median norm of 0.34 (mean 0.46), so C = 0.5 clips about a third; z = 1 with ~64
+ * clients a round. 'reptile' is what the Worker uploads today.
+ */
+export const SIM_DEFAULTS: SimFlags = {
+  rounds: 200,
+  clientsPerRound: 64,
+  evalEvery: 10,
+  k: 5,
+  clip: 0.5,
+  noise: 1,
+  localNoise: 0,
+  aggregator: 'mean',
+  trim: 0.1,
+  serverLr: 1,
+  clientUpdate: 'reptile',
+  clientLr: 0.05,
+  dpDelta: undefined,
+  miaTrials: 100,
+  miaLocalNoise: 1,
+  poisonRounds: 50,
+  poisonShare: 0.1,
+  poisonScale: 10,
+};
+
+interface SimFlag {
+  key: keyof SimFlags;
+  flags: string;
+  help: string;
+  input: 'number' | 'text';
+}
+
+export const SIM_FLAGS: readonly SimFlag[] = [
+  { key: 'rounds', flags: '--rounds <n>', help: 'federated rounds per run', input: 'number' },
+  { key: 'clientsPerRound', flags: '--clients-per-round <n>', help: 'expected clients per round (Poisson sampling at rate n / clients)', input: 'number' },
+  { key: 'evalEvery', flags: '--eval-every <n>', help: 'score the test users every n rounds', input: 'number' },
+  { key: 'k', flags: '--k <n>', help: 'support size of the test users (the cold-start protocol)', input: 'number' },
+  { key: 'clip', flags: '--clip <x>', help: 'L2 bound of each client delta', input: 'number' },
+  { key: 'noise', flags: '--noise <z>', help: 'central noise multiplier (std z·clip on the sum; 0 = no DP)', input: 'number' },
+  { key: 'localNoise', flags: '--local-noise <σ>', help: 'local noise multiplier on each upload (0 = none)', input: 'number' },
+  { key: 'aggregator', flags: '--aggregator <how>', help: `server aggregation: ${AGGREGATORS.join(', ')}`, input: 'text' },
+  { key: 'trim', flags: '--trim <share>', help: "share cut from each end per coordinate by 'trimmed-mean'", input: 'number' },
+  { key: 'serverLr', flags: '--server-lr <β>', help: 'server step: θ ← θ + β·aggregate', input: 'number' },
+  { key: 'clientUpdate', flags: '--client-update <how>', help: "what a device uploads: 'reptile' (its personalised tower − the model; what the Worker sends) or 'fomaml' (one meta step on its own later interactions)", input: 'text' },
+  { key: 'clientLr', flags: '--client-lr <x>', help: "step size of a device's 'fomaml' meta step", input: 'number' },
+  { key: 'dpDelta', flags: '--dp-delta <δ>', help: 'δ of the reported (ε, δ) (default 0.1 / clients)', input: 'number' },
+  { key: 'miaTrials', flags: '--mia-trials <n>', help: 'membership-inference trials (one target client each)', input: 'number' },
+  { key: 'miaLocalNoise', flags: '--mia-local-noise <σ>', help: 'local noise of the protected upload in the membership-inference test', input: 'number' },
+  { key: 'poisonRounds', flags: '--poison-rounds <n>', help: 'rounds of each poisoning run', input: 'number' },
+  { key: 'poisonShare', flags: '--poison-share <share>', help: 'share of clients that are malicious', input: 'number' },
+  { key: 'poisonScale', flags: '--poison-scale <x>', help: 'how much a sign-flipping client scales its delta (the norm bound still cuts it)', input: 'number' },
+];
+
+export function addSimFlags(cmd: Command): Command {
+  for (const f of SIM_FLAGS) {
+    const option = new Option(f.flags, f.help).argParser(argParser(f.input, SimFlagsSchema.entries[f.key] as v.GenericSchema<unknown, unknown>));
+    if (SIM_DEFAULTS[f.key] !== undefined) option.default(SIM_DEFAULTS[f.key]);
+    cmd.addOption(option);
+  }
+  return cmd;
+}
+
+export function simFlags(opts: Record<string, unknown>): SimFlags {
+  return v.parse(SimFlagsSchema, Object.fromEntries(SIM_FLAGS.map((f) => [f.key, opts[f.key]])));
+}

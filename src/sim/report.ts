@@ -1,0 +1,146 @@
+/**
+ * reports/federated/<data>/report.json and ndcg-vs-rounds.svg from one experiment. The
+ * field names of `rounds`, `central`, `start`, `uploadBytesPerClientRound`, `dp`, `mia`
+ * and `poisoning` are read by other tools: keep them.
+ */
+import { RDP_ORDERS, sampledGaussianEpsilon } from '../federated/accountant';
+import type { TowerScore } from './evaluate';
+import { epsilonAt, firstRoundAt, type ExperimentOptions, type ExperimentResult } from './experiment';
+import { lineChartSvg, type Series } from './plot-svg';
+import { samplingRate, type SimEnv } from './round';
+
+export interface ReportContext {
+  dataset: string;
+  command: string;
+  clients: number;
+  testUsers: number;
+  k: number;
+  pushedItem: { index: number; id: string; trainCount: number };
+  seconds: number;
+}
+
+const r4 = (x: number) => (Number.isFinite(x) ? Number(x.toFixed(4)) : null);
+const score = (s: TowerScore) => ({ ndcg10Full: r4(s.ndcg10Full), ndcg10Next10: r4(s.ndcg10Next10) });
+const ratio = (s: TowerScore, ref: TowerScore) => ({ full: r4(s.ndcg10Full / ref.ndcg10Full), next10: r4(s.ndcg10Next10 / ref.ndcg10Next10) });
+
+export function buildReport(env: SimEnv, o: ExperimentOptions, res: ExperimentResult, ctx: ReportContext) {
+  const s = env.settings;
+  const q = samplingRate(env);
+  const eps = (round: number) => r4(epsilonAt(env, round, o.delta));
+  const final = sampledGaussianEpsilon(q, s.centralNoise, o.rounds, o.delta);
+  const reach95 = firstRoundAt(res.withoutDp.curve, res.central, 0.95);
+  const reach95Dp = firstRoundAt(res.withDp.curve, res.central, 0.95);
+  const reach90Dp = firstRoundAt(res.withDp.curve, res.central, 0.9);
+  const lastDp = res.withDp.curve[res.withDp.curve.length - 1];
+  // The DP round whose worse view is closest to central (the start may already pass 90%).
+  const worse = (p: TowerScore) => Math.min(p.ndcg10Full / res.central.ndcg10Full, p.ndcg10Next10 / res.central.ndcg10Next10);
+  const bestDp = res.withDp.curve.reduce((a, p) => (worse(p) > worse(a) ? p : a));
+  const uploadBytes = res.withDp.stats.uploadBytes;
+  const meanClean = res.poisoning.filter((p) => p.aggregator === s.aggregator);
+  const worstDefaultLoss = Math.max(...meanClean.map((p) => Math.max(p.lossFull, p.lossNext10)));
+  return {
+    dataset: ctx.dataset,
+    createdAt: new Date().toISOString(),
+    command: ctx.command,
+    seed: o.seed,
+    clients: ctx.clients,
+    testUsers: ctx.testUsers,
+    k: ctx.k,
+    settings: {
+      rounds: o.rounds,
+      evalEvery: o.evalEvery,
+      clientsPerRound: s.clientsPerRound,
+      samplingRate: r4(q),
+      sampling: 'poisson',
+      clip: s.clip,
+      localNoise: s.localNoise,
+      centralNoise: s.centralNoise,
+      aggregator: s.aggregator,
+      trim: s.trim,
+      serverLr: s.serverLr,
+      dtype: s.dtype,
+      supportSizes: s.supportSizes,
+      clientUpdate: s.clientUpdate,
+      clientLr: s.clientUpdate === 'fomaml' ? s.clientLr : null,
+      queryMax: s.clientUpdate === 'fomaml' ? s.queryMax : null,
+      inner: env.session.config.inner,
+      meanDeltaNormBeforeClip: r4(res.withoutDp.stats.meanNorm),
+      clippedShare: r4(res.withoutDp.stats.clippedShare),
+      meanClientsPerRound: r4(res.withDp.stats.clientsPerRound),
+    },
+    rounds: res.withDp.curve.map((p) => ({ round: p.round, ...score(p), epsilon: eps(p.round) })),
+    roundsWithoutDp: res.withoutDp.curve.map((p) => ({ round: p.round, ...score(p) })),
+    central: score(res.central),
+    start: score(res.start),
+    uploadBytesPerClientRound: uploadBytes,
+    dp: {
+      noiseMultiplier: s.centralNoise,
+      clip: s.clip,
+      delta: o.delta,
+      accountant: 'RDP of the Poisson-sampled Gaussian mechanism (Mironov, Talwar & Zhang 2019), integer orders 2-256, composed over rounds, (ε, δ) by the conversion of Balle et al. 2020 / Canonne et al. 2020; user-level, add/remove one client; valid for the mean aggregator',
+      samplingRate: r4(q),
+      rounds: o.rounds,
+      epsilon: r4(final.epsilon),
+      order: final.order,
+      orders: [RDP_ORDERS[0], RDP_ORDERS[RDP_ORDERS.length - 1]],
+    },
+    targets: {
+      reach95OfCentral: {
+        withoutDp: reach95 ? { round: reach95.round, ...ratio(reach95, res.central) } : null,
+        withDp: reach95Dp ? { round: reach95Dp.round, epsilon: eps(reach95Dp.round), ...ratio(reach95Dp, res.central) } : null,
+      },
+      dpAt90OfCentral: reach90Dp ? { round: reach90Dp.round, epsilon: eps(reach90Dp.round), ...ratio(reach90Dp, res.central) } : null,
+      dpBest: { round: bestDp.round, epsilon: eps(bestDp.round), ...ratio(bestDp, res.central) },
+      dpFinal: { round: lastDp.round, epsilon: eps(lastDp.round), ...ratio(lastDp, res.central) },
+      startOfCentral: ratio(res.start, res.central),
+      uploadAtMost50KB: uploadBytes <= 50 * 1024,
+      miaAtMost06WithDp: res.mia.aucWithDp <= 0.6,
+      poisoningLossUnder2PercentDefault: worstDefaultLoss < 0.02,
+    },
+    mia: {
+      aucWithDp: r4(res.mia.aucWithDp),
+      aucWithoutDp: r4(res.mia.aucWithoutDp),
+      upload: { aucWithoutNoise: r4(res.mia.upload.aucWithoutNoise), aucWithLocalNoise: r4(res.mia.upload.aucWithLocalNoise), localNoise: res.mia.upload.localNoise },
+      trials: res.mia.trials,
+      membersScored: res.mia.members,
+      attack: "score shift of item X between the model before and after the release, averaged over probe users ([X] and 32 random 5-item histories), each relative to the probe's mean shift; members = items of the target client's data, non-members = as many items of a client outside the round that the target never touched",
+    },
+    poisoning: {
+      rounds: o.poison.rounds,
+      maliciousShare: o.poison.share,
+      flipScale: o.poison.scale,
+      pushedItem: ctx.pushedItem,
+      centralNoise: s.centralNoise,
+      defaultAggregator: s.aggregator,
+      worstLossDefault: r4(worstDefaultLoss),
+      results: res.poisoning.map((p) => ({
+        ...p,
+        ndcg10Full: r4(p.ndcg10Full),
+        ndcg10Next10: r4(p.ndcg10Next10),
+        lossFull: r4(p.lossFull),
+        lossNext10: r4(p.lossNext10),
+        pushedItemMeanRank: r4(p.pushedItemMeanRank),
+        pushedItemTop10Share: r4(p.pushedItemTop10Share),
+      })),
+    },
+    seconds: r4(ctx.seconds),
+  };
+}
+
+export type FederatedReport = ReturnType<typeof buildReport>;
+
+/** NDCG@10 against rounds, both views, with and without DP, and the two reference levels. */
+export function roundsSvg(res: ExperimentResult, dataset: string): string {
+  const panel = (key: 'ndcg10Full' | 'ndcg10Next10', title: string) => {
+    const xs = res.withDp.curve.map((p) => p.round);
+    const level = (y: number) => [{ x: Math.min(...xs), y }, { x: Math.max(...xs), y }];
+    const series: Series[] = [
+      { name: 'federated, no DP', color: '#1f77b4', points: res.withoutDp.curve.map((p) => ({ x: p.round, y: p[key] })) },
+      { name: 'federated, DP', color: '#d62728', points: res.withDp.curve.map((p) => ({ x: p.round, y: p[key] })) },
+      { name: 'central meta-training', color: '#2ca02c', dashed: true, points: level(res.central[key]) },
+      { name: 'start (pre-trained)', color: '#7f7f7f', dashed: true, points: level(res.start[key]) },
+    ];
+    return { title: `${dataset}: ${title}`, series };
+  };
+  return lineChartSvg([panel('ndcg10Full', 'NDCG@10, full query, k=5'), panel('ndcg10Next10', 'NDCG@10, next 10, k=5')], 'round');
+}

@@ -1,0 +1,119 @@
+/**
+ * One simulated federated round, on the product's code from end to end: Poisson-sample
+ * the clients, let each personalise on its own history and upload (device.ts), refuse
+ * what the coordinator would refuse (normBound), and apply the server's own step
+ * (serverStep) with the central noise and β.
+ */
+import type { Rng } from '../data/random';
+import type { UserSequence } from '../data/split';
+import { normBound, type NormalSource } from '../federated/clip';
+import { l2Norm } from '../federated/delta';
+import type { Aggregator } from '../federated/round';
+import { serverStep } from '../federated/server-step';
+import type { WireDtype } from '../federated/wire';
+import type { ModelSession } from '../model/session';
+import { unflattenTower, type TowerParams } from '../model/weights';
+import { flippedDelta, pushDelta, type Attack } from './attacks';
+import { deviceTowers, upload } from './device';
+import { dataAtCutoff, poissonSample, type ClientUpdate } from './sampling';
+
+export interface SimSettings {
+  /** Expected clients per round (Poisson sampling at q = clientsPerRound / clients). */
+  clientsPerRound: number;
+  clip: number;
+  localNoise: number;
+  centralNoise: number;
+  aggregator: Aggregator;
+  trim: number;
+  serverLr: number;
+  dtype: WireDtype;
+  /** Prefix lengths a client's history is cut at (drawn per client and round). */
+  supportSizes: readonly number[];
+  clientUpdate: ClientUpdate;
+  /** 'fomaml': at most this many later interactions form the device's query; the step size of its meta step. */
+  queryMax: number;
+  clientLr: number;
+}
+
+export interface Adversary {
+  /** Client indices that are malicious (a fixed share of the population). */
+  clients: ReadonlySet<number>;
+  attack: Attack;
+  /** The item 'push' pushes. */
+  item: number;
+  /** How much 'flip' scales the honest delta before the bound cuts it. */
+  scale: number;
+}
+
+export interface SimEnv {
+  session: ModelSession;
+  clients: readonly UserSequence[];
+  settings: SimSettings;
+}
+
+export interface RoundStats {
+  sampled: number;
+  accepted: number;
+  malicious: number;
+  /** Bytes of one upload on the wire. */
+  uploadBytes: number;
+  /** Mean ‖Δ‖₂ before clipping, and the share of deltas the bound cut. */
+  meanNorm: number;
+  clippedShare: number;
+}
+
+export interface RoundRngs {
+  /** Sampling and cut-offs. */
+  sample: Rng;
+  /** Local and central noise (the product draws it from crypto; a seed makes runs repeatable). */
+  normal: NormalSource;
+}
+
+export function samplingRate(env: SimEnv): number {
+  return Math.min(1, env.settings.clientsPerRound / env.clients.length);
+}
+
+export async function simulateRound(env: SimEnv, theta: Float32Array, round: number, rngs: RoundRngs, adversary?: Adversary): Promise<{ theta: Float32Array; stats: RoundStats }> {
+  const s = env.settings;
+  const { d, hidden } = env.session.weights;
+  const sampled = poissonSample(rngs.sample, env.clients.length, samplingRate(env));
+  const data = sampled.map((i) => dataAtCutoff(rngs.sample, env.clients[i].events, s.supportSizes, s.clientUpdate, s.queryMax));
+  const meta: TowerParams = unflattenTower(theta, d, hidden);
+  const towers = await deviceTowers(env.session, meta, data, s.clientUpdate, s.clientLr);
+  const wire = { dtype: s.dtype, modelVersion: round, roundId: round };
+  const bound = normBound(s.clip, s.localNoise, theta.length);
+  const deltas: Float32Array[] = [];
+  let norms = 0;
+  let clipped = 0;
+  let bytes = 0;
+  let malicious = 0;
+  for (let j = 0; j < sampled.length; j++) {
+    const up = upload(towers[j], meta, s, rngs.normal, wire);
+    bytes = up.bytes;
+    norms += up.norm;
+    if (up.norm > s.clip) clipped++;
+    let values = up.values;
+    if (adversary?.clients.has(sampled[j])) {
+      malicious++;
+      values =
+        adversary.attack === 'flip'
+          ? flippedDelta(up.values, adversary.scale, s.clip)
+          : await pushDelta(env.session, meta, data[j].support, adversary.item, s.clip);
+    }
+    // The coordinator refuses an upload above the bound; an attacker that wants to count stays under it.
+    if (l2Norm(values) <= bound) deltas.push(values);
+  }
+  const stats: RoundStats = {
+    sampled: sampled.length,
+    accepted: deltas.length,
+    malicious,
+    uploadBytes: bytes,
+    meanNorm: sampled.length ? norms / sampled.length : 0,
+    clippedShare: sampled.length ? clipped / sampled.length : 0,
+  };
+  if (deltas.length === 0) return { theta, stats };
+  // DP-FedAvg's fixed denominator (the expected count) for the mean; robust aggregators divide by what they keep.
+  const denominator = s.aggregator === 'mean' ? samplingRate(env) * env.clients.length : undefined;
+  const next = serverStep(theta, deltas, { ...s, denominator }, rngs.normal);
+  return { theta: next.theta, stats };
+}
