@@ -168,9 +168,7 @@ function buildShopCatalogue(o: ShopOptions, rng: Rng): ShopCatalogue {
     brand[i] = b;
     tier[i] = brandTier[b];
     byCategory[c].push(i);
-    const id = `p${String(i).padStart(width, '0')}`;
-    // Page-relative display links: the demo shop routes #/product/<id> and serves img/products/<id>.svg.
-    items.push({ id, title, categories: [info.name], brand: brandName(b), price, url: `#/product/${id}`, image: `img/products/${id}.svg` });
+    items.push({ id: `p${String(i).padStart(width, '0')}`, title, categories: [info.name], brand: brandName(b), price });
   }
   // Zipf popularity by a random rank inside each category.
   for (const members of byCategory) {
