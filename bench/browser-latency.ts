@@ -18,9 +18,10 @@
  * - weightsBytes, itemsJsonBytes / itemsJsonGzipBytes (items.json as a gzip-serving server
  *   sends it), workerGzipBytes (first-load Worker + the chunks this backend imports).
  *
- *   npm run bench:browser [-- --sizes 10000,100000 --backends plain,wasm,cpu,webgl,webgpu --runs 50]
+ *   npm run bench:browser [-- --sizes 10000,100000 --backends plain,wasm,cpu,webgl,webgpu --runs 50 --out <path> --force]
  *
- * Writes bench/reports/browser-latency.json and bench/reports/browser-latency.svg.
+ * Writes bench/reports/browser-latency.json and .svg; an existing report is committed
+ * evidence, so replacing it takes --force (or another --out).
  * WebGPU here is SwiftShader (a CPU emulation): reported, never judged.
  */
 import { existsSync } from 'node:fs';
@@ -43,8 +44,13 @@ const { values } = parseArgs({
     backends: { type: 'string', default: 'plain,wasm,cpu,webgl,webgpu' },
     runs: { type: 'string', default: '50' },
     out: { type: 'string', default: 'bench/reports/browser-latency' },
+    force: { type: 'boolean', default: false },
   },
 });
+if (!values.force && existsSync(`${values.out}.json`)) {
+  console.error(`${values.out}.json exists (a committed report); pass --force to replace it, or --out <path>`);
+  process.exit(1);
+}
 const RUNS = Number(values.runs);
 const SIZES = values.sizes.split(',').map(Number);
 const BACKENDS = values.backends.split(',');

@@ -7,6 +7,7 @@
  *
  * Options: --clients 500 --rounds 5 --concurrency 48 --time-limit-s 480
  */
+import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -29,8 +30,14 @@ const { values: args } = parseArgs({
     'time-limit-s': { type: 'string', default: '480' },
     model: { type: 'string', default: 'public/models/shop' },
     out: { type: 'string', default: 'bench/reports/federated-load.json' },
+    force: { type: 'boolean', default: false },
   },
 });
+// An existing report is committed evidence: replacing it must be asked for.
+if (!args.force && existsSync(args.out!)) {
+  console.error(`${args.out} exists (a committed report); pass --force to replace it, or --out <file>`);
+  process.exit(1);
+}
 const CLIENTS = Number(args.clients);
 const ROUNDS = Number(args.rounds);
 const CONCURRENCY = Number(args.concurrency);
