@@ -1,7 +1,7 @@
 /**
  * The server's update as a pure function: aggregate the round's deltas, add the central
  * DP noise, take the outer step θ ← θ + β·aggregate. The coordinator publishes its result;
- * the simulator (src/federated/simulate/) calls the same function every simulated round.
+ * the simulator (src/sim/round.ts) calls the same function every simulated round.
  */
 import { LocalrecError } from '../errors';
 import { addCentralNoise, aggregate } from './aggregate';

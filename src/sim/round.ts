@@ -8,7 +8,7 @@ import type { Rng } from '../data/random';
 import type { UserSequence } from '../data/split';
 import { normBound, type NormalSource } from '../federated/clip';
 import { l2Norm } from '../federated/delta';
-import type { Aggregator } from '../federated/round';
+import type { RoundPolicy } from '../federated/round';
 import { serverStep } from '../federated/server-step';
 import type { WireDtype } from '../federated/wire';
 import type { ModelSession } from '../model/session';
@@ -17,15 +17,10 @@ import { flippedDelta, pushDelta, type Attack } from './attacks';
 import { deviceTowers, upload } from './device';
 import { dataAtCutoff, poissonSample, type ClientUpdate } from './sampling';
 
-export interface SimSettings {
+/** The server's settings are the product's round policy's; the rest is how clients are simulated. */
+export interface SimSettings extends Pick<RoundPolicy, 'clip' | 'localNoise' | 'centralNoise' | 'aggregator' | 'trim' | 'serverLr'> {
   /** Expected clients per round (Poisson sampling at q = clientsPerRound / clients). */
   clientsPerRound: number;
-  clip: number;
-  localNoise: number;
-  centralNoise: number;
-  aggregator: Aggregator;
-  trim: number;
-  serverLr: number;
   dtype: WireDtype;
   /** Prefix lengths a client's history is cut at (drawn per client and round). */
   supportSizes: readonly number[];
