@@ -74,11 +74,40 @@ export type PipelineFlags = v.InferOutput<typeof PipelineFlagsSchema>;
 /** How a flag's text becomes its schema's input: a number, a comma-separated list of numbers, text; booleans take no argument. */
 type FlagInput = 'number' | 'list' | 'text' | 'boolean';
 
-interface PipelineFlag {
-  key: keyof PipelineFlags;
+/** One row of a flag table: the schema key it fills, commander's flag text, help, and how its text is read. */
+export interface FlagSpec<K extends string> {
+  key: K;
   flags: string;
   help: string;
   input: FlagInput;
+}
+
+type PipelineFlag = FlagSpec<keyof PipelineFlags>;
+
+/**
+ * Registers a flag table on a command: each flag parsed by its schema entry (commander
+ * names the flag in the error) with its default; boolean flags are `--no-…` switches.
+ */
+export function addFlagTable<K extends string>(
+  cmd: Command,
+  table: readonly FlagSpec<K>[],
+  entries: Readonly<Record<K, v.GenericSchema>>,
+  defaults: Readonly<Partial<Record<K, unknown>>>,
+): Command {
+  for (const f of table) {
+    const option = new Option(f.flags, f.help);
+    if (f.input !== 'boolean') {
+      option.argParser(argParser(f.input, entries[f.key] as v.GenericSchema<unknown, unknown>));
+      if (defaults[f.key] !== undefined) option.default(defaults[f.key]);
+    }
+    cmd.addOption(option);
+  }
+  return cmd;
+}
+
+/** A flag table's values out of a parsed command's options, checked by its schema. */
+export function readFlagTable<S extends v.GenericSchema>(schema: S, table: readonly FlagSpec<string>[], opts: Record<string, unknown>): v.InferOutput<S> {
+  return v.parse(schema, Object.fromEntries(table.map((f) => [f.key, opts[f.key]])));
 }
 
 /** The one table of shared flags. Boolean flags are `--no-…` switches (default on). */
@@ -194,17 +223,10 @@ function addRunFlags(cmd: Command): Command {
 /** Registers every shared flag on `cmd` (model flags with DEFAULT_PIPELINE's values as defaults, and the run flags). */
 export function addPipelineFlags(cmd: Command): Command {
   addRunFlags(cmd);
-  const defaults = flagsOf(DEFAULT_PIPELINE);
-  for (const f of PIPELINE_FLAGS) {
-    const option = new Option(f.flags, f.help);
-    const schema: v.GenericSchema<unknown, unknown> = PipelineFlagsSchema.entries[f.key];
-    if (f.input !== 'boolean') option.argParser(argParser(f.input, schema)).default(defaults[f.key]);
-    cmd.addOption(option);
-  }
-  return cmd;
+  return addFlagTable(cmd, PIPELINE_FLAGS, PipelineFlagsSchema.entries, flagsOf(DEFAULT_PIPELINE));
 }
 
 /** The shared flags' values out of a parsed command's options. */
 export function pipelineFlags(opts: Record<string, unknown>): PipelineFlags {
-  return v.parse(PipelineFlagsSchema, Object.fromEntries(PIPELINE_FLAGS.map((f) => [f.key, opts[f.key]])));
+  return readFlagTable(PipelineFlagsSchema, PIPELINE_FLAGS, opts);
 }

@@ -2,11 +2,11 @@
  * The flags of `simulate`: one valibot schema with bounds and one flag table, registered
  * with commander like the shared pipeline flags (options.ts). Imports nothing heavy.
  */
-import { Option, type Command } from 'commander';
+import type { Command } from 'commander';
 import * as v from 'valibot';
 import { AGGREGATORS } from '../federated/round';
 import { CLIENT_UPDATES } from '../sim/sampling';
-import { argParser, count, FLAG_BOUNDS, oneOf, positive } from './options';
+import { addFlagTable, count, FLAG_BOUNDS, oneOf, positive, readFlagTable, type FlagSpec } from './options';
 
 const share = (min: number, max: number, what: string) =>
   v.pipe(v.number('expected a number'), v.finite('expected a number'), v.minValue(min, `expected ${what}`), v.maxValue(max, `expected ${what}`));
@@ -60,12 +60,7 @@ export const SIM_DEFAULTS: SimFlags = {
   poisonScale: 10,
 };
 
-interface SimFlag {
-  key: keyof SimFlags;
-  flags: string;
-  help: string;
-  input: 'number' | 'text';
-}
+type SimFlag = FlagSpec<keyof SimFlags> & { input: 'number' | 'text' };
 
 export const SIM_FLAGS: readonly SimFlag[] = [
   { key: 'rounds', flags: '--rounds <n>', help: 'federated rounds per run', input: 'number' },
@@ -89,14 +84,9 @@ export const SIM_FLAGS: readonly SimFlag[] = [
 ];
 
 export function addSimFlags(cmd: Command): Command {
-  for (const f of SIM_FLAGS) {
-    const option = new Option(f.flags, f.help).argParser(argParser(f.input, SimFlagsSchema.entries[f.key] as v.GenericSchema<unknown, unknown>));
-    if (SIM_DEFAULTS[f.key] !== undefined) option.default(SIM_DEFAULTS[f.key]);
-    cmd.addOption(option);
-  }
-  return cmd;
+  return addFlagTable(cmd, SIM_FLAGS, SimFlagsSchema.entries, SIM_DEFAULTS);
 }
 
 export function simFlags(opts: Record<string, unknown>): SimFlags {
-  return v.parse(SimFlagsSchema, Object.fromEntries(SIM_FLAGS.map((f) => [f.key, opts[f.key]])));
+  return readFlagTable(SimFlagsSchema, SIM_FLAGS, opts);
 }

@@ -1,7 +1,7 @@
 /**
  * What one device uploads, as a pure function: Δ = θ_user − θ_meta over the shared tower,
  * clipped to the round's L2 bound, plus the round's local noise. The Worker's federated
- * client and the simulator (src/federated/simulate/) both call it, so the simulation
+ * client and the simulator (src/sim/device.ts) both call it, so the simulation
  * measures the upload the product sends.
  */
 import type { TowerParams } from '../model/weights';
