@@ -248,23 +248,22 @@ export async function decodeModel(manifestJson: unknown, files: Record<string, U
     if (!bytes) throw new LocalrecError('model-format', `file ${f.path} is missing`, { path: f.path });
     await verifyFile(manifest, f.path, bytes);
   }
+  const weights = decodeWeights(manifest, files[WEIGHTS_FILE]);
+  const items = decodeItems(manifest, files[ITEMS_FILE]);
+  return { manifest, weights, config: { pooling: manifest.pooling, inner: manifest.inner, content: manifest.content }, items };
+}
+
+/** weights.bin as float tables (either format version), every value within the model bounds. */
+function decodeWeights(manifest: ModelManifest, bin: Uint8Array): ModelWeights {
   const { items: n, d, hidden } = manifest.dims;
-  const bin = files[WEIGHTS_FILE];
-  const f32 = (name: TensorName, shape: number[]) => {
+  const typed = <T extends Float32Array | Int8Array | Uint8Array>(type: new (...args: never[]) => T, dtype: string) => (name: TensorName, shape: number[]): T => {
     const t = tensorView(manifest, bin, name, shape);
-    if (!(t instanceof Float32Array)) throw new LocalrecError('model-format', `tensor ${name} must be float32`, { tensor: name });
+    if (!(t instanceof type)) throw new LocalrecError('model-format', `tensor ${name} must be ${dtype}`, { tensor: name });
     return t;
   };
-  const i8 = (name: TensorName, shape: number[]) => {
-    const t = tensorView(manifest, bin, name, shape);
-    if (!(t instanceof Int8Array)) throw new LocalrecError('model-format', `tensor ${name} must be int8`, { tensor: name });
-    return t;
-  };
-  const u8 = (name: TensorName, shape: number[]) => {
-    const t = tensorView(manifest, bin, name, shape);
-    if (!(t instanceof Uint8Array)) throw new LocalrecError('model-format', `tensor ${name} must be uint8`, { tensor: name });
-    return t;
-  };
+  const f32 = typed(Float32Array, 'float32');
+  const i8 = typed(Int8Array, 'int8');
+  const u8 = typed(Uint8Array, 'uint8');
   const buckets = manifest.content.buckets;
   const tower = { w1: f32('tower.w1', [d, hidden]), b1: f32('tower.b1', [hidden]), w2: f32('tower.w2', [hidden, d]), b2: f32('tower.b2', [d]) };
   const table4 = (name: 'itemIn' | 'itemOut') =>
@@ -296,13 +295,18 @@ export async function decodeModel(manifestJson: unknown, files: Record<string, U
   checkWeightValues(floats);
   // Decoded values too: a stored log-scale range or codebook in bounds can still decode out of them.
   checkWeightValues({ itemIn: weights.itemIn, itemOut: weights.itemOut, itemBias: weights.itemBias, 'content.proj': weights.contentProj });
+  return weights;
+}
+
+/** items.json: one complete entry per manifest item id, in its order. */
+function decodeItems(manifest: ModelManifest, bytes: Uint8Array): ItemMeta[] {
   let items: ItemMeta[];
   try {
-    items = JSON.parse(new TextDecoder().decode(files[ITEMS_FILE])) as ItemMeta[];
+    items = JSON.parse(new TextDecoder().decode(bytes)) as ItemMeta[];
   } catch {
     throw new LocalrecError('model-format', `${ITEMS_FILE} is not valid JSON`);
   }
-  if (!Array.isArray(items) || items.length !== n || items.some((it, i) => it?.id !== manifest.itemIds[i])) {
+  if (!Array.isArray(items) || items.length !== manifest.dims.items || items.some((it, i) => it?.id !== manifest.itemIds[i])) {
     throw new LocalrecError('model-format', `${ITEMS_FILE} does not match the manifest's item ids`);
   }
   items.forEach((it, index) => {
@@ -310,7 +314,7 @@ export async function decodeModel(manifestJson: unknown, files: Record<string, U
     if (problem) throw new LocalrecError('model-format', `${ITEMS_FILE} entry ${index} ${problem}`, { index, path: ITEMS_FILE });
   });
   shareStrings(items, manifest.itemIds);
-  return { manifest, weights, config: { pooling: manifest.pooling, inner: manifest.inner, content: manifest.content }, items };
+  return items;
 }
 
 /** Longest image or page URL items.json may carry. */
