@@ -4,6 +4,7 @@
  */
 import type { Command } from 'commander';
 import * as v from 'valibot';
+import { DEVICE_UPDATE } from '../federated/device-task';
 import { AGGREGATORS } from '../federated/round';
 import { CLIENT_UPDATES } from '../sim/sampling';
 import { addFlagTable, count, FLAG_BOUNDS, oneOf, positive, readFlagTable, type FlagSpec } from './options';
@@ -35,9 +36,9 @@ export const SimFlagsSchema = v.strictObject({
 export type SimFlags = v.InferOutput<typeof SimFlagsSchema>;
 
 /**
- * Defaults (docs/federated.md, "Simulation"): on the shop an honest Reptile delta has a
- * median norm of 0.34 (mean 0.46), so C = 0.5 clips about a third; z = 1 with ~64
- * clients a round. 'reptile' is what the Worker uploads today.
+ * Defaults (docs/federated.md, "Simulation"): the client update is the Worker's (FOMAML,
+ * step size DEVICE_UPDATE.lr); C = 0.5 clips about a fifth of honest FOMAML deltas on the
+ * shop (mean norm 0.34); z = 1 with ~64 clients a round.
  */
 export const SIM_DEFAULTS: SimFlags = {
   rounds: 200,
@@ -50,8 +51,8 @@ export const SIM_DEFAULTS: SimFlags = {
   aggregator: 'mean',
   trim: 0.1,
   serverLr: 1,
-  clientUpdate: 'reptile',
-  clientLr: 0.05,
+  clientUpdate: 'fomaml',
+  clientLr: DEVICE_UPDATE.lr,
   dpDelta: undefined,
   miaTrials: 100,
   miaLocalNoise: 1,
@@ -73,7 +74,7 @@ export const SIM_FLAGS: readonly SimFlag[] = [
   { key: 'aggregator', flags: '--aggregator <how>', help: `server aggregation: ${AGGREGATORS.join(', ')}`, input: 'text' },
   { key: 'trim', flags: '--trim <share>', help: "share cut from each end per coordinate by 'trimmed-mean'", input: 'number' },
   { key: 'serverLr', flags: '--server-lr <β>', help: 'server step: θ ← θ + β·aggregate', input: 'number' },
-  { key: 'clientUpdate', flags: '--client-update <how>', help: "what a device uploads: 'reptile' (its personalised tower − the model; what the Worker sends) or 'fomaml' (one meta step on its own later interactions)", input: 'text' },
+  { key: 'clientUpdate', flags: '--client-update <how>', help: "what a device uploads: 'fomaml' (one meta step on its own later interactions; what the Worker sends) or 'reptile' (its personalised tower − the model)", input: 'text' },
   { key: 'clientLr', flags: '--client-lr <x>', help: "step size of a device's 'fomaml' meta step", input: 'number' },
   { key: 'dpDelta', flags: '--dp-delta <δ>', help: 'δ of the reported (ε, δ) (default 0.1 / clients)', input: 'number' },
   { key: 'miaTrials', flags: '--mia-trials <n>', help: 'membership-inference trials (one target client each)', input: 'number' },

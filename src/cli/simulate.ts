@@ -93,7 +93,6 @@ async function main(): Promise<void> {
       towers: { start: run.student.tower, central: run.metaTower },
       sim,
       seed: cli.seed,
-      queryMax: pipeline.meta.queryMax,
       cacheDir: cli.checkpoint ? resolve(cli.checkpointDir, `sim-${dataHash.slice(0, 16)}`) : null,
       cacheKey: { data: dataHash, pipeline },
       dataset: name,

@@ -71,8 +71,14 @@ export function samplingRate(env: SimEnv): number {
 export async function simulateRound(env: SimEnv, theta: Float32Array, round: number, rngs: RoundRngs, adversary?: Adversary): Promise<{ theta: Float32Array; stats: RoundStats }> {
   const s = env.settings;
   const { d, hidden } = env.session.weights;
-  const sampled = poissonSample(rngs.sample, env.clients.length, samplingRate(env));
-  const data = sampled.map((i) => dataAtCutoff(rngs.sample, env.clients[i].events, s.supportSizes, s.clientUpdate, s.queryMax));
+  const drawn = poissonSample(rngs.sample, env.clients.length, samplingRate(env));
+  // A drawn device with too few interactions for its update sends nothing (as the Worker does).
+  const devices = drawn.flatMap((i) => {
+    const x = dataAtCutoff(rngs.sample, env.clients[i].events, s.supportSizes, s.clientUpdate, s.queryMax);
+    return x ? [{ client: i, data: x }] : [];
+  });
+  const sampled = devices.map((x) => x.client);
+  const data = devices.map((x) => x.data);
   const meta: TowerParams = unflattenTower(theta, d, hidden);
   const towers = await deviceTowers(env.session, meta, data, s.clientUpdate, s.clientLr);
   const wire = { dtype: s.dtype, modelVersion: round, roundId: round };
