@@ -81,7 +81,7 @@ export const SIM_FLAGS: readonly SimFlag[] = [
   { key: 'miaLocalNoise', flags: '--mia-local-noise <σ>', help: 'local noise of the protected upload in the membership-inference test', input: 'number' },
   { key: 'poisonRounds', flags: '--poison-rounds <n>', help: 'rounds of each poisoning run', input: 'number' },
   { key: 'poisonShare', flags: '--poison-share <share>', help: 'share of clients that are malicious', input: 'number' },
-  { key: 'poisonScale', flags: '--poison-scale <x>', help: 'how much a sign-flipping client scales its delta (the norm bound still cuts it)', input: 'number' },
+  { key: 'poisonScale', flags: '--poison-scale <x>', help: "how much a 'scale' or 'flip' attacker scales its delta (the norm bound still cuts it)", input: 'number' },
 ];
 
 export function addSimFlags(cmd: Command): Command {

@@ -108,7 +108,7 @@ export function buildReport(env: SimEnv, o: ExperimentOptions, res: ExperimentRe
     poisoning: {
       rounds: o.poison.rounds,
       maliciousShare: o.poison.share,
-      flipScale: o.poison.scale,
+      attackScale: o.poison.scale,
       pushedItem: ctx.pushedItem,
       centralNoise: s.centralNoise,
       defaultAggregator: s.aggregator,
@@ -121,6 +121,8 @@ export function buildReport(env: SimEnv, o: ExperimentOptions, res: ExperimentRe
         lossNext10: r4(p.lossNext10),
         pushedItemMeanRank: r4(p.pushedItemMeanRank),
         pushedItemTop10Share: r4(p.pushedItemTop10Share),
+        ofCentralFull: r4(p.ndcg10Full / res.central.ndcg10Full),
+        ofCentralNext10: r4(p.ndcg10Next10 / res.central.ndcg10Next10),
       })),
     },
     seconds: r4(ctx.seconds),
