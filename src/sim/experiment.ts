@@ -160,6 +160,8 @@ export function firstRoundAt(curve: readonly CurvePoint[], ref: TowerScore, shar
   return curve.find((p) => p.ndcg10Full >= share * ref.ndcg10Full && p.ndcg10Next10 >= share * ref.ndcg10Next10) ?? null;
 }
 
+/** NaN (no guarantee) for an aggregator other than the mean: the noise is calibrated to the mean's sensitivity only. */
 export function epsilonAt(env: SimEnv, rounds: number, delta: number): number {
+  if (env.settings.aggregator !== 'mean') return NaN;
   return sampledGaussianEpsilon(samplingRate(env), env.settings.centralNoise, rounds, delta).epsilon;
 }
