@@ -1,6 +1,6 @@
 /**
  * `npm run simulate -- --data movielens|shop|<path>`
- * Federated Reptile on real data with the product's client and server code: training
+ * Federated meta-learning on real data with the product's client and server code: training
  * users are the clients, the cold-start test users are scored every few rounds with the
  * evaluation protocol, next to the starting point (the pre-trained student) and the
  * centrally meta-trained model of the same pipeline run (the checkpoints `eval` uses).

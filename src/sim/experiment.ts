@@ -1,6 +1,6 @@
 /**
- * The whole federated experiment of one data set: federated Reptile with and without
- * central DP, poisoning under each aggregator, membership inference; and the report that
+ * The whole federated experiment of one data set: federated meta-learning (by default the
+ * Worker's FOMAML client update) with and without central DP, poisoning under each aggregator, membership inference; and the report that
  * compares them with the starting point and the centrally meta-trained model.
  */
 import { sampledGaussianEpsilon } from '../federated/accountant';
