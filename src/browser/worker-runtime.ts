@@ -13,7 +13,8 @@ import { blendScores, ItemSimilarity } from '../model/similarity';
 import type { IndexedEvent } from '../model/pooling';
 import { ModelSession } from '../model/session';
 import { flattenTower, towerSize, unflattenTower, type TowerParams } from '../model/weights';
-import { FederatedClient, checkFederatedConfig, type FederatedClientDeps } from '../federated/client';
+import { FederatedClient, checkFederatedConfig, type FederatedClientDeps, type FederatedOutcome } from '../federated/client';
+import { DEVICE_UPDATE, drawSupportSize, splitForUpdate } from '../federated/device-task';
 import type { Handlers, Method, Params, RequestMessage, Result, WorkerInitParams } from './protocol';
 import type { BackendChoice } from './worker-backend';
 import { validateEvents } from './worker-events';
@@ -199,15 +200,24 @@ export class WorkerRuntime {
     this.federated = cfg ? new FederatedClient(cfg, { fetch: this.deps.fetch, ...this.deps.federated }) : null;
   }
 
-  /** After a personalisation: send its delta to the open round, if consent is 'granted' and the shop configured a server. */
-  private contribute(user: TowerParams): void {
+  /**
+   * After a personalisation: if consent is 'granted' and the shop configured a server, send
+   * the device's update to the open round — one FOMAML step on its own older (support) and
+   * newer (query) interactions (device-task.ts; the update the simulation measures), not
+   * the personalisation's own delta, which made the shared model drift in simulation.
+   */
+  private async contribute(session: ModelSession, history: readonly IndexedEvent[]): Promise<void> {
     const fed = this.federated;
     if (!fed || this.consent !== 'granted' || this.withdrawals > 0 || !this.loaded) return;
     const m = this.loaded.model;
-    void fed.contribute(m.manifest.modelVersion, user, m.weights.tower).then((outcome) => {
+    const emit = (outcome: FederatedOutcome) => {
       const s = fed.status();
       this.deps.emit({ type: 'federated', outcome, roundId: s.lastRound, serverModelVersion: s.serverModelVersion });
-    });
+    };
+    const task = splitForUpdate(history, drawSupportSize(Math.random));
+    if (!task) return emit(fed.skip('too-few-events'));
+    const [user] = await session.metaStepTowers(m.weights.tower, [task], DEVICE_UPDATE.lr);
+    void fed.contribute(m.manifest.modelVersion, user, m.weights.tower).then(emit);
   }
 
   private requireReady(): { catalogue: Catalogue; session: ModelSession; store: EventStore; loaded: LoadResult } {
@@ -451,7 +461,7 @@ export class WorkerRuntime {
     this.timings.lastPersonaliseMs = run.ms;
     const result: Result<'personalise'> = { steps: run.steps, events: history.length, modelVersion: m.modelVersion, ms: run.ms, personalised: true };
     this.deps.emit({ type: 'personalised', result, reason });
-    this.contribute(run.tower);
+    await this.contribute(session, history);
     return result;
   }
 

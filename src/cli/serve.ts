@@ -73,6 +73,8 @@ interface ServeFlags {
   aggregator: Aggregator;
   trim: number;
   dpDelta: number;
+  population: number;
+  expectedClients: number;
   serverLr: number;
   rateLimit: number;
   tickMs: number;
@@ -92,6 +94,8 @@ function policyOf(o: ServeFlags): RoundPolicy {
     trim: o.trim,
     serverLr: o.serverLr,
     dpDelta: o.dpDelta,
+    population: o.population,
+    expectedClients: o.expectedClients,
   };
 }
 
@@ -144,6 +148,8 @@ const program = new Command('serve')
   .addOption(new Option('--aggregator <how>', 'how deltas combine').choices(['mean', 'trimmed-mean', 'median']).default(DEFAULT_POLICY.aggregator))
   .option('--trim <x>', 'fraction cut from each end for trimmed-mean', numberFlag(0, 0.5, { below: true }), DEFAULT_POLICY.trim)
   .option('--dp-delta <x>', 'δ at which ε is reported', numberFlag(0, 1, { above: true, below: true }), DEFAULT_POLICY.dpDelta)
+  .option('--population <n>', 'estimated devices that may take part (with --expected-clients: ε with sampling amplification; 0 = none claimed)', intFlag(0, 1e9), DEFAULT_POLICY.population)
+  .option('--expected-clients <n>', 'devices taking part in a round on average; the mean divides by it (0 = by the count)', intFlag(0, 1e9), DEFAULT_POLICY.expectedClients)
   .option('--server-lr <x>', 'β in θ ← θ + β·aggregate', numberFlag(0, 100, { above: true }), DEFAULT_POLICY.serverLr)
   .option('--rate-limit <n>', 'uploads per address per minute (0 = off)', intFlag(0, MAX_CLIENTS), 30)
   .option('--tick-ms <n>', 'how often to check whether the open round should close', intFlag(1, 3_600_000), 1000)

@@ -1,6 +1,6 @@
 /**
  * `npm run simulate -- --data movielens|shop|<path>`
- * Federated Reptile on real data with the product's client and server code: training
+ * Federated meta-learning on real data with the product's client and server code: training
  * users are the clients, the cold-start test users are scored every few rounds with the
  * evaluation protocol, next to the starting point (the pre-trained student) and the
  * centrally meta-trained model of the same pipeline run (the checkpoints `eval` uses).
@@ -93,7 +93,6 @@ async function main(): Promise<void> {
       towers: { start: run.student.tower, central: run.metaTower },
       sim,
       seed: cli.seed,
-      queryMax: pipeline.meta.queryMax,
       cacheDir: cli.checkpoint ? resolve(cli.checkpointDir, `sim-${dataHash.slice(0, 16)}`) : null,
       cacheKey: { data: dataHash, pipeline },
       dataset: name,

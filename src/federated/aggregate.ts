@@ -1,6 +1,6 @@
 /**
- * Combining a round's deltas into one: the mean (FedAvg, which over Reptile deltas is
- * itself a Reptile outer step) or, against outlying or poisoned updates, the
+ * Combining a round's deltas into one: the mean (FedAvg; over the devices' FOMAML steps it
+ * is central meta-training's outer step) or, against outlying or poisoned updates, the
  * coordinate-wise trimmed mean or median.
  */
 import { LocalrecError } from '../errors';

@@ -1,6 +1,7 @@
 /**
  * The device's side of a federated round (runs in the Worker, beside personalisation):
- * fetch the round description, compute Δ = θ_user − θ_meta over the shared tower, clip
+ * fetch the round description, compute Δ = θ_user − θ_meta over the shared tower (θ_user:
+ * the device's FOMAML step, src/federated/device-task.ts), clip
  * it, add the round's local noise, upload it once per round with the client token, retry
  * network failures and 5xx with capped exponential backoff and full jitter, and stop on
  * any 4xx (the server said no; asking again would not change its mind).
@@ -33,7 +34,9 @@ export type FederatedOutcome =
   | 'model-version'
   | 'rejected'
   | 'failed'
-  | 'aborted';
+  | 'aborted'
+  /** The device has fewer than two usable interactions: no later one to learn from, nothing sent. */
+  | 'too-few-events';
 
 export interface FederatedStatus {
   endpoint: string;
@@ -141,8 +144,15 @@ export class FederatedClient {
     this.abort?.abort(new LocalrecError('federated-unavailable', 'cancelled'));
   }
 
+  /** Records that this device had nothing to contribute (no request is made); a running upload is left alone. */
+  skip(outcome: 'too-few-events'): FederatedOutcome {
+    if (this.running) return outcome;
+    this.s.lastOutcome = outcome;
+    return outcome;
+  }
+
   /**
-   * Contributes the delta of one personalisation to the open round, at most once per
+   * Contributes the delta of one device update to the open round, at most once per
    * round. The towers are read now, so a later personalisation cannot change what is sent.
    * Never throws: the outcome and any error land in status().
    */

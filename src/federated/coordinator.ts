@@ -10,7 +10,7 @@ import { flattenTower, towerSize, unflattenTower } from '../model/weights';
 import { cryptoNormal, normBound, type NormalSource } from './clip';
 import { l2Norm } from './delta';
 import { privacyReport } from './privacy';
-import { checkPolicy, ROUND_PROTOCOL, shouldAggregate, type RoundDescription, type RoundPolicy } from './round';
+import { checkPolicy, ROUND_PROTOCOL, samplingRateOf, shouldAggregate, type RoundDescription, type RoundPolicy } from './round';
 import { serverStep } from './server-step';
 import type { FederatedStore, RoundState } from './store';
 import { decodeHeader, decodeUpdate, encodedSize, WIRE_VERSION } from './wire';
@@ -122,7 +122,7 @@ export class Coordinator {
       clip: p.clip,
       localNoise: p.localNoise,
       maxBytes: this.maxBytes,
-      privacy: privacyReport(round.roundId, p.centralNoise, p.localNoise, p.dpDelta),
+      privacy: privacyReport({ rounds: round.roundId, centralNoise: p.centralNoise, localNoise: p.localNoise, delta: p.dpDelta, samplingRate: samplingRateOf(p), aggregator: p.aggregator }),
     };
   }
 
@@ -201,13 +201,24 @@ export class Coordinator {
       const n = this.length;
       // Each body was validated before it was stored; decoding again cannot fail unless the store was damaged.
       const deltas = updates.map((u) => decodeUpdate(u.body, { length: n, dtypes: ['float32', 'int8'] }).values);
-      const { theta, aggregate: agg } = serverStep(flattenTower(model.weights.tower), deltas, this.policy, this.normal);
+      // With a configured sampling rate the mean divides by the expected count (what the accountant assumes).
+      const denominator = this.policy.aggregator === 'mean' && this.policy.expectedClients > 0 ? this.policy.expectedClients : undefined;
+      const { theta, aggregate: agg } = serverStep(flattenTower(model.weights.tower), deltas, { ...this.policy, denominator }, this.normal);
       const { d, hidden } = model.manifest.dims;
       const toVersion = round.modelVersion + 1;
       // Only θ_meta changes: the item tables keep their stored bytes (no re-quantisation).
       const encoded = await withTower(this.require().files, unflattenTower(theta, d, hidden), {
         modelVersion: toVersion,
-        training: { ...(model.manifest.training ?? {}), federated: { fromVersion: round.modelVersion, roundId: round.roundId, clients: deltas.length, aggregator: this.policy.aggregator } },
+        training: {
+          ...(model.manifest.training ?? {}),
+          federated: {
+            fromVersion: round.modelVersion,
+            roundId: round.roundId,
+            // Under the sampled accounting the count is not published: it would tell whether one more device took part.
+            ...(denominator === undefined ? { clients: deltas.length } : {}),
+            aggregator: this.policy.aggregator,
+          },
+        },
       });
       const next = await this.store.publish(round.roundId, encoded, this.now());
       await this.adopt(next);

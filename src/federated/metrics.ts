@@ -26,7 +26,7 @@ export function createMetrics(): FederatedMetrics {
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers: [registry],
     }),
-    epsilon: new Gauge({ name: 'localrec_fed_dp_epsilon', help: 'Central-DP ε (zCDP accountant) once the open round is published; NaN = no central noise', registers: [registry] }),
+    epsilon: new Gauge({ name: 'localrec_fed_dp_epsilon', help: 'Central-DP ε (RDP accountant of the sampled Gaussian) once the open round is published; NaN = no guarantee (no central noise, or not the mean)', registers: [registry] }),
     published: new Counter({ name: 'localrec_fed_rounds_published_total', help: 'Rounds aggregated and published by this process', registers: [registry] }),
   };
 }

@@ -1,45 +1,53 @@
 /**
- * Privacy accounting in zero-concentrated DP (Bun & Steinke 2016): a Gaussian mechanism
- * with L2 sensitivity Δ and noise std σ is Δ²/(2σ²)-zCDP; zCDP composes by adding ρ;
- * ρ-zCDP implies (ρ + 2√(ρ·ln(1/δ)), δ)-DP.
+ * The server's privacy report: user-level (ε, δ) from the RDP accountant of the
+ * Poisson-subsampled Gaussian mechanism (accountant.ts), composed over the rounds the
+ * store has run.
  *
- * Central (DP-FedAvg): each round releases the clipped sum plus N(0, (z·C)²); adding or
- * removing one device changes the sum by at most C, so ρ = 1/(2z²) per round, and the
- * rounds a device takes part in compose. No amplification by sampling is claimed: devices
- * choose to take part, so the server cannot promise a sampling rate.
+ * Central (DP-FedAvg): each round releases the sum of clipped deltas plus N(0, (z·C)²),
+ * divided by a fixed denominator (the expected count). Adding or removing one device moves
+ * the sum by at most C. The sampling rate q is the operator's: expected clients per round /
+ * population estimate; without a population estimate q = 1 (no amplification claimed),
+ * which is the plain Gaussian mechanism composed over rounds. The bound holds for the mean
+ * only: trimmed mean and median have no sensitivity the noise is calibrated to, so the
+ * report gives no central ε for them (null).
  * Local: each upload releases the clipped delta plus N(0, (σ·C)²) to the server; two
- * different histories can move the clipped delta by up to 2C, so ρ = 2/σ² per upload.
+ * histories can move the clipped delta by up to 2C, so one upload is the Gaussian mechanism
+ * with noise multiplier σ/2 (no sampling).
  */
-export function epsilonFromRho(rho: number, delta: number): number {
-  if (rho === 0) return 0;
-  if (!Number.isFinite(rho)) return Infinity;
-  return rho + 2 * Math.sqrt(rho * Math.log(1 / delta));
-}
-
-export function centralRho(rounds: number, multiplier: number): number {
-  if (rounds <= 0) return 0;
-  return multiplier > 0 ? rounds / (2 * multiplier * multiplier) : Infinity;
-}
-
-export function localRhoPerUpload(multiplier: number): number {
-  return multiplier > 0 ? 2 / (multiplier * multiplier) : Infinity;
-}
+import { sampledGaussianEpsilon } from './accountant';
+import type { Aggregator } from './round';
 
 export interface PrivacyReport {
+  accountant: 'rdp-sampled-gaussian';
   delta: number;
-  /** Against anyone who sees the published models, over `rounds` rounds (null = no guarantee: no central noise). */
-  central: { noise: number; rounds: number; epsilon: number | null };
+  /** Against anyone who sees the published models, over `rounds` rounds (null = no guarantee: no central noise, or not the mean). */
+  central: { noise: number; rounds: number; samplingRate: number; epsilon: number | null };
   /** Against the server, for one upload (null = no local noise). */
   local: { noise: number; epsilonPerUpload: number | null };
 }
 
+export interface PrivacySettings {
+  /** Rounds composed (the open one included: the figure holds once it is published). */
+  rounds: number;
+  centralNoise: number;
+  localNoise: number;
+  delta: number;
+  /** Expected clients per round / population (1 = no amplification). */
+  samplingRate: number;
+  aggregator: Aggregator;
+}
+
 const finite = (x: number) => (Number.isFinite(x) ? Number(x.toFixed(4)) : null);
 
-/** Assumes the current noise settings held in every past round (change them only with a fresh store). */
-export function privacyReport(rounds: number, centralNoise: number, localNoise: number, delta: number): PrivacyReport {
+/** Assumes the current settings held in every past round (change them only with a fresh store). */
+export function privacyReport(s: PrivacySettings): PrivacyReport {
+  const central =
+    s.centralNoise > 0 && s.aggregator === 'mean' ? finite(sampledGaussianEpsilon(s.samplingRate, s.centralNoise, Math.max(0, s.rounds), s.delta).epsilon) : null;
+  const local = s.localNoise > 0 ? finite(sampledGaussianEpsilon(1, s.localNoise / 2, 1, s.delta).epsilon) : null;
   return {
-    delta,
-    central: { noise: centralNoise, rounds, epsilon: finite(epsilonFromRho(centralRho(rounds, centralNoise), delta)) },
-    local: { noise: localNoise, epsilonPerUpload: finite(epsilonFromRho(localRhoPerUpload(localNoise), delta)) },
+    accountant: 'rdp-sampled-gaussian',
+    delta: s.delta,
+    central: { noise: s.centralNoise, rounds: s.rounds, samplingRate: s.samplingRate, epsilon: central },
+    local: { noise: s.localNoise, epsilonPerUpload: local },
   };
 }

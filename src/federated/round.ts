@@ -86,8 +86,17 @@ export interface RoundPolicy {
   /** Server step size β in θ_meta ← θ_meta + β·aggregate. */
   serverLr: number;
   dtypes: WireDtype[];
-  /** δ at which ε is reported. */
+  /** δ at which ε is reported; at most 1 / population when a population is configured. */
   dpDelta: number;
+  /**
+   * The operator's estimate of how many devices may take part, and how many take part in a
+   * round on average (0 = not configured). With both set, ε is reported with sampling
+   * amplification at q = expectedClients / population, and the mean divides by
+   * expectedClients (fixed denominator) so one device moves the release by at most
+   * clip / expectedClients; without them q = 1 and the mean divides by the count.
+   */
+  population: number;
+  expectedClients: number;
 }
 
 export const DEFAULT_POLICY: RoundPolicy = {
@@ -102,7 +111,14 @@ export const DEFAULT_POLICY: RoundPolicy = {
   serverLr: 1,
   dtypes: ['int8', 'float32'],
   dpDelta: 1e-6,
+  population: 0,
+  expectedClients: 0,
 };
+
+/** The sampling rate the accountant uses: expectedClients / population, or 1 when either is not configured. */
+export function samplingRateOf(p: Pick<RoundPolicy, 'population' | 'expectedClients'>): number {
+  return p.population > 0 && p.expectedClients > 0 ? Math.min(1, p.expectedClients / p.population) : 1;
+}
 
 export function checkPolicy(p: RoundPolicy): void {
   const bad = (field: string, why: string) => new LocalrecError('federated-config', `round policy ${field} ${why}`, { field });
@@ -114,6 +130,12 @@ export function checkPolicy(p: RoundPolicy): void {
   if (!(p.trim >= 0 && p.trim < 0.5)) throw bad('trim', 'must be in [0, 0.5)');
   if (!(p.serverLr > 0)) throw bad('serverLr', 'must be > 0');
   if (!(p.dpDelta > 0 && p.dpDelta < 1)) throw bad('dpDelta', 'must be in (0, 1)');
+  if (!Number.isInteger(p.population) || p.population < 0) throw bad('population', 'must be an integer ≥ 0 (0 = not configured)');
+  if (!Number.isInteger(p.expectedClients) || p.expectedClients < 0) throw bad('expectedClients', 'must be an integer ≥ 0 (0 = not configured)');
+  if ((p.population > 0) !== (p.expectedClients > 0)) throw bad('population', 'and expectedClients must be set together');
+  if (p.expectedClients > p.population) throw bad('expectedClients', 'must be ≤ population');
+  // δ ≤ 1/N: a larger δ would allow "leak one device's data in full" as a valid (ε, δ) mechanism.
+  if (p.population > 0 && p.dpDelta > 1 / p.population) throw bad('dpDelta', `must be ≤ 1 / population (${(1 / p.population).toExponential(2)})`);
   if (p.dtypes.length === 0 || p.dtypes.some((d) => !WIRE_DTYPES.includes(d))) throw bad('dtypes', `must be a non-empty subset of ${WIRE_DTYPES.join(', ')}`);
 }
 

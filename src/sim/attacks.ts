@@ -1,6 +1,7 @@
 /**
  * What malicious clients send. Every upload must pass the server's norm check
  * (normBound), so the strongest delta a client can get accepted has norm exactly C:
+ * - 'scale': its honest delta scaled up (by `scale`, then cut to C): a boosted update;
  * - 'flip': its honest delta, sign-flipped and scaled (by `scale`, then cut to C);
  * - 'push': a delta that raises one item's score: the device's inner loop run on the
  *   client's own pooled history with that item as the only target, scaled up to C.
@@ -12,7 +13,7 @@ import type { IndexedEvent } from '../model/pooling';
 import type { ModelSession } from '../model/session';
 import type { TowerParams } from '../model/weights';
 
-export const ATTACKS = ['flip', 'push'] as const;
+export const ATTACKS = ['scale', 'flip', 'push'] as const;
 export type Attack = (typeof ATTACKS)[number];
 
 /** Scales v in place to L2 norm `norm` (a zero vector stays zero). */
@@ -22,9 +23,9 @@ export function scaleToNorm(v: Float32Array, norm: number): void {
   for (let i = 0; i < v.length; i++) v[i] *= norm / n;
 }
 
-/** −scale·Δ, cut to the bound. */
-export function flippedDelta(honest: Float32Array, scale: number, clip: number): Float32Array {
-  const out = honest.map((x) => -scale * x);
+/** factor·Δ, cut to the bound ('scale': factor = scale; 'flip': factor = −scale). */
+export function scaledDelta(honest: Float32Array, factor: number, clip: number): Float32Array {
+  const out = honest.map((x) => factor * x);
   if (l2Norm(out) > clip) scaleToNorm(out, clip);
   return out;
 }

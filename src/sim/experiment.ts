@@ -1,6 +1,6 @@
 /**
- * The whole federated experiment of one data set: federated Reptile with and without
- * central DP, poisoning under each aggregator, membership inference; and the report that
+ * The whole federated experiment of one data set: federated meta-learning (by default the
+ * Worker's FOMAML client update) with and without central DP, poisoning under each aggregator, membership inference; and the report that
  * compares them with the starting point and the centrally meta-trained model.
  */
 import { sampledGaussianEpsilon } from '../federated/accountant';
@@ -160,6 +160,8 @@ export function firstRoundAt(curve: readonly CurvePoint[], ref: TowerScore, shar
   return curve.find((p) => p.ndcg10Full >= share * ref.ndcg10Full && p.ndcg10Next10 >= share * ref.ndcg10Next10) ?? null;
 }
 
+/** NaN (no guarantee) for an aggregator other than the mean: the noise is calibrated to the mean's sensitivity only. */
 export function epsilonAt(env: SimEnv, rounds: number, delta: number): number {
+  if (env.settings.aggregator !== 'mean') return NaN;
   return sampledGaussianEpsilon(samplingRate(env), env.settings.centralNoise, rounds, delta).epsilon;
 }

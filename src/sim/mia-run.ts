@@ -55,7 +55,8 @@ export async function membershipInference(env: SimEnv, theta: Float32Array, o: M
     const target = eligible[rng.int(eligible.length)];
     const others = poissonSample(rng, env.clients.length, q).filter((i) => i !== target);
     const clients = [target, ...others];
-    const data = clients.map((i) => dataAtCutoff(rng, env.clients[i].events, s.supportSizes, s.clientUpdate, s.queryMax));
+    // The target has ≥ 2 interactions, so it always has data; others without enough send nothing.
+    const data = clients.map((i) => dataAtCutoff(rng, env.clients[i].events, s.supportSizes, s.clientUpdate, s.queryMax)).filter((x) => x !== null);
     const towers = await deviceTowers(env.session, meta, data, s.clientUpdate, s.clientLr);
     const wire = { dtype: s.dtype, modelVersion: t, roundId: t };
     const plain = { clip: s.clip, localNoise: 0 };
@@ -67,7 +68,7 @@ export async function membershipInference(env: SimEnv, theta: Float32Array, o: M
     let owner = eligible[rng.int(eligible.length)];
     while (chosen.has(owner)) owner = eligible[rng.int(eligible.length)];
     const own = (x: { support: { index: number }[]; query: { index: number }[] }) => [...x.support, ...x.query];
-    const other = dataAtCutoff(rng, env.clients[owner].events, s.supportSizes, s.clientUpdate, s.queryMax);
+    const other = dataAtCutoff(rng, env.clients[owner].events, s.supportSizes, s.clientUpdate, s.queryMax)!;
     const split = memberSplit(rng, own(data[0]), new Set(env.clients[target].events.map((e) => e.index)), own(other));
     const published = (centralNoise: number) => serverStep(theta, deltas, { ...s, aggregator: 'mean', centralNoise, denominator }, normal).theta;
     push(acc.noDp, await attackScores(env.session, theta, published(0), split, probes));

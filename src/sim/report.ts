@@ -80,7 +80,8 @@ export function buildReport(env: SimEnv, o: ExperimentOptions, res: ExperimentRe
       accountant: 'RDP of the Poisson-sampled Gaussian mechanism (Mironov, Talwar & Zhang 2019), integer orders 2-256, composed over rounds, (ε, δ) by the conversion of Balle et al. 2020 / Canonne et al. 2020; user-level, add/remove one client; valid for the mean aggregator',
       samplingRate: r4(q),
       rounds: o.rounds,
-      epsilon: r4(final.epsilon),
+      // null: no proven guarantee (the default aggregator is not the mean).
+      epsilon: r4(s.aggregator === 'mean' ? final.epsilon : NaN),
       order: final.order,
       orders: [RDP_ORDERS[0], RDP_ORDERS[RDP_ORDERS.length - 1]],
     },
@@ -108,7 +109,7 @@ export function buildReport(env: SimEnv, o: ExperimentOptions, res: ExperimentRe
     poisoning: {
       rounds: o.poison.rounds,
       maliciousShare: o.poison.share,
-      flipScale: o.poison.scale,
+      attackScale: o.poison.scale,
       pushedItem: ctx.pushedItem,
       centralNoise: s.centralNoise,
       defaultAggregator: s.aggregator,
@@ -121,6 +122,8 @@ export function buildReport(env: SimEnv, o: ExperimentOptions, res: ExperimentRe
         lossNext10: r4(p.lossNext10),
         pushedItemMeanRank: r4(p.pushedItemMeanRank),
         pushedItemTop10Share: r4(p.pushedItemTop10Share),
+        ofCentralFull: r4(p.ndcg10Full / res.central.ndcg10Full),
+        ofCentralNext10: r4(p.ndcg10Next10 / res.central.ndcg10Next10),
       })),
     },
     seconds: r4(ctx.seconds),

@@ -13,7 +13,7 @@ import { serverStep } from '../federated/server-step';
 import type { WireDtype } from '../federated/wire';
 import type { ModelSession } from '../model/session';
 import { unflattenTower, type TowerParams } from '../model/weights';
-import { flippedDelta, pushDelta, type Attack } from './attacks';
+import { pushDelta, scaledDelta, type Attack } from './attacks';
 import { deviceTowers, upload } from './device';
 import { dataAtCutoff, poissonSample, type ClientUpdate } from './sampling';
 
@@ -36,7 +36,7 @@ export interface Adversary {
   attack: Attack;
   /** The item 'push' pushes. */
   item: number;
-  /** How much 'flip' scales the honest delta before the bound cuts it. */
+  /** How much 'scale' and 'flip' scale the honest delta before the bound cuts it. */
   scale: number;
 }
 
@@ -71,8 +71,14 @@ export function samplingRate(env: SimEnv): number {
 export async function simulateRound(env: SimEnv, theta: Float32Array, round: number, rngs: RoundRngs, adversary?: Adversary): Promise<{ theta: Float32Array; stats: RoundStats }> {
   const s = env.settings;
   const { d, hidden } = env.session.weights;
-  const sampled = poissonSample(rngs.sample, env.clients.length, samplingRate(env));
-  const data = sampled.map((i) => dataAtCutoff(rngs.sample, env.clients[i].events, s.supportSizes, s.clientUpdate, s.queryMax));
+  const drawn = poissonSample(rngs.sample, env.clients.length, samplingRate(env));
+  // A drawn device with too few interactions for its update sends nothing (as the Worker does).
+  const devices = drawn.flatMap((i) => {
+    const x = dataAtCutoff(rngs.sample, env.clients[i].events, s.supportSizes, s.clientUpdate, s.queryMax);
+    return x ? [{ client: i, data: x }] : [];
+  });
+  const sampled = devices.map((x) => x.client);
+  const data = devices.map((x) => x.data);
   const meta: TowerParams = unflattenTower(theta, d, hidden);
   const towers = await deviceTowers(env.session, meta, data, s.clientUpdate, s.clientLr);
   const wire = { dtype: s.dtype, modelVersion: round, roundId: round };
@@ -91,9 +97,9 @@ export async function simulateRound(env: SimEnv, theta: Float32Array, round: num
     if (adversary?.clients.has(sampled[j])) {
       malicious++;
       values =
-        adversary.attack === 'flip'
-          ? flippedDelta(up.values, adversary.scale, s.clip)
-          : await pushDelta(env.session, meta, data[j].support, adversary.item, s.clip);
+        adversary.attack === 'push'
+          ? await pushDelta(env.session, meta, data[j].support, adversary.item, s.clip)
+          : scaledDelta(up.values, adversary.attack === 'flip' ? -adversary.scale : adversary.scale, s.clip);
     }
     // The coordinator refuses an upload above the bound; an attacker that wants to count stays under it.
     if (l2Norm(values) <= bound) deltas.push(values);

@@ -4,6 +4,7 @@
  * assumes, so the simulation samples that way.
  */
 import type { Rng } from '../data/random';
+import { drawSupportSize, splitForUpdate, type DeviceTask } from '../federated/device-task';
 import type { IndexedEvent } from '../model/pooling';
 
 /** Indices of the clients drawn this round, each with probability q. */
@@ -23,23 +24,20 @@ export function historyAtCutoff(rng: Rng, events: readonly IndexedEvent[], sizes
   return events.slice(0, k);
 }
 
-export const CLIENT_UPDATES = ['reptile', 'fomaml'] as const;
+export const CLIENT_UPDATES = ['fomaml', 'reptile'] as const;
 /**
- * What a device uploads: 'reptile' — its personalised tower minus the model (what the
- * Worker sends today); 'fomaml' — one first-order MAML step on its own later interactions
- * (ModelSession.metaStepTowers).
+ * What a device uploads: 'fomaml' — one first-order MAML step on its own later
+ * interactions (what the Worker sends: src/federated/device-task.ts); 'reptile' — its
+ * personalised tower minus the model (what the Worker sent before; kept to compare).
  */
 export type ClientUpdate = (typeof CLIENT_UPDATES)[number];
 
 /** A device's data in a round: 'reptile' learns from the history up to the cut-off; 'fomaml' also reads the next `queryMax` interactions it has. */
-export interface DeviceData {
-  support: IndexedEvent[];
-  query: IndexedEvent[];
-}
+export type DeviceData = DeviceTask;
 
-export function dataAtCutoff(rng: Rng, events: readonly IndexedEvent[], sizes: readonly number[], update: ClientUpdate, queryMax: number): DeviceData {
+/** null: the device has too few interactions for the update (it sends nothing, as the Worker does). */
+export function dataAtCutoff(rng: Rng, events: readonly IndexedEvent[], sizes: readonly number[], update: ClientUpdate, queryMax: number): DeviceData | null {
   if (update === 'reptile') return { support: historyAtCutoff(rng, events, sizes), query: [] };
-  // Keep at least one later interaction for the query, as central meta-training does.
-  const k = Math.max(1, Math.min(sizes[rng.int(sizes.length)], events.length - 1));
-  return { support: events.slice(0, k), query: events.slice(k, k + queryMax) };
+  // The Worker's own split, with the cut-off drawn from the simulation's seeded stream.
+  return splitForUpdate(events, drawSupportSize(() => rng.next(), sizes), queryMax);
 }

@@ -3,6 +3,7 @@
  * picks the poisoning target, runs the experiment and formats what it found.
  */
 import type { SupportQuery, TrainingData } from '../data/split';
+import { DEVICE_UPDATE } from '../federated/device-task';
 import type { WireDtype } from '../federated/wire';
 import type { ModelSession } from '../model/session';
 import type { TowerParams } from '../model/weights';
@@ -37,8 +38,6 @@ export interface SimulateInput {
     poisonScale: number;
   };
   seed: number;
-  /** 'fomaml': the query length central meta-training uses. */
-  queryMax: number;
   cacheDir: string | null;
   cacheKey: unknown;
   dataset: string;
@@ -47,8 +46,6 @@ export interface SimulateInput {
   t0: number;
 }
 
-/** Support sizes a client's history is cut at: those central meta-training draws. */
-const SUPPORT_SIZES = [1, 3, 5, 10, 20];
 /** What the round asks devices to send (the coordinator's default when int8 is accepted). */
 const DTYPE: WireDtype = 'int8';
 
@@ -76,10 +73,10 @@ export async function simulate(input: SimulateInput): Promise<{ report: Federate
       trim: sim.trim,
       serverLr: sim.serverLr,
       dtype: DTYPE,
-      supportSizes: SUPPORT_SIZES,
+      supportSizes: DEVICE_UPDATE.supportSizes,
       clientUpdate: sim.clientUpdate,
       clientLr: sim.clientLr,
-      queryMax: input.queryMax,
+      queryMax: DEVICE_UPDATE.queryMax,
     },
   };
   const pushed = pushTarget(train);

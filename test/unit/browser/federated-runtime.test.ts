@@ -90,6 +90,17 @@ describe('federated rounds in the Worker runtime', () => {
     expect((await coordinator.refresh()).accepted).toBe(1);
   });
 
+  it('a device with a single interaction has nothing later to learn from: it sends nothing and says so', async () => {
+    const { h, coordinator, fedRequests, token } = await setup();
+    await h.call('init', initParams({ federated: { endpoint: FED, token }, consent: 'granted' }));
+    await h.call('track', { events: [{ item: id(2), type: 'purchase', ts: T0 }] });
+    expect((await h.call('personalise', {})).personalised).toBe(true);
+    await expect.poll(() => h.events.find((e) => e.type === 'federated')).toMatchObject({ outcome: 'too-few-events' });
+    expect(fedRequests).toEqual([]);
+    expect((await coordinator.refresh()).accepted).toBe(0);
+    expect((await h.call('status', {})).federated).toMatchObject({ uploads: 0, lastOutcome: 'too-few-events' });
+  });
+
   it("while consent is 'pending' or 'denied' nothing is tracked, personalised or sent", async () => {
     const { h, coordinator, fedRequests, token } = await setup();
     for (const consent of ['pending', 'denied'] as const) {

@@ -1,23 +1,60 @@
 import { describe, expect, it } from 'vitest';
-import { centralRho, epsilonFromRho, localRhoPerUpload, privacyReport } from '../../../src/federated/privacy';
+import { sampledGaussianEpsilon, sampledGaussianRdp } from '../../../src/federated/accountant';
+import { privacyReport, type PrivacySettings } from '../../../src/federated/privacy';
+import { checkPolicy, DEFAULT_POLICY, samplingRateOf } from '../../../src/federated/round';
 
-describe('zCDP privacy accounting', () => {
-  it('gives ρ = T/(2z²) for T rounds of central noise z and converts it to ε at δ', () => {
-    expect(centralRho(1, 1)).toBe(0.5);
-    expect(centralRho(10, 2)).toBe(1.25);
-    // 0.5 + 2·√(0.5·ln 1e5) = 5.2985…
-    expect(epsilonFromRho(0.5, 1e-5)).toBeCloseTo(5.2985, 3);
+const base: PrivacySettings = { rounds: 50, centralNoise: 2.5, localNoise: 0, delta: 1e-5, samplingRate: 0.01, aggregator: 'mean' };
+
+describe("the server's privacy report", () => {
+  it('composes the sampled-Gaussian RDP of dp_accounting over the rounds run (q = 0.01, z = 2.5, 50 rounds)', () => {
+    // dp_accounting's test_compute_rdp_poisson_sampled_gaussian: RDP after 50 rounds at order 5 is 2.18075656e-03.
+    expect(Math.abs(50 * sampledGaussianRdp(0.01, 2.5, 5) - 2.18075656e-3) / 2.18075656e-3).toBeLessThan(1e-4);
+    const r = privacyReport(base);
+    expect(r).toMatchObject({ accountant: 'rdp-sampled-gaussian', delta: 1e-5, central: { noise: 2.5, rounds: 50, samplingRate: 0.01 } });
+    expect(r.central.epsilon).toBeCloseTo(sampledGaussianEpsilon(0.01, 2.5, 50, 1e-5).epsilon, 4);
+    expect(r.central.epsilon).toBeGreaterThan(0);
+    expect(r.central.epsilon).toBeLessThan(1);
   });
 
-  it('grows ε with the number of rounds and shrinks it with more noise', () => {
-    const e = (t: number, z: number) => epsilonFromRho(centralRho(t, z), 1e-5);
-    expect(e(100, 1)).toBeGreaterThan(e(10, 1));
-    expect(e(10, 4)).toBeLessThan(e(10, 1));
+  it('without a configured population claims no amplification: the plain Gaussian mechanism composed over rounds', () => {
+    // q = 1: RDP(α) = T·α/(2z²); one round at z = 2 and δ = 1e-5 gives the conversion's minimum over integer orders.
+    const r = privacyReport({ ...base, samplingRate: 1, rounds: 1, centralNoise: 2 });
+    const orders = Array.from({ length: 255 }, (_, i) => i + 2);
+    const plain = Math.min(...orders.map((a) => a / 8 + Math.log1p(-1 / a) - (Math.log(1e-5) + Math.log(a)) / (a - 1)));
+    expect(r.central.epsilon).toBeCloseTo(plain, 4);
+    // Amplification by sampling can only lower it.
+    expect(privacyReport({ ...base, samplingRate: 0.05, rounds: 1, centralNoise: 2 }).central.epsilon).toBeLessThan(r.central.epsilon!);
   });
 
-  it('reports no guarantee (null) without noise, and zero before any round', () => {
-    expect(privacyReport(3, 0, 0, 1e-5)).toEqual({ delta: 1e-5, central: { noise: 0, rounds: 3, epsilon: null }, local: { noise: 0, epsilonPerUpload: null } });
-    expect(privacyReport(0, 1, 0, 1e-5).central.epsilon).toBe(0);
-    expect(localRhoPerUpload(2)).toBe(0.5);
+  it('grows with the rounds run', () => {
+    expect(privacyReport({ ...base, rounds: 200 }).central.epsilon).toBeGreaterThan(privacyReport(base).central.epsilon!);
+    expect(privacyReport({ ...base, rounds: 0 }).central.epsilon).toBe(0);
+  });
+
+  it('gives no central guarantee (null) without noise or for the trimmed mean and the median', () => {
+    expect(privacyReport({ ...base, centralNoise: 0 }).central.epsilon).toBeNull();
+    expect(privacyReport({ ...base, aggregator: 'trimmed-mean' }).central.epsilon).toBeNull();
+    expect(privacyReport({ ...base, aggregator: 'median' }).central.epsilon).toBeNull();
+  });
+
+  it('reports one upload with local noise σ as the Gaussian mechanism of sensitivity 2C (multiplier σ/2)', () => {
+    expect(privacyReport(base).local.epsilonPerUpload).toBeNull();
+    const r = privacyReport({ ...base, localNoise: 4 });
+    expect(r.local.epsilonPerUpload).toBeCloseTo(sampledGaussianEpsilon(1, 2, 1, 1e-5).epsilon, 4);
+  });
+});
+
+describe('the sampling rate of the round policy', () => {
+  it('is expected clients / population, or 1 when they are not configured', () => {
+    expect(samplingRateOf({ population: 10_000, expectedClients: 100 })).toBe(0.01);
+    expect(samplingRateOf({ population: 0, expectedClients: 0 })).toBe(1);
+  });
+
+  it('refuses δ above 1 / population, one of the two without the other, and more expected clients than devices', () => {
+    const bad = (over: Partial<typeof DEFAULT_POLICY>) => () => checkPolicy({ ...DEFAULT_POLICY, ...over });
+    expect(bad({ population: 10_000, expectedClients: 100, dpDelta: 1e-3 })).toThrow(expect.objectContaining({ code: 'federated-config' }));
+    expect(bad({ population: 10_000, expectedClients: 0 })).toThrow(expect.objectContaining({ code: 'federated-config' }));
+    expect(bad({ population: 10, expectedClients: 100, dpDelta: 1e-3 })).toThrow(expect.objectContaining({ code: 'federated-config' }));
+    expect(bad({ population: 10_000, expectedClients: 100, dpDelta: 1e-5 })).not.toThrow();
   });
 });

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { appendFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { sampledGaussianEpsilon } from '../../../src/federated/accountant';
 import { parseRound } from '../../../src/federated/round';
 import { FileStore } from '../../../src/federated/store-file';
 import { mintToken } from '../../../src/federated/token';
@@ -35,11 +36,19 @@ describe('federated server: the round description and CORS', () => {
     await s.server.stop();
     s = await startTestServer({ dir: tmp.dir, policy: { centralNoise: 2, dpDelta: 1e-5 } });
     const d = (await s.server.app.inject({ method: 'GET', url: '/v1/round' })).json() as { privacy: { central: { epsilon: number; rounds: number } } };
-    // One round at z = 2: ρ = 1/8, ε = 0.125 + 2·√(0.125·ln 1e5) ≈ 2.524
-    expect(d.privacy.central).toMatchObject({ rounds: 1 });
-    expect(d.privacy.central.epsilon).toBeCloseTo(2.524, 2);
+    // One round at z = 2, no population configured (q = 1): the RDP accountant gives ε = 2.168 at δ = 1e-5.
+    expect(d.privacy.central).toMatchObject({ rounds: 1, samplingRate: 1 });
+    expect(d.privacy.central.epsilon).toBeCloseTo(sampledGaussianEpsilon(1, 2, 1, 1e-5).epsilon, 4);
     const m = await s.server.app.inject({ method: 'GET', url: '/metrics' });
-    expect(m.body).toMatch(/localrec_fed_dp_epsilon 2\.52/);
+    expect(m.body).toMatch(new RegExp(`localrec_fed_dp_epsilon ${d.privacy.central.epsilon}`));
+  });
+
+  it('with a configured population reports the sampled ε at q = expected clients / population', async () => {
+    await s.server.stop();
+    s = await startTestServer({ dir: tmp.dir, policy: { centralNoise: 1, dpDelta: 1e-5, population: 10_000, expectedClients: 100 } });
+    const d = (await s.server.app.inject({ method: 'GET', url: '/v1/round' })).json() as { privacy: { central: { epsilon: number; samplingRate: number } } };
+    expect(d.privacy.central.samplingRate).toBe(0.01);
+    expect(d.privacy.central.epsilon).toBeCloseTo(sampledGaussianEpsilon(0.01, 1, 1, 1e-5).epsilon, 4);
   });
 
   it('sends CORS headers to a configured shop origin and none to any other origin', async () => {
@@ -184,6 +193,24 @@ describe('federated server: the round lifecycle', () => {
     // The old version stays downloadable for clients still on it.
     expect((await s.server.app.inject({ method: 'GET', url: '/v1/models/1/manifest.json' })).statusCode).toBe(200);
     expect((await s.server.app.inject({ method: 'GET', url: '/v1/models/9/manifest.json' })).statusCode).toBe(404);
+  });
+
+  it('with a configured sampling rate divides the sum by the expected count and does not publish the count', async () => {
+    await s.server.stop();
+    s = await startTestServer({ dir: tmp.dir, policy: { population: 1000, expectedClients: 4, dpDelta: 1e-4 } });
+    const before = await decodeModel((await fixtureEncoded()).manifest, (await fixtureEncoded()).files);
+    const d1 = delta(1);
+    const d2 = delta(2);
+    await s.upload(token('alice'), body(1, d1));
+    await s.upload(token('bob00000'), body(1, d2));
+    expect(await s.coordinator.aggregateNow()).toMatchObject({ clients: 2, toVersion: 2 });
+    const get = async (url: string) => new Uint8Array((await s.server.app.inject({ method: 'GET', url })).rawPayload);
+    const manifest = JSON.parse(new TextDecoder().decode(await get('/v1/models/2/manifest.json'))) as { training: { federated: Record<string, unknown> } };
+    expect(manifest.training.federated).not.toHaveProperty('clients');
+    const after = await decodeModel(manifest, { 'weights.bin': await get('/v1/models/2/weights.bin'), 'items.json': await get('/v1/models/2/items.json') });
+    const t0 = flattenTower(before.weights.tower);
+    const t1 = flattenTower(after.weights.tower);
+    for (let i = 0; i < t0.length; i += 17) expect(t1[i] - t0[i]).toBeCloseTo((d1[i] + d2[i]) / 4, 2);
   });
 
   it('closes a round at its deadline only once it has the minimum number of clients', async () => {

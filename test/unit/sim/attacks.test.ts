@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addScaled, l2Norm } from '../../../src/federated/delta';
 import { flattenTower, unflattenTower } from '../../../src/model/weights';
-import { flippedDelta, pushDelta } from '../../../src/sim/attacks';
+import { pushDelta, scaledDelta } from '../../../src/sim/attacks';
 import { auc, scoreShift } from '../../../src/sim/mia';
 import { membershipInference } from '../../../src/sim/mia-run';
 import type { SimEnv } from '../../../src/sim/round';
@@ -47,10 +47,11 @@ describe('poisoning deltas', () => {
   });
   afterAll(() => env.session.dispose());
 
-  it('flips and scales an honest delta, cut to the bound', () => {
+  it('scales (or flips and scales) an honest delta, cut to the bound', () => {
     const honest = Float32Array.of(0.3, -0.4);
-    expect([...flippedDelta(honest, 10, 1)].map((x) => Number(x.toFixed(5)))).toEqual([-0.6, 0.8]);
-    expect([...flippedDelta(honest, 1, 10)].map((x) => Number(x.toFixed(5)))).toEqual([-0.3, 0.4]);
+    expect([...scaledDelta(honest, 10, 1)].map((x) => Number(x.toFixed(5)))).toEqual([0.6, -0.8]);
+    expect([...scaledDelta(honest, -10, 1)].map((x) => Number(x.toFixed(5)))).toEqual([-0.6, 0.8]);
+    expect([...scaledDelta(honest, -1, 10)].map((x) => Number(x.toFixed(5)))).toEqual([-0.3, 0.4]);
   });
 
   it('pushes the target item up for the client and sends exactly the bound', async () => {
