@@ -19,6 +19,8 @@ const runtime = new WorkerRuntime({
   chooseBackend,
   openModelCache,
   emit: (event) => post({ kind: 'event', event }),
+  // Other tabs' Workers on the same database (without BroadcastChannel the events are read on every call).
+  ...(typeof BroadcastChannel === 'function' ? { channel: (name: string) => new BroadcastChannel(name) } : {}),
 });
 
 self.addEventListener('message', (ev: MessageEvent<RequestMessage>) => {

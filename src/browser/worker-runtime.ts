@@ -23,6 +23,7 @@ import { loadModel, type LoadResult, type ModelCache } from './worker-loader';
 import { checkSteps, runInnerLoop } from './worker-personalise';
 import { candidates } from './worker-filters';
 import { contextText, explanationText, rankRecommendations } from './worker-recommend';
+import { channelName, HistoryCache, type ChangeChannel, type StoreChange } from './worker-history-cache';
 import { openStore, type EventStore, type OpenStoreOptions, type PersonalWeightsRecord } from './worker-store';
 import { type BackendName, type ConsentState, type ContextReason, type ExplainReason, type ExportedData, type LocalrecEvent, type Status, type StatusWarning, type StoredEvent, type WarningCode } from './types';
 
@@ -36,6 +37,8 @@ export interface RuntimeDeps {
   emit(event: LocalrecEvent): void;
   /** Overrides for the federated client (tests: fake sleep and jitter). */
   federated?: Partial<FederatedClientDeps>;
+  /** A channel to the other Workers on the same database (BroadcastChannel in the Worker); without it, none. */
+  channel?(name: string): ChangeChannel;
 }
 
 /**
@@ -59,7 +62,7 @@ export class WorkerRuntime {
   private loaded: LoadResult | null = null;
   private catalogue: Catalogue | null = null;
   private session: ModelSession | null = null;
-  private store: EventStore | null = null;
+  private store: HistoryCache | null = null;
   private personal: Personal | null = null;
   private queue: Promise<unknown> = Promise.resolve();
   private timer: ReturnType<typeof setTimeout> | null = null;
@@ -128,9 +131,11 @@ export class WorkerRuntime {
     const sameStore = this.store && this.params?.dbName === params.dbName && this.params.storage === params.storage && this.params.maxEvents === params.maxEvents;
     const [loaded, store] = await Promise.all([
       loadModel(params.modelUrl, { fetch: this.deps.fetch, cache: this.cache, onEvent: (e) => this.deps.emit(e) }),
-      sameStore ? Promise.resolve(this.store!) : openStore(storeOpts),
+      sameStore ? Promise.resolve(this.store!) : openStore(storeOpts).then((s) => this.cachedStore(s, params.dbName)),
     ]);
     if (!sameStore) this.store?.close();
+    // A start reads what is stored now, whoever wrote it.
+    store.drop();
     this.store = store;
     this.loaded = loaded;
     const m = loaded.model.manifest;
@@ -149,7 +154,7 @@ export class WorkerRuntime {
     }
     // Consent withdrawn while no page of this shop was open: delete now.
     if (this.consent === 'denied') await store.clear();
-    let events: StoredEvent[] = [];
+    let events: readonly StoredEvent[] = [];
     try {
       events = await store.all();
     } catch (e) {
@@ -220,7 +225,50 @@ export class WorkerRuntime {
     void fed.contribute(m.manifest.modelVersion, user, m.weights.tower).then(emit);
   }
 
-  private requireReady(): { catalogue: Catalogue; session: ModelSession; store: EventStore; loaded: LoadResult } {
+  /** The store with the events kept in memory; IndexedDB's is shared with the other tabs, so they hear of its changes. */
+  private cachedStore(store: EventStore, dbName: string): HistoryCache {
+    const channel = store.mode === 'indexeddb' && this.deps.channel ? this.deps.channel(channelName(dbName)) : null;
+    const cached = new HistoryCache(store, channel);
+    cached.onRemoteChange((change) => this.remoteChange(cached, change));
+    return cached;
+  }
+
+  /**
+   * Another tab wrote to the shared database. Its events are already re-read on the next
+   * call; here the rest of what this Worker holds from the store follows.
+   */
+  private remoteChange(store: HistoryCache, change: StoreChange): void {
+    if (change === 'cleared') {
+      // As forget() here: a personalisation running now learned from erased events and must not write.
+      this.generation++;
+      if (this.timer) clearTimeout(this.timer);
+      this.timer = null;
+    }
+    const run = async () => {
+      if (store !== this.store || !this.loaded) return;
+      if (change === 'availability') this.unavailable = new Set(await store.unavailable());
+      else if (change === 'weights' || change === 'cleared') this.adoptWeights(await store.getWeights());
+      // Content-embedded rows come and go with the events that describe them.
+      if ((change === 'events' || change === 'cleared') && hasContentFeatures(this.loaded.model.weights)) {
+        const events = await store.all();
+        const { items, trained, index } = this.catalogue!;
+        if (items.length > trained || events.some((e) => e.itemInfo && !index.has(e.item))) this.rebuildSession(events);
+      }
+    };
+    // In turn with requests, so no request sees half of it; a failed read leaves what was held.
+    this.queue = this.queue.then(run, run).catch(() => undefined);
+  }
+
+  /** Personal weights another tab stored: used when they fit this model; none stored means none here either. */
+  private adoptWeights(rec: PersonalWeightsRecord | null): void {
+    const m = this.loaded!.model.manifest;
+    if (rec === null) this.personal = null;
+    else if (rec.modelName === m.name && rec.modelVersion === m.modelVersion && rec.d === m.dims.d && rec.hidden === m.dims.hidden && isUsableRecord(rec)) {
+      this.personal = { tower: unflattenTower(rec.params, rec.d, rec.hidden), record: rec };
+    }
+  }
+
+  private requireReady(): { catalogue: Catalogue; session: ModelSession; store: HistoryCache; loaded: LoadResult } {
     if (!this.catalogue || !this.session || !this.store || !this.loaded) {
       throw new LocalrecError('model-not-loaded', 'no model loaded yet', {}, DEV ? 'call init() (createLocalrec does) and wait for it before using the recommender' : undefined);
     }
@@ -267,7 +315,7 @@ export class WorkerRuntime {
   }
 
   /** Stored events, or none while consent is not granted or they cannot be read (recommendations then come from the shared model). */
-  private async personalEvents(store: EventStore): Promise<StoredEvent[]> {
+  private async personalEvents(store: HistoryCache): Promise<readonly StoredEvent[]> {
     if (this.consent !== 'granted') return [];
     try {
       return await store.all();
@@ -432,7 +480,8 @@ export class WorkerRuntime {
     checkSteps(opts.steps);
     const generation = this.generation;
     const m = loaded.model.manifest;
-    const { history } = this.history(await store.all());
+    // From IndexedDB, not memory: what it learns is stored, so it must not learn from events another tab just erased.
+    const { history } = this.history(await store.read());
     if (history.length === 0) {
       this.personal = null;
       await store.deleteWeights();
@@ -485,7 +534,7 @@ export class WorkerRuntime {
       const { modelName, modelVersion, steps, lr, events: n, trainedAt, params } = rec;
       personalWeights = { modelName, modelVersion, steps, lr, events: n, trainedAt, params: Array.from(params) };
     }
-    return { format: 'localrec-export', version: 1, exportedAt: new Date().toISOString(), events, personalWeights };
+    return { format: 'localrec-export', version: 1, exportedAt: new Date().toISOString(), events: [...events], personalWeights };
   }
 
   private memory(): Status['memory'] {

@@ -51,7 +51,7 @@ export interface EventStore {
   /** Stores a validated batch, evicting the oldest events beyond the cap. */
   add(events: readonly ValidEvent[]): Promise<{ stored: StoredEvent[]; evicted: number }>;
   /** Every stored event, oldest first (by timestamp, then arrival). */
-  all(): Promise<StoredEvent[]>;
+  all(): Promise<readonly StoredEvent[]>;
   count(): Promise<number>;
   getWeights(): Promise<PersonalWeightsRecord | null>;
   putWeights(record: PersonalWeightsRecord): Promise<void>;
@@ -62,6 +62,8 @@ export interface EventStore {
   unavailable(): Promise<string[]>;
   /** Marks ids unavailable (false) or available again (true), in one transaction. */
   setAvailability(ids: readonly string[], available: boolean): Promise<void>;
+  /** Calls `fn` when another connection (a newer SDK in another tab) upgrades the database; this one is closed then. */
+  onVersionChange(fn: () => void): void;
   close(): void;
 }
 
@@ -234,6 +236,10 @@ class IdbStore implements EventStore {
     }
   }
 
+  onVersionChange(fn: () => void): void {
+    this.db.addEventListener('versionchange', fn);
+  }
+
   close(): void {
     this.db.close();
   }
@@ -296,6 +302,9 @@ class MemoryStore implements EventStore {
       else this.soldOut.add(id);
     }
   }
+
+  /** Private to this Worker: nothing else can change it. */
+  onVersionChange(): void {}
 
   close(): void {}
 }

@@ -305,6 +305,38 @@ test('two tabs starting at once share one store and both become ready', async ({
   await other.close();
 });
 
+test('a second tab recommends from the events, sold-out items and forget() of the first, not from what it read before', async ({ page, context }) => {
+  const other = await context.newPage();
+  await Promise.all([openHarness(page), openHarness(other)]);
+  const options = { model: NOCONTENT, backend: 'cpu' as const, wasmPath: '/tfjs-wasm/', personaliseDebounceMs: 0 };
+  await Promise.all([createClient(page, 'c', options), createClient(other, 'c', options)]);
+  const recommend = () => other.evaluate(async () => {
+    const r = await window.lrs.c.recommend({ n: 5 });
+    return { mode: r.mode, ids: r.items.map((i) => i.id) };
+  });
+  // The second tab reads the (empty) history once and then keeps it in its Worker.
+  const before = await recommend();
+  expect(before.mode).toBe('popular');
+  expect(await recommend()).toEqual(before);
+
+  const first = before.ids[0];
+  await page.evaluate((item) => window.lrs.c.track([{ item, type: 'purchase' }]), first);
+  const afterTrack = await recommend();
+  expect(afterTrack.mode).toBe('personal');
+  expect(afterTrack.ids).not.toContain(first);
+
+  const soldOut = afterTrack.ids[0];
+  await page.evaluate((item) => window.lrs.c.setAvailability([item], false), soldOut);
+  expect((await recommend()).ids).not.toContain(soldOut);
+
+  // Forgotten: the purchase no longer keeps its item out of the list.
+  await page.evaluate(() => window.lrs.c.forget());
+  const afterForget = await recommend();
+  expect(afterForget.mode).toBe('popular');
+  expect(afterForget.ids).toContain(first);
+  await other.close();
+});
+
 test('a database written by a newer SDK version is left alone: memory store, a storage-fallback warning, its data kept', async ({ page }) => {
   await openHarness(page);
   const open = (version?: number) =>

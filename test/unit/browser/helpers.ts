@@ -11,6 +11,7 @@ import type { Method, Methods, WorkerInitParams } from '../../../src/browser/pro
 import { WorkerRuntime } from '../../../src/browser/worker-runtime';
 import { MemoryModelCache } from '../../../src/browser/worker-loader';
 import type { LocalrecEvent } from '../../../src/browser/types';
+import { ChannelHub } from './fake-channel';
 
 export async function fixtureModel(spec: Partial<FixtureSpec> & { name?: string } = {}): Promise<EncodedModel> {
   const full: FixtureSpec = { name: 'small', items: 60, categories: 3, seed: 1, modelVersion: 1, d: 8, hidden: 8, ...spec };
@@ -47,10 +48,20 @@ export interface Harness {
 }
 
 let nextId = 1;
+/** One hub per IndexedDB factory: runtimes sharing a database hear each other, as tabs of one origin do. */
+const hubs = new WeakMap<object, ChannelHub>();
+export function hubOf(idb: IDBFactory | 'global'): ChannelHub {
+  const key = idb === 'global' ? globalThis : idb;
+  let hub = hubs.get(key);
+  if (!hub) hubs.set(key, (hub = new ChannelHub()));
+  return hub;
+}
+
 /** `idb: 'global'` leaves the runtime to read `globalThis.indexedDB` itself, as the Worker does. */
 export function makeRuntime(server: ModelServer, opts: { idb?: IDBFactory | 'global'; cache?: MemoryModelCache } = {}): Harness {
   const events: LocalrecEvent[] = [];
   const cache = opts.cache ?? new MemoryModelCache();
+  const idb = opts.idb ?? new IDBFactory();
   const runtime = new WorkerRuntime({
     fetch: server.fetch,
     chooseBackend: async () => {
@@ -58,7 +69,8 @@ export function makeRuntime(server: ModelServer, opts: { idb?: IDBFactory | 'glo
       return { name: 'cpu', forced: true, probes: [{ name: 'cpu', ok: true, ms: 0 }], initMs: 0, scorer: (items) => new TfjsScorer(items), tfjsBytes: () => tf.memory().numBytes };
     },
     openModelCache: async () => cache,
-    ...(opts.idb === 'global' ? {} : { indexedDB: opts.idb ?? new IDBFactory() }),
+    ...(idb === 'global' ? {} : { indexedDB: idb }),
+    channel: (name) => hubOf(idb).channel(name),
     emit: (e) => events.push(e),
   });
   return {

@@ -2,7 +2,7 @@ import { IDBFactory } from 'fake-indexeddb';
 import { describe, expect, it } from 'vitest';
 import { isLocalrecError } from '../../../src/errors';
 import { MemoryModelCache } from '../../../src/browser/worker-loader';
-import { fixtureModel, initParams, itemId as id, makeRuntime, ModelServer, T0 } from './helpers';
+import { fixtureModel, hubOf, initParams, itemId as id, makeRuntime, ModelServer, T0 } from './helpers';
 
 // Fixture items: id sku-0000i is in category i % 3.
 
@@ -172,6 +172,53 @@ describe('the Worker runtime', () => {
     expect(status.storage?.events).toBe(0);
     const err = await later.call('consent', { state: 'false' as never }).catch((e: unknown) => e);
     expect(isLocalrecError(err, 'invalid-argument')).toBe(true);
+  });
+
+  it('two tabs on one database recommend from each other\u2019s events, personal weights, availability and forget()', async () => {
+    const server = new ModelServer(await fixtureModel());
+    const idb = new IDBFactory();
+    const cache = new MemoryModelCache();
+    const [a, b] = [makeRuntime(server, { idb, cache }), makeRuntime(server, { idb, cache })];
+    await a.call('init', initParams());
+    await b.call('init', initParams());
+    const popular = await b.call('recommend', { n: 5 }); // b now holds the (empty) history in memory
+    expect(popular.mode).toBe('popular');
+
+    await a.call('track', { events: [popular.items[0].id, popular.items[1].id].map((item, k) => ({ item, type: 'purchase' as const, ts: T0 + k })) });
+    await hubOf(idb).delivered();
+    const afterTrack = await b.call('recommend', { n: 5 });
+    expect(afterTrack.mode).toBe('personal');
+    expect(afterTrack.items.map((r) => r.id)).not.toContain(popular.items[0].id);
+
+    await a.call('personalise', { steps: 2 });
+    await a.call('setAvailability', { ids: [afterTrack.items[0].id], available: false });
+    await hubOf(idb).delivered();
+    const afterWeights = await b.call('recommend', { n: 5 });
+    expect(afterWeights.personalised).toBe(true);
+    expect(afterWeights.items.map((r) => r.id)).not.toContain(afterTrack.items[0].id);
+    expect(afterWeights.items).toEqual((await a.call('recommend', { n: 5 })).items);
+
+    await a.call('forget', {});
+    await hubOf(idb).delivered();
+    const afterForget = await b.call('recommend', { n: 5 });
+    expect([afterForget.mode, afterForget.personalised]).toEqual(['popular', false]);
+    expect((await b.call('status', {})).personal).toBeNull();
+  });
+
+  it('makes an item another tab described recommendable here too, and drops it once that tab forgets', async () => {
+    const server = new ModelServer(await fixtureModel());
+    const idb = new IDBFactory();
+    const [a, b] = [makeRuntime(server, { idb }), makeRuntime(server, { idb })];
+    await a.call('init', initParams());
+    await b.call('init', initParams());
+    const ids = async () => (await b.call('recommend', { n: 1000, excludeSeen: false })).items.map((r) => r.id);
+    expect(await ids()).not.toContain('new-shoe');
+    await a.call('track', { events: [{ item: 'new-shoe', type: 'view', ts: T0, itemInfo: { title: 'New running shoe', categories: ['shoes'] } }] });
+    await hubOf(idb).delivered();
+    expect(await ids()).toContain('new-shoe');
+    await a.call('forget', {});
+    await hubOf(idb).delivered();
+    expect(await ids()).not.toContain('new-shoe');
   });
 
   it('personalises by itself once the shopper has been quiet for the debounce time', async () => {
