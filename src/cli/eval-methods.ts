@@ -13,6 +13,7 @@ import { decodeModel, encodeModel } from '../model/format';
 import { initTower } from '../model/weights';
 import { CheckpointStore, trainingDataHash } from '../train/checkpoint';
 import { trainPipeline, type PipelineOptions, type PipelineResult } from '../train/pipeline';
+import type { RecencyChoice } from '../train/recency-choice';
 import { initNodeTf } from '../train/tf-node';
 import { StageBars } from './progress';
 
@@ -70,7 +71,13 @@ export async function extraMethods(ctx: ExtraMethodsContext): Promise<ColdStartM
           onStageEnd: (s) => bars.finish(s),
         },
         dir === null ? undefined : evalCheckpoints(dir, data),
-      ).finally(() => bars.stop());
+      )
+        .then((r) => {
+          const { recency } = r.report as { recency?: RecencyChoice };
+          if (recency) console.error(`recency half-life (${recency.chosen}): ${recency.halfLife ?? 'off (plain mean)'}`);
+          return r;
+        })
+        .finally(() => bars.stop());
       runs.set(data, run);
     }
     return run;

@@ -1,11 +1,20 @@
 import type { PoolingConfig } from './manifest';
-import { poolBatch, type IndexedEvent } from './pooling';
+import { poolBatch, recencyWeight, type IndexedEvent } from './pooling';
 import type { TargetItem } from './plain-tower';
 
-/** What the user's own history asks the inner loop to predict: the pooled window, event-weighted. */
+/**
+ * What the user's own history asks the inner loop to predict: the pooled window,
+ * event-weighted and, when the pooling favours recent positions, weighted the same way, so
+ * the steps move toward what the user does now.
+ */
 export function historyTargets(history: readonly IndexedEvent[], pooling: PoolingConfig): TargetItem[] {
   const start = Math.max(0, history.length - pooling.maxItems);
-  return history.slice(start).map((e) => ({ index: e.index, weight: pooling.eventWeights[e.type] }));
+  const h = pooling.recencyHalfLife;
+  const newest = history.length - 1;
+  return history.slice(start).map((e, j) => ({
+    index: e.index,
+    weight: h === undefined ? pooling.eventWeights[e.type] : pooling.eventWeights[e.type] * recencyWeight(newest - start - j, h),
+  }));
 }
 
 /**

@@ -5,6 +5,11 @@ export type { IndexedEvent };
 
 const DAY_MS = 86_400_000;
 
+/** The recency discount of an event `age` positions before the newest one. */
+export function recencyWeight(age: number, halfLife: number): number {
+  return Math.pow(0.5, age / halfLife);
+}
+
 /**
  * The weight of each pooled event, normalised to sum to 1: only the most recent
  * `maxItems` count; event weights favour strong signals (purchase > cart > view); optional
@@ -21,7 +26,7 @@ export function poolingWeights(history: readonly IndexedEvent[], cfg: PoolingCon
     const e = history[i];
     let w = cfg.eventWeights[e.type];
     if (cfg.halfLifeDays !== null) w *= Math.pow(0.5, (newest - e.ts) / (cfg.halfLifeDays * DAY_MS));
-    if (cfg.recencyHalfLife !== undefined) w *= Math.pow(0.5, (history.length - 1 - i) / cfg.recencyHalfLife);
+    if (cfg.recencyHalfLife !== undefined) w *= recencyWeight(history.length - 1 - i, cfg.recencyHalfLife);
     if (!(w > 0)) w = 0;
     weights[i - start] = w;
     total += w;

@@ -37,6 +37,8 @@ export interface PipelineOptions {
   validationView: ValidationView;
   /** The shipped item bias is multiplied by this; 0 = chosen on validation users (src/train/bias-scale.ts). */
   biasScale: number;
+  /** Choose a recency half-life for the device's pooling after pre-training (src/train/recency-choice.ts). */
+  chooseRecency: boolean;
 }
 
 export const DEFAULT_PIPELINE: PipelineOptions = {
@@ -59,4 +61,5 @@ export const DEFAULT_PIPELINE: PipelineOptions = {
   validationView: DEFAULT_SELECTION.view,
   // 1 until `--bias-scale 0` is judged over three seeds (docs/evaluation.md).
   biasScale: 1,
+  chooseRecency: true,
 };

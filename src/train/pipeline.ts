@@ -14,6 +14,7 @@ import { pretrain, type TableModel } from './pretrain';
 import { ValidationCriterion } from '../eval/validation';
 import { coldStartNdcg, modelRanker } from './validate';
 import { chooseBiasScale, scaleBias } from './bias-scale';
+import { chooseRecency, withRecency } from './recency-choice';
 
 export { DEFAULT_PIPELINE, type PipelineOptions, type StageOptions } from './options';
 
@@ -60,12 +61,13 @@ function fingerprint(value: unknown): string {
  * stage (say, meta-training) still resumes from the earlier ones.
  */
 function stageKeys(opts: PipelineOptions): RunContext['keys'] {
-  // biasScale is chosen after the last stage, so it keys none of them.
-  const { teacher, student, meta, inner, biasScale: _after, ...shared } = opts;
+  // biasScale is chosen after the last stage, so it keys none of them; the recency choice
+  // is made after the student, so it keys only the meta stage.
+  const { teacher, student, meta, inner, biasScale: _after, chooseRecency, ...shared } = opts;
   return {
     teacher: fingerprint({ shared, teacher }),
     student: fingerprint({ shared, teacher, student }),
-    meta: fingerprint({ shared, teacher, student, meta, inner }),
+    meta: fingerprint(chooseRecency ? { shared, teacher, student, meta, inner, chooseRecency } : { shared, teacher, student, meta, inner }),
   };
 }
 
@@ -98,6 +100,9 @@ export async function trainPipeline(
   const teacher = await pretrainStage(ctx, 'teacher', opts.teacher);
   const distill = { model: teacher, weight: opts.student.distillWeight, temperature: opts.student.temperature };
   const student = await pretrainStage(ctx, 'student', opts.student, distill);
+  const recency = await chooseRecency(opts.chooseRecency, validation.length ? ctx.criterion : null, { ...student, contentProj: new Float32Array(0) }, config, student.tower, opts.inner);
+  report.recency = recency;
+  config.pooling = withRecency(config.pooling, recency.halfLife);
   const metaTower = await metaStage(ctx, student);
 
   hooks.onStageStart?.('export', 1);
@@ -187,7 +192,7 @@ async function metaStage(ctx: RunContext, student: TableModel): Promise<TowerPar
     const res = await metaTrain(student, student.tower, ctx.fit, {
       ...opts.meta,
       inner: opts.inner,
-      pooling: opts.pooling,
+      pooling: ctx.config.pooling,
       seed: opts.seed + 3,
       evalEvery: Math.max(1, Math.floor(opts.meta.steps / 6)),
       validate: ctx.validation.length ? (t) => validate(ctx, student, t, opts.inner) : undefined,
