@@ -93,67 +93,36 @@ export class HistoryCache implements EventStore {
 
   async add(batch: readonly ValidEvent[]): Promise<{ stored: StoredEvent[]; evicted: number }> {
     const base = this.events;
-    const g = ++this.generation;
-    try {
-      const result = await this.store.add(batch);
+    return this.writeEvents('events', () => this.store.add(batch), (result, untouched) => {
+      if (!base || !untouched || !isOrdered(base)) return null;
       // The same evictions the store made: the oldest events of the copy plus the batch.
       const fromBatch = batch.length - result.stored.length;
-      this.events = base && g === this.generation && isOrdered(base) ? merge(base, result.stored).slice(Math.max(0, result.evicted - fromBatch)) : null;
-      this.generation++;
-      return result;
-    } catch (e) {
-      this.drop();
-      throw e;
-    } finally {
-      this.announce('events');
-    }
+      return merge(base, result.stored).slice(Math.max(0, result.evicted - fromBatch));
+    });
   }
 
-  async clear(): Promise<number> {
-    this.generation++;
-    try {
-      const n = await this.store.clear();
-      this.events = this.keep ? [] : null;
-      this.generation++;
-      return n;
-    } catch (e) {
-      this.drop();
-      throw e;
-    } finally {
-      this.announce('cleared');
-    }
+  clear(): Promise<number> {
+    return this.writeEvents('cleared', () => this.store.clear(), () => (this.keep ? [] : null));
   }
 
   getWeights(): Promise<PersonalWeightsRecord | null> {
     return this.store.getWeights();
   }
 
-  async putWeights(record: PersonalWeightsRecord): Promise<void> {
-    try {
-      await this.store.putWeights(record);
-    } finally {
-      this.announce('weights');
-    }
+  putWeights(record: PersonalWeightsRecord): Promise<void> {
+    return this.announcing('weights', () => this.store.putWeights(record));
   }
 
-  async deleteWeights(): Promise<void> {
-    try {
-      await this.store.deleteWeights();
-    } finally {
-      this.announce('weights');
-    }
+  deleteWeights(): Promise<void> {
+    return this.announcing('weights', () => this.store.deleteWeights());
   }
 
   unavailable(): Promise<string[]> {
     return this.store.unavailable();
   }
 
-  async setAvailability(ids: readonly string[], available: boolean): Promise<void> {
-    try {
-      await this.store.setAvailability(ids, available);
-    } finally {
-      this.announce('availability');
-    }
+  setAvailability(ids: readonly string[], available: boolean): Promise<void> {
+    return this.announcing('availability', () => this.store.setAvailability(ids, available));
   }
 
   onVersionChange(fn: () => void): void {
@@ -165,9 +134,33 @@ export class HistoryCache implements EventStore {
     this.store.close();
   }
 
-  /** Also after a failed write: the other tabs re-read, which costs one read and is never wrong. */
-  private announce(change: StoreChange): void {
-    this.channel?.postMessage({ change });
+  /**
+   * An event write: no read overlapping it becomes the copy; once the database committed,
+   * the copy is `next(result, untouched)` (untouched: nothing dropped the copy meanwhile),
+   * and a failed write drops it.
+   */
+  private writeEvents<T>(change: StoreChange, write: () => Promise<T>, next: (result: T, untouched: boolean) => readonly StoredEvent[] | null): Promise<T> {
+    const g = ++this.generation;
+    return this.announcing(change, async () => {
+      try {
+        const result = await write();
+        this.events = next(result, g === this.generation);
+        this.generation++;
+        return result;
+      } catch (e) {
+        this.drop();
+        throw e;
+      }
+    });
+  }
+
+  /** Runs a write, then tells the other tabs — also after a failed one: they re-read, which costs one read and is never wrong. */
+  private async announcing<T>(change: StoreChange, write: () => Promise<T>): Promise<T> {
+    try {
+      return await write();
+    } finally {
+      this.channel?.postMessage({ change });
+    }
   }
 }
 
