@@ -23,11 +23,9 @@ const r4 = (x: number) => (Number.isFinite(x) ? Number(x.toFixed(4)) : null);
 const score = (s: TowerScore) => ({ ndcg10Full: r4(s.ndcg10Full), ndcg10Next10: r4(s.ndcg10Next10) });
 const ratio = (s: TowerScore, ref: TowerScore) => ({ full: r4(s.ndcg10Full / ref.ndcg10Full), next10: r4(s.ndcg10Next10 / ref.ndcg10Next10) });
 
-export function buildReport(env: SimEnv, o: ExperimentOptions, res: ExperimentResult, ctx: ReportContext) {
-  const s = env.settings;
-  const q = samplingRate(env);
+/** The target lines, read off the curves: when each share of central is reached, at which ε. */
+function targets(env: SimEnv, o: ExperimentOptions, res: ExperimentResult, worstDefaultLoss: number) {
   const eps = (round: number) => r4(epsilonAt(env, round, o.delta));
-  const final = sampledGaussianEpsilon(q, s.centralNoise, o.rounds, o.delta);
   const reach95 = firstRoundAt(res.withoutDp.curve, res.central, 0.95);
   const reach95Dp = firstRoundAt(res.withDp.curve, res.central, 0.95);
   const reach90Dp = firstRoundAt(res.withDp.curve, res.central, 0.9);
@@ -35,7 +33,41 @@ export function buildReport(env: SimEnv, o: ExperimentOptions, res: ExperimentRe
   // The DP round whose worse view is closest to central (the start may already pass 90%).
   const worse = (p: TowerScore) => Math.min(p.ndcg10Full / res.central.ndcg10Full, p.ndcg10Next10 / res.central.ndcg10Next10);
   const bestDp = res.withDp.curve.reduce((a, p) => (worse(p) > worse(a) ? p : a));
-  const uploadBytes = res.withDp.stats.uploadBytes;
+  return {
+    reach95OfCentral: {
+      withoutDp: reach95 ? { round: reach95.round, ...ratio(reach95, res.central) } : null,
+      withDp: reach95Dp ? { round: reach95Dp.round, epsilon: eps(reach95Dp.round), ...ratio(reach95Dp, res.central) } : null,
+    },
+    dpAt90OfCentral: reach90Dp ? { round: reach90Dp.round, epsilon: eps(reach90Dp.round), ...ratio(reach90Dp, res.central) } : null,
+    dpBest: { round: bestDp.round, epsilon: eps(bestDp.round), ...ratio(bestDp, res.central) },
+    dpFinal: { round: lastDp.round, epsilon: eps(lastDp.round), ...ratio(lastDp, res.central) },
+    startOfCentral: ratio(res.start, res.central),
+    uploadAtMost50KB: res.withDp.stats.uploadBytes <= 50 * 1024,
+    miaAtMost06WithDp: res.mia.aucWithDp <= 0.6,
+    poisoningLossUnder2PercentDefault: worstDefaultLoss < 0.02,
+  };
+}
+
+/** Each poisoning run, rounded, with its quality as a share of central. */
+function poisoningResults(res: ExperimentResult) {
+  return res.poisoning.map((p) => ({
+    ...p,
+    ndcg10Full: r4(p.ndcg10Full),
+    ndcg10Next10: r4(p.ndcg10Next10),
+    lossFull: r4(p.lossFull),
+    lossNext10: r4(p.lossNext10),
+    pushedItemMeanRank: r4(p.pushedItemMeanRank),
+    pushedItemTop10Share: r4(p.pushedItemTop10Share),
+    ofCentralFull: r4(p.ndcg10Full / res.central.ndcg10Full),
+    ofCentralNext10: r4(p.ndcg10Next10 / res.central.ndcg10Next10),
+  }));
+}
+
+export function buildReport(env: SimEnv, o: ExperimentOptions, res: ExperimentResult, ctx: ReportContext) {
+  const s = env.settings;
+  const q = samplingRate(env);
+  const eps = (round: number) => r4(epsilonAt(env, round, o.delta));
+  const final = sampledGaussianEpsilon(q, s.centralNoise, o.rounds, o.delta);
   const meanClean = res.poisoning.filter((p) => p.aggregator === s.aggregator);
   const worstDefaultLoss = Math.max(...meanClean.map((p) => Math.max(p.lossFull, p.lossNext10)));
   return {
@@ -72,7 +104,7 @@ export function buildReport(env: SimEnv, o: ExperimentOptions, res: ExperimentRe
     roundsWithoutDp: res.withoutDp.curve.map((p) => ({ round: p.round, ...score(p) })),
     central: score(res.central),
     start: score(res.start),
-    uploadBytesPerClientRound: uploadBytes,
+    uploadBytesPerClientRound: res.withDp.stats.uploadBytes,
     dp: {
       noiseMultiplier: s.centralNoise,
       clip: s.clip,
@@ -85,19 +117,7 @@ export function buildReport(env: SimEnv, o: ExperimentOptions, res: ExperimentRe
       order: final.order,
       orders: [RDP_ORDERS[0], RDP_ORDERS[RDP_ORDERS.length - 1]],
     },
-    targets: {
-      reach95OfCentral: {
-        withoutDp: reach95 ? { round: reach95.round, ...ratio(reach95, res.central) } : null,
-        withDp: reach95Dp ? { round: reach95Dp.round, epsilon: eps(reach95Dp.round), ...ratio(reach95Dp, res.central) } : null,
-      },
-      dpAt90OfCentral: reach90Dp ? { round: reach90Dp.round, epsilon: eps(reach90Dp.round), ...ratio(reach90Dp, res.central) } : null,
-      dpBest: { round: bestDp.round, epsilon: eps(bestDp.round), ...ratio(bestDp, res.central) },
-      dpFinal: { round: lastDp.round, epsilon: eps(lastDp.round), ...ratio(lastDp, res.central) },
-      startOfCentral: ratio(res.start, res.central),
-      uploadAtMost50KB: uploadBytes <= 50 * 1024,
-      miaAtMost06WithDp: res.mia.aucWithDp <= 0.6,
-      poisoningLossUnder2PercentDefault: worstDefaultLoss < 0.02,
-    },
+    targets: targets(env, o, res, worstDefaultLoss),
     mia: {
       aucWithDp: r4(res.mia.aucWithDp),
       aucWithoutDp: r4(res.mia.aucWithoutDp),
@@ -114,17 +134,7 @@ export function buildReport(env: SimEnv, o: ExperimentOptions, res: ExperimentRe
       centralNoise: s.centralNoise,
       defaultAggregator: s.aggregator,
       worstLossDefault: r4(worstDefaultLoss),
-      results: res.poisoning.map((p) => ({
-        ...p,
-        ndcg10Full: r4(p.ndcg10Full),
-        ndcg10Next10: r4(p.ndcg10Next10),
-        lossFull: r4(p.lossFull),
-        lossNext10: r4(p.lossNext10),
-        pushedItemMeanRank: r4(p.pushedItemMeanRank),
-        pushedItemTop10Share: r4(p.pushedItemTop10Share),
-        ofCentralFull: r4(p.ndcg10Full / res.central.ndcg10Full),
-        ofCentralNext10: r4(p.ndcg10Next10 / res.central.ndcg10Next10),
-      })),
+      results: poisoningResults(res),
     },
     seconds: r4(ctx.seconds),
   };
