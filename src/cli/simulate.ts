@@ -36,14 +36,13 @@ interface CliFlags {
   maxBadRows: number;
 }
 
-async function main(): Promise<void> {
+/** Every input checked before tfjs loads: flags, data, split, the report directory. */
+async function checkedInputs() {
   const parsed = program.parse().opts();
   const cli = parsed as CliFlags;
   const sim = simFlags(parsed);
   const pipeline = pipelineOptionsFrom(pipelineFlags(parsed), cli.seed);
-  const t0 = performance.now();
-  // Every input is checked before tfjs loads: data, split, the report directory.
-  const [{ loadDataset }, { buildColdStartSplit, cutAll }, { checkBadRows, checkColdStartSplit, checkOutputDir }] = await Promise.all([
+  const [{ loadDataset }, { buildColdStartSplit }, { checkBadRows, checkColdStartSplit, checkOutputDir }] = await Promise.all([
     import('../data/index'),
     import('../data/split'),
     import('./check-input'),
@@ -55,8 +54,14 @@ async function main(): Promise<void> {
   const name = ingest.dataset.name.replace(/[^A-Za-z0-9._-]+/g, '-');
   const outDir = await checkOutputDir(cli.out ?? `reports/federated/${name}`, { force: cli.force });
   if (cli.checkpoint) await checkOutputDir(cli.checkpointDir, { force: true });
+  return { cli, sim, pipeline, split, name, outDir };
+}
 
-  const [{ resolve, join }, { mkdir, writeFile }, { initNodeTf }, { trainPipeline }, { trainingDataHash }, { evalCheckpoints }, { StageBars }, { ModelSession }, sim_] = await Promise.all([
+async function main(): Promise<void> {
+  const t0 = performance.now();
+  const { cli, sim, pipeline, split, name, outDir } = await checkedInputs();
+  const [{ cutAll }, { resolve, join }, { mkdir, writeFile }, { initNodeTf }, { trainPipeline }, { trainingDataHash }, { evalCheckpoints }, { StageBars }, { ModelSession }, sim_] = await Promise.all([
+    import('../data/split'),
     import('node:path'),
     import('node:fs/promises'),
     import('../train/tf-node'),
