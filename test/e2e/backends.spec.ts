@@ -60,9 +60,11 @@ test('auto measures every available backend and reports why the others were not 
   expect(probes.find((p) => p.name === 'webgpu')).toMatchObject({ ok: false, reason: expect.stringMatching(/adapter|gpu/i) });
   const ok = probes.filter((p) => p.ok);
   expect(ok.map((p) => p.name).sort()).toEqual(['cpu', 'plain', 'wasm', 'webgl']);
-  const fastest = ok.reduce((a, b) => (a.ms! <= b.ms! ? a : b));
-  expect(s.backend!.name).toBe(fastest.name);
-  for (const p of ok) if (p.name !== fastest.name) expect(p.reason).toMatch(/slower/);
+  // The fastest probe wins; two probes can tie (a Worker's timer is coarse), and then the
+  // choice keeps the one probed first, which need not be the first in this list.
+  const chosen = ok.find((p) => p.name === s.backend!.name);
+  expect(chosen?.ms).toBe(Math.min(...ok.map((p) => p.ms!)));
+  for (const p of ok) if (p.name !== chosen!.name) expect(p.reason).toMatch(/slower/);
 });
 
 test('auto ranks a SwiftShader WebGPU adapter below webgl and wasm @webgpu', async ({ page }) => {
