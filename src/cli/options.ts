@@ -36,6 +36,7 @@ export const FLAG_BOUNDS = {
   recencyHalfLife: MODEL_BOUNDS.maxHalfLife,
   biasScale: 64,
   k: 1000,
+  targetWindow: 1000,
 } as const;
 export const oneOf = <T extends readonly string[]>(values: T) => v.picklist(values, `expected one of: ${values.join(', ')}`);
 
@@ -61,6 +62,9 @@ export const PipelineFlagsSchema = v.strictObject({
     v.minValue(0, 'expected 0 (off) or a positive number'),
     v.maxValue(FLAG_BOUNDS.recencyHalfLife, `expected at most ${FLAG_BOUNDS.recencyHalfLife}`),
   ),
+  targetWindow: count(1, FLAG_BOUNDS.targetWindow),
+  sampleContexts: v.boolean(),
+  averageWeights: v.boolean(),
   validationKs: KsSchema,
   validationView: oneOf(VALIDATION_VIEWS),
   biasScale: v.pipe(
@@ -87,7 +91,7 @@ type PipelineFlag = FlagSpec<keyof PipelineFlags>;
 
 /**
  * Registers a flag table on a command: each flag parsed by its schema entry (commander
- * names the flag in the error) with its default; boolean flags are `--no-…` switches.
+ * names the flag in the error) with its default; boolean flags are switches (`--no-…` when on by default).
  */
 export function addFlagTable<K extends string>(
   cmd: Command,
@@ -100,6 +104,9 @@ export function addFlagTable<K extends string>(
     if (f.input !== 'boolean') {
       option.argParser(argParser(f.input, entries[f.key] as v.GenericSchema<unknown, unknown>));
       if (defaults[f.key] !== undefined) option.default(defaults[f.key]);
+    } else if (!option.negate && defaults[f.key] !== undefined) {
+      // commander defaults a `--no-…` switch to true itself; a plain switch is left undefined.
+      option.default(defaults[f.key]);
     }
     cmd.addOption(option);
   }
@@ -111,7 +118,7 @@ export function readFlagTable<S extends v.GenericSchema>(schema: S, table: reado
   return v.parse(schema, Object.fromEntries(table.map((f) => [f.key, opts[f.key]])));
 }
 
-/** The one table of shared flags. Boolean flags are `--no-…` switches (default on). */
+/** The one table of shared flags. Boolean flags are switches; `--no-…` ones are on by default. */
 export const PIPELINE_FLAGS: readonly PipelineFlag[] = [
   { key: 'teacherEpochs', flags: '--teacher-epochs <n>', help: 'teacher epochs (early stopping still applies)', input: 'number' },
   { key: 'studentEpochs', flags: '--student-epochs <n>', help: 'student epochs (early stopping still applies)', input: 'number' },
@@ -125,6 +132,9 @@ export const PIPELINE_FLAGS: readonly PipelineFlag[] = [
   { key: 'itemFeatures', flags: '--no-item-features', help: 'pre-train free item rows only, without the hashed content-feature rows', input: 'boolean' },
   { key: 'chooseRecency', flags: '--no-choose-recency', help: "keep the device's pooling a plain mean instead of choosing a recency half-life on validation users after pre-training", input: 'boolean' },
   { key: 'recencyHalfLife', flags: '--recency-half-life <n>', help: 'pooling weighs an event n interactions before the newest half as much (0 = off)', input: 'number' },
+  { key: 'targetWindow', flags: '--target-window <n>', help: 'pre-training predicts an interaction drawn from the next n after each context (1 = the next one)', input: 'number' },
+  { key: 'sampleContexts', flags: '--sample-contexts', help: "pre-training draws each context's length from 1 to its full length", input: 'boolean' },
+  { key: 'averageWeights', flags: '--average-weights', help: 'pre-training early-stops on (and keeps) a moving average of its weights', input: 'boolean' },
   { key: 'validationKs', flags: '--validation-ks <list>', help: 'support sizes whose mean validation NDCG@10 drives early stopping', input: 'list' },
   { key: 'biasScale', flags: '--bias-scale <x>', help: 'multiply the shipped item bias (popularity) by x; 0 = choose x on validation users', input: 'number' },
   { key: 'validationView', flags: '--validation-view <view>', help: "what the stages early-stop on: 'full' (all later interactions) or 'both' (full and next 10)", input: 'text' },
@@ -145,6 +155,9 @@ export function flagsOf(opts: PipelineOptions): PipelineFlags {
     itemFeatures: opts.itemFeatures,
     chooseRecency: opts.chooseRecency,
     recencyHalfLife: opts.pooling.recencyHalfLife ?? 0,
+    targetWindow: opts.targetWindow,
+    sampleContexts: opts.sampleContexts,
+    averageWeights: opts.averageWeights,
     validationKs: opts.validationKs,
     validationView: opts.validationView,
     biasScale: opts.biasScale,
@@ -163,6 +176,9 @@ export function pipelineOptionsFrom(flags: PipelineFlags, seed: number): Pipelin
     biasScale: f.biasScale,
     itemFeatures: f.itemFeatures,
     chooseRecency: f.chooseRecency,
+    targetWindow: f.targetWindow,
+    sampleContexts: f.sampleContexts,
+    averageWeights: f.averageWeights,
     pooling: f.recencyHalfLife > 0 ? { ...d.pooling, recencyHalfLife: f.recencyHalfLife } : d.pooling,
     teacher: { ...d.teacher, epochs: f.teacherEpochs },
     student: { ...d.student, epochs: f.studentEpochs },

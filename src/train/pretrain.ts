@@ -14,6 +14,7 @@ import { nextItemLossAndGrads } from './next-item-loss';
 import { randomTable } from './random-table';
 import { scatterRowGradients, type RowGradients } from './row-gradients';
 import { AliasSampler, popularityWeights } from './sampler';
+import { WeightAverage } from './weight-average';
 import { yieldToEventLoop } from './yield';
 
 /** Item tables and a shared tower: a model before the content projection is fitted. */
@@ -30,6 +31,19 @@ export interface PretrainOptions {
   negatives: number;
   fullSoftmaxMaxItems: number;
   pooling: PoolingConfig;
+  /**
+   * Each example's target is drawn uniformly from the next `targetWindow` interactions
+   * after its context (1 = the very next one), redrawn every epoch.
+   */
+  targetWindow: number;
+  /**
+   * Each example's context is its last L interactions with L drawn uniformly from 1 to
+   * its full length (≤ pooling.maxItems), redrawn every epoch: cold-start users have
+   * short histories, and most full-length contexts belong to heavy users.
+   */
+  sampleContexts: boolean;
+  /** Validate and return a moving average of the weights (src/train/weight-average.ts) instead of the last step's. */
+  averageWeights: boolean;
   seed: number;
   /** Score distillation from a teacher over the same candidates. */
   teacher?: DistillationTeacher;
@@ -94,6 +108,9 @@ export async function pretrain(users: readonly UserSequence[], itemCounts: Int32
   const stepsPerEpoch = Math.max(1, Math.ceil(examples.length / opts.batchSize));
   const evalEvery = Math.max(1, Math.floor(stepsPerEpoch / opts.evalsPerEpoch));
   const history: PretrainResult['history'] = [];
+  // The average mostly covers the steps since the previous evaluation.
+  const average = opts.averageWeights ? new WeightAverage(trainer.model, evalEvery) : null;
+  const current = () => average?.model ?? trainer.model;
   const best = new BestSnapshot(copyModel, { model: trainer.model, at: 0, validation: -Infinity }, opts.patience);
   let lossAvg = 0;
 
@@ -103,13 +120,14 @@ export async function pretrain(users: readonly UserSequence[], itemCounts: Int32
       const batch = order.slice(step * opts.batchSize, (step + 1) * opts.batchSize);
       if (!batch.length) break;
       const loss = await trainer.step(batch);
+      average?.update(trainer.model);
       lossAvg = step === 0 && epoch === 0 ? loss : 0.98 * lossAvg + 0.02 * loss;
       let validation: number | undefined;
       if (opts.validate && ((step + 1) % evalEvery === 0 || step === stepsPerEpoch - 1)) {
-        validation = await opts.validate(trainer.model);
+        validation = await opts.validate(current());
         const at = epoch + (step + 1) / stepsPerEpoch;
         history.push({ epoch: at, validation, loss: lossAvg });
-        if (best.record(at, validation, trainer.model)) {
+        if (best.record(at, validation, current())) {
           opts.onProgress?.({ epoch, step: stepsPerEpoch, stepsPerEpoch, loss: lossAvg, validation });
           break outer;
         }
@@ -118,7 +136,7 @@ export async function pretrain(users: readonly UserSequence[], itemCounts: Int32
       await yieldToEventLoop();
     }
   }
-  if (!opts.validate) return { model: copyModel(trainer.model), history, best: { epoch: opts.epochs, validation: NaN } };
+  if (!opts.validate) return { model: copyModel(current()), history, best: { epoch: opts.epochs, validation: NaN } };
   return { model: best.model, history, best: { epoch: best.best.at, validation: best.best.validation } };
 }
 
@@ -154,10 +172,19 @@ function nextItemTrainer(users: readonly UserSequence[], itemCounts: Int32Array,
   const sampler = n <= opts.fullSoftmaxMaxItems ? null : new AliasSampler(popularityWeights(itemCounts));
   const rowGrads: RowGradients = { itemIn: new Float32Array(n * d), itemOut: new Float32Array(n * d), itemBias: new Float32Array(n) };
 
+  const contextLength = (pos: number): number => {
+    const full = Math.min(pos, opts.pooling.maxItems);
+    return opts.sampleContexts ? 1 + rng.int(full) : full;
+  };
+  const target = (events: UserSequence['events'], pos: number): number => {
+    const span = Math.min(opts.targetWindow, events.length - pos);
+    return events[span > 1 ? pos + rng.int(span) : pos].index;
+  };
+
   const step = async (batch: readonly Example[]): Promise<number> => {
-    const contexts = batch.map((ex) => users[ex.user].events.slice(Math.max(0, ex.pos - opts.pooling.maxItems), ex.pos));
+    const contexts = batch.map((ex) => users[ex.user].events.slice(ex.pos - contextLength(ex.pos), ex.pos));
     const pooled = poolBatch(contexts, model.itemIn, d, opts.pooling);
-    const cand = drawCandidates(batch.map((ex) => users[ex.user].events[ex.pos].index), n, sampler, opts.negatives, rng);
+    const cand = drawCandidates(batch.map((ex) => target(users[ex.user].events, ex.pos)), n, sampler, opts.negatives, rng);
     const { rows, bias } = candidateRows(model, cand.items);
     const correction = cand.logQ ? tf.tensor1d(cand.logQ) : null;
     const t = opts.teacher;

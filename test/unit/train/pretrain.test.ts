@@ -43,6 +43,9 @@ const TINY: Omit<PretrainOptions, 'epochs' | 'seed'> = {
   negatives: 0,
   fullSoftmaxMaxItems: 1000,
   pooling: DEFAULT_POOLING,
+  targetWindow: 1,
+  sampleContexts: false,
+  averageWeights: false,
   evalsPerEpoch: 1,
   patience: 100,
 };
@@ -105,6 +108,33 @@ describe('pretrain on a tiny problem with clear structure', () => {
     const bestAt = evals.indexOf(res.best.validation);
     expect(evals.length).toBeLessThan(40);
     expect(evals.length).toBe(bestAt + 3);
+  });
+});
+
+describe('pretrain with its example options', () => {
+  const train = clusterUsers(60, 1, 'train');
+  const heldOut = clusterUsers(30, 2, 'val');
+  const itemCounts = counts(train);
+  const opts: PretrainOptions = { ...TINY, epochs: 6, seed: 3 };
+  let plain: TableModel;
+
+  beforeAll(async () => {
+    await initNodeTf();
+    plain = (await pretrain(train, itemCounts, opts)).model;
+  });
+
+  it.each([
+    ['contexts of drawn lengths', { sampleContexts: true }],
+    ['a moving average of the weights', { averageWeights: true }],
+  ] as const)('learns the clusters with %s, and the option changes what it learns', async (_name, option) => {
+    const res = await pretrain(train, itemCounts, { ...opts, ...option });
+    expect(await ndcg(res.model, heldOut)).toBeGreaterThan(0.6);
+    expect(res.model.itemOut).not.toEqual(plain.itemOut);
+  });
+
+  it('early-stops on the averaged weights and returns the averaged snapshot', async () => {
+    const res = await pretrain(train, itemCounts, { ...opts, averageWeights: true, epochs: 4, validate: (m) => ndcg(m, heldOut) });
+    expect(await ndcg(res.model, heldOut)).toBeCloseTo(res.best.validation, 6);
   });
 });
 
