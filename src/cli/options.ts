@@ -36,7 +36,6 @@ export const FLAG_BOUNDS = {
   recencyHalfLife: MODEL_BOUNDS.maxHalfLife,
   biasScale: 64,
   k: 1000,
-  targetWindow: 1000,
 } as const;
 export const oneOf = <T extends readonly string[]>(values: T) => v.picklist(values, `expected one of: ${values.join(', ')}`);
 
@@ -62,7 +61,6 @@ export const PipelineFlagsSchema = v.strictObject({
     v.minValue(0, 'expected 0 (off) or a positive number'),
     v.maxValue(FLAG_BOUNDS.recencyHalfLife, `expected at most ${FLAG_BOUNDS.recencyHalfLife}`),
   ),
-  targetWindow: count(1, FLAG_BOUNDS.targetWindow),
   sampleContexts: v.boolean(),
   averageWeights: v.boolean(),
   validationKs: KsSchema,
@@ -132,7 +130,6 @@ export const PIPELINE_FLAGS: readonly PipelineFlag[] = [
   { key: 'itemFeatures', flags: '--no-item-features', help: 'pre-train free item rows only, without the hashed content-feature rows', input: 'boolean' },
   { key: 'chooseRecency', flags: '--no-choose-recency', help: "keep the device's pooling a plain mean instead of choosing a recency half-life on validation users after pre-training", input: 'boolean' },
   { key: 'recencyHalfLife', flags: '--recency-half-life <n>', help: 'pooling weighs an event n interactions before the newest half as much (0 = off)', input: 'number' },
-  { key: 'targetWindow', flags: '--target-window <n>', help: 'pre-training predicts an interaction drawn from the next n after each context (1 = the next one)', input: 'number' },
   { key: 'sampleContexts', flags: '--sample-contexts', help: "pre-training draws each context's length from 1 to its full length", input: 'boolean' },
   { key: 'averageWeights', flags: '--average-weights', help: 'pre-training early-stops on (and keeps) a moving average of its weights', input: 'boolean' },
   { key: 'validationKs', flags: '--validation-ks <list>', help: 'support sizes whose mean validation NDCG@10 drives early stopping', input: 'list' },
@@ -155,7 +152,6 @@ export function flagsOf(opts: PipelineOptions): PipelineFlags {
     itemFeatures: opts.itemFeatures,
     chooseRecency: opts.chooseRecency,
     recencyHalfLife: opts.pooling.recencyHalfLife ?? 0,
-    targetWindow: opts.targetWindow,
     sampleContexts: opts.sampleContexts,
     averageWeights: opts.averageWeights,
     validationKs: opts.validationKs,
@@ -176,7 +172,6 @@ export function pipelineOptionsFrom(flags: PipelineFlags, seed: number): Pipelin
     biasScale: f.biasScale,
     itemFeatures: f.itemFeatures,
     chooseRecency: f.chooseRecency,
-    targetWindow: f.targetWindow,
     sampleContexts: f.sampleContexts,
     averageWeights: f.averageWeights,
     pooling: f.recencyHalfLife > 0 ? { ...d.pooling, recencyHalfLife: f.recencyHalfLife } : d.pooling,

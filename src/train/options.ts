@@ -39,8 +39,6 @@ export interface PipelineOptions {
   biasScale: number;
   /** Choose a recency half-life for the device's pooling after pre-training (src/train/recency-choice.ts). */
   chooseRecency: boolean;
-  /** Pre-training predicts an interaction drawn from the next `targetWindow` (1 = the next one; see pretrain). */
-  targetWindow: number;
   /** Pre-training draws each context's length (see pretrain). */
   sampleContexts: boolean;
   /** Pre-training keeps a moving average of its weights and early-stops on it (see pretrain). */
@@ -68,7 +66,6 @@ export const DEFAULT_PIPELINE: PipelineOptions = {
   // 1 until `--bias-scale 0` is judged over three seeds (docs/evaluation.md).
   biasScale: 1,
   chooseRecency: true,
-  targetWindow: 1,
   sampleContexts: false,
   averageWeights: false,
 };

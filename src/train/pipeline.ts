@@ -63,9 +63,9 @@ function fingerprint(value: unknown): string {
 function stageKeys(opts: PipelineOptions): RunContext['keys'] {
   // biasScale is chosen after the last stage, so it keys none of them; the recency choice
   // is made after the student, so it keys only the meta stage.
-  const { teacher, student, meta, inner, biasScale: _after, chooseRecency, targetWindow, sampleContexts, averageWeights, ...rest } = opts;
-  // Default pre-training examples key the stages as before these were options, so their checkpoints still resume.
-  const shared = { ...rest, ...(targetWindow === 1 ? {} : { targetWindow }), ...(sampleContexts ? { sampleContexts } : {}), ...(averageWeights ? { averageWeights } : {}) };
+  const { teacher, student, meta, inner, biasScale: _after, chooseRecency, sampleContexts, averageWeights, ...rest } = opts;
+  // Options added later key the stages only when set, so checkpoints made before they existed still resume.
+  const shared = { ...rest, ...(sampleContexts ? { sampleContexts } : {}), ...(averageWeights ? { averageWeights } : {}) };
   return {
     teacher: fingerprint({ shared, teacher }),
     student: fingerprint({ shared, teacher, student }),
@@ -172,7 +172,6 @@ async function pretrainStage(ctx: RunContext, stage: 'teacher' | 'student', s: S
       negatives: opts.negatives,
       fullSoftmaxMaxItems: opts.fullSoftmaxMaxItems,
       pooling: opts.pooling,
-      targetWindow: opts.targetWindow,
       sampleContexts: opts.sampleContexts,
       averageWeights: opts.averageWeights,
       seed: opts.seed + (stage === 'teacher' ? 1 : 2),

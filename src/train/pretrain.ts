@@ -32,11 +32,6 @@ export interface PretrainOptions {
   fullSoftmaxMaxItems: number;
   pooling: PoolingConfig;
   /**
-   * Each example's target is drawn uniformly from the next `targetWindow` interactions
-   * after its context (1 = the very next one), redrawn every epoch.
-   */
-  targetWindow: number;
-  /**
    * Each example's context is its last L interactions with L drawn uniformly from 1 to
    * its full length (≤ pooling.maxItems), redrawn every epoch: cold-start users have
    * short histories, and most full-length contexts belong to heavy users.
@@ -176,15 +171,11 @@ function nextItemTrainer(users: readonly UserSequence[], itemCounts: Int32Array,
     const full = Math.min(pos, opts.pooling.maxItems);
     return opts.sampleContexts ? 1 + rng.int(full) : full;
   };
-  const target = (events: UserSequence['events'], pos: number): number => {
-    const span = Math.min(opts.targetWindow, events.length - pos);
-    return events[span > 1 ? pos + rng.int(span) : pos].index;
-  };
 
   const step = async (batch: readonly Example[]): Promise<number> => {
     const contexts = batch.map((ex) => users[ex.user].events.slice(ex.pos - contextLength(ex.pos), ex.pos));
     const pooled = poolBatch(contexts, model.itemIn, d, opts.pooling);
-    const cand = drawCandidates(batch.map((ex) => target(users[ex.user].events, ex.pos)), n, sampler, opts.negatives, rng);
+    const cand = drawCandidates(batch.map((ex) => users[ex.user].events[ex.pos].index), n, sampler, opts.negatives, rng);
     const { rows, bias } = candidateRows(model, cand.items);
     const correction = cand.logQ ? tf.tensor1d(cand.logQ) : null;
     const t = opts.teacher;

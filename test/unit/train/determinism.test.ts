@@ -36,7 +36,6 @@ function options(seed: number, sampled: boolean): PretrainOptions {
     negatives: 12,
     fullSoftmaxMaxItems: sampled ? 0 : 1000,
     pooling: DEFAULT_POOLING,
-    targetWindow: 1,
     sampleContexts: false,
     averageWeights: false,
     seed,

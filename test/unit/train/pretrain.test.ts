@@ -43,7 +43,6 @@ const TINY: Omit<PretrainOptions, 'epochs' | 'seed'> = {
   negatives: 0,
   fullSoftmaxMaxItems: 1000,
   pooling: DEFAULT_POOLING,
-  targetWindow: 1,
   sampleContexts: false,
   averageWeights: false,
   evalsPerEpoch: 1,
