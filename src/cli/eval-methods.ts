@@ -90,7 +90,7 @@ export async function extraMethods(ctx: ExtraMethodsContext): Promise<ColdStartM
   };
   const student = (r: PipelineResult): FittedModel => ({ weights: { ...r.student, contentProj: r.weights.contentProj }, config: r.config, tower: r.student.tower });
   const teacher = (r: PipelineResult): FittedModel => ({ weights: { ...r.teacher, contentProj: new Float32Array(0) }, config: r.config, tower: r.teacher.tower });
-  const info = { meta: opts.meta.algorithm, metaSteps: opts.meta.steps, metaLr: opts.meta.metaLr, queryMax: opts.meta.queryMax, innerDebias: opts.inner.debias === true, itemFeatures: opts.itemFeatures, sampleContexts: opts.sampleContexts, averageWeights: opts.averageWeights, validationKs: opts.validationKs.join(' ') };
+  const info = { meta: opts.meta.algorithm, metaSteps: opts.meta.steps, metaLr: opts.meta.metaLr, queryMax: opts.meta.queryMax, queryViews: opts.meta.queryViews, innerDebias: opts.inner.debias === true, itemFeatures: opts.itemFeatures, sampleContexts: opts.sampleContexts, averageWeights: opts.averageWeights, validationKs: opts.validationKs.join(' ') };
   return [
     new ModelMethod('teacher 0 steps', from(teacher), null),
     new ModelMethod('teacher+k steps', from(teacher), inner),

@@ -50,6 +50,7 @@ export const PipelineFlagsSchema = v.strictObject({
   metaSteps: count(0, FLAG_BOUNDS.metaSteps),
   metaLr: positive(FLAG_BOUNDS.lr),
   queryMax: count(1, FLAG_BOUNDS.queryMax),
+  queryViews: v.boolean(),
   innerSteps: count(0, FLAG_BOUNDS.innerSteps),
   innerLr: positive(FLAG_BOUNDS.innerLr),
   innerDebias: v.boolean(),
@@ -124,6 +125,7 @@ export const PIPELINE_FLAGS: readonly PipelineFlag[] = [
   { key: 'metaSteps', flags: '--meta-steps <n>', help: 'meta-training outer steps', input: 'number' },
   { key: 'metaLr', flags: '--meta-lr <x>', help: 'meta-training Adam rate', input: 'number' },
   { key: 'queryMax', flags: '--query-max <n>', help: "meta-training's outer loss covers at most this many later interactions per task", input: 'number' },
+  { key: 'queryViews', flags: '--query-views', help: "meta-training's outer loss weighs the next 10 interactions as much as all later ones", input: 'boolean' },
   { key: 'innerSteps', flags: '--inner-steps <n>', help: 'on-device SGD steps', input: 'number' },
   { key: 'innerLr', flags: '--inner-lr <x>', help: 'on-device SGD step size', input: 'number' },
   { key: 'innerDebias', flags: '--no-inner-debias', help: 'keep the item bias (log-popularity) in the on-device loss instead of leaving it out', input: 'boolean' },
@@ -146,6 +148,7 @@ export function flagsOf(opts: PipelineOptions): PipelineFlags {
     metaSteps: opts.meta.steps,
     metaLr: opts.meta.metaLr,
     queryMax: opts.meta.queryMax,
+    queryViews: opts.meta.queryViews,
     innerSteps: opts.inner.steps,
     innerLr: opts.inner.lr,
     innerDebias: opts.inner.debias === true,
@@ -177,7 +180,7 @@ export function pipelineOptionsFrom(flags: PipelineFlags, seed: number): Pipelin
     pooling: f.recencyHalfLife > 0 ? { ...d.pooling, recencyHalfLife: f.recencyHalfLife } : d.pooling,
     teacher: { ...d.teacher, epochs: f.teacherEpochs },
     student: { ...d.student, epochs: f.studentEpochs },
-    meta: { ...d.meta, algorithm: f.meta, steps: f.metaSteps, metaLr: f.metaLr, queryMax: f.queryMax },
+    meta: { ...d.meta, algorithm: f.meta, steps: f.metaSteps, metaLr: f.metaLr, queryMax: f.queryMax, queryViews: f.queryViews },
     inner: { steps: f.innerSteps, lr: f.innerLr, debias: f.innerDebias },
   };
 }

@@ -1,6 +1,7 @@
 import type { PoolingConfig } from './manifest';
 import { poolBatch, recencyWeight, type IndexedEvent } from './pooling';
-import type { TargetItem } from './plain-tower';
+import { SHORT_HORIZON } from '../data/split';
+import { normaliseTargets, type TargetItem } from './plain-tower';
 
 /**
  * What the user's own history asks the inner loop to predict: the pooled window,
@@ -30,4 +31,15 @@ export interface InnerInputs {
   /** B × d, row-major. */
   pooled: Float32Array;
   targets: TargetItem[][];
+}
+
+/**
+ * The outer (query) loss's targets of a meta-training task, normalised: every later
+ * interaction alike, or with `views` the mean of that and the next SHORT_HORIZON alone,
+ * so the outer loss weighs the two views of the validation criterion alike.
+ */
+export function queryTargets(query: readonly IndexedEvent[], views: boolean): TargetItem[] {
+  const all = 1 / Math.max(1, query.length);
+  const near = 1 / Math.max(1, Math.min(SHORT_HORIZON, query.length));
+  return normaliseTargets(query.map((e, j) => ({ index: e.index, weight: views ? 0.5 * all + (j < SHORT_HORIZON ? 0.5 * near : 0) : all })));
 }

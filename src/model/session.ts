@@ -1,7 +1,7 @@
 import type { InnerLoopConfig } from './manifest';
-import { innerInputs } from './inner-inputs';
+import { innerInputs, queryTargets } from './inner-inputs';
 import { poolBatch, type IndexedEvent } from './pooling';
-import { adaptTowers, normaliseTargets, towerLossAndGrads, userVector, type ItemTable } from './plain-tower';
+import { adaptTowers, towerLossAndGrads, userVector, type ItemTable } from './plain-tower';
 import { PlainScorer, type Scorer } from './scorer';
 import type { ModelConfig, ModelWeights, TowerParams } from './weights';
 
@@ -72,7 +72,7 @@ export class ModelSession {
     const step = (from: Float32Array, grad: Float32Array) => Float32Array.from(from, (x, j) => x - lr * grad[j]);
     return adapted.map((a, t) => {
       // The query loss at the adapted tower, as meta-training's outer gradient (src/train/meta.ts).
-      const query = normaliseTargets(tasks[t].query.map((e) => ({ index: e.index, weight: 1 })));
+      const query = queryTargets(tasks[t].query, false);
       const { grads } = towerLossAndGrads(a, pooled.subarray(t * d, (t + 1) * d), query, this.items);
       return { w1: step(start.w1, grads.w1), b1: step(start.b1, grads.b1), w2: step(start.w2, grads.w2), b2: step(start.b2, grads.b2) };
     });

@@ -1,8 +1,8 @@
 import { createRng } from '../data/random';
 import type { UserSequence } from '../data/split';
 import type { InnerLoopConfig, PoolingConfig } from '../model/manifest';
-import { innerInputs } from '../model/inner-inputs';
-import { adaptTowers, normaliseTargets, towerLossAndGrads, type ItemTable } from '../model/plain-tower';
+import { innerInputs, queryTargets } from '../model/inner-inputs';
+import { adaptTowers, towerLossAndGrads, type ItemTable } from '../model/plain-tower';
 import { cloneTower, type TowerParams } from '../model/weights';
 import { AdamW } from './adam';
 import { BestSnapshot } from './early-stopping';
@@ -25,6 +25,8 @@ export interface MetaOptions {
   supportSizes: readonly number[];
   /** At most this many later interactions form a task's query (FOMAML's outer loss). */
   queryMax: number;
+  /** The outer loss weighs the next 10 as much as all later interactions (queryTargets). */
+  queryViews: boolean;
   seed: number;
   validate?: (tower: TowerParams) => Promise<number>;
   evalEvery: number;
@@ -97,7 +99,7 @@ function outerGradient(
   tables: TableModel,
   tower: TowerParams,
   tasks: readonly MetaTask[],
-  opts: Pick<MetaOptions, 'algorithm' | 'inner' | 'pooling'>,
+  opts: Pick<MetaOptions, 'algorithm' | 'inner' | 'pooling' | 'queryViews'>,
 ): { loss: number; grads: Float32Array[] } {
   const { n, d } = tables;
   const T = tasks.length;
@@ -107,7 +109,7 @@ function outerGradient(
   const grads = KEYS.map((k) => new Float32Array(tower[k].length));
   let loss = 0;
   adapted.forEach((a, t) => {
-    const query = normaliseTargets(tasks[t].query.map((e) => ({ index: e.index, weight: 1 })));
+    const query = queryTargets(tasks[t].query, opts.queryViews);
     const q = towerLossAndGrads(a, inputs.pooled.subarray(t * d, (t + 1) * d), query, items);
     loss += q.loss;
     KEYS.forEach((k, i) => {

@@ -18,7 +18,7 @@ export interface PipelineOptions {
   seed: number;
   teacher: StageOptions;
   student: StageOptions & { distillWeight: number; temperature: number };
-  meta: { algorithm: MetaAlgorithm; steps: number; tasksPerStep: number; metaLr: number; supportSizes: number[]; queryMax: number };
+  meta: { algorithm: MetaAlgorithm; steps: number; tasksPerStep: number; metaLr: number; supportSizes: number[]; queryMax: number; queryViews: boolean };
   pooling: PoolingConfig;
   inner: InnerLoopConfig;
   contentBuckets: number;
@@ -50,7 +50,7 @@ export const DEFAULT_PIPELINE: PipelineOptions = {
   // Up to 10 epochs: early stopping on both views decides (it stops MovieLens at ~2–4).
   teacher: { d: 64, hidden: 128, epochs: 10, lr: 2e-3 },
   student: { d: 32, hidden: 64, epochs: 10, lr: 2e-3, distillWeight: 0.5, temperature: 2 },
-  meta: { algorithm: 'fomaml', steps: 300, tasksPerStep: 32, metaLr: 1e-3, supportSizes: [1, 3, 5, 10, 20], queryMax: 50 },
+  meta: { algorithm: 'fomaml', steps: 300, tasksPerStep: 32, metaLr: 1e-3, supportSizes: [1, 3, 5, 10, 20], queryMax: 50, queryViews: false },
   pooling: DEFAULT_POOLING,
   inner: DEFAULT_INNER,
   contentBuckets: DEFAULT_CONTENT.buckets,

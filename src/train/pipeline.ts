@@ -66,10 +66,12 @@ function stageKeys(opts: PipelineOptions): RunContext['keys'] {
   const { teacher, student, meta, inner, biasScale: _after, chooseRecency, sampleContexts, averageWeights, ...rest } = opts;
   // Options added later key the stages only when set, so checkpoints made before they existed still resume.
   const shared = { ...rest, ...(sampleContexts ? { sampleContexts } : {}), ...(averageWeights ? { averageWeights } : {}) };
+  const { queryViews, ...metaRest } = meta;
+  const metaKey = queryViews ? meta : metaRest;
   return {
     teacher: fingerprint({ shared, teacher }),
     student: fingerprint({ shared, teacher, student }),
-    meta: fingerprint(chooseRecency ? { shared, teacher, student, meta, inner, chooseRecency } : { shared, teacher, student, meta, inner }),
+    meta: fingerprint(chooseRecency ? { shared, teacher, student, meta: metaKey, inner, chooseRecency } : { shared, teacher, student, meta: metaKey, inner }),
   };
 }
 

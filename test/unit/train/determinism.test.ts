@@ -91,6 +91,7 @@ describe('metaTrain determinism', () => {
     pooling: DEFAULT_POOLING,
     supportSizes: [1, 3, 5],
     queryMax: 6,
+    queryViews: false,
     seed,
     evalEvery: 2,
   });
