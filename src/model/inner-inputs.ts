@@ -41,5 +41,6 @@ export interface InnerInputs {
 export function queryTargets(query: readonly IndexedEvent[], views: boolean): TargetItem[] {
   const all = 1 / Math.max(1, query.length);
   const near = 1 / Math.max(1, Math.min(SHORT_HORIZON, query.length));
-  return normaliseTargets(query.map((e, j) => ({ index: e.index, weight: views ? 0.5 * all + (j < SHORT_HORIZON ? 0.5 * near : 0) : all })));
+  // Without views every weight is 1 before normalising, exactly as before the option existed.
+  return normaliseTargets(query.map((e, j) => ({ index: e.index, weight: views ? 0.5 * all + (j < SHORT_HORIZON ? 0.5 * near : 0) : 1 })));
 }
