@@ -53,6 +53,12 @@ export async function serveStatic(opts: ServeOptions): Promise<StaticServer> {
   const { port } = server.address() as AddressInfo;
   return {
     origin: `http://127.0.0.1:${port}`,
-    close: () => new Promise<void>((ok) => server.close(() => ok())),
+    // The page may still hold a connection open (a Worker's fetch in flight): close() alone
+    // waits for it, and the page only goes away after the test, so end every connection.
+    close: () =>
+      new Promise<void>((ok) => {
+        server.close(() => ok());
+        server.closeAllConnections();
+      }),
   };
 }
