@@ -1,3 +1,4 @@
+import { cloneTower } from '../model/weights';
 import type { TableModel } from './pretrain';
 
 /**
@@ -12,7 +13,7 @@ export class WeightAverage {
   private steps = 0;
 
   constructor(start: TableModel, private readonly horizon: number) {
-    this.model = { ...start, itemIn: start.itemIn.slice(), itemOut: start.itemOut.slice(), itemBias: start.itemBias.slice(), tower: { w1: start.tower.w1.slice(), b1: start.tower.b1.slice(), w2: start.tower.w2.slice(), b2: start.tower.b2.slice() } };
+    this.model = { ...start, itemIn: start.itemIn.slice(), itemOut: start.itemOut.slice(), itemBias: start.itemBias.slice(), tower: cloneTower(start.tower) };
   }
 
   /** Moves the average toward the model's current values. */
