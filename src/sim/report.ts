@@ -63,11 +63,67 @@ function poisoningResults(res: ExperimentResult) {
   }));
 }
 
-export function buildReport(env: SimEnv, o: ExperimentOptions, res: ExperimentResult, ctx: ReportContext) {
+/** The run's settings, as the simulation used them. */
+function settingsOf(env: SimEnv, o: ExperimentOptions, res: ExperimentResult) {
+  const s = env.settings;
+  return {
+    rounds: o.rounds,
+    evalEvery: o.evalEvery,
+    clientsPerRound: s.clientsPerRound,
+    samplingRate: r4(samplingRate(env)),
+    sampling: 'poisson',
+    clip: s.clip,
+    localNoise: s.localNoise,
+    centralNoise: s.centralNoise,
+    aggregator: s.aggregator,
+    trim: s.trim,
+    serverLr: s.serverLr,
+    dtype: s.dtype,
+    supportSizes: s.supportSizes,
+    clientUpdate: s.clientUpdate,
+    clientLr: s.clientUpdate === 'fomaml' ? s.clientLr : null,
+    queryMax: s.clientUpdate === 'fomaml' ? s.queryMax : null,
+    inner: env.session.config.inner,
+    meanDeltaNormBeforeClip: r4(res.withoutDp.stats.meanNorm),
+    clippedShare: r4(res.withoutDp.stats.clippedShare),
+    meanClientsPerRound: r4(res.withDp.stats.clientsPerRound),
+  };
+}
+
+/** The central DP guarantee of the whole run, from the accountant. */
+function dpOf(env: SimEnv, o: ExperimentOptions) {
   const s = env.settings;
   const q = samplingRate(env);
-  const eps = (round: number) => r4(epsilonAt(env, round, o.delta));
   const final = sampledGaussianEpsilon(q, s.centralNoise, o.rounds, o.delta);
+  return {
+    noiseMultiplier: s.centralNoise,
+    clip: s.clip,
+    delta: o.delta,
+    accountant: 'RDP of the Poisson-sampled Gaussian mechanism (Mironov, Talwar & Zhang 2019), integer orders 2-256, composed over rounds, (ε, δ) by the conversion of Balle et al. 2020 / Canonne et al. 2020; user-level, add/remove one client; valid for the mean aggregator',
+    samplingRate: r4(q),
+    rounds: o.rounds,
+    // null: no proven guarantee (the default aggregator is not the mean).
+    epsilon: r4(s.aggregator === 'mean' ? final.epsilon : NaN),
+    order: final.order,
+    orders: [RDP_ORDERS[0], RDP_ORDERS[RDP_ORDERS.length - 1]],
+  };
+}
+
+/** The membership-inference attack's AUCs and how it was run. */
+function miaOf(res: ExperimentResult) {
+  return {
+    aucWithDp: r4(res.mia.aucWithDp),
+    aucWithoutDp: r4(res.mia.aucWithoutDp),
+    upload: { aucWithoutNoise: r4(res.mia.upload.aucWithoutNoise), aucWithLocalNoise: r4(res.mia.upload.aucWithLocalNoise), localNoise: res.mia.upload.localNoise },
+    trials: res.mia.trials,
+    membersScored: res.mia.members,
+    attack: "score shift of item X between the model before and after the release, averaged over probe users ([X] and 32 random 5-item histories), each relative to the probe's mean shift; members = items of the target client's data, non-members = as many items of a client outside the round that the target never touched",
+  };
+}
+
+export function buildReport(env: SimEnv, o: ExperimentOptions, res: ExperimentResult, ctx: ReportContext) {
+  const s = env.settings;
+  const eps = (round: number) => r4(epsilonAt(env, round, o.delta));
   const meanClean = res.poisoning.filter((p) => p.aggregator === s.aggregator);
   const worstDefaultLoss = Math.max(...meanClean.map((p) => Math.max(p.lossFull, p.lossNext10)));
   return {
@@ -78,54 +134,15 @@ export function buildReport(env: SimEnv, o: ExperimentOptions, res: ExperimentRe
     clients: ctx.clients,
     testUsers: ctx.testUsers,
     k: ctx.k,
-    settings: {
-      rounds: o.rounds,
-      evalEvery: o.evalEvery,
-      clientsPerRound: s.clientsPerRound,
-      samplingRate: r4(q),
-      sampling: 'poisson',
-      clip: s.clip,
-      localNoise: s.localNoise,
-      centralNoise: s.centralNoise,
-      aggregator: s.aggregator,
-      trim: s.trim,
-      serverLr: s.serverLr,
-      dtype: s.dtype,
-      supportSizes: s.supportSizes,
-      clientUpdate: s.clientUpdate,
-      clientLr: s.clientUpdate === 'fomaml' ? s.clientLr : null,
-      queryMax: s.clientUpdate === 'fomaml' ? s.queryMax : null,
-      inner: env.session.config.inner,
-      meanDeltaNormBeforeClip: r4(res.withoutDp.stats.meanNorm),
-      clippedShare: r4(res.withoutDp.stats.clippedShare),
-      meanClientsPerRound: r4(res.withDp.stats.clientsPerRound),
-    },
+    settings: settingsOf(env, o, res),
     rounds: res.withDp.curve.map((p) => ({ round: p.round, ...score(p), epsilon: eps(p.round) })),
     roundsWithoutDp: res.withoutDp.curve.map((p) => ({ round: p.round, ...score(p) })),
     central: score(res.central),
     start: score(res.start),
     uploadBytesPerClientRound: res.withDp.stats.uploadBytes,
-    dp: {
-      noiseMultiplier: s.centralNoise,
-      clip: s.clip,
-      delta: o.delta,
-      accountant: 'RDP of the Poisson-sampled Gaussian mechanism (Mironov, Talwar & Zhang 2019), integer orders 2-256, composed over rounds, (ε, δ) by the conversion of Balle et al. 2020 / Canonne et al. 2020; user-level, add/remove one client; valid for the mean aggregator',
-      samplingRate: r4(q),
-      rounds: o.rounds,
-      // null: no proven guarantee (the default aggregator is not the mean).
-      epsilon: r4(s.aggregator === 'mean' ? final.epsilon : NaN),
-      order: final.order,
-      orders: [RDP_ORDERS[0], RDP_ORDERS[RDP_ORDERS.length - 1]],
-    },
+    dp: dpOf(env, o),
     targets: targets(env, o, res, worstDefaultLoss),
-    mia: {
-      aucWithDp: r4(res.mia.aucWithDp),
-      aucWithoutDp: r4(res.mia.aucWithoutDp),
-      upload: { aucWithoutNoise: r4(res.mia.upload.aucWithoutNoise), aucWithLocalNoise: r4(res.mia.upload.aucWithLocalNoise), localNoise: res.mia.upload.localNoise },
-      trials: res.mia.trials,
-      membersScored: res.mia.members,
-      attack: "score shift of item X between the model before and after the release, averaged over probe users ([X] and 32 random 5-item histories), each relative to the probe's mean shift; members = items of the target client's data, non-members = as many items of a client outside the round that the target never touched",
-    },
+    mia: miaOf(res),
     poisoning: {
       rounds: o.poison.rounds,
       maliciousShare: o.poison.share,
