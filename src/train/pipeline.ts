@@ -71,7 +71,7 @@ function stageKeys(opts: PipelineOptions): RunContext['keys'] {
   return {
     teacher: fingerprint({ shared, teacher }),
     student: fingerprint({ shared, teacher, student }),
-    meta: fingerprint(chooseRecency ? { shared, teacher, student, meta: metaKey, inner, chooseRecency } : { shared, teacher, student, meta: metaKey, inner }),
+    meta: fingerprint({ shared, teacher, student, meta: metaKey, inner, ...(chooseRecency ? { chooseRecency } : {}) }),
   };
 }
 
