@@ -15,6 +15,8 @@ import { CheckpointStore, trainingDataHash } from '../train/checkpoint';
 import { trainPipeline, type PipelineOptions, type PipelineResult } from '../train/pipeline';
 import type { RecencyChoice } from '../train/recency-choice';
 import { initNodeTf } from '../train/tf-node';
+import type { MultiBar } from 'cli-progress';
+import { BackgroundTraining } from './background-training';
 import { StageBars } from './progress';
 
 export interface ExtraMethodsContext {
@@ -27,6 +29,8 @@ export interface ExtraMethodsContext {
   opts: PipelineOptions;
   /** Where stage checkpoints go (keyed by the training data's content), or null for none (`--no-checkpoint`). */
   checkpointDir?: string | null;
+  /** The evaluation's own progress bars on a TTY, which the training stages' bars join. */
+  bars?: MultiBar;
 }
 
 export const SHIPPED = 'meta+k steps';
@@ -52,32 +56,53 @@ export function evalCheckpoints(dir: string, data: TrainingData): CheckpointStor
   return new CheckpointStore(resolve(dir, `eval-${key.slice(0, 16)}`), key);
 }
 
+export interface ExtraMethods {
+  methods: ColdStartMethod[];
+  /**
+   * Starts training the pipeline on a worker thread now, so that it runs while the
+   * baselines are tuned; the methods then use its result (see background-training.ts).
+   */
+  trainAhead(): void;
+  dispose(): Promise<void>;
+}
+
 /** Model-based methods to evaluate next to the baselines. */
-export async function extraMethods(ctx: ExtraMethodsContext): Promise<ColdStartMethod[]> {
+export async function extraMethods(ctx: ExtraMethodsContext): Promise<ExtraMethods> {
   await initNodeTf();
   const { opts } = ctx;
+  const dir = ctx.checkpointDir === undefined ? '.cache/checkpoints' : ctx.checkpointDir;
   const runs = new Map<TrainingData, Promise<PipelineResult>>();
+  let ahead: { run: BackgroundTraining; bars: StageBars } | null = null;
+  const inThisThread = (data: TrainingData, bars: StageBars) =>
+    trainPipeline(
+      data,
+      opts,
+      {
+        onStageStart: (s, total) => bars.start(s, total),
+        onProgress: (s, done, info) => bars.update(s, done, info.loss, info.validation),
+        onStageEnd: (s) => bars.finish(s),
+      },
+      dir === null ? undefined : evalCheckpoints(dir, data),
+    );
+  const trainOnce = async (data: TrainingData): Promise<PipelineResult> => {
+    if (ahead) {
+      const fromWorker = await ahead.run.resultFor(data);
+      ahead.bars.stop();
+      if (fromWorker) return fromWorker;
+      console.error('background training used other data than this fit; training again here');
+    }
+    const bars = new StageBars(ctx.bars);
+    return inThisThread(data, bars).finally(() => bars.stop());
+  };
   const train = (data: TrainingData) => {
     let run = runs.get(data);
     if (!run) {
-      const dir = ctx.checkpointDir === undefined ? '.cache/checkpoints' : ctx.checkpointDir;
-      const bars = new StageBars();
-      run = trainPipeline(
-        data,
-        opts,
-        {
-          onStageStart: (s, total) => bars.start(s, total),
-          onProgress: (s, done, info) => bars.update(s, done, info.loss, info.validation),
-          onStageEnd: (s) => bars.finish(s),
-        },
-        dir === null ? undefined : evalCheckpoints(dir, data),
-      )
+      run = trainOnce(data)
         .then((r) => {
           const { recency } = r.report as { recency?: RecencyChoice };
           if (recency) console.error(`recency half-life (${recency.chosen}): ${recency.halfLife ?? 'off (plain mean)'}`);
           return r;
-        })
-        .finally(() => bars.stop());
+        });
       runs.set(data, run);
     }
     return run;
@@ -91,7 +116,7 @@ export async function extraMethods(ctx: ExtraMethodsContext): Promise<ColdStartM
   const student = (r: PipelineResult): FittedModel => ({ weights: { ...r.student, contentProj: r.weights.contentProj }, config: r.config, tower: r.student.tower });
   const teacher = (r: PipelineResult): FittedModel => ({ weights: { ...r.teacher, contentProj: new Float32Array(0) }, config: r.config, tower: r.teacher.tower });
   const info = { meta: opts.meta.algorithm, metaSteps: opts.meta.steps, metaLr: opts.meta.metaLr, queryMax: opts.meta.queryMax, queryViews: opts.meta.queryViews, innerDebias: opts.inner.debias === true, itemFeatures: opts.itemFeatures, sampleContexts: opts.sampleContexts, averageWeights: opts.averageWeights, validationKs: opts.validationKs.join(' ') };
-  return [
+  const methods = [
     new ModelMethod('teacher 0 steps', from(teacher), null),
     new ModelMethod('teacher+k steps', from(teacher), inner),
     new ModelMethod('student 0 steps', from(student), null),
@@ -102,6 +127,22 @@ export async function extraMethods(ctx: ExtraMethodsContext): Promise<ColdStartM
     new ModelMethod(SHIPPED_INT8_FILE, async (data) => asStored(await train(data), 1), inner, info),
     new ModelMethod(SHIPPED_4BIT_FILE, async (data) => asStored(await train(data), 2), inner, info),
   ];
+  return {
+    methods,
+    trainAhead: () => {
+      if (ahead) return;
+      const bars = new StageBars(ctx.bars);
+      const run = new BackgroundTraining(
+        { data: ctx.data, opts, checkpointDir: dir },
+        { onStageStart: (s, total) => bars.start(s, total), onProgress: (s, done, loss, val) => bars.update(s, done, loss, val), onStageEnd: (s) => bars.finish(s) },
+      );
+      ahead = { run, bars };
+    },
+    dispose: async () => {
+      ahead?.bars.stop();
+      await ahead?.run.dispose();
+    },
+  };
 }
 
 /** Paired differences [a, b] (a − b) that decide whether the shipped method works. */

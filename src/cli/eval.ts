@@ -21,7 +21,7 @@ async function baselines(seed: number): Promise<ColdStartMethod[]> {
 }
 
 /** One bar per phase; cli-progress shows the ETA of the current one. */
-function progressReporter(enabled: boolean): { onProgress: (e: EvalProgress) => void; stop: () => void } {
+function progressReporter(enabled: boolean): { onProgress: (e: EvalProgress) => void; stop: () => void; bars?: cliProgress.MultiBar } {
   if (!enabled) {
     return {
       onProgress: (e) => {
@@ -52,6 +52,7 @@ function progressReporter(enabled: boolean): { onProgress: (e: EvalProgress) => 
     bar!.update(value, { task });
   };
   return {
+    bars,
     onProgress: (e) => {
       const pad = (s: string): string => s.padEnd(28);
       if (e.phase === 'tune') {
@@ -135,14 +136,16 @@ async function main(): Promise<void> {
     import('./eval-methods'),
   ]);
   const checkpointDir = opts.checkpoint ? opts.checkpointDir : null;
-  const all = [...(await baselines(opts.seed)), ...(await extraMethods({ data: opts.data, seed: opts.seed, outDir, opts: pipeline, checkpointDir }))];
-  const methods = selectMethods(all, opts.methods);
+  const progress = progressReporter(opts.progress && process.stderr.isTTY === true);
+  const extra = await extraMethods({ data: opts.data, seed: opts.seed, outDir, opts: pipeline, checkpointDir, bars: progress.bars });
+  const methods = selectMethods([...(await baselines(opts.seed)), ...extra.methods], opts.methods);
+  // The pipeline trains on the second core while the baselines are tuned on this one.
+  if (methods.some((m) => extra.methods.includes(m))) extra.trainAhead();
   const pairs: [string, string][] = [
     ...methods.filter((m) => m.name !== 'popularity').map((m) => [m.name, 'popularity'] as [string, string]),
     ...extraPairs(),
   ];
 
-  const progress = progressReporter(opts.progress && process.stderr.isTTY === true);
   let report;
   try {
     report = await evaluateColdStart(split, methods, {
@@ -157,6 +160,7 @@ async function main(): Promise<void> {
     });
   } finally {
     progress.stop();
+    await extra.dispose();
   }
   console.log(formatReport(report));
   const files = await writeReportFiles(report, outDir);

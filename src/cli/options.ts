@@ -136,7 +136,7 @@ export const PIPELINE_FLAGS: readonly PipelineFlag[] = [
   { key: 'averageWeights', flags: '--average-weights', help: 'pre-training early-stops on (and keeps) a moving average of its weights', input: 'boolean' },
   { key: 'validationKs', flags: '--validation-ks <list>', help: 'support sizes whose mean validation NDCG@10 drives early stopping', input: 'list' },
   { key: 'biasScale', flags: '--bias-scale <x>', help: 'multiply the shipped item bias (popularity) by x; 0 = choose x on validation users', input: 'number' },
-  { key: 'validationView', flags: '--validation-view <view>', help: "what the stages early-stop on: 'full' (all later interactions) or 'both' (full and next 10)", input: 'text' },
+  { key: 'validationView', flags: '--validation-view <view>', help: "what every method is selected on: 'full' (all later interactions), 'both' (full and next 10, raw), 'relative' (each view over popularity's, the default) or 'next' (next 10 only)", input: 'text' },
 ];
 
 /** The flag values that reproduce `opts` (for defaults). */

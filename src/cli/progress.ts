@@ -1,25 +1,36 @@
 import cliProgress from 'cli-progress';
 
+const STAGE_FORMAT = ' {stage} |{bar}| {percentage}% | {value}/{total} | ETA {eta_formatted} | loss {loss} | val NDCG@10 {val}';
+
 /**
  * One progress bar per long stage with ETA and the latest loss/validation numbers.
  */
 export class StageBars {
-  private readonly multi = new cliProgress.MultiBar(
-    {
-      format: ' {stage} |{bar}| {percentage}% | {value}/{total} | ETA {eta_formatted} | loss {loss} | val NDCG@10 {val}',
-      hideCursor: true,
-      clearOnComplete: false,
-      etaBuffer: 50,
-      // Without a TTY (CI, pipes) print a snapshot every few seconds instead of nothing.
-      noTTYOutput: true,
-      notTTYSchedule: 5000,
-    },
-    cliProgress.Presets.shades_classic,
-  );
+  private readonly multi: cliProgress.MultiBar;
+  private readonly owned: boolean;
   private readonly bars = new Map<string, cliProgress.SingleBar>();
 
+  /** With `shared` the bars join another MultiBar (one redraw loop on a TTY), which its owner stops. */
+  constructor(shared?: cliProgress.MultiBar) {
+    this.owned = !shared;
+    this.multi =
+      shared ??
+      new cliProgress.MultiBar(
+        {
+          format: STAGE_FORMAT,
+          hideCursor: true,
+          clearOnComplete: false,
+          etaBuffer: 50,
+          // Without a TTY (CI, pipes) print a snapshot every few seconds instead of nothing.
+          noTTYOutput: true,
+          notTTYSchedule: 5000,
+        },
+        cliProgress.Presets.shades_classic,
+      );
+  }
+
   start(stage: string, total: number): void {
-    this.bars.set(stage, this.multi.create(total, 0, { stage: stage.padEnd(8), loss: '-', val: '-' }));
+    this.bars.set(stage, this.multi.create(total, 0, { stage: stage.padEnd(8), loss: '-', val: '-' }, { format: STAGE_FORMAT, etaBuffer: 50 }));
   }
 
   update(stage: string, value: number, loss: number, validation?: number): void {
@@ -42,6 +53,6 @@ export class StageBars {
   }
 
   stop(): void {
-    this.multi.stop();
+    if (this.owned) this.multi.stop();
   }
 }

@@ -5,12 +5,13 @@ import { ndcgAt, topN } from './metrics';
  * Which query a validation score reads:
  * - 'full': every later interaction;
  * - 'both': the mean of the full query's and the next SHORT_HORIZON interactions' NDCG@10;
+ * - 'next': the next SHORT_HORIZON interactions' NDCG@10 alone (what the shopper does next);
  * - 'relative': the same two views, each divided by what a popularity ranking scores on
  *   them for the same users, then averaged. On data where the full view is dominated by
  *   popular items its raw NDCG is several times the next-10 view's, so 'both' is decided
  *   by the full view; 'relative' weighs the two views equally, whatever the data.
  */
-export const VALIDATION_VIEWS = ['full', 'both', 'relative'] as const;
+export const VALIDATION_VIEWS = ['full', 'both', 'relative', 'next'] as const;
 export type ValidationView = (typeof VALIDATION_VIEWS)[number];
 
 /** What selects hyper-parameters and early-stopping points, for every method alike. */
@@ -53,6 +54,7 @@ export function popularityLists(cuts: readonly SupportQuery[], itemCounts: Array
 export function combineViews(view: ValidationView, m: ViewNdcgs, reference?: ViewNdcgs): number {
   if (view === 'full') return m.full;
   if (view === 'both') return (m.full + m.short) / 2;
+  if (view === 'next') return m.short;
   const ratio = (a: number, b: number | undefined) => (b && b > 0 ? a / b : a);
   return (ratio(m.full, reference?.full) + ratio(m.short, reference?.short)) / 2;
 }

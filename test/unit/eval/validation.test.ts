@@ -27,6 +27,11 @@ describe('the validation criterion', () => {
     expect(combineViews('both', { full: 0.44, short: 0.1 })).toBeGreaterThan(combineViews('both', { full: 0.4, short: 0.11 }));
   });
 
+  it('in the next view reads only what the shopper does next', () => {
+    expect(combineViews('next', { full: 0.9, short: 0.1 })).toBe(0.1);
+    expect(combineViews('next', { full: 0.4, short: 0.11 })).toBeGreaterThan(combineViews('next', { full: 0.9, short: 0.1 }));
+  });
+
   it('gives an empty set of users 0 rather than NaN', () => {
     expect(viewNdcgs([], [])).toEqual({ full: 0, short: 0 });
   });
