@@ -54,7 +54,8 @@ export function contentRows(
       gcOut.fill(0);
       for (let i = 0; i < n; i++) {
         const f = features[i];
-        if (!f) continue;
+        // Most items get no gradient in a step; skipping them adds exactly nothing less.
+        if (!f || !(nonZero(gIn, i * d, d) || nonZero(gOut, i * d, d))) continue;
         for (let j = 0; j < f.buckets.length; j++) {
           const w = f.weights[j];
           const b = f.buckets[j] * d;
@@ -68,4 +69,9 @@ export function contentRows(
       adamOut.step(gcOut);
     },
   };
+}
+
+function nonZero(a: Float32Array, start: number, len: number): boolean {
+  for (let k = start; k < start + len; k++) if (a[k] !== 0) return true;
+  return false;
 }
