@@ -100,7 +100,7 @@ export async function extraMethods(ctx: ExtraMethodsContext): Promise<ExtraMetho
       run = trainOnce(data)
         .then((r) => {
           const { recency } = r.report as { recency?: RecencyChoice };
-          if (recency) console.error(`recency half-life (${recency.chosen}): ${recency.halfLife ?? 'off (plain mean)'}`);
+          if (recency) console.error(`recency half-life (${recency.chosen}): ${recency.halfLife ?? 'off (plain mean)'} positions, ${recency.halfLifeHours ?? 'no'} hours`);
           return r;
         });
       runs.set(data, run);

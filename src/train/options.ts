@@ -39,6 +39,8 @@ export interface PipelineOptions {
   biasScale: number;
   /** Choose a recency half-life for the device's pooling after pre-training (src/train/recency-choice.ts). */
   chooseRecency: boolean;
+  /** With chooseRecency, also choose a half-life in hours on top of the positions (src/train/recency-choice.ts). */
+  chooseTimeRecency: boolean;
   /** Pre-training draws each context's length (see pretrain). */
   sampleContexts: boolean;
   /** Pre-training keeps a moving average of its weights and early-stops on it (see pretrain). */
@@ -66,6 +68,7 @@ export const DEFAULT_PIPELINE: PipelineOptions = {
   // 1 until `--bias-scale 0` is judged over three seeds (docs/evaluation.md).
   biasScale: 1,
   chooseRecency: true,
+  chooseTimeRecency: true,
   sampleContexts: false,
   // With queryViews, next 10 at k=5: MovieLens 1.033× → 1.072× the best baseline, shop 0.984× → 0.999× (docs/evaluation.md, seventh round).
   averageWeights: true,

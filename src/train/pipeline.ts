@@ -63,7 +63,7 @@ function fingerprint(value: unknown): string {
 function stageKeys(opts: PipelineOptions): RunContext['keys'] {
   // biasScale is chosen after the last stage, so it keys none of them; the recency choice
   // is made after the student, so it keys only the meta stage.
-  const { teacher, student, meta, inner, biasScale: _after, chooseRecency, sampleContexts, averageWeights, ...rest } = opts;
+  const { teacher, student, meta, inner, biasScale: _after, chooseRecency, chooseTimeRecency, sampleContexts, averageWeights, ...rest } = opts;
   // Options added later key the stages only when set, so checkpoints made before they existed still resume.
   const shared = { ...rest, ...(sampleContexts ? { sampleContexts } : {}), ...(averageWeights ? { averageWeights } : {}) };
   const { queryViews, ...metaRest } = meta;
@@ -71,7 +71,7 @@ function stageKeys(opts: PipelineOptions): RunContext['keys'] {
   return {
     teacher: fingerprint({ shared, teacher }),
     student: fingerprint({ shared, teacher, student }),
-    meta: fingerprint({ shared, teacher, student, meta: metaKey, inner, ...(chooseRecency ? { chooseRecency } : {}) }),
+    meta: fingerprint({ shared, teacher, student, meta: metaKey, inner, ...(chooseRecency ? { chooseRecency } : {}), ...(chooseRecency && chooseTimeRecency ? { chooseTimeRecency } : {}) }),
   };
 }
 
@@ -104,9 +104,16 @@ export async function trainPipeline(
   const teacher = await pretrainStage(ctx, 'teacher', opts.teacher);
   const distill = { model: teacher, weight: opts.student.distillWeight, temperature: opts.student.temperature };
   const student = await pretrainStage(ctx, 'student', opts.student, distill);
-  const recency = await chooseRecency(opts.chooseRecency, validation.length ? ctx.criterion : null, { ...student, contentProj: new Float32Array(0) }, config, student.tower, opts.inner);
+  const recency = await chooseRecency(
+    { positions: opts.chooseRecency, hours: opts.chooseTimeRecency },
+    validation.length ? ctx.criterion : null,
+    { ...student, contentProj: new Float32Array(0) },
+    config,
+    student.tower,
+    opts.inner,
+  );
   report.recency = recency;
-  config.pooling = withRecency(config.pooling, recency.halfLife);
+  config.pooling = withRecency(config.pooling, recency.halfLife, recency.halfLifeHours);
   const metaTower = await metaStage(ctx, student);
 
   hooks.onStageStart?.('export', 1);

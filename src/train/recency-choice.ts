@@ -16,44 +16,58 @@ import { modelRanker } from './validate';
 export interface RecencyChoice {
   /** Half-life in positions, or null for the plain mean. */
   halfLife: number | null;
+  /**
+   * Half-life in hours of time before the newest interaction, on top of the positions,
+   * or null for none: a session's interactions come minutes apart and the next session
+   * days later, which positions alone cannot tell apart.
+   */
+  halfLifeHours: number | null;
   chosen: 'fixed' | 'validation';
   validation?: number;
   validationOff?: number;
   trials?: SearchResult['trials'];
   position?: SearchResult['position']['halfLife'];
+  /** The hours search on top of the chosen positions: its trials and where its best value sits. */
+  hours?: { validationWithout: number; trials: SearchResult['trials']; position: SearchResult['position']['hours'] };
 }
 
 /** Geometric steps in positions; the search extends the axis until the best value is interior. */
 const HALF_LIFE_AXIS = { values: [2, 4, 8], extend: 'log', min: 0.25, max: 256, start: 4 } as const;
+/** Geometric steps in hours, from a minute to a year. */
+const HOURS_AXIS = { values: [1, 4, 16], extend: 'log', min: 1 / 60, max: 24 * 365, start: 4 } as const;
 
-export function withRecency(pooling: PoolingConfig, halfLife: number | null): PoolingConfig {
-  if (halfLife === null) {
-    const { recencyHalfLife: _off, ...plain } = pooling;
-    return plain;
-  }
-  return { ...pooling, recencyHalfLife: halfLife };
+export function withRecency(pooling: PoolingConfig, halfLife: number | null, halfLifeHours: number | null = null): PoolingConfig {
+  const { recencyHalfLife: _off, ...plain } = pooling;
+  const timed = { ...plain, halfLifeDays: halfLifeHours === null ? null : halfLifeHours / 24 };
+  return halfLife === null ? timed : { ...timed, recencyHalfLife: halfLife };
 }
 
 export async function chooseRecency(
-  choose: boolean,
+  choose: { positions: boolean; hours: boolean },
   criterion: ValidationCriterion | null,
   weights: ModelWeights,
   config: ModelConfig,
   tower: TowerParams,
   inner: InnerLoopConfig,
 ): Promise<RecencyChoice> {
+  const fixed: RecencyChoice = { halfLife: config.pooling.recencyHalfLife ?? null, halfLifeHours: config.pooling.halfLifeDays === null ? null : config.pooling.halfLifeDays * 24, chosen: 'fixed' };
   // A half-life fixed for pre-training (--recency-half-life) is kept as it is.
-  if (!choose || !criterion || config.pooling.recencyHalfLife !== undefined) return { halfLife: config.pooling.recencyHalfLife ?? null, chosen: 'fixed' };
-  const score = (halfLife: number | null) => criterion.score(modelRanker(weights, { ...config, pooling: withRecency(config.pooling, halfLife) }, tower, inner));
+  if (!choose.positions || !criterion || config.pooling.recencyHalfLife !== undefined || config.pooling.halfLifeDays !== null) return fixed;
+  const score = (halfLife: number | null, hours: number | null = null) =>
+    criterion.score(modelRanker(weights, { ...config, pooling: withRecency(config.pooling, halfLife, hours) }, tower, inner));
   const off = await score(null);
   const res = await searchGrid({ halfLife: HALF_LIFE_AXIS }, (p) => score(p.halfLife));
   const better = res.score > off;
-  return {
-    halfLife: better ? res.best.halfLife : null,
-    chosen: 'validation',
-    validation: better ? res.score : off,
-    validationOff: off,
-    trials: res.trials,
-    position: res.position.halfLife,
-  };
+  const halfLife = better ? res.best.halfLife : null;
+  const validation = better ? res.score : off;
+  const choice: RecencyChoice = { halfLife, halfLifeHours: null, chosen: 'validation', validation, validationOff: off, trials: res.trials, position: res.position.halfLife };
+  if (!choose.hours) return choice;
+  // Time on top of the chosen positions; none competes and wins ties.
+  const timed = await searchGrid({ hours: HOURS_AXIS }, (p) => score(halfLife, p.hours));
+  choice.hours = { validationWithout: validation, trials: timed.trials, position: timed.position.hours };
+  if (timed.score > validation) {
+    choice.halfLifeHours = timed.best.hours;
+    choice.validation = timed.score;
+  }
+  return choice;
 }
