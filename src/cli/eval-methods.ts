@@ -5,6 +5,7 @@
  * seeds as the baselines.
  */
 import { resolve } from 'node:path';
+import type { MultiBar } from 'cli-progress';
 import { createRng } from '../data/random';
 import type { TrainingData } from '../data/split';
 import type { ColdStartMethod } from '../eval/method';
@@ -15,7 +16,6 @@ import { CheckpointStore, trainingDataHash } from '../train/checkpoint';
 import { trainPipeline, type PipelineOptions, type PipelineResult } from '../train/pipeline';
 import type { RecencyChoice } from '../train/recency-choice';
 import { initNodeTf } from '../train/tf-node';
-import type { MultiBar } from 'cli-progress';
 import { BackgroundTraining } from './background-training';
 import { StageBars } from './progress';
 

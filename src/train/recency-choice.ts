@@ -9,9 +9,12 @@ import { modelRanker } from './validate';
  * newest interactions, and how strongly: a half-life in positions, chosen after
  * pre-training on validation users by the shared criterion, with the pre-trained tower and
  * the on-device steps. "Off" (a plain mean) competes too and wins ties, so data without a
- * useful order keeps the plain mean. Pre-training itself keeps the plain mean: recency
- * during pre-training helped the shop but cost MovieLens a tenth of its next-10 NDCG
- * (docs/evaluation.md), and nothing cheap measured on validation users predicted which.
+ * useful order keeps the plain mean. Then, on top of it, a half-life in hours (the
+ * pooling only; the steps' targets keep the position weights), none competing and winning
+ * ties, so timestamps that carry no session structure change nothing. Pre-training
+ * itself keeps the plain mean: recency during pre-training helped the shop but cost
+ * MovieLens a tenth of its next-10 NDCG (docs/evaluation.md), and nothing cheap measured
+ * on validation users predicted which.
  */
 export interface RecencyChoice {
   /** Half-life in positions, or null for the plain mean. */
