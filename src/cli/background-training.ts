@@ -8,7 +8,7 @@
 import { Worker } from 'node:worker_threads';
 import type { TrainingData } from '../data/split';
 import { trainingDataHash } from '../train/checkpoint';
-import type { PipelineOptions, PipelineResult, Stage } from '../train/pipeline';
+import type { PipelineHooks, PipelineOptions, PipelineResult, Stage } from '../train/pipeline';
 
 export interface BackgroundJob {
   /** The --data spec, so the worker loads exactly what the evaluation loaded. */
@@ -19,22 +19,16 @@ export interface BackgroundJob {
 
 export type BackgroundMessage =
   | { type: 'start'; stage: Stage; total: number }
-  | { type: 'progress'; stage: Stage; done: number; loss: number; validation?: number }
-  | { type: 'end'; stage: Stage }
+  | { type: 'progress'; stage: Stage; done: number; info: { loss: number; validation?: number } }
+  | { type: 'end'; stage: Stage; info: Record<string, unknown> }
   | { type: 'done'; hash: string; result: PipelineResult }
   | { type: 'failed'; message: string };
-
-export interface BackgroundHooks {
-  onStageStart?: (stage: Stage, total: number) => void;
-  onProgress?: (stage: Stage, done: number, loss: number, validation?: number) => void;
-  onStageEnd?: (stage: Stage) => void;
-}
 
 export class BackgroundTraining {
   private readonly worker: Worker;
   private readonly outcome: Promise<{ hash: string; result: PipelineResult }>;
 
-  constructor(job: BackgroundJob, hooks: BackgroundHooks = {}) {
+  constructor(job: BackgroundJob, hooks: PipelineHooks = {}) {
     // The CLIs run under tsx, whose loader a worker thread does not inherit: register it first.
     const tsx = import.meta.resolve('tsx/esm/api');
     const entry = new URL('./background-training.worker.ts', import.meta.url).href;
@@ -43,8 +37,8 @@ export class BackgroundTraining {
     this.outcome = new Promise((resolve, reject) => {
       this.worker.on('message', (m: BackgroundMessage) => {
         if (m.type === 'start') hooks.onStageStart?.(m.stage, m.total);
-        else if (m.type === 'progress') hooks.onProgress?.(m.stage, m.done, m.loss, m.validation);
-        else if (m.type === 'end') hooks.onStageEnd?.(m.stage);
+        else if (m.type === 'progress') hooks.onProgress?.(m.stage, m.done, m.info);
+        else if (m.type === 'end') hooks.onStageEnd?.(m.stage, m.info);
         else if (m.type === 'done') resolve({ hash: m.hash, result: m.result });
         else reject(new Error(`background training failed: ${m.message}`));
       });

@@ -7,10 +7,9 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { loadDataset } from '../data/index';
 import { buildColdStartSplit } from '../data/split';
 import { trainingDataHash } from '../train/checkpoint';
-import { trainPipeline } from '../train/pipeline';
 import { initNodeTf } from '../train/tf-node';
 import type { BackgroundJob, BackgroundMessage } from './background-training';
-import { evalCheckpoints } from './eval-methods';
+import { trainForEval } from './eval-methods';
 
 const job = workerData as BackgroundJob;
 const post = (m: BackgroundMessage) => parentPort!.postMessage(m);
@@ -18,16 +17,11 @@ const post = (m: BackgroundMessage) => parentPort!.postMessage(m);
 try {
   await initNodeTf();
   const train = buildColdStartSplit((await loadDataset(job.data)).dataset).test.train;
-  const result = await trainPipeline(
-    train,
-    job.opts,
-    {
-      onStageStart: (stage, total) => post({ type: 'start', stage, total }),
-      onProgress: (stage, done, info) => post({ type: 'progress', stage, done, loss: info.loss, validation: info.validation }),
-      onStageEnd: (stage) => post({ type: 'end', stage }),
-    },
-    job.checkpointDir === null ? undefined : evalCheckpoints(job.checkpointDir, train),
-  );
+  const result = await trainForEval(train, job.opts, job.checkpointDir, {
+    onStageStart: (stage, total) => post({ type: 'start', stage, total }),
+    onProgress: (stage, done, info) => post({ type: 'progress', stage, done, info }),
+    onStageEnd: (stage, info) => post({ type: 'end', stage, info }),
+  });
   post({ type: 'done', hash: trainingDataHash(train), result });
 } catch (err) {
   post({ type: 'failed', message: err instanceof Error ? err.message : String(err) });

@@ -13,7 +13,7 @@ import { ModelMethod, type FittedModel } from '../eval/model-method';
 import { decodeModel, encodeModel } from '../model/format';
 import { initTower } from '../model/weights';
 import { CheckpointStore, trainingDataHash } from '../train/checkpoint';
-import { trainPipeline, type PipelineOptions, type PipelineResult } from '../train/pipeline';
+import { trainPipeline, type PipelineHooks, type PipelineOptions, type PipelineResult } from '../train/pipeline';
 import type { RecencyChoice } from '../train/recency-choice';
 import { initNodeTf } from '../train/tf-node';
 import { BackgroundTraining } from './background-training';
@@ -56,6 +56,11 @@ export function evalCheckpoints(dir: string, data: TrainingData): CheckpointStor
   return new CheckpointStore(resolve(dir, `eval-${key.slice(0, 16)}`), key);
 }
 
+/** The evaluation's pipeline run on `data`, with its stage checkpoints unless `checkpointDir` is null. */
+export function trainForEval(data: TrainingData, opts: PipelineOptions, checkpointDir: string | null, hooks: PipelineHooks): Promise<PipelineResult> {
+  return trainPipeline(data, opts, hooks, checkpointDir === null ? undefined : evalCheckpoints(checkpointDir, data));
+}
+
 export interface ExtraMethods {
   methods: ColdStartMethod[];
   /**
@@ -66,24 +71,14 @@ export interface ExtraMethods {
   dispose(): Promise<void>;
 }
 
-/** Model-based methods to evaluate next to the baselines. */
-export async function extraMethods(ctx: ExtraMethodsContext): Promise<ExtraMethods> {
-  await initNodeTf();
-  const { opts } = ctx;
+/**
+ * One pipeline run per training data set, shared by every model method: the worker
+ * thread's once `trainAhead` started it and it trained on the same data, else here.
+ */
+function pipelineRuns(ctx: ExtraMethodsContext): Omit<ExtraMethods, 'methods'> & { train: (data: TrainingData) => Promise<PipelineResult> } {
   const dir = ctx.checkpointDir === undefined ? '.cache/checkpoints' : ctx.checkpointDir;
   const runs = new Map<TrainingData, Promise<PipelineResult>>();
   let ahead: { run: BackgroundTraining; bars: StageBars } | null = null;
-  const inThisThread = (data: TrainingData, bars: StageBars) =>
-    trainPipeline(
-      data,
-      opts,
-      {
-        onStageStart: (s, total) => bars.start(s, total),
-        onProgress: (s, done, info) => bars.update(s, done, info.loss, info.validation),
-        onStageEnd: (s) => bars.finish(s),
-      },
-      dir === null ? undefined : evalCheckpoints(dir, data),
-    );
   const trainOnce = async (data: TrainingData): Promise<PipelineResult> => {
     if (ahead) {
       const fromWorker = await ahead.run.resultFor(data);
@@ -92,21 +87,38 @@ export async function extraMethods(ctx: ExtraMethodsContext): Promise<ExtraMetho
       console.error('background training used other data than this fit; training again here');
     }
     const bars = new StageBars(ctx.bars);
-    return inThisThread(data, bars).finally(() => bars.stop());
+    return trainForEval(data, ctx.opts, dir, bars.pipelineHooks()).finally(() => bars.stop());
   };
-  const train = (data: TrainingData) => {
-    let run = runs.get(data);
-    if (!run) {
-      run = trainOnce(data)
-        .then((r) => {
+  return {
+    train: (data) => {
+      let run = runs.get(data);
+      if (!run) {
+        run = trainOnce(data).then((r) => {
           const { recency } = r.report as { recency?: RecencyChoice };
           if (recency) console.error(`recency half-life (${recency.chosen}): ${recency.halfLife ?? 'off (plain mean)'} positions, ${recency.halfLifeHours ?? 'no'} hours`);
           return r;
         });
-      runs.set(data, run);
-    }
-    return run;
+        runs.set(data, run);
+      }
+      return run;
+    },
+    trainAhead: () => {
+      if (ahead) return;
+      const bars = new StageBars(ctx.bars);
+      ahead = { run: new BackgroundTraining({ data: ctx.data, opts: ctx.opts, checkpointDir: dir }, bars.pipelineHooks()), bars };
+    },
+    dispose: async () => {
+      ahead?.bars.stop();
+      await ahead?.run.dispose();
+    },
   };
+}
+
+/** Model-based methods to evaluate next to the baselines. */
+export async function extraMethods(ctx: ExtraMethodsContext): Promise<ExtraMethods> {
+  await initNodeTf();
+  const { opts } = ctx;
+  const { train, trainAhead, dispose } = pipelineRuns(ctx);
   const from = (pick: (r: PipelineResult) => FittedModel) => async (data: TrainingData) => pick(await train(data));
   const inner = opts.inner;
   const randomTower = (r: PipelineResult) => {
@@ -127,22 +139,7 @@ export async function extraMethods(ctx: ExtraMethodsContext): Promise<ExtraMetho
     new ModelMethod(SHIPPED_INT8_FILE, async (data) => asStored(await train(data), 1), inner, info),
     new ModelMethod(SHIPPED_4BIT_FILE, async (data) => asStored(await train(data), 2), inner, info),
   ];
-  return {
-    methods,
-    trainAhead: () => {
-      if (ahead) return;
-      const bars = new StageBars(ctx.bars);
-      const run = new BackgroundTraining(
-        { data: ctx.data, opts, checkpointDir: dir },
-        { onStageStart: (s, total) => bars.start(s, total), onProgress: (s, done, loss, val) => bars.update(s, done, loss, val), onStageEnd: (s) => bars.finish(s) },
-      );
-      ahead = { run, bars };
-    },
-    dispose: async () => {
-      ahead?.bars.stop();
-      await ahead?.run.dispose();
-    },
-  };
+  return { methods, trainAhead, dispose };
 }
 
 /** Paired differences [a, b] (a − b) that decide whether the shipped method works. */

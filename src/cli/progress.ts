@@ -1,4 +1,5 @@
 import cliProgress from 'cli-progress';
+import type { PipelineHooks } from '../train/pipeline';
 
 const STAGE_FORMAT = ' {stage} |{bar}| {percentage}% | {value}/{total} | ETA {eta_formatted} | loss {loss} | val NDCG@10 {val}';
 
@@ -39,6 +40,15 @@ export class StageBars {
     const payload: Record<string, string> = { loss: Number.isFinite(loss) ? loss.toFixed(4) : '-' };
     if (validation !== undefined) payload.val = validation.toFixed(4);
     bar.update(Math.min(value, bar.getTotal()), payload);
+  }
+
+  /** The training pipeline's hooks, drawn as these bars. */
+  pipelineHooks(): PipelineHooks {
+    return {
+      onStageStart: (s, total) => this.start(s, total),
+      onProgress: (s, done, info) => this.update(s, done, info.loss, info.validation),
+      onStageEnd: (s) => this.finish(s),
+    };
   }
 
   finish(stage: string): void {
