@@ -32,6 +32,9 @@ export interface ModelWeights {
   contentProj: Float32Array;
 }
 
+/** Item tables and a shared tower: a model before the content projection is fitted (what training passes between stages). */
+export type TableModel = Omit<ModelWeights, 'contentProj'>;
+
 export interface ModelConfig {
   pooling: PoolingConfig;
   inner: InnerLoopConfig;
@@ -55,6 +58,11 @@ export function towerSize(d: number, hidden: number): number {
 
 export function cloneTower(t: TowerParams): TowerParams {
   return { w1: t.w1.slice(), b1: t.b1.slice(), w2: t.w2.slice(), b2: t.b2.slice() };
+}
+
+/** A copy of a model's tables and tower that shares no array with it. */
+export function cloneTables(m: TableModel): TableModel {
+  return { ...m, itemIn: m.itemIn.slice(), itemOut: m.itemOut.slice(), itemBias: m.itemBias.slice(), tower: cloneTower(m.tower) };
 }
 
 /** Fresh tower: small random w1, zero w2 so the initial user vector is the pooled context itself. */

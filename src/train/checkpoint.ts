@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { TrainingData } from '../data/split';
-import type { TableModel } from './pretrain';
+import type { TableModel } from '../model/weights';
 
 /**
  * SHA-256 (hex) over the canonical training data: the catalogue in index order with each

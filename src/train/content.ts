@@ -1,6 +1,6 @@
 import type { ItemMeta } from '../data/types';
 import { contentTokens, hashFeatures } from '../model/features';
-import type { TableModel } from './pretrain';
+import type { TableModel } from '../model/weights';
 
 /** Solves A·X = B in place for symmetric positive-definite A (F×F) and B (F×w), by Cholesky. */
 function choleskySolve(a: Float64Array, b: Float64Array, f: number, w: number): Float64Array {

@@ -4,7 +4,7 @@ import type { PoolingConfig } from '../model/manifest';
 import { poolBatch } from '../model/pooling';
 import { itemScores, towerToTensors, userVectors } from '../model/tower';
 import { candidateRows } from './candidates';
-import type { TableModel } from './pretrain';
+import type { TableModel } from '../model/weights';
 
 /** A trained model whose scores the student learns from, softened by `temperature`. */
 export interface DistillationTeacher {

@@ -9,7 +9,7 @@ import { BestSnapshot } from './early-stopping';
 import type { MetaAlgorithm } from './options';
 import { sampleTasks, type MetaTask } from './meta-tasks';
 import { yieldToEventLoop } from './yield';
-import type { TableModel } from './pretrain';
+import type { TableModel } from '../model/weights';
 
 export type { MetaAlgorithm } from './options';
 

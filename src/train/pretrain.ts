@@ -3,7 +3,7 @@ import { createRng, type Rng } from '../data/random';
 import type { UserSequence } from '../data/split';
 import type { PoolingConfig } from '../model/manifest';
 import { poolBatch } from '../model/pooling';
-import { cloneTower, initTower, type ModelWeights } from '../model/weights';
+import { cloneTables, initTower, type TableModel } from '../model/weights';
 import type { SparseFeatures } from '../model/features';
 import { AdamW } from './adam';
 import { candidateRows, drawCandidates } from './candidates';
@@ -16,9 +16,6 @@ import { scatterRowGradients, type RowGradients } from './row-gradients';
 import { AliasSampler, popularityWeights } from './sampler';
 import { WeightAverage } from './weight-average';
 import { yieldToEventLoop } from './yield';
-
-/** Item tables and a shared tower: a model before the content projection is fitted. */
-export type TableModel = Omit<ModelWeights, 'contentProj'>;
 
 export interface PretrainOptions {
   d: number;
@@ -76,10 +73,6 @@ interface Example {
   pos: number;
 }
 
-function copyModel(m: TableModel): TableModel {
-  return { ...m, itemIn: m.itemIn.slice(), itemOut: m.itemOut.slice(), itemBias: m.itemBias.slice(), tower: cloneTower(m.tower) };
-}
-
 /** Every (user, position ≥ 1) pair: each interaction predicted from the ones before it. */
 function nextItemExamples(users: readonly UserSequence[]): Example[] {
   const examples: Example[] = [];
@@ -106,7 +99,7 @@ export async function pretrain(users: readonly UserSequence[], itemCounts: Int32
   // The average mostly covers the steps since the previous evaluation.
   const average = opts.averageWeights ? new WeightAverage(trainer.model, evalEvery) : null;
   const current = () => average?.model ?? trainer.model;
-  const best = new BestSnapshot(copyModel, { model: trainer.model, at: 0, validation: -Infinity }, opts.patience);
+  const best = new BestSnapshot(cloneTables, { model: trainer.model, at: 0, validation: -Infinity }, opts.patience);
   let lossAvg = 0;
 
   outer: for (let epoch = 0; epoch < opts.epochs; epoch++) {
@@ -131,7 +124,7 @@ export async function pretrain(users: readonly UserSequence[], itemCounts: Int32
       await yieldToEventLoop();
     }
   }
-  if (!opts.validate) return { model: copyModel(current()), history, best: { epoch: opts.epochs, validation: NaN } };
+  if (!opts.validate) return { model: cloneTables(current()), history, best: { epoch: opts.epochs, validation: NaN } };
   return { model: best.model, history, best: { epoch: best.best.at, validation: best.best.validation } };
 }
 

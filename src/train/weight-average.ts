@@ -1,5 +1,4 @@
-import { cloneTower } from '../model/weights';
-import type { TableModel } from './pretrain';
+import { cloneTables, type TableModel } from '../model/weights';
 
 /**
  * An exponential moving average of a model's tables and tower over training steps
@@ -13,7 +12,7 @@ export class WeightAverage {
   private steps = 0;
 
   constructor(start: TableModel, private readonly horizon: number) {
-    this.model = { ...start, itemIn: start.itemIn.slice(), itemOut: start.itemOut.slice(), itemBias: start.itemBias.slice(), tower: cloneTower(start.tower) };
+    this.model = cloneTables(start);
   }
 
   /** Moves the average toward the model's current values. */

@@ -6,7 +6,7 @@ import { createRng } from '../../../src/data/random';
 import { buildTrainingData } from '../../../src/data/split';
 import type { Dataset, Interaction } from '../../../src/data/types';
 import { CheckpointStore, trainingDataHash } from '../../../src/train/checkpoint';
-import type { TableModel } from '../../../src/train/pretrain';
+import type { TableModel } from '../../../src/model/weights';
 
 function randomModel(seed: number, n = 9, d = 4, hidden = 6): TableModel {
   const rng = createRng(seed);

@@ -3,7 +3,7 @@ import { createRng } from '../../../src/data/random';
 import type { ItemMeta } from '../../../src/data/types';
 import { contentEmbedding, contentTokens, hashFeatures } from '../../../src/model/features';
 import { fitContentProjection } from '../../../src/train/content';
-import type { TableModel } from '../../../src/train/pretrain';
+import type { TableModel } from '../../../src/model/weights';
 
 const d = 4;
 const width = 2 * d + 1;

@@ -4,7 +4,8 @@ import type { UserSequence } from '../../../src/data/split';
 import type { EventType } from '../../../src/data/types';
 import { DEFAULT_POOLING, initTower } from '../../../src/model/weights';
 import { metaTrain, type MetaAlgorithm, type MetaOptions } from '../../../src/train/meta';
-import { pretrain, type PretrainOptions, type TableModel } from '../../../src/train/pretrain';
+import { pretrain, type PretrainOptions } from '../../../src/train/pretrain';
+import type { TableModel } from '../../../src/model/weights';
 import { initNodeTf } from '../../../src/train/tf-node';
 
 const nItems = 30;

@@ -4,7 +4,7 @@ import type { UserSequence } from '../../../src/data/split';
 import type { InnerLoopConfig } from '../../../src/model/manifest';
 import { DEFAULT_POOLING, initTower, type ModelConfig, type ModelWeights, type TowerParams } from '../../../src/model/weights';
 import { metaTrain, type MetaAlgorithm } from '../../../src/train/meta';
-import type { TableModel } from '../../../src/train/pretrain';
+import type { TableModel } from '../../../src/model/weights';
 import { initNodeTf } from '../../../src/train/tf-node';
 import { coldStartNdcg } from '../../../src/train/validate';
 

@@ -2,7 +2,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { createRng } from '../../../src/data/random';
 import type { UserSequence } from '../../../src/data/split';
 import { DEFAULT_INNER, DEFAULT_POOLING, type ModelConfig } from '../../../src/model/weights';
-import { pretrain, type PretrainOptions, type PretrainProgress, type TableModel } from '../../../src/train/pretrain';
+import { pretrain, type PretrainOptions, type PretrainProgress } from '../../../src/train/pretrain';
+import type { TableModel } from '../../../src/model/weights';
 import { initNodeTf } from '../../../src/train/tf-node';
 import { coldStartNdcg } from '../../../src/train/validate';
 

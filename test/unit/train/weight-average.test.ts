@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { TableModel } from '../../../src/train/pretrain';
+import type { TableModel } from '../../../src/model/weights';
 import { WeightAverage } from '../../../src/train/weight-average';
 
 /** A one-item, one-dimension model whose every parameter is `x`. */
