@@ -4,8 +4,8 @@
  */
 import type { Command } from 'commander';
 import * as v from 'valibot';
+import { AGGREGATORS } from '../federated/aggregate';
 import { DEVICE_UPDATE } from '../federated/device-task';
-import { AGGREGATORS } from '../federated/round';
 import { CLIENT_UPDATES } from '../sim/sampling';
 import { addFlagTable, count, FLAG_BOUNDS, oneOf, positive, readFlagTable, type FlagSpec } from './options';
 

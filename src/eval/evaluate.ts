@@ -17,13 +17,10 @@ import {
   topN,
 } from './metrics';
 import { searchGrid } from './grid-search';
-import { DEFAULT_SELECTION, ValidationCriterion, type RankCuts, type Selection } from './validation';
+import { DEFAULT_SELECTION, ValidationCriterion, viewNdcgs, viewTargets, VIEWS, type RankCuts, type Selection, type View, type ViewNdcgs } from './validation';
 
 export const METRICS = ['ndcg10', 'recall20', 'hr10'] as const;
 export type MetricName = (typeof METRICS)[number];
-export const VIEWS = ['full', 'short'] as const;
-/** full = query is every later interaction; short = the next 10 after the support. */
-export type View = (typeof VIEWS)[number];
 
 const LIST_LEN = 20;
 
@@ -139,9 +136,9 @@ function perUserMetrics(cuts: readonly SupportQuery[], lists: readonly Int32Arra
   });
   const out: PerUser = { full: mk(), short: mk() };
   for (let u = 0; u < n; u++) {
+    const targets = viewTargets(cuts[u]);
     for (const view of VIEWS) {
-      const q = view === 'full' ? cuts[u].query : cuts[u].shortQuery;
-      const rel = new Set(q.map((e) => e.index));
+      const rel = targets[view];
       out[view].ndcg10[u] = ndcgAt(lists[u], rel, 10);
       out[view].recall20[u] = recallAt(lists[u], rel, 20);
       out[view].hr10[u] = hitRateAt(lists[u], rel, 10);
@@ -155,10 +152,8 @@ function perUserMetrics(cuts: readonly SupportQuery[], lists: readonly Int32Arra
  * as `evaluateColdStart` does (no bootstrap): for callers that score a model many times,
  * like the federated simulation after each round.
  */
-export async function meanNdcg10(method: ColdStartMethod, cuts: readonly SupportQuery[]): Promise<Record<View, number>> {
-  const pu = perUserMetrics(cuts, (await rankAll(method, cuts)).lists);
-  const mean = (a: Float64Array) => (a.length ? a.reduce((s, x) => s + x, 0) / a.length : 0);
-  return { full: mean(pu.full.ndcg10), short: mean(pu.short.ndcg10) };
+export async function meanNdcg10(method: ColdStartMethod, cuts: readonly SupportQuery[]): Promise<ViewNdcgs> {
+  return viewNdcgs(cuts, (await rankAll(method, cuts)).lists);
 }
 
 /** Ranks cuts with a fitted method: its top-10 with the support excluded. */

@@ -4,7 +4,8 @@
  * `renderer: 'none'`, so no canvas package is needed).
  */
 import type { TopLevelSpec } from 'vega-lite';
-import type { EvalReport, MetricName, View } from './evaluate';
+import type { EvalReport, MetricName } from './evaluate';
+import type { View } from './validation';
 
 const METRIC_LABEL: Record<MetricName, string> = { ndcg10: 'NDCG@10', recall20: 'Recall@20', hr10: 'HR@10' };
 

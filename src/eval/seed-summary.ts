@@ -6,7 +6,8 @@
  */
 import { LocalrecError } from '../errors';
 import * as v from 'valibot';
-import type { EvalReport, View } from './evaluate';
+import type { EvalReport } from './evaluate';
+import type { View } from './validation';
 
 const IntervalSchema = v.object({ mean: v.number(), lo: v.number(), hi: v.number() });
 

@@ -1,6 +1,10 @@
 import { cutAll, type SupportQuery, type UserSequence } from '../data/split';
 import { ndcgAt, topN } from './metrics';
 
+/** The two test views: full = every later interaction; short = the next 10 after the support. */
+export const VIEWS = ['full', 'short'] as const;
+export type View = (typeof VIEWS)[number];
+
 /**
  * Which query a validation score reads:
  * - 'full': every later interaction;
@@ -27,21 +31,23 @@ export interface Selection {
  */
 export const DEFAULT_SELECTION: Selection = { ks: [3, 5, 10], view: 'relative' };
 
-/** Mean NDCG@10 per view of ranked lists (support already excluded), in `cuts` order. */
-export interface ViewNdcgs {
-  full: number;
-  short: number;
+/** What each view counts as relevant for one cut: every later interaction ('full') or the next SHORT_HORIZON ('short'). */
+export function viewTargets(cut: SupportQuery): Record<View, Set<number>> {
+  return { full: new Set(cut.query.map((e) => e.index)), short: new Set(cut.shortQuery.map((e) => e.index)) };
 }
 
+/** Mean NDCG@10 per view of ranked lists (support already excluded), in `cuts` order. */
+export type ViewNdcgs = Record<View, number>;
+
+/** The one NDCG-per-view rule: validation, the evaluation's means and the simulation all read it. */
 export function viewNdcgs(cuts: readonly SupportQuery[], lists: readonly ArrayLike<number>[]): ViewNdcgs {
-  if (!cuts.length) return { full: 0, short: 0 };
-  let full = 0;
-  let short = 0;
+  const sum: ViewNdcgs = { full: 0, short: 0 };
   cuts.forEach((c, u) => {
-    full += ndcgAt(lists[u], new Set(c.query.map((e) => e.index)), 10);
-    short += ndcgAt(lists[u], new Set(c.shortQuery.map((e) => e.index)), 10);
+    const targets = viewTargets(c);
+    for (const view of VIEWS) sum[view] += ndcgAt(lists[u], targets[view], 10);
   });
-  return { full: full / cuts.length, short: short / cuts.length };
+  const n = Math.max(1, cuts.length);
+  return { full: sum.full / n, short: sum.short / n };
 }
 
 /** A popularity ranking's lists on `cuts`: the yardstick of the 'relative' view. */

@@ -5,7 +5,10 @@
  */
 import { LocalrecError } from '../errors';
 import type { NormalSource } from './clip';
-import type { Aggregator } from './round';
+
+/** The ways a round's deltas can be combined; the server's policy, the simulation and its flags name one of these. */
+export const AGGREGATORS = ['mean', 'trimmed-mean', 'median'] as const;
+export type Aggregator = (typeof AGGREGATORS)[number];
 
 export function aggregate(deltas: readonly Float32Array[], how: Aggregator, trim = 0.1): Float32Array {
   if (deltas.length === 0) throw new LocalrecError('invalid-argument', 'nothing to aggregate');

@@ -15,7 +15,7 @@
  * with noise multiplier σ/2 (no sampling).
  */
 import { sampledGaussianEpsilon } from './accountant';
-import type { Aggregator } from './round';
+import type { Aggregator } from './aggregate';
 
 export interface PrivacyReport {
   accountant: 'rdp-sampled-gaussian';

@@ -4,6 +4,7 @@
  */
 import * as v from 'valibot';
 import { LocalrecError } from '../errors';
+import type { Aggregator } from './aggregate';
 import type { PrivacyReport } from './privacy';
 import { WIRE_DTYPES, WIRE_VERSION, type WireDtype } from './wire';
 
@@ -65,9 +66,6 @@ export function parseRound(json: unknown): RoundDescription {
   }
   return r.output as RoundDescription;
 }
-
-export const AGGREGATORS = ['mean', 'trimmed-mean', 'median'] as const;
-export type Aggregator = (typeof AGGREGATORS)[number];
 
 export interface RoundPolicy {
   /** A round aggregates only with at least this many accepted updates. */

@@ -2,6 +2,7 @@ import * as v from 'valibot';
 import type { ItemMeta } from '../data/types';
 import { LocalrecError } from '../errors';
 import {
+  ManifestSchema,
   MODEL_FORMAT,
   MODEL_FORMAT_VERSION,
   READABLE_FORMAT_VERSIONS,
@@ -10,9 +11,10 @@ import {
   type TensorEntry,
   type TensorName,
 } from './manifest';
-import { ManifestSchema } from './manifest-schema';
 import { checkModelSemantics, checkWeightValues } from './bounds';
-import { dequantiseLinear8, dequantiseRows, dequantiseRows4, quantiseLinear8, quantiseRows, quantiseRows4 } from './quantise';
+import type { FormatLayout, TensorData, TensorReader } from './format-layout';
+import { formatV1 } from './format-v1';
+import { formatV2 } from './format-v2';
 import { sha256Hex } from './sha256';
 import type { ModelConfig, ModelWeights } from './weights';
 
@@ -42,59 +44,14 @@ export interface EncodedModel {
   files: Record<string, Uint8Array>;
 }
 
-type TensorData = Float32Array | Int8Array | Uint8Array;
-
-/** Version 1's tensors: item tables int8 per row, the rest float32. */
-function tensorsV1(w: ModelWeights, buckets: number): [TensorName, TensorData, number[]][] {
-  const qin = quantiseRows(w.itemIn, w.n, w.d);
-  const qout = quantiseRows(w.itemOut, w.n, w.d);
-  return [
-    ['itemIn.q', qin.q, [w.n, w.d]],
-    ['itemIn.scale', qin.scale, [w.n]],
-    ['itemOut.q', qout.q, [w.n, w.d]],
-    ['itemOut.scale', qout.scale, [w.n]],
-    ['itemBias', w.itemBias, [w.n]],
-    ['tower.w1', w.tower.w1, [w.d, w.hidden]],
-    ['tower.b1', w.tower.b1, [w.hidden]],
-    ['tower.w2', w.tower.w2, [w.hidden, w.d]],
-    ['tower.b2', w.tower.b2, [w.d]],
-    ['content.proj', w.contentProj, [buckets, 2 * w.d + 1]],
-  ];
-}
-
-/** Version 2's tensors: item tables 4-bit, scales and bias 8-bit, content projection int8 (manifest.ts lists them). */
-function tensorsV2(w: ModelWeights, buckets: number): [TensorName, TensorData, number[]][] {
-  const half = Math.ceil(w.d / 2);
-  const table = (name: 'itemIn' | 'itemOut', values: Float32Array): [TensorName, TensorData, number[]][] => {
-    const q = quantiseRows4(values, w.n, w.d);
-    return [
-      [`${name}.q4`, q.codes, [w.n, half]],
-      [`${name}.codebook`, q.codebook, [q.codebook.length]],
-      [`${name}.scale8`, q.scale.codes, [w.n]],
-      [`${name}.scaleRange`, q.scale.range, [2]],
-    ];
-  };
-  const bias = quantiseLinear8(w.itemBias);
-  const content = quantiseRows(w.contentProj, buckets, 2 * w.d + 1);
-  return [
-    ...table('itemIn', w.itemIn),
-    ...table('itemOut', w.itemOut),
-    ['itemBias.q8', bias.codes, [w.n]],
-    ['itemBias.range', bias.range, [2]],
-    ['tower.w1', w.tower.w1, [w.d, w.hidden]],
-    ['tower.b1', w.tower.b1, [w.hidden]],
-    ['tower.w2', w.tower.w2, [w.hidden, w.d]],
-    ['tower.b2', w.tower.b2, [w.d]],
-    ['content.q', content.q, [buckets, 2 * w.d + 1]],
-    ['content.scale', content.scale, [buckets]],
-  ];
-}
+/** Each format version's tensor layout, both directions in one module per version. */
+const LAYOUTS: Record<1 | 2, FormatLayout> = { 1: formatV1, 2: formatV2 };
 
 const DTYPE = (data: TensorData) => (data instanceof Int8Array ? 'int8' : data instanceof Uint8Array ? 'uint8' : 'float32');
 
 /**
  * Serialises a model, every file hashed. Writes format version 2 (4-bit item rows, see
- * manifest.ts) unless `formatVersion: 1` asks for the int8 layout older SDKs read.
+ * format-v2.ts) unless `formatVersion: 1` asks for the int8 layout older SDKs read.
  */
 export async function encodeModel(m: ModelToEncode, { formatVersion = MODEL_FORMAT_VERSION }: { formatVersion?: 1 | 2 } = {}): Promise<EncodedModel> {
   const { weights: w } = m;
@@ -103,7 +60,7 @@ export async function encodeModel(m: ModelToEncode, { formatVersion = MODEL_FORM
     const problem = itemMetaProblem(it);
     if (problem) throw new LocalrecError('invalid-argument', `item ${index} (${it.id}) ${problem}`, { index });
   });
-  const parts = formatVersion === 1 ? tensorsV1(w, m.config.content.buckets) : tensorsV2(w, m.config.content.buckets);
+  const parts = LAYOUTS[formatVersion].encode(w, m.config.content.buckets);
   const tensors: TensorEntry[] = [];
   let offset = 0;
   for (const [name, data, shape] of parts) {
@@ -262,34 +219,9 @@ function decodeWeights(manifest: ModelManifest, bin: Uint8Array): ModelWeights {
     return t;
   };
   const f32 = typed(Float32Array, 'float32');
-  const i8 = typed(Int8Array, 'int8');
-  const u8 = typed(Uint8Array, 'uint8');
-  const buckets = manifest.content.buckets;
-  const tower = { w1: f32('tower.w1', [d, hidden]), b1: f32('tower.b1', [hidden]), w2: f32('tower.w2', [hidden, d]), b2: f32('tower.b2', [d]) };
-  const table4 = (name: 'itemIn' | 'itemOut') =>
-    dequantiseRows4({ codes: u8(`${name}.q4`, [n, Math.ceil(d / 2)]), codebook: f32(`${name}.codebook`, [16]), scale: { codes: u8(`${name}.scale8`, [n]), range: f32(`${name}.scaleRange`, [2]) } }, d);
-  const weights: ModelWeights =
-    manifest.formatVersion === 1
-      ? {
-          n,
-          d,
-          hidden,
-          itemIn: dequantiseRows({ q: i8('itemIn.q', [n, d]), scale: f32('itemIn.scale', [n]) }, d),
-          itemOut: dequantiseRows({ q: i8('itemOut.q', [n, d]), scale: f32('itemOut.scale', [n]) }, d),
-          itemBias: f32('itemBias', [n]),
-          tower,
-          contentProj: f32('content.proj', [buckets, 2 * d + 1]),
-        }
-      : {
-          n,
-          d,
-          hidden,
-          itemIn: table4('itemIn'),
-          itemOut: table4('itemOut'),
-          itemBias: dequantiseLinear8({ codes: u8('itemBias.q8', [n]), range: f32('itemBias.range', [2]) }),
-          tower,
-          contentProj: dequantiseRows({ q: i8('content.q', [buckets, 2 * d + 1]), scale: f32('content.scale', [buckets]) }, 2 * d + 1),
-        };
+  const read: TensorReader = { f32, i8: typed(Int8Array, 'int8'), u8: typed(Uint8Array, 'uint8') };
+  // parseManifest admitted only readable versions.
+  const weights = LAYOUTS[manifest.formatVersion as 1 | 2].decode(read, { n, d, hidden, buckets: manifest.content.buckets });
   const floats: Record<string, Float32Array> = {};
   for (const t of manifest.tensors) if (t.dtype === 'float32') floats[t.name] = f32(t.name, t.shape);
   checkWeightValues(floats);

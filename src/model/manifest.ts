@@ -2,9 +2,11 @@
  * The on-disk model format shared by the Node exporter and the browser loader.
  * A model directory holds `manifest.json`, `weights.bin` and `items.json`;
  * every file other than the manifest is listed in `files` with its SHA-256.
- * The manifest's types are inferred from its valibot schema (manifest-schema.ts), the
- * one definition; type-only re-exports keep valibot out of modules that only need types.
+ * The manifest's types are inferred from its valibot schema below, the one definition
+ * (type-only importers get no valibot: type imports are erased).
  */
+import * as v from 'valibot';
+
 export const MODEL_FORMAT = 'localrec-model' as const;
 /** The version this SDK writes. */
 export const MODEL_FORMAT_VERSION = 2 as const;
@@ -13,15 +15,7 @@ export const READABLE_FORMAT_VERSIONS: readonly number[] = [1, 2];
 
 export type TensorDtype = TensorEntry['dtype'];
 
-/**
- * Every tensor a model file may hold. Version 1: item tables int8 per row (`.q`) with a
- * float32 scale per row (`.scale`), everything else float32. Version 2: item tables as
- * 4-bit codes (`.q4`, uint8 [n, ceil(d/2)], low nibble first) into a 16-level codebook
- * (`.codebook`), times a per-row scale stored in 8 bits on a log scale (`.scale8`, with
- * `.scaleRange` = [lo, hi] of its logarithm); the item bias in 8 bits (`itemBias.q8`,
- * `itemBias.range`); the content projection int8 per row (`content.q`, `content.scale`);
- * the tower float32.
- */
+/** Every tensor a model file may hold; format-v1.ts and format-v2.ts say which each version writes and how. */
 export const TENSOR_NAMES = [
   'itemIn.q',
   'itemIn.scale',
@@ -48,5 +42,81 @@ export const TENSOR_NAMES = [
 ] as const;
 export type TensorName = (typeof TENSOR_NAMES)[number];
 
-import type { TensorEntry } from './manifest-schema';
-export type { ContentFeatureConfig, FileEntry, InnerLoopConfig, ModelManifest, PoolingConfig, TensorEntry } from './manifest-schema';
+const nonNegInt = v.pipe(v.number(), v.integer(), v.minValue(0));
+const posInt = v.pipe(v.number(), v.integer(), v.minValue(1));
+
+/** One tensor stored in `weights.bin`. Offsets are in bytes and 4-byte aligned. */
+const TensorEntrySchema = v.object({
+  name: v.picklist(TENSOR_NAMES),
+  dtype: v.picklist(['float32', 'int8', 'uint8']),
+  shape: v.array(posInt),
+  byteOffset: nonNegInt,
+  byteLength: nonNegInt,
+});
+
+const FileEntrySchema = v.object({
+  path: v.pipe(v.string(), v.regex(/^[\w.-]+$/)),
+  bytes: nonNegInt,
+  /** Lower-case hex SHA-256 of the file's bytes. */
+  sha256: v.pipe(v.string(), v.regex(/^[0-9a-f]{64}$/)),
+});
+
+/** How the user tower pools recent interactions; identical in Node and the browser. */
+const PoolingSchema = v.object({
+  /** Only the most recent `maxItems` interactions are pooled. */
+  maxItems: posInt,
+  /** Weight of each event type in the pooled mean. */
+  eventWeights: v.object({ view: v.number(), cart: v.number(), purchase: v.number(), rating: v.number() }),
+  /** Recency half-life in days; `null` means a plain (event-weighted) mean. */
+  halfLifeDays: v.nullable(v.pipe(v.number(), v.minValue(0))),
+  /**
+   * Recency by position: an event this many interactions before the newest weighs half as
+   * much. Absent = no positional decay (models written before the option have none).
+   */
+  recencyHalfLife: v.optional(v.pipe(v.number(), v.gtValue(0))),
+});
+
+/** The on-device inner loop: `steps` plain SGD steps at rate `lr` on the user tower. */
+const InnerLoopSchema = v.object({
+  steps: nonNegInt,
+  lr: v.pipe(v.number(), v.minValue(0)),
+  /** Leave the item bias (≈ log-popularity) out of the inner loss: a logQ-corrected loss. */
+  debias: v.optional(v.boolean()),
+});
+
+/** How content features are hashed for items the model never saw in training. */
+const ContentSchema = v.object({
+  /** Number of hash buckets (rows of `content.proj`). */
+  buckets: posInt,
+});
+
+/**
+ * Runtime schema of manifest.json, and (through v.InferOutput) the manifest's types; the
+ * format version is checked separately to give its own error.
+ */
+export const ManifestSchema = v.object({
+  format: v.literal(MODEL_FORMAT),
+  formatVersion: v.number(),
+  name: v.pipe(v.string(), v.minLength(1)),
+  /** Monotone model version; personal weights are tagged with it. */
+  modelVersion: nonNegInt,
+  createdAt: v.string(),
+  /** items; d = item embedding size; hidden = width of the user-tower MLP. */
+  dims: v.object({ items: posInt, d: posInt, hidden: posInt }),
+  pooling: PoolingSchema,
+  inner: InnerLoopSchema,
+  content: ContentSchema,
+  /** Item ids in table order: row i of every item tensor belongs to itemIds[i]. */
+  itemIds: v.array(v.string()),
+  tensors: v.array(TensorEntrySchema),
+  files: v.array(FileEntrySchema),
+  /** Free-form training facts (data set, seeds, metrics) for people; not read by the runtime. */
+  training: v.optional(v.record(v.string(), v.unknown())),
+});
+
+export type ModelManifest = v.InferOutput<typeof ManifestSchema>;
+export type TensorEntry = v.InferOutput<typeof TensorEntrySchema>;
+export type FileEntry = v.InferOutput<typeof FileEntrySchema>;
+export type PoolingConfig = v.InferOutput<typeof PoolingSchema>;
+export type InnerLoopConfig = v.InferOutput<typeof InnerLoopSchema>;
+export type ContentFeatureConfig = v.InferOutput<typeof ContentSchema>;

@@ -4,7 +4,7 @@
  * compares them with the starting point and the centrally meta-trained model.
  */
 import { sampledGaussianEpsilon } from '../federated/accountant';
-import { AGGREGATORS, type Aggregator } from '../federated/round';
+import { AGGREGATORS, type Aggregator } from '../federated/aggregate';
 import { flattenTower, type TowerParams } from '../model/weights';
 import { ATTACKS, type Attack } from './attacks';
 import type { ScenarioCache } from './cache';
