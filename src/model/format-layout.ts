@@ -26,11 +26,12 @@ export interface ModelDims {
   buckets: number;
 }
 
-export interface FormatLayout {
-  /** The tensors in file order (the order is part of the format: it fixes the bytes). */
-  encode(w: ModelWeights, buckets: number): TensorPart[];
-  decode(read: TensorReader, dims: ModelDims): ModelWeights;
-}
+/**
+ * The tensors in file order (the order is part of the format: it fixes the bytes). Encode
+ * and decode are separate exports so a reader (the Worker) bundles no quantiser.
+ */
+export type EncodeLayout = (w: ModelWeights, buckets: number) => TensorPart[];
+export type DecodeLayout = (read: TensorReader, dims: ModelDims) => ModelWeights;
 
 /** The tower is float32 in every version. */
 export function towerParts(w: ModelWeights): TensorPart[] {

@@ -12,9 +12,9 @@ import {
   type TensorName,
 } from './manifest';
 import { checkModelSemantics, checkWeightValues } from './bounds';
-import type { FormatLayout, TensorData, TensorReader } from './format-layout';
-import { formatV1 } from './format-v1';
-import { formatV2 } from './format-v2';
+import type { DecodeLayout, EncodeLayout, TensorData, TensorReader } from './format-layout';
+import { decodeV1, encodeV1 } from './format-v1';
+import { decodeV2, encodeV2 } from './format-v2';
 import { sha256Hex } from './sha256';
 import type { ModelConfig, ModelWeights } from './weights';
 
@@ -45,7 +45,8 @@ export interface EncodedModel {
 }
 
 /** Each format version's tensor layout, both directions in one module per version. */
-const LAYOUTS: Record<1 | 2, FormatLayout> = { 1: formatV1, 2: formatV2 };
+const ENCODERS: Record<1 | 2, EncodeLayout> = { 1: encodeV1, 2: encodeV2 };
+const DECODERS: Record<1 | 2, DecodeLayout> = { 1: decodeV1, 2: decodeV2 };
 
 const DTYPE = (data: TensorData) => (data instanceof Int8Array ? 'int8' : data instanceof Uint8Array ? 'uint8' : 'float32');
 
@@ -60,7 +61,7 @@ export async function encodeModel(m: ModelToEncode, { formatVersion = MODEL_FORM
     const problem = itemMetaProblem(it);
     if (problem) throw new LocalrecError('invalid-argument', `item ${index} (${it.id}) ${problem}`, { index });
   });
-  const parts = LAYOUTS[formatVersion].encode(w, m.config.content.buckets);
+  const parts = ENCODERS[formatVersion](w, m.config.content.buckets);
   const tensors: TensorEntry[] = [];
   let offset = 0;
   for (const [name, data, shape] of parts) {
@@ -221,7 +222,7 @@ function decodeWeights(manifest: ModelManifest, bin: Uint8Array): ModelWeights {
   const f32 = typed(Float32Array, 'float32');
   const read: TensorReader = { f32, i8: typed(Int8Array, 'int8'), u8: typed(Uint8Array, 'uint8') };
   // parseManifest admitted only readable versions.
-  const weights = LAYOUTS[manifest.formatVersion as 1 | 2].decode(read, { n, d, hidden, buckets: manifest.content.buckets });
+  const weights = DECODERS[manifest.formatVersion as 1 | 2](read, { n, d, hidden, buckets: manifest.content.buckets });
   const floats: Record<string, Float32Array> = {};
   for (const t of manifest.tensors) if (t.dtype === 'float32') floats[t.name] = f32(t.name, t.shape);
   checkWeightValues(floats);
