@@ -6,7 +6,7 @@
 import { DEV } from '../dev';
 import { LocalrecError } from '../errors';
 import type { Method, Params, RequestMessage, Result, WorkerInitParams, WorkerMessage } from './protocol';
-import { ga4EventType, ga4ItemIds } from '../data/ga4';
+import { GA4_EVENT_TYPES, ga4EventType, ga4ItemIds } from '../data/ga4';
 import type { BackendName, ConsentState, ExplainOptions, Ga4TrackEvent, LocalrecEvent, StorageMode, TrackEvent } from './types';
 import { ConsentTracker, type ConsentHost } from './main-consent';
 import { startWorker } from './main-worker';
@@ -278,7 +278,7 @@ class Client implements Localrec {
     let events: TrackEvent[];
     if (event !== null && typeof event === 'object' && !Array.isArray(event) && 'event' in event) {
       const type = ga4EventType(event.event);
-      if (!type) return Promise.reject(new LocalrecError('invalid-argument', 'GA4 events tracked are view_item, add_to_cart and purchase', { event: String(event.event) }));
+      if (!type) return Promise.reject(new LocalrecError('invalid-argument', `GA4 events tracked are ${Object.keys(GA4_EVENT_TYPES).join(', ')}`, { event: String(event.event) }));
       const ts = event.ts === undefined ? {} : { ts: event.ts };
       events = ga4ItemIds(event.items).map((item) => ({ item, type, ...ts }));
     } else events = Array.isArray(event) ? event : [event];

@@ -10,24 +10,30 @@
 import { DEV } from '../dev';
 import * as v from 'valibot';
 import { GA4_EVENT_TYPES, ga4EventType, type Ga4EventName } from '../data/ga4';
-import { EVENT_TYPES, MAX_ITEM_ID_LENGTH, type EventType } from '../data/types';
+import { idRule, MAX_ITEM_ID_LENGTH, normaliseId } from '../data/ids';
+import { ITEM_META_LIMITS as L } from '../data/item-meta';
+import { inTimestampWindow } from '../data/timestamps';
+import { EVENT_TYPES, type EventType } from '../data/types';
 import { LocalrecError } from '../errors';
 import { MODEL_BOUNDS } from '../model/bounds';
 import { BACKEND_NAMES, CONSENT_STATES, type ConsentState, type ExplainOptions, type PersonaliseOptions, type RecommendOptions, type TrackEvent } from './types';
 
-/** Far enough back to catch seconds-for-milliseconds mistakes (2000-01-01), and no later than a day ahead. */
-const MIN_TS = 946_684_800_000;
-const FUTURE_SLACK_MS = 86_400_000;
-
 const ItemInfoSchema = v.strictObject({
-  title: v.pipe(v.string(), v.maxLength(500)),
-  categories: v.pipe(v.array(v.pipe(v.string(), v.maxLength(200))), v.maxLength(50)),
-  brand: v.optional(v.pipe(v.string(), v.maxLength(200))),
+  title: v.pipe(v.string(), v.maxLength(L.title)),
+  categories: v.pipe(v.array(v.pipe(v.string(), v.maxLength(L.name))), v.maxLength(L.categories)),
+  brand: v.optional(v.pipe(v.string(), v.maxLength(L.name))),
   price: v.optional(v.pipe(v.number(), v.finite(), v.minValue(0))),
 });
 
+/** An item id by the trainer's rule (src/data/ids.ts): trimmed, then 1–256 characters without control characters. */
+export const ItemIdSchema = v.pipe(
+  v.string(),
+  v.trim(),
+  v.check((id) => normaliseId(id) === id, DEV ? `expected ${idRule(MAX_ITEM_ID_LENGTH)}` : undefined),
+);
+
 const TrackEventSchema = v.strictObject({
-  item: v.pipe(v.string(), v.minLength(1), v.maxLength(MAX_ITEM_ID_LENGTH)),
+  item: ItemIdSchema,
   type: v.pipe(
     v.picklist([...EVENT_TYPES, ...(Object.keys(GA4_EVENT_TYPES) as Ga4EventName[])]),
     v.transform((t): EventType => ga4EventType(t) ?? (t as EventType)),
@@ -64,7 +70,7 @@ export function validateEvents(input: unknown, now = Date.now()): ValidEvent[] {
     // The range catches a page's unit mistakes; without a ts the device's own clock is used as it is,
     // even set back to 1970 (a flat battery), or a shopper on such a device could never be tracked.
     const ts = e.ts ?? now;
-    if (e.ts !== undefined && (ts < MIN_TS || ts > now + FUTURE_SLACK_MS)) {
+    if (e.ts !== undefined && !inTimestampWindow(ts, now)) {
       throw new LocalrecError('invalid-event', `event ${index} has timestamp ${ts}`, { index, field: 'ts' }, DEV ? 'expected milliseconds since the epoch (Date.now()), not seconds, and not more than a day ahead' : undefined);
     }
     return { ...e, ts } as ValidEvent;
@@ -81,8 +87,6 @@ const options = <E extends v.ObjectEntries>(entries: E) =>
 const int = (min: number, max: number) => v.pipe(v.number(), v.integer(), v.minValue(min), v.maxValue(max));
 
 export const ConsentSchema = v.picklist(CONSENT_STATES);
-
-export const ItemIdSchema = v.pipe(v.string(), v.minLength(1), v.maxLength(MAX_ITEM_ID_LENGTH));
 
 /** Id lists a shop passes per call (include/exclude, availability updates). */
 const ItemIdListSchema = v.pipe(v.array(ItemIdSchema), v.maxLength(100_000));

@@ -27,7 +27,7 @@ export type ItemInfo = Omit<ItemMeta, 'id'>;
 /** One shopper interaction as the page reports it. There is no user id: the device is the user. */
 export interface TrackEvent {
   item: string;
-  /** A short name, or its GA4 name (view_item, add_to_cart, purchase; see src/data/ga4.ts). */
+  /** A short name, or its GA4 name (view_item, select_item, add_to_cart, begin_checkout, purchase; see src/data/ga4.ts). */
   type: EventType | Ga4EventName;
   /** Milliseconds since the epoch; defaults to now. */
   ts?: number;
@@ -38,8 +38,8 @@ export interface TrackEvent {
 }
 
 /**
- * A GA4 ecommerce event as a shop already sends it (`view_item`, `add_to_cart`, `purchase`
- * with `items[].item_id`), accepted by track(): one interaction per item.
+ * A GA4 ecommerce event as a shop already sends it (`view_item`, `select_item`, `add_to_cart`, `begin_checkout`,
+ * `purchase` with `items[].item_id`), accepted by track(): one interaction per item.
  */
 export interface Ga4TrackEvent {
   event: Ga4EventName;

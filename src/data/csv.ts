@@ -70,18 +70,3 @@ export function headerIndex(fields: string[]): Map<string, number> {
   });
   return m;
 }
-
-const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
-
-/** Strict decimal parse: `Number('')` is 0 and `Number('0x1f')` is 31, neither is a valid cell. */
-export function parseDecimal(s: string): number | undefined {
-  const t = s.trim();
-  if (!DECIMAL.test(t)) return undefined;
-  const n = Number(t);
-  return Number.isFinite(n) ? n : undefined;
-}
-
-/** `"5"` → one string cell shown in messages, truncated so a binary blob doesn't flood the log. */
-export function quote(s: string): string {
-  return JSON.stringify(s.length > 40 ? `${s.slice(0, 40)}…` : s);
-}

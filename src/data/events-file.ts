@@ -1,27 +1,13 @@
-import { headerIndex, parseDecimal, quote, readCsvRecords, withFile } from './csv';
+import { headerIndex, readCsvRecords, withFile } from './csv';
 import { LocalrecError } from '../errors';
 import { ga4EventType, ga4ItemIds } from './ga4';
-import { EVENT_TYPES, MAX_ITEM_ID_LENGTH, type EventType, type Interaction, type IngestResult, type ItemMeta, type RowError } from './types';
+import { idOf, idRule, MAX_ITEM_ID_LENGTH, MAX_USER_ID_LENGTH } from './ids';
+import { describe, parseDecimal, quote } from './text';
+import { readTimestamp } from './timestamps';
+import { EVENT_TYPES, type EventType, type Interaction, type IngestResult, type ItemMeta, type RowError } from './types';
 
 export type EventsFormat = 'csv' | 'jsonl';
 
-/**
- * Numeric epochs, unit by magnitude: below 1e11 seconds (1e11 s is the year 5138, 1e11 ms is
- * 1973), below 1e14 milliseconds, below 1e17 microseconds (GA4 exports), else nanoseconds.
- */
-const EPOCH_UNITS = [
-  { below: 1e11, toMs: 1e3, name: 'seconds' },
-  { below: 1e14, toMs: 1, name: 'milliseconds' },
-  { below: 1e17, toMs: 1e-3, name: 'microseconds' },
-  { below: Infinity, toMs: 1e-6, name: 'nanoseconds' },
-] as const;
-/** Anything outside these years is a unit or data mistake, not a shopper's interaction. */
-const EARLIEST = Date.UTC(1990, 0, 1);
-const LATEST = Date.UTC(2100, 0, 1);
-/** A day of clock skew and time zones; anything later than now plus this is in the future. */
-const FUTURE_SLACK_MS = 86_400_000;
-const ISO_DATE = /^\d{4}-\d{2}-\d{2}/;
-const HAS_ZONE = /(Z|[+-]\d{2}:?\d{2})$/i;
 const EXPECTED_TYPES = 'expected view, cart, purchase or rating, or GA4 view_item, add_to_cart or purchase';
 
 /**
@@ -133,49 +119,6 @@ async function readText(path: string): Promise<string> {
   }
 }
 
-/**
- * Epoch seconds, milliseconds, microseconds or nanoseconds (told apart by magnitude, see
- * EPOCH_UNITS) or an ISO 8601 date → epoch ms, or undefined when unreadable or outside
- * 1990–2100. An ISO date-time without a zone is read as UTC, so the result does not depend
- * on the machine's time zone.
- */
-export function parseTimestamp(value: unknown): number | undefined {
-  const t = readTimestamp(value);
-  return typeof t === 'number' ? t : undefined;
-}
-
-/** Epoch ms, or why not (a message for the row's error). */
-function readTimestamp(value: unknown): number | string {
-  const invalid = `invalid timestamp ${describe(value)} (expected epoch seconds, milliseconds or microseconds, or an ISO 8601 date)`;
-  let n: number | undefined;
-  let unit = 'an ISO 8601 date';
-  let ms: number | undefined;
-  if (typeof value === 'number') n = Number.isFinite(value) ? value : undefined;
-  else if (typeof value === 'string') {
-    const s = value.trim();
-    n = parseDecimal(s);
-    if (n === undefined && ISO_DATE.test(s)) {
-      const dateOnly = s.length === 10;
-      const parsed = Date.parse(dateOnly || HAS_ZONE.test(s) ? s : `${s}Z`);
-      if (!Number.isFinite(parsed)) return invalid;
-      ms = parsed;
-    }
-  }
-  if (ms === undefined) {
-    if (n === undefined || n < 0) return invalid;
-    const u = EPOCH_UNITS.find((x) => n! < x.below)!;
-    unit = u.name;
-    ms = Math.round(n * u.toMs);
-  }
-  if (ms < EARLIEST || ms >= LATEST) {
-    const year = new Date(ms).getUTCFullYear(); // NaN beyond what Date can hold
-    return `timestamp ${describe(value)} read as ${unit} is in the year ${Number.isNaN(year) ? 'beyond 275760' : year}, outside 1990–2100`;
-  }
-  // No shopper interacted tomorrow: a later time is a unit, clock or time-zone mistake that would reorder the history.
-  if (ms > Date.now() + FUTURE_SLACK_MS) return `timestamp ${describe(value)} read as ${unit} is in the future (${new Date(ms).toISOString()})`;
-  return ms;
-}
-
 /** The canonical field names filled from their aliases (first non-empty alias wins). */
 function canonical(r: RawRecord): RawRecord {
   const out: RawRecord = { ...r };
@@ -254,34 +197,14 @@ function isEventType(s: string): s is EventType {
   return (EVENT_TYPES as readonly string[]).includes(s);
 }
 
-// Control characters in an id are a broken export (NUL, or a binary field); "\u0000" also separates user and item in dedupe keys.
-const CONTROL = /[\u0000-\u001f\u007f]/;
-/** Longer user ids are not ids but a broken column (a JSON blob, a whole line). */
-const MAX_USER_ID_LENGTH = 1024;
-
-/**
- * Ids are strings (trimmed); JSONL may carry integer ids, which we accept as their decimal
- * text. Empty, over-long or control-character ids are refused.
- */
-function idOf(v: unknown, maxLength: number): string | undefined {
-  const id = typeof v === 'string' ? v.trim() : typeof v === 'number' && Number.isSafeInteger(v) ? String(v) : '';
-  return id === '' || id.length > maxLength || CONTROL.test(id) ? undefined : id;
-}
-
 function badId(what: 'user' | 'item', v: unknown, maxLength: number): string {
-  return `missing or invalid ${what} ${describe(v)} (expected 1–${maxLength} characters without control characters)`;
+  return `missing or invalid ${what} ${describe(v)} (expected ${idRule(maxLength)})`;
 }
 
 function numberOf(v: unknown): number | undefined {
   if (typeof v === 'number') return Number.isFinite(v) ? v : undefined;
   if (typeof v === 'string') return parseDecimal(v);
   return undefined;
-}
-
-function describe(v: unknown): string {
-  if (v === undefined) return '(missing)';
-  if (typeof v === 'string') return quote(v);
-  return quote(JSON.stringify(v) ?? String(v));
 }
 
 function missingColumns(missing: string[], file: string | undefined, hint = ''): LocalrecError {

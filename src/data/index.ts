@@ -1,6 +1,9 @@
 export * from './types';
 export { parseMovieLens, loadMovieLens } from './movielens';
-export { parseEventsText, parseItemsText, parseTimestamp, loadEventsFile, formatFromPath, type EventsFormat } from './events-file';
+export { parseEventsText, parseItemsText, loadEventsFile, formatFromPath, type EventsFormat } from './events-file';
+export { parseTimestamp, TIMESTAMP_WINDOW } from './timestamps';
+export { normaliseId, idOf, MAX_ITEM_ID_LENGTH, MAX_USER_ID_LENGTH } from './ids';
+export { ITEM_META_LIMITS } from './item-meta';
 export { generateShop, DEFAULT_SHOP_OPTIONS, type ShopOptions } from './synthetic-shop';
 export { createRng, type Rng } from './random';
 export { dedupeInteractions, compareUserTsItem } from './dedupe';

@@ -1,4 +1,5 @@
-import { headerIndex, parseDecimal, quote, readCsvRecords } from './csv';
+import { headerIndex, readCsvRecords } from './csv';
+import { parseDecimal, quote } from './text';
 import { LocalrecError } from '../errors';
 import type { Interaction, IngestResult, ItemMeta, RowError } from './types';
 

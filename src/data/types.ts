@@ -2,9 +2,6 @@
 export const EVENT_TYPES = ['view', 'cart', 'purchase', 'rating'] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
-/** The longest item id the SDK tracks (its event schema) and so the longest the trainer accepts. */
-export const MAX_ITEM_ID_LENGTH = 256;
-
 /** One user–item interaction. Timestamps are milliseconds since the epoch. */
 export interface Interaction {
   user: string;

@@ -1,4 +1,5 @@
 import * as v from 'valibot';
+import { itemMetaProblem } from '../data/item-meta';
 import type { ItemMeta } from '../data/types';
 import { LocalrecError } from '../errors';
 import {
@@ -248,21 +249,4 @@ function decodeItems(manifest: ModelManifest, bytes: Uint8Array): ItemMeta[] {
   });
   shareStrings(items, manifest.itemIds);
   return items;
-}
-
-/** Longest image or page URL items.json may carry. */
-const MAX_URL_LENGTH = 2048;
-
-/** What is wrong with one items.json entry (past its id), or null: display fields must have the types the SDK hands on. */
-export function itemMetaProblem(it: ItemMeta): string | null {
-  if (typeof it.title !== 'string' || !Array.isArray(it.categories) || it.categories.some((c) => typeof c !== 'string')) {
-    return 'needs a title string and a categories array of strings';
-  }
-  if (it.brand !== undefined && typeof it.brand !== 'string') return 'has a brand that is not a string';
-  if (it.price !== undefined && !(typeof it.price === 'number' && Number.isFinite(it.price) && it.price >= 0)) return 'has a price that is not a non-negative number';
-  for (const key of ['image', 'url'] as const) {
-    const u = it[key];
-    if (u !== undefined && (typeof u !== 'string' || u.length > MAX_URL_LENGTH)) return `has an ${key} that is not a string of at most ${MAX_URL_LENGTH} characters`;
-  }
-  return null;
 }

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { LocalrecError } from '../../../src/errors';
-import { loadEventsFile, parseEventsText, parseItemsText, parseTimestamp } from '../../../src/data/events-file';
+import { loadEventsFile, parseEventsText, parseItemsText } from '../../../src/data/events-file';
+import { parseTimestamp } from '../../../src/data/timestamps';
 
 const T = Date.UTC(2024, 2, 1, 12, 0, 0); // 2024-03-01T12:00:00Z in ms
 

@@ -1,0 +1,39 @@
+/**
+ * Id validity: the one rule the SDK's track() and the trainer both apply, so an id the
+ * device stores is an id the trainer learns and the other way round (before this rule
+ * the SDK stored '   ', NUL and newline ids that the trainer refused). Browser-safe.
+ */
+
+/** The longest item id (the SDK's event schema, and so the trainer's). */
+export const MAX_ITEM_ID_LENGTH = 256;
+/** Longer user ids are not ids but a broken column (a JSON blob, a whole line). */
+export const MAX_USER_ID_LENGTH = 1024;
+
+// Control characters in an id are a broken export (NUL, or a binary field); "\u0000" also separates user and item in dedupe keys.
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
+/** The rule in words, for messages. */
+export function idRule(maxLength: number): string {
+  return `1–${maxLength} characters after trimming, without control characters`;
+}
+
+/**
+ * The id a text stands for: trimmed (a padded CSV cell and the shop's own value are one
+ * id), or undefined when nothing is left, it is longer than `maxLength`, or it holds a
+ * control character.
+ */
+export function normaliseId(text: string, maxLength: number = MAX_ITEM_ID_LENGTH): string | undefined {
+  const id = text.trim();
+  return id === '' || id.length > maxLength || CONTROL.test(id) ? undefined : id;
+}
+
+/**
+ * An id out of a file's value: text by the rule above; an integer (JSON number or a Parquet
+ * INT64 as bigint) as its decimal text. Anything else is no id.
+ */
+export function idOf(value: unknown, maxLength: number = MAX_ITEM_ID_LENGTH): string | undefined {
+  if (typeof value === 'string') return normaliseId(value, maxLength);
+  if (typeof value === 'number' && Number.isSafeInteger(value)) return String(value);
+  if (typeof value === 'bigint') return String(value);
+  return undefined;
+}
