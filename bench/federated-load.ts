@@ -85,7 +85,8 @@ async function main(): Promise<void> {
 
   try {
     // Each round closes as soon as every device has sent (the cap), so the run measures uploads, not waiting.
-    const policy = ['--min-clients', String(CLIENTS), '--max-clients', String(CLIENTS), '--round-ms', '3600000', '--rate-limit', '0', '--clip', String(CLIP)];
+    // No DP: every published step is checked against the exact mean; no per-address cap: every device is on loopback.
+    const policy = ['--no-dp', '--max-connections-per-address', '0', '--min-clients', String(CLIENTS), '--max-clients', String(CLIENTS), '--round-ms', '3600000', '--rate-limit', '0', '--clip', String(CLIP)];
     for (let i = 0; i < 2; i++) servers.push(await spawnServer(['--model', args.model!, '--redis', redis.url, ...policy], { LOCALREC_FED_SECRET: SECRET }));
     const urls = servers.map((s) => s.url);
     const first = await getJson<Round>(`${urls[0]}/v1/round`);

@@ -14,7 +14,8 @@ import { Command, Option } from 'commander';
 import * as v from 'valibot';
 import { isLocalrecError, LocalrecError } from '../errors';
 import type { Aggregator } from '../federated/aggregate';
-import { checkPolicy, DEFAULT_POLICY, type RoundPolicy } from '../federated/round';
+import { DEFAULT_LIMITS, type ConnectionLimits } from '../federated/http/limits';
+import { checkPolicy, DEFAULT_POLICY, NO_DP, type RoundPolicy } from '../federated/round';
 import { startFederatedServer } from '../federated/start';
 import { mintToken } from '../federated/token';
 import { readModelDir } from '../model/files-node';
@@ -77,10 +78,21 @@ interface ServeFlags {
   population: number;
   expectedClients: number;
   serverLr: number;
+  dp: boolean;
+  maxEpsilon: number;
   rateLimit: number;
+  requestTimeoutMs: number;
+  headersTimeoutMs: number;
+  idleTimeoutMs: number;
+  maxConnectionsPerAddress: number;
+  maxConnections: number;
+  maxHeaderBytes: number;
   tickMs: number;
   logLevel: string;
 }
+
+/** Flags that set noise or the budget, which `--no-dp` contradicts. */
+const DP_FLAGS = ['centralNoise', 'maxEpsilon'] as const;
 
 function policyOf(o: ServeFlags): RoundPolicy {
   return {
@@ -97,12 +109,30 @@ function policyOf(o: ServeFlags): RoundPolicy {
     dpDelta: o.dpDelta,
     population: o.population,
     expectedClients: o.expectedClients,
+    dp: o.dp,
+    maxEpsilon: o.maxEpsilon,
+    ...(o.dp ? {} : NO_DP),
+  };
+}
+
+function limitsOf(o: ServeFlags): ConnectionLimits {
+  return {
+    requestTimeoutMs: o.requestTimeoutMs,
+    headersTimeoutMs: o.headersTimeoutMs,
+    idleTimeoutMs: o.idleTimeoutMs,
+    maxConnectionsPerAddress: o.maxConnectionsPerAddress,
+    maxConnections: o.maxConnections,
+    maxHeaderBytes: o.maxHeaderBytes,
   };
 }
 
 /** The checks that need more than one flag or the disk, before anything listens. */
-async function checkInputs(o: ServeFlags): Promise<{ tokenSecrets: string[]; policy: RoundPolicy }> {
+async function checkInputs(o: ServeFlags, explicit: (flag: string) => boolean): Promise<{ tokenSecrets: string[]; policy: RoundPolicy }> {
   const tokenSecrets = secrets();
+  const contradicting = DP_FLAGS.filter(explicit);
+  if (!o.dp && contradicting.length > 0) {
+    throw new LocalrecError('federated-config', `--no-dp turns central noise and the budget off; drop ${contradicting.map((f) => `--${f.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(' and ')}`);
+  }
   const policy = policyOf(o);
   checkPolicy(policy);
   const dir = resolve(o.model);
@@ -145,7 +175,9 @@ const program = new Command('serve')
   .option('--round-ms <n>', 'how long a round collects', intFlag(1, MAX_MS), DEFAULT_POLICY.durationMs)
   .option('--clip <x>', 'L2 bound of each delta', numberFlag(0, 1e6, { above: true }), DEFAULT_POLICY.clip)
   .option('--local-noise <x>', 'client-side Gaussian noise, std = x · clip', numberFlag(0, 1e3), DEFAULT_POLICY.localNoise)
-  .option('--central-noise <x>', 'server-side Gaussian noise on the sum, std = x · clip', numberFlag(0, 1e3), DEFAULT_POLICY.centralNoise)
+  .option('--central-noise <x>', 'server-side Gaussian noise on the sum, std = x · clip (user-level DP needs > 0)', numberFlag(0, 1e3), DEFAULT_POLICY.centralNoise)
+  .option('--no-dp', 'publish models WITHOUT differential privacy: no central noise, no budget (logged as a warning)')
+  .option('--max-epsilon <x>', 'privacy budget: publish no round that would take central ε above x at --dp-delta; the last model stays served', numberFlag(0, 1e6, { above: true }), DEFAULT_POLICY.maxEpsilon)
   .addOption(new Option('--aggregator <how>', 'how deltas combine').choices(['mean', 'trimmed-mean', 'median']).default(DEFAULT_POLICY.aggregator))
   .option('--trim <x>', 'fraction cut from each end for trimmed-mean', numberFlag(0, 0.5, { below: true }), DEFAULT_POLICY.trim)
   .option('--dp-delta <x>', 'δ at which ε is reported', numberFlag(0, 1, { above: true, below: true }), DEFAULT_POLICY.dpDelta)
@@ -153,11 +185,17 @@ const program = new Command('serve')
   .option('--expected-clients <n>', 'devices taking part in a round on average; the mean divides by it (0 = by the count)', intFlag(0, 1e9), DEFAULT_POLICY.expectedClients)
   .option('--server-lr <x>', 'β in θ ← θ + β·aggregate', numberFlag(0, 100, { above: true }), DEFAULT_POLICY.serverLr)
   .option('--rate-limit <n>', 'uploads per address per minute (0 = off)', intFlag(0, MAX_CLIENTS), 30)
+  .option('--request-timeout-ms <n>', 'a request (headers and body) must arrive within this', intFlag(100, MAX_MS), DEFAULT_LIMITS.requestTimeoutMs)
+  .option('--headers-timeout-ms <n>', 'request headers must arrive within this', intFlag(100, MAX_MS), DEFAULT_LIMITS.headersTimeoutMs)
+  .option('--idle-timeout-ms <n>', 'close a connection with no traffic for this long', intFlag(100, MAX_MS), DEFAULT_LIMITS.idleTimeoutMs)
+  .option('--max-connections-per-address <n>', 'open connections per client address (0 = no cap, e.g. behind a proxy that limits)', intFlag(0, MAX_CLIENTS), DEFAULT_LIMITS.maxConnectionsPerAddress)
+  .option('--max-connections <n>', 'open connections in all', intFlag(1, MAX_CLIENTS), DEFAULT_LIMITS.maxConnections)
+  .option('--max-header-bytes <n>', 'request header size limit (431 above)', intFlag(1024, 1024 * 1024), DEFAULT_LIMITS.maxHeaderBytes)
   .option('--tick-ms <n>', 'how often to check whether the open round should close', intFlag(1, 3_600_000), 1000)
   .addOption(new Option('--log-level <level>', 'pino log level').choices(LOG_LEVELS).default('info'))
   .showHelpAfterError()
-  .action(async (o: ServeFlags) => {
-    const { tokenSecrets, policy } = await checkInputs(o);
+  .action(async (o: ServeFlags, cmd: Command) => {
+    const { tokenSecrets, policy } = await checkInputs(o, (flag) => cmd.getOptionValueSource(flag) === 'cli');
     const running = await startFederatedServer({
       model: o.model,
       store: o.redis ? { kind: 'redis', url: o.redis } : { kind: 'file', dir: o.data },
@@ -167,6 +205,7 @@ const program = new Command('serve')
       tokenSecrets,
       policy,
       rateLimit: o.rateLimit > 0 ? { max: o.rateLimit, windowMs: 60_000 } : false,
+      limits: limitsOf(o),
       tickMs: o.tickMs,
       logger: { level: o.logLevel },
     }).catch((e: unknown) => {

@@ -9,7 +9,7 @@ import { decodeModel, withTower, type EncodedModel, type LoadedModel } from '../
 import { flattenTower, towerSize, unflattenTower } from '../model/weights';
 import { cryptoNormal, normBound, type NormalSource } from './clip';
 import { l2Norm } from './delta';
-import { privacyReport } from './privacy';
+import { privacyReport, roundsWithinBudget, type PrivacyReport } from './privacy';
 import { checkPolicy, ROUND_PROTOCOL, samplingRateOf, shouldAggregate, type RoundDescription, type RoundPolicy } from './round';
 import { serverStep } from './server-step';
 import type { FederatedStore, RoundState } from './store';
@@ -46,6 +46,8 @@ export class Coordinator {
   private served: LoadedModel | null = null;
   private servedFiles: EncodedModel | null = null;
   private aggregating: Promise<RoundSummary | null> | null = null;
+  /** The round id the budget pause was last logged for (log it once, not on every tick). */
+  private pauseLogged = 0;
   onPublished: ((s: RoundSummary) => void) | null = null;
 
   constructor(private readonly opts: CoordinatorOptions) {
@@ -60,7 +62,29 @@ export class Coordinator {
   async start(): Promise<RoundState> {
     const state = await this.store.open(this.opts.initial, this.now());
     await this.adopt(state);
+    this.logPrivacy();
     return state;
+  }
+
+  /** Says at start what the published models are protected by, and how far the budget reaches. */
+  private logPrivacy(): void {
+    const p = this.policy;
+    if (!p.dp) {
+      this.log('warn', 'differential privacy is OFF (--no-dp): published models carry no privacy guarantee and no budget applies', { centralNoise: p.centralNoise, localNoise: p.localNoise, aggregator: p.aggregator });
+      return;
+    }
+    const settings = { centralNoise: p.centralNoise, localNoise: p.localNoise, delta: p.dpDelta, samplingRate: samplingRateOf(p), aggregator: p.aggregator, maxEpsilon: p.maxEpsilon };
+    const privacy = this.privacy();
+    this.log('info', 'user-level differential privacy of the published models', {
+      clip: p.clip,
+      centralNoise: p.centralNoise,
+      samplingRate: settings.samplingRate,
+      delta: p.dpDelta,
+      maxEpsilon: p.maxEpsilon,
+      epsilonSpent: privacy.budget.spent,
+      roundsWithinBudget: roundsWithinBudget(settings),
+      ...(settings.samplingRate === 1 ? { note: 'no sampling amplification claimed: set --population and --expected-clients for more rounds within the budget' } : {}),
+    });
   }
 
   /** Takes on a store state, loading the model version it names when that changed. */
@@ -104,9 +128,36 @@ export class Coordinator {
     return this.store.model(version);
   }
 
+  /** ε of the settings in force, composed over the rounds up to and including the open one. */
+  privacy(): PrivacyReport {
+    const p = this.policy;
+    const { round } = this.require();
+    return privacyReport({
+      rounds: round.roundId,
+      centralNoise: p.centralNoise,
+      localNoise: p.localNoise,
+      delta: p.dpDelta,
+      samplingRate: samplingRateOf(p),
+      aggregator: p.aggregator,
+      maxEpsilon: p.maxEpsilon,
+    });
+  }
+
+  /** Why the open round takes no updates and will not be published, or null while it may. */
+  paused(privacy: PrivacyReport = this.privacy()): RoundDescription['paused'] | null {
+    const b = privacy.budget;
+    if (!b.exhausted) return null;
+    return {
+      reason: 'privacy-budget',
+      message: `publishing round ${privacy.central.rounds} would take ε to ${privacy.central.epsilon} at δ = ${privacy.delta}, above the budget ${b.maxEpsilon}; the last published model stays served`,
+    };
+  }
+
   describe(): RoundDescription {
     const { round, model } = this.require();
     const p = this.policy;
+    const privacy = this.privacy();
+    const paused = this.paused(privacy);
     return {
       protocol: ROUND_PROTOCOL,
       wireVersion: WIRE_VERSION,
@@ -114,7 +165,8 @@ export class Coordinator {
       modelVersion: round.modelVersion,
       modelName: model.manifest.name,
       manifest: `v1/models/${round.modelVersion}/manifest.json`,
-      state: round.phase,
+      state: paused ? 'paused' : round.phase,
+      ...(paused ? { paused } : {}),
       deadline: round.openedAt + p.durationMs,
       length: this.length,
       dtypes: p.dtypes,
@@ -122,7 +174,7 @@ export class Coordinator {
       clip: p.clip,
       localNoise: p.localNoise,
       maxBytes: this.maxBytes,
-      privacy: privacyReport({ rounds: round.roundId, centralNoise: p.centralNoise, localNoise: p.localNoise, delta: p.dpDelta, samplingRate: samplingRateOf(p), aggregator: p.aggregator }),
+      privacy,
     };
   }
 
@@ -138,6 +190,9 @@ export class Coordinator {
    */
   async submit(clientId: string, body: Uint8Array): Promise<{ roundId: number; accepted: number }> {
     let { round } = this.require();
+    const stop = this.paused();
+    // Refused before anything is read or stored: a paused round is never published, so an update would only be lost.
+    if (stop) throw new LocalrecError('update-round-closed', stop.message, { roundId: round.roundId, reason: stop.reason });
     const h = decodeHeader(body);
     if (h.roundId > round.roundId) round = await this.refresh(); // another process may have moved on
     if (h.roundId < round.roundId) throw new LocalrecError('update-stale-round', `round ${h.roundId} is over; round ${round.roundId} is open`, { roundId: h.roundId, open: round.roundId });
@@ -175,6 +230,12 @@ export class Coordinator {
   async tick(): Promise<RoundSummary | null> {
     if (this.aggregating) return this.aggregating;
     const round = await this.refresh();
+    const stop = this.paused();
+    if (stop) {
+      if (this.pauseLogged !== round.roundId) this.log('warn', 'no more rounds are published', { reason: stop.reason, roundId: round.roundId, modelVersion: round.modelVersion, why: stop.message });
+      this.pauseLogged = round.roundId;
+      return null;
+    }
     const due = round.phase === 'aggregating' || shouldAggregate(round.accepted, round.openedAt, this.now(), this.policy);
     if (!due) return null;
     return this.aggregateNow();
@@ -193,6 +254,8 @@ export class Coordinator {
     if (!release) return null;
     try {
       const round = await this.refresh();
+      // The budget is checked again under the lock: no path publishes a round it does not allow.
+      if (this.paused()) return null;
       if (round.accepted === 0 && round.phase === 'collecting') return null;
       const t0 = this.now();
       const updates = await this.store.closeRound(round.roundId);

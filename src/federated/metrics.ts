@@ -10,6 +10,10 @@ export interface FederatedMetrics {
   uploadSeconds: Histogram;
   published: Counter;
   epsilon: Gauge;
+  epsilonSpent: Gauge;
+  epsilonBudget: Gauge;
+  paused: Gauge<'reason'>;
+  connectionsRefused: Counter<'why'>;
 }
 
 export function createMetrics(): FederatedMetrics {
@@ -27,6 +31,15 @@ export function createMetrics(): FederatedMetrics {
       registers: [registry],
     }),
     epsilon: new Gauge({ name: 'localrec_fed_dp_epsilon', help: 'Central-DP ε (RDP accountant of the sampled Gaussian) once the open round is published; NaN = no guarantee (no central noise, or not the mean)', registers: [registry] }),
+    epsilonSpent: new Gauge({ name: 'localrec_epsilon_spent', help: 'Central-DP ε of the rounds published so far, at the configured δ; NaN = no guarantee', registers: [registry] }),
+    epsilonBudget: new Gauge({ name: 'localrec_epsilon_budget', help: 'The privacy budget (--max-epsilon): no round is published that would take ε above it; +Inf = no budget (--no-dp)', registers: [registry] }),
+    paused: new Gauge({ name: 'localrec_fed_paused', help: '1 while the server publishes no rounds, by reason (privacy-budget, guard)', labelNames: ['reason'], registers: [registry] }),
+    connectionsRefused: new Counter({
+      name: 'localrec_fed_connections_refused_total',
+      help: 'Connections closed by the resource limits: over the per-address cap, or a request too slow to arrive',
+      labelNames: ['why'],
+      registers: [registry],
+    }),
     published: new Counter({ name: 'localrec_fed_rounds_published_total', help: 'Rounds aggregated and published by this process', registers: [registry] }),
   };
 }

@@ -24,6 +24,12 @@ export interface PrivacyReport {
   central: { noise: number; rounds: number; samplingRate: number; epsilon: number | null };
   /** Against the server, for one upload (null = no local noise). */
   local: { noise: number; epsilonPerUpload: number | null };
+  /**
+   * The privacy budget: `spent` is the central ε of the rounds already published (null = no
+   * guarantee); `exhausted` when publishing the open round would take ε above `maxEpsilon`
+   * (null = no budget: DP turned off). The server then opens no more rounds.
+   */
+  budget: { maxEpsilon: number | null; spent: number | null; exhausted: boolean };
 }
 
 export interface PrivacySettings {
@@ -35,19 +41,43 @@ export interface PrivacySettings {
   /** Expected clients per round / population (1 = no amplification). */
   samplingRate: number;
   aggregator: Aggregator;
+  /** The budget on central ε (Infinity = none). */
+  maxEpsilon: number;
 }
 
 const finite = (x: number) => (Number.isFinite(x) ? Number(x.toFixed(4)) : null);
 
 /** Assumes the current settings held in every past round (change them only with a fresh store). */
 export function privacyReport(s: PrivacySettings): PrivacyReport {
-  const central =
-    s.centralNoise > 0 && s.aggregator === 'mean' ? finite(sampledGaussianEpsilon(s.samplingRate, s.centralNoise, Math.max(0, s.rounds), s.delta).epsilon) : null;
+  const central = (rounds: number) =>
+    s.centralNoise > 0 && s.aggregator === 'mean' ? finite(sampledGaussianEpsilon(s.samplingRate, s.centralNoise, Math.max(0, rounds), s.delta).epsilon) : null;
+  const next = central(s.rounds);
   const local = s.localNoise > 0 ? finite(sampledGaussianEpsilon(1, s.localNoise / 2, 1, s.delta).epsilon) : null;
+  const maxEpsilon = Number.isFinite(s.maxEpsilon) ? s.maxEpsilon : null;
   return {
     accountant: 'rdp-sampled-gaussian',
     delta: s.delta,
-    central: { noise: s.centralNoise, rounds: s.rounds, samplingRate: s.samplingRate, epsilon: central },
+    central: { noise: s.centralNoise, rounds: s.rounds, samplingRate: s.samplingRate, epsilon: next },
     local: { noise: s.localNoise, epsilonPerUpload: local },
+    // Without a guarantee (no noise, not the mean) a budget can never be met: exhausted at once.
+    budget: { maxEpsilon, spent: central(s.rounds - 1), exhausted: maxEpsilon !== null && (next === null || next > maxEpsilon) },
   };
+}
+
+/** How many rounds the budget allows with these settings (Infinity without a budget; capped at `limit`). */
+export function roundsWithinBudget(s: Omit<PrivacySettings, 'rounds'>, limit = 100_000): number {
+  if (!Number.isFinite(s.maxEpsilon)) return Infinity;
+  const fits = (rounds: number) => !privacyReport({ ...s, rounds }).budget.exhausted;
+  if (!fits(1)) return 0;
+  // ε grows with the rounds: double, then bisect.
+  let lo = 1;
+  let hi = 2;
+  while (hi <= limit && fits(hi)) [lo, hi] = [hi, hi * 2];
+  if (hi > limit) return limit;
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >> 1;
+    if (fits(mid)) lo = mid;
+    else hi = mid;
+  }
+  return lo;
 }

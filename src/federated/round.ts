@@ -19,7 +19,12 @@ export interface RoundDescription {
   modelName: string;
   /** Manifest of that model version, relative to the server's base URL. */
   manifest: string;
-  state: 'collecting' | 'aggregating';
+  /**
+   * 'paused': the round takes no updates and will not be published — the privacy budget is
+   * spent or the guard stopped a version (`paused.reason`); the last model stays served.
+   */
+  state: 'collecting' | 'aggregating' | 'paused';
+  paused?: { reason: PauseReason; message: string };
   /** Milliseconds since the epoch after which the round may close. */
   deadline: number;
   /** Number of values in a delta (the tower size). */
@@ -46,7 +51,7 @@ const RoundSchema = v.object({
   modelVersion: u32,
   modelName: v.string(),
   manifest: v.string(),
-  state: v.picklist(['collecting', 'aggregating']),
+  state: v.picklist(['collecting', 'aggregating', 'paused']),
   deadline: v.number(),
   length: v.pipe(u32, v.minValue(1)),
   dtypes: v.array(v.picklist(WIRE_DTYPES)),
@@ -66,6 +71,10 @@ export function parseRound(json: unknown): RoundDescription {
   }
   return r.output as RoundDescription;
 }
+
+/** Why the server stopped publishing: the privacy budget (`maxEpsilon`) is spent, or the guard refused a version. */
+export const PAUSE_REASONS = ['privacy-budget', 'guard'] as const;
+export type PauseReason = (typeof PAUSE_REASONS)[number];
 
 export interface RoundPolicy {
   /** A round aggregates only with at least this many accepted updates. */
@@ -95,15 +104,30 @@ export interface RoundPolicy {
    */
   population: number;
   expectedClients: number;
+  /**
+   * Whether published models must carry user-level DP (central noise on the mean). True by
+   * default; false only by an explicit choice (`--no-dp`), which also lifts the budget.
+   */
+  dp: boolean;
+  /** The privacy budget: no round is published whose release would take central ε above this, at dpDelta. */
+  maxEpsilon: number;
 }
 
+/**
+ * Private by default: clip 0.25 and central noise z = 1 are the settings the simulation
+ * chose for the shipped model (docs/federated.md, "Which aggregation is the default"), the
+ * mean keeps the DP proof, and the budget ε ≤ 10 at δ = 1e-6 is the top of the range
+ * large deployments report for user-level DP (above it the bound says little). Without
+ * `population`/`expectedClients` no sampling amplification is claimed, so the budget
+ * allows only a few rounds: the operator who knows the population gets many more.
+ */
 export const DEFAULT_POLICY: RoundPolicy = {
   minClients: 10,
   maxClients: 1000,
   durationMs: 60 * 60 * 1000,
-  clip: 1,
+  clip: 0.25,
   localNoise: 0,
-  centralNoise: 0,
+  centralNoise: 1,
   aggregator: 'mean',
   trim: 0.1,
   serverLr: 1,
@@ -111,7 +135,12 @@ export const DEFAULT_POLICY: RoundPolicy = {
   dpDelta: 1e-6,
   population: 0,
   expectedClients: 0,
+  dp: true,
+  maxEpsilon: 10,
 };
+
+/** The settings of a server run without differential privacy (`--no-dp`): no noise, no budget. */
+export const NO_DP: Pick<RoundPolicy, 'dp' | 'centralNoise' | 'maxEpsilon'> = { dp: false, centralNoise: 0, maxEpsilon: Infinity };
 
 /** The sampling rate the accountant uses: expectedClients / population, or 1 when either is not configured. */
 export function samplingRateOf(p: Pick<RoundPolicy, 'population' | 'expectedClients'>): number {
@@ -134,6 +163,9 @@ export function checkPolicy(p: RoundPolicy): void {
   if (p.expectedClients > p.population) throw bad('expectedClients', 'must be ≤ population');
   // δ ≤ 1/N: a larger δ would allow "leak one device's data in full" as a valid (ε, δ) mechanism.
   if (p.population > 0 && p.dpDelta > 1 / p.population) throw bad('dpDelta', `must be ≤ 1 / population (${(1 / p.population).toExponential(2)})`);
+  if (p.dp && !(p.centralNoise > 0)) throw bad('centralNoise', 'must be > 0 for user-level DP (run without DP only by choosing it: dp false, --no-dp)');
+  if (p.dp && p.aggregator !== 'mean') throw bad('aggregator', `'${p.aggregator}' has no proven DP guarantee; only 'mean' does (or choose dp false, --no-dp)`);
+  if (!(p.maxEpsilon > 0)) throw bad('maxEpsilon', 'must be > 0');
   if (p.dtypes.length === 0 || p.dtypes.some((d) => !WIRE_DTYPES.includes(d))) throw bad('dtypes', `must be a non-empty subset of ${WIRE_DTYPES.join(', ')}`);
 }
 

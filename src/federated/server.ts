@@ -9,6 +9,7 @@ import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Coordinator } from './coordinator';
 import { installErrorHandler } from './http/errors';
+import { DEFAULT_LIMITS, limitedServer, type ConnectionLimits } from './http/limits';
 import { opsRoutes } from './http/ops';
 import { modelFileRoutes } from './http/model-files';
 import { roundRoute } from './http/round';
@@ -17,6 +18,7 @@ import { createMetrics, type FederatedMetrics } from './metrics';
 import type { TokenCheck } from './token';
 
 export { REJECTION_STATUS } from './http/errors';
+export { DEFAULT_LIMITS, type ConnectionLimits } from './http/limits';
 export { UPLOAD_PATH } from './http/upload';
 
 export interface ServerOptions {
@@ -30,6 +32,8 @@ export interface ServerOptions {
   /** Uploads per client address per window; false turns limiting off (load tests). */
   rateLimit?: { max: number; windowMs: number } | false;
   logger?: boolean | { level: string };
+  /** Timeouts and connection caps against slow or greedy clients (http/limits.ts); each defaults to DEFAULT_LIMITS. */
+  limits?: Partial<ConnectionLimits>;
   /** How often to check whether the open round should close; 0 = only on demand (tests). */
   tickMs?: number;
   now?: () => number;
@@ -65,7 +69,13 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
   const metrics = createMetrics();
   const auth: TokenCheck = { secrets: opts.tokenSecrets, now: opts.now ?? Date.now };
   const maxBody = opts.maxBodyBytes ?? c.maxBytes;
-  const app = Fastify({ logger: opts.logger ?? false, bodyLimit: maxBody, trustProxy: false });
+  const limits: ConnectionLimits = { ...DEFAULT_LIMITS, ...opts.limits };
+  const app = Fastify({
+    logger: opts.logger ?? false,
+    bodyLimit: maxBody,
+    trustProxy: false,
+    serverFactory: (handler) => limitedServer(limits, handler, (why) => metrics.connectionsRefused.inc({ why })),
+  });
 
   await registerPlugins(app, opts.origins);
   acceptOnlyBinary(app, maxBody);

@@ -22,6 +22,7 @@ export interface FederatedServerConfig {
   tokenSecrets: string[];
   policy?: Partial<RoundPolicy>;
   rateLimit?: ServerOptions['rateLimit'];
+  limits?: ServerOptions['limits'];
   tickMs?: number;
   logger?: ServerOptions['logger'];
 }
@@ -52,6 +53,7 @@ export async function startFederatedServer(cfg: FederatedServerConfig): Promise<
     tokenSecrets: cfg.tokenSecrets,
     origins: cfg.origins,
     rateLimit: cfg.rateLimit,
+    limits: cfg.limits,
     tickMs: cfg.tickMs ?? 1000,
     logger: cfg.logger,
   });

@@ -2,6 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Coordinator } from '../coordinator';
 import type { FederatedMetrics } from '../metrics';
+import { PAUSE_REASONS } from '../round';
 
 export function opsRoutes(app: FastifyInstance, c: Coordinator, metrics: FederatedMetrics): void {
   app.get('/healthz', async () => ({ ok: true }));
@@ -11,7 +12,11 @@ export function opsRoutes(app: FastifyInstance, c: Coordinator, metrics: Federat
     const d = c.describe();
     metrics.round.set(d.roundId);
     metrics.modelVersion.set(d.modelVersion);
-    metrics.epsilon.set(d.privacy?.central.epsilon ?? Number.NaN);
+    const privacy = c.privacy();
+    metrics.epsilon.set(privacy.central.epsilon ?? Number.NaN);
+    metrics.epsilonSpent.set(privacy.budget.spent ?? Number.NaN);
+    metrics.epsilonBudget.set(privacy.budget.maxEpsilon ?? Number.POSITIVE_INFINITY);
+    for (const reason of PAUSE_REASONS) metrics.paused.set({ reason }, d.paused?.reason === reason ? 1 : 0);
     return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
 }

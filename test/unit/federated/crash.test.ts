@@ -36,7 +36,9 @@ afterAll(async () => {
   await tmp.cleanup();
 });
 
-const collectOnly = ['--min-clients', '100000', '--max-clients', '100000', '--round-ms', '3600000', '--rate-limit', '0'];
+// --no-dp: every published step is checked against the exact mean of the acknowledged deltas.
+// No per-address cap: the whole burst comes from one loopback address.
+const collectOnly = ['--no-dp', '--clip', '1', '--max-connections-per-address', '0', '--min-clients', '100000', '--max-clients', '100000', '--round-ms', '3600000', '--rate-limit', '0'];
 
 async function upload(url: string, i: number, round = 1, modelVersion = 1): Promise<number | 'error'> {
   try {
@@ -110,7 +112,7 @@ describe('file store under SIGKILL', () => {
     let version = 1;
     let pending = Array.from({ length: CLIENTS }, (_, i) => i); // acknowledged, not yet published
     let nextClient = CLIENTS;
-    const aggregating = ['--min-clients', '1', '--max-clients', '100000', '--round-ms', '1', '--rate-limit', '0', '--tick-ms', '10'];
+    const aggregating = ['--no-dp', '--clip', '1', '--max-connections-per-address', '0', '--min-clients', '1', '--max-clients', '100000', '--round-ms', '1', '--rate-limit', '0', '--tick-ms', '10'];
     let landedBeforeSwitch = 0;
     let landedAfterSwitch = 0;
     // Publishing takes ≈ 20–60 ms after start here: 0 ms lands before it, 1000 ms after, the others in between or near.

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { createRng } from '../../../src/data/random';
 import { clipL2 } from '../../../src/federated/clip';
 import { Coordinator } from '../../../src/federated/coordinator';
-import { DEFAULT_POLICY, type RoundPolicy } from '../../../src/federated/round';
+import { DEFAULT_POLICY, NO_DP, type RoundPolicy } from '../../../src/federated/round';
 import { buildServer, UPLOAD_PATH, type ServerOptions } from '../../../src/federated/server';
 import type { FederatedStore } from '../../../src/federated/store';
 import { FileStore } from '../../../src/federated/store-file';
@@ -48,6 +48,13 @@ export async function tempDir(): Promise<{ dir: string; cleanup(): Promise<void>
   return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
 }
 
+/**
+ * The policy most server tests run under: no DP and clip 1, so a published step can be
+ * checked against the mean of exactly the accepted deltas. The private defaults have
+ * their own tests (server.test.ts, "private by default").
+ */
+export const EXACT_POLICY: RoundPolicy = { ...DEFAULT_POLICY, ...NO_DP, clip: 1 };
+
 export interface TestServer {
   coordinator: Coordinator;
   server: Awaited<ReturnType<typeof buildServer>>;
@@ -62,7 +69,7 @@ export async function startTestServer(opts: {
   initial?: EncodedModel;
 }): Promise<TestServer> {
   const store = opts.store ?? new FileStore(opts.dir!);
-  const coordinator = new Coordinator({ store, initial: opts.initial ?? (await fixtureEncoded()), policy: { ...DEFAULT_POLICY, minClients: 2, maxClients: 5, ...opts.policy } });
+  const coordinator = new Coordinator({ store, initial: opts.initial ?? (await fixtureEncoded()), policy: { ...EXACT_POLICY, minClients: 2, maxClients: 5, ...opts.policy } });
   await coordinator.start();
   const server = await buildServer({ coordinator, tokenSecrets: [SECRET], origins: [ORIGIN], rateLimit: false, tickMs: 0, ...opts.server });
   return {

@@ -3,7 +3,7 @@ import { sampledGaussianEpsilon, sampledGaussianRdp } from '../../../src/federat
 import { privacyReport, type PrivacySettings } from '../../../src/federated/privacy';
 import { checkPolicy, DEFAULT_POLICY, samplingRateOf } from '../../../src/federated/round';
 
-const base: PrivacySettings = { rounds: 50, centralNoise: 2.5, localNoise: 0, delta: 1e-5, samplingRate: 0.01, aggregator: 'mean' };
+const base: PrivacySettings = { rounds: 50, centralNoise: 2.5, localNoise: 0, delta: 1e-5, samplingRate: 0.01, aggregator: 'mean', maxEpsilon: Infinity };
 
 describe("the server's privacy report", () => {
   it('composes the sampled-Gaussian RDP of dp_accounting over the rounds run (q = 0.01, z = 2.5, 50 rounds)', () => {

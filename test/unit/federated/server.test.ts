@@ -7,7 +7,7 @@ import { FileStore } from '../../../src/federated/store-file';
 import { mintToken } from '../../../src/federated/token';
 import { decodeModel } from '../../../src/model/format';
 import { flattenTower } from '../../../src/model/weights';
-import { body, delta, fixtureEncoded, LENGTH, ORIGIN, SECRET, startTestServer, tempDir, token, type TestServer } from './helpers';
+import { body, delta, EXACT_POLICY, fixtureEncoded, LENGTH, ORIGIN, SECRET, startTestServer, tempDir, token, type TestServer } from './helpers';
 
 let tmp: Awaited<ReturnType<typeof tempDir>>;
 let s: TestServer;
@@ -218,8 +218,7 @@ describe('federated server: the round lifecycle', () => {
     let now = 1_000_000;
     const dir = join(tmp.dir, 'clock');
     const { Coordinator } = await import('../../../src/federated/coordinator');
-    const { DEFAULT_POLICY } = await import('../../../src/federated/round');
-    const c = new Coordinator({ store: new FileStore(dir), initial: await fixtureEncoded(), policy: { ...DEFAULT_POLICY, minClients: 2, durationMs: 1000 }, now: () => now });
+    const c = new Coordinator({ store: new FileStore(dir), initial: await fixtureEncoded(), policy: { ...EXACT_POLICY, minClients: 2, durationMs: 1000 }, now: () => now });
     await c.start();
     await c.submit('alice000', body(1, delta(1)));
     now += 5000;

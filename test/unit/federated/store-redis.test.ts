@@ -5,14 +5,14 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Coordinator } from '../../../src/federated/coordinator';
-import { DEFAULT_POLICY, type RoundPolicy } from '../../../src/federated/round';
+import type { RoundPolicy } from '../../../src/federated/round';
 import { RedisStore } from '../../../src/federated/store-redis';
 import { isLocalrecError } from '../../../src/errors';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeModelDir } from '../../../src/model/files-node';
-import { body, delta, fixtureEncoded, SECRET, token } from './helpers';
+import { body, delta, EXACT_POLICY, fixtureEncoded, SECRET, token } from './helpers';
 import { startRedis, type RedisProcess } from '../../fixtures/redis-process';
 import { spawnServer } from '../../fixtures/serve-process';
 
@@ -33,7 +33,7 @@ beforeEach(() => {
 });
 
 async function coordinator(policy: Partial<RoundPolicy> = {}, lockTtlMs = 60_000): Promise<Coordinator> {
-  const c = new Coordinator({ store: new RedisStore(redis.url, prefix), initial: await fixtureEncoded(), policy: { ...DEFAULT_POLICY, minClients: 1, maxClients: 100, ...policy }, lockTtlMs });
+  const c = new Coordinator({ store: new RedisStore(redis.url, prefix), initial: await fixtureEncoded(), policy: { ...EXACT_POLICY, minClients: 1, maxClients: 100, ...policy }, lockTtlMs });
   await c.start();
   open.push(c);
   return c;
@@ -119,7 +119,8 @@ describe('Redis store shared by several server processes', () => {
   it('two server processes on one Redis: a process SIGKILLed mid-burst loses no acknowledged update, and through the other each device counts exactly once', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'localrec-fed-redis-'));
     await writeModelDir(join(dir, 'model'), await fixtureEncoded());
-    const args = ['--model', join(dir, 'model'), '--redis', redis.url, '--rate-limit', '0', '--max-clients', '100000', '--round-ms', '3600000'];
+    // No DP and clip 1 (the deltas have norm 0.3); no per-address cap: every device is on loopback.
+    const args = ['--model', join(dir, 'model'), '--redis', redis.url, '--no-dp', '--clip', '1', '--max-connections-per-address', '0', '--rate-limit', '0', '--max-clients', '100000', '--round-ms', '3600000'];
     const env = { LOCALREC_FED_SECRET: SECRET };
     // The CLI uses the default key prefix, so this test (the file's last) starts from an empty Redis.
     const { Redis } = await import('ioredis');
