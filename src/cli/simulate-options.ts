@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import * as v from 'valibot';
 import { AGGREGATORS } from '../federated/aggregate';
 import { DEVICE_UPDATE } from '../federated/device-task';
+import { DEFAULT_POLICY } from '../federated/round';
 import { CLIENT_UPDATES } from '../sim/sampling';
 import { addFlagTable, count, FLAG_BOUNDS, oneOf, positive, readFlagTable, type FlagSpec } from './options';
 
@@ -40,15 +41,16 @@ export type SimFlags = v.InferOutput<typeof SimFlagsSchema>;
  * step size DEVICE_UPDATE.lr); C = 0.25 (honest FOMAML deltas on the shop have a mean norm
  * of 0.34): the smallest bound measured that kept the shop above 95% of central on most
  * seeds while holding every attack under 2% over 30 rounds with the mean, which keeps the
- * DP proof (C = 0.5 let a push attack cost 2–6%); z = 1 with ~64 clients a round.
+ * DP proof (C = 0.5 let a push attack cost 2–6%); z = 1 with ~64 clients a round. The
+ * server's defaults are the same values (DEFAULT_POLICY, declared once there).
  */
 export const SIM_DEFAULTS: SimFlags = {
   rounds: 100,
   clientsPerRound: 64,
   evalEvery: 10,
   k: 5,
-  clip: 0.25,
-  noise: 1,
+  clip: DEFAULT_POLICY.clip,
+  noise: DEFAULT_POLICY.centralNoise,
   localNoise: 0,
   aggregator: 'mean',
   trim: 0.1,
