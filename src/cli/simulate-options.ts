@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import * as v from 'valibot';
 import { AGGREGATORS } from '../federated/aggregate';
 import { DEVICE_UPDATE } from '../federated/device-task';
+import { DEFAULT_GUARD } from '../federated/guard';
 import { DEFAULT_POLICY } from '../federated/round';
 import { CLIENT_UPDATES } from '../sim/sampling';
 import { addFlagTable, count, FLAG_BOUNDS, oneOf, positive, readFlagTable, type FlagSpec } from './options';
@@ -33,6 +34,9 @@ export const SimFlagsSchema = v.strictObject({
   poisonRounds: count(1, 10_000),
   poisonShare: v.pipe(v.number('expected a number'), v.gtValue(0, 'expected a share in (0, 0.5]'), v.maxValue(0.5, 'expected a share in (0, 0.5]')),
   poisonScale: positive(1e6),
+  guardEvery: count(0, 10_000),
+  guardNoise: multiplier,
+  guardMargin: share(0, 100, 'a number of standard errors from 0 to 100'),
 });
 export type SimFlags = v.InferOutput<typeof SimFlagsSchema>;
 
@@ -63,6 +67,9 @@ export const SIM_DEFAULTS: SimFlags = {
   poisonRounds: 30,
   poisonShare: 0.1,
   poisonScale: 10,
+  guardEvery: 0,
+  guardNoise: DEFAULT_GUARD.noise,
+  guardMargin: DEFAULT_GUARD.margin,
 };
 
 type SimFlag = FlagSpec<keyof SimFlags> & { input: 'number' | 'text' };
@@ -85,6 +92,9 @@ export const SIM_FLAGS: readonly SimFlag[] = [
   { key: 'miaLocalNoise', flags: '--mia-local-noise <σ>', help: 'local noise of the protected upload in the membership-inference test', input: 'number' },
   { key: 'poisonRounds', flags: '--poison-rounds <n>', help: 'rounds of each poisoning run', input: 'number' },
   { key: 'poisonShare', flags: '--poison-share <share>', help: 'share of clients that are malicious', input: 'number' },
+  { key: 'guardEvery', flags: '--guard-every <n>', help: 'federated evaluation and the guard: devices report hit@10 of the candidate and the reference, a decision every n rounds (0 = off)', input: 'number' },
+  { key: 'guardNoise', flags: '--guard-noise <z>', help: "central noise multiplier on the devices' report sums", input: 'number' },
+  { key: 'guardMargin', flags: '--guard-margin <x>', help: 'roll back when the candidate is worse than the reference by more than x standard errors', input: 'number' },
   { key: 'poisonScale', flags: '--poison-scale <x>', help: "how much a 'scale' or 'flip' attacker scales its delta (the norm bound still cuts it)", input: 'number' },
 ];
 

@@ -78,3 +78,23 @@ export function sampledGaussianEpsilon(q: number, noiseMultiplier: number, round
   const { epsilon, order } = epsilonFromRdp(orders, rdp, delta);
   return { accountant: 'rdp-sampled-gaussian', samplingRate: q, noiseMultiplier, rounds, delta, epsilon, order };
 }
+
+/** One kind of release: `count` Poisson-sampled Gaussian mechanisms at rate q with noise multiplier z (sensitivity 1 after scaling). */
+export interface GaussianReleases {
+  samplingRate: number;
+  noiseMultiplier: number;
+  count: number;
+}
+
+/**
+ * ε of several kinds of release together (e.g. the model deltas of every round and the
+ * quality reports of every guard decision): RDP adds up at each order across mechanisms, as
+ * it does across rounds, then one conversion to (ε, δ).
+ */
+export function composedEpsilon(releases: readonly GaussianReleases[], delta: number, orders: readonly number[] = RDP_ORDERS): { epsilon: number; order: number } {
+  for (const r of releases) {
+    if (!Number.isInteger(r.count) || r.count < 0) throw new LocalrecError('invalid-argument', `release count must be a non-negative integer, got ${r.count}`);
+  }
+  const rdp = orders.map((a) => releases.reduce((sum, r) => sum + (r.count === 0 ? 0 : r.count * sampledGaussianRdp(r.samplingRate, r.noiseMultiplier, a)), 0));
+  return epsilonFromRdp(orders, rdp, delta);
+}

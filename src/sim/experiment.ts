@@ -3,7 +3,8 @@
  * Worker's FOMAML client update) with and without central DP, poisoning under each aggregator, membership inference; and the report that
  * compares them with the starting point and the centrally meta-trained model.
  */
-import { sampledGaussianEpsilon } from '../federated/accountant';
+import { composedEpsilon } from '../federated/accountant';
+import { windowRate, type GuardPolicy } from '../federated/guard';
 import { AGGREGATORS, type Aggregator } from '../federated/aggregate';
 import { flattenTower, type TowerParams } from '../model/weights';
 import { ATTACKS, type Attack } from './attacks';
@@ -21,6 +22,8 @@ export interface ExperimentOptions {
   delta: number;
   poison: { rounds: number; share: number; scale: number; item: number };
   mia: { trials: number; localNoise: number };
+  /** Federated evaluation and the guard on the two quality curves (not the poisoning runs); off when absent. */
+  guard?: GuardPolicy;
   /** Part of every cache key: what else the results depend on (data, pipeline stages). */
   cacheKey: unknown;
 }
@@ -79,12 +82,14 @@ export async function runExperiment(
   const central = await cached(cache, 'central', baseKey, () => scoreTower(evalCtx, towers.central));
 
   const curve = async (phase: string, centralNoise: number): Promise<SavedRun> =>
-    cached(cache, phase, { ...baseKey, centralNoise, rounds: o.rounds, evalEvery: o.evalEvery }, async () => {
+    // Without central noise the reports are released without noise too (that run has no DP at all).
+    cached(cache, phase, { ...baseKey, centralNoise, rounds: o.rounds, evalEvery: o.evalEvery, ...(o.guard ? { guard: o.guard } : {}) }, async () => {
       hooks.onStart?.(phase, o.rounds);
       const { tower: _t, ...run } = await runSimulation({ ...env, settings: { ...settings, centralNoise } }, towers.start, {
         rounds: o.rounds,
         evalEvery: o.evalEvery,
         seed: o.seed,
+        guard: o.guard && (centralNoise > 0 ? o.guard : { ...o.guard, noise: 0 }),
         score: score(),
         onRound: (r, s) => hooks.onStep?.(phase, r, s?.ndcg10Full),
       });
@@ -160,8 +165,20 @@ export function firstRoundAt(curve: readonly CurvePoint[], ref: TowerScore, shar
   return curve.find((p) => p.ndcg10Full >= share * ref.ndcg10Full && p.ndcg10Next10 >= share * ref.ndcg10Next10) ?? null;
 }
 
-/** NaN (no guarantee) for an aggregator other than the mean: the noise is calibrated to the mean's sensitivity only. */
-export function epsilonAt(env: SimEnv, rounds: number, delta: number): number {
+/** Guard releases up to `rounds`: a decision every `every` rounds from the second window on (a bound: a window after a roll-back has none). */
+export function guardReleases(rounds: number, guard: GuardPolicy | undefined): number {
+  return guard ? Math.max(0, Math.floor(rounds / guard.every) - 1) : 0;
+}
+
+/**
+ * ε after `rounds` rounds: the deltas of every round and, with the guard, the quality reports
+ * of every decision, in one accountant. NaN (no guarantee) for an aggregator other than the
+ * mean: the noise is calibrated to the mean's sensitivity only.
+ */
+export function epsilonAt(env: SimEnv, rounds: number, delta: number, guard?: GuardPolicy): number {
   if (env.settings.aggregator !== 'mean') return NaN;
-  return sampledGaussianEpsilon(samplingRate(env), env.settings.centralNoise, rounds, delta).epsilon;
+  const q = samplingRate(env);
+  const releases = [{ samplingRate: q, noiseMultiplier: env.settings.centralNoise, count: rounds }];
+  if (guard) releases.push({ samplingRate: windowRate(q, guard.every), noiseMultiplier: guard.noise, count: guardReleases(rounds, guard) });
+  return composedEpsilon(releases, delta).epsilon;
 }

@@ -4,10 +4,15 @@
  * and `poisoning` are read by other tools: keep them.
  */
 import { RDP_ORDERS, sampledGaussianEpsilon } from '../federated/accountant';
+import { REPORT_SENSITIVITY, windowRate } from '../federated/guard';
+import { roundsWithinBudget } from '../federated/privacy';
+import { REPORT_BYTES } from '../federated/quality';
+import { DEFAULT_POLICY } from '../federated/round';
 import type { TowerScore } from './evaluate';
-import { epsilonAt, firstRoundAt, type ExperimentOptions, type ExperimentResult } from './experiment';
+import { epsilonAt, firstRoundAt, guardReleases, type ExperimentOptions, type ExperimentResult } from './experiment';
 import { lineChartSvg, type Series } from './plot-svg';
 import { samplingRate, type SimEnv } from './round';
+import type { CurvePoint, GuardPoint } from './run';
 
 export interface ReportContext {
   dataset: string;
@@ -24,8 +29,18 @@ const score = (s: TowerScore) => ({ ndcg10Full: r4(s.ndcg10Full), ndcg10Next10: 
 const ratio = (s: TowerScore, ref: TowerScore) => ({ full: r4(s.ndcg10Full / ref.ndcg10Full), next10: r4(s.ndcg10Next10 / ref.ndcg10Next10) });
 
 /** The issue's target lines, read off the curves: when each share of central is reached, at which ε. */
+/** From the first evaluated round at which both views reach `share` of central: whether every later one stays there, and the worst. */
+function holdsFrom(curve: readonly CurvePoint[], central: TowerScore, share: number) {
+  const first = firstRoundAt(curve, central, share);
+  if (!first) return null;
+  const after = curve.filter((p) => p.round >= first.round);
+  const worse = (p: TowerScore) => Math.min(p.ndcg10Full / central.ndcg10Full, p.ndcg10Next10 / central.ndcg10Next10);
+  const worst = after.reduce((a, p) => (worse(p) < worse(a) ? p : a));
+  return { from: first.round, through: after[after.length - 1].round, holds: after.every((p) => worse(p) >= share), worst: { round: worst.round, ...ratio(worst, central) } };
+}
+
 function targets(env: SimEnv, o: ExperimentOptions, res: ExperimentResult, worstDefaultLoss: number) {
-  const eps = (round: number) => r4(epsilonAt(env, round, o.delta));
+  const eps = (round: number) => r4(epsilonAt(env, round, o.delta, o.guard));
   const reach95 = firstRoundAt(res.withoutDp.curve, res.central, 0.95);
   const reach95Dp = firstRoundAt(res.withDp.curve, res.central, 0.95);
   const reach90Dp = firstRoundAt(res.withDp.curve, res.central, 0.9);
@@ -38,6 +53,8 @@ function targets(env: SimEnv, o: ExperimentOptions, res: ExperimentResult, worst
       withoutDp: reach95 ? { round: reach95.round, ...ratio(reach95, res.central) } : null,
       withDp: reach95Dp ? { round: reach95Dp.round, epsilon: eps(reach95Dp.round), ...ratio(reach95Dp, res.central) } : null,
     },
+    // The guard's target: once both views reach 95% of central, they stay there through the last round.
+    stays95OfCentral: { withDp: holdsFrom(res.withDp.curve, res.central, 0.95), withoutDp: holdsFrom(res.withoutDp.curve, res.central, 0.95) },
     dpAt90OfCentral: reach90Dp ? { round: reach90Dp.round, epsilon: eps(reach90Dp.round), ...ratio(reach90Dp, res.central) } : null,
     dpBest: { round: bestDp.round, epsilon: eps(bestDp.round), ...ratio(bestDp, res.central) },
     dpFinal: { round: lastDp.round, epsilon: eps(lastDp.round), ...ratio(lastDp, res.central) },
@@ -95,6 +112,7 @@ function dpOf(env: SimEnv, o: ExperimentOptions) {
   const s = env.settings;
   const q = samplingRate(env);
   const final = sampledGaussianEpsilon(q, s.centralNoise, o.rounds, o.delta);
+  const budget = { centralNoise: s.centralNoise, localNoise: 0, delta: o.delta, samplingRate: q, aggregator: s.aggregator, maxEpsilon: DEFAULT_POLICY.maxEpsilon };
   return {
     noiseMultiplier: s.centralNoise,
     clip: s.clip,
@@ -102,8 +120,11 @@ function dpOf(env: SimEnv, o: ExperimentOptions) {
     accountant: 'RDP of the Poisson-sampled Gaussian mechanism (Mironov, Talwar & Zhang 2019), integer orders 2-256, composed over rounds, (ε, δ) by the conversion of Balle et al. 2020 / Canonne et al. 2020; user-level, add/remove one client; valid for the mean aggregator',
     samplingRate: r4(q),
     rounds: o.rounds,
-    // null: no proven guarantee (the default aggregator is not the mean).
-    epsilon: r4(s.aggregator === 'mean' ? final.epsilon : NaN),
+    // null: no proven guarantee (the default aggregator is not the mean). With the guard, its reports are in it.
+    epsilon: r4(epsilonAt(env, o.rounds, o.delta, o.guard)),
+    epsilonDeltasOnly: r4(s.aggregator === 'mean' ? final.epsilon : NaN),
+    // Where the server's default budget would have stopped these rounds (deltas only; the server has no guard yet).
+    defaultBudget: { maxEpsilon: DEFAULT_POLICY.maxEpsilon, roundsWithin: roundsWithinBudget(budget) },
     order: final.order,
     orders: [RDP_ORDERS[0], RDP_ORDERS[RDP_ORDERS.length - 1]],
   };
@@ -121,9 +142,44 @@ function miaOf(res: ExperimentResult) {
   };
 }
 
+/** The devices' reports decided on at `round`, if any: noised mean hit@10 of the candidate and the reference, and the decision. */
+function deviceReport(decisions: readonly GuardPoint[], round: number) {
+  const g = decisions.find((x) => x.round === round);
+  return g ? { deviceHit10: r4(g.candidate), deviceHit10Reference: r4(g.reference), guardDecision: g.decision } : {};
+}
+
+/** The guard's settings, what it cost and every decision it took in the DP run (null without a guard). */
+function guardOf(env: SimEnv, o: ExperimentOptions, res: ExperimentResult) {
+  const g = o.guard;
+  if (!g) return null;
+  const decisions = res.withDp.guard;
+  return {
+    every: g.every,
+    noise: g.noise,
+    margin: g.margin,
+    sensitivity: r4(REPORT_SENSITIVITY),
+    windowSamplingRate: r4(windowRate(samplingRate(env), g.every)),
+    releases: guardReleases(o.rounds, g),
+    reportBytesPerDevicePerVersion: REPORT_BYTES,
+    rollBacks: decisions.filter((x) => x.decision === 'roll-back').map((x) => x.round),
+    rollBacksWithoutDp: res.withoutDp.guard.filter((x) => x.decision === 'roll-back').map((x) => x.round),
+    decisions: decisions.map((x) => ({
+      round: x.round,
+      candidateRound: x.candidateRound,
+      referenceRound: x.referenceRound,
+      reports: x.reports,
+      candidate: r4(x.candidate),
+      reference: r4(x.reference),
+      difference: r4(x.difference),
+      standardError: r4(x.standardError),
+      decision: x.decision,
+    })),
+  };
+}
+
 export function buildReport(env: SimEnv, o: ExperimentOptions, res: ExperimentResult, ctx: ReportContext) {
   const s = env.settings;
-  const eps = (round: number) => r4(epsilonAt(env, round, o.delta));
+  const eps = (round: number) => r4(epsilonAt(env, round, o.delta, o.guard));
   const meanClean = res.poisoning.filter((p) => p.aggregator === s.aggregator);
   const worstDefaultLoss = Math.max(...meanClean.map((p) => Math.max(p.lossFull, p.lossNext10)));
   return {
@@ -135,8 +191,9 @@ export function buildReport(env: SimEnv, o: ExperimentOptions, res: ExperimentRe
     testUsers: ctx.testUsers,
     k: ctx.k,
     settings: settingsOf(env, o, res),
-    rounds: res.withDp.curve.map((p) => ({ round: p.round, ...score(p), epsilon: eps(p.round) })),
-    roundsWithoutDp: res.withoutDp.curve.map((p) => ({ round: p.round, ...score(p) })),
+    rounds: res.withDp.curve.map((p) => ({ round: p.round, ...score(p), epsilon: eps(p.round), ...deviceReport(res.withDp.guard, p.round) })),
+    roundsWithoutDp: res.withoutDp.curve.map((p) => ({ round: p.round, ...score(p), ...deviceReport(res.withoutDp.guard, p.round) })),
+    guard: guardOf(env, o, res),
     central: score(res.central),
     start: score(res.start),
     uploadBytesPerClientRound: res.withDp.stats.uploadBytes,
@@ -172,5 +229,17 @@ export function roundsSvg(res: ExperimentResult, dataset: string): string {
     ];
     return { title: `${dataset}: ${title}`, series };
   };
-  return lineChartSvg([panel('ndcg10Full', 'NDCG@10, full query, k=5'), panel('ndcg10Next10', 'NDCG@10, next 10, k=5')], 'round');
+  const panels = [panel('ndcg10Full', 'NDCG@10, full query, k=5'), panel('ndcg10Next10', 'NDCG@10, next 10, k=5')];
+  if (res.withDp.guard.length > 0) {
+    // What the server sees instead of the test users: the devices' noised reports at each guard decision.
+    const at = (f: (g: GuardPoint) => number) => res.withDp.guard.map((g) => ({ x: g.round, y: f(g) }));
+    panels.push({
+      title: `${dataset}: devices' hit@10 (DP): candidate solid, reference dashed`,
+      series: [
+        { name: 'candidate', color: '#d62728', points: at((g) => g.candidate) },
+        { name: 'reference', color: '#7f7f7f', dashed: true, points: at((g) => g.reference) },
+      ],
+    });
+  }
+  return lineChartSvg(panels, 'round');
 }

@@ -10,7 +10,10 @@ import { normBound, type NormalSource } from '../federated/clip';
 import { l2Norm } from '../federated/delta';
 import type { RoundPolicy } from '../federated/round';
 import { serverStep } from '../federated/server-step';
+import { addReport, type ReportSums } from '../federated/guard';
+import { hitsUnder } from '../federated/quality';
 import type { WireDtype } from '../federated/wire';
+import type { IndexedEvent } from '../model/pooling';
 import type { ModelSession } from '../model/session';
 import { unflattenTower, type TowerParams } from '../model/weights';
 import { pushDelta, scaledDelta, type Attack } from './attacks';
@@ -64,11 +67,42 @@ export interface RoundRngs {
   normal: NormalSource;
 }
 
+/** The guard's open window: the candidate under evaluation, the reference, and the reports so far. */
+export interface ReportWindow {
+  candidate: TowerParams;
+  reference: TowerParams;
+  /** Clients that already reported on this candidate (each reports once per version). */
+  reported: Set<number>;
+  sums: ReportSums;
+}
+
 export function samplingRate(env: SimEnv): number {
   return Math.min(1, env.settings.clientsPerRound / env.clients.length);
 }
 
-export async function simulateRound(env: SimEnv, theta: Float32Array, round: number, rngs: RoundRngs, adversary?: Adversary): Promise<{ theta: Float32Array; stats: RoundStats }> {
+/**
+ * The round's devices that have not reported on the window's candidate report hit@10 of the
+ * candidate and of the reference on their own next interactions (the same replay as their
+ * update: support = their first k interactions, then the next ones).
+ */
+async function report(env: SimEnv, window: ReportWindow, devices: readonly { client: number; data: { support: IndexedEvent[]; query: IndexedEvent[] } }[]): Promise<void> {
+  const fresh = devices.filter((x) => !window.reported.has(x.client) && x.data.query.length > 0);
+  const tasks = fresh.map((x) => ({ support: x.data.support, next: x.data.query }));
+  const [candidate, reference] = await Promise.all([hitsUnder(env.session, window.candidate, tasks), hitsUnder(env.session, window.reference, tasks)]);
+  fresh.forEach((x, i) => {
+    window.reported.add(x.client);
+    addReport(window.sums, candidate[i], reference[i]);
+  });
+}
+
+export async function simulateRound(
+  env: SimEnv,
+  theta: Float32Array,
+  round: number,
+  rngs: RoundRngs,
+  adversary?: Adversary,
+  window?: ReportWindow,
+): Promise<{ theta: Float32Array; stats: RoundStats }> {
   const s = env.settings;
   const { d, hidden } = env.session.weights;
   const drawn = poissonSample(rngs.sample, env.clients.length, samplingRate(env));
@@ -79,6 +113,7 @@ export async function simulateRound(env: SimEnv, theta: Float32Array, round: num
   });
   const sampled = devices.map((x) => x.client);
   const data = devices.map((x) => x.data);
+  if (window) await report(env, window, devices);
   const meta: TowerParams = unflattenTower(theta, d, hidden);
   const towers = await deviceTowers(env.session, meta, data, s.clientUpdate, s.clientLr);
   const wire = { dtype: s.dtype, modelVersion: round, roundId: round };

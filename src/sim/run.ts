@@ -3,15 +3,18 @@
  * users every `evalEvery` rounds (and at round 0 and the last round).
  */
 import { createRng } from '../data/random';
+import { emptySums, releaseAndDecide, windowRate, type GuardPolicy, type GuardRelease } from '../federated/guard';
 import { flattenTower, unflattenTower, type TowerParams } from '../model/weights';
 import type { ItemRank, TowerScore } from './evaluate';
-import { simulateRound, type Adversary, type RoundStats, type SimEnv } from './round';
+import { samplingRate, simulateRound, type Adversary, type ReportWindow, type RoundStats, type SimEnv } from './round';
 
 export interface RunOptions {
   rounds: number;
   evalEvery: number;
   seed: number;
   adversary?: Adversary;
+  /** Federated evaluation and the guard (guard.ts); off when absent. */
+  guard?: GuardPolicy;
   /** Scores a tower (and where the adversary's item lands, when there is one). */
   score: (tower: TowerParams) => Promise<TowerScore & { pushed?: ItemRank }>;
   onRound?: (round: number, scored?: TowerScore) => void;
@@ -22,8 +25,18 @@ export interface CurvePoint extends TowerScore {
   pushed?: ItemRank;
 }
 
+/** One guard decision: the candidate (the model after `candidateRound`) against the reference, from the devices' reports. */
+export interface GuardPoint extends GuardRelease {
+  round: number;
+  candidateRound: number;
+  referenceRound: number;
+  reports: number;
+}
+
 export interface RunResult {
   curve: CurvePoint[];
+  /** The guard's decisions, in order (empty without a guard). */
+  guard: GuardPoint[];
   tower: TowerParams;
   /** Statistics averaged over rounds. */
   stats: { clientsPerRound: number; maliciousPerRound: number; uploadBytes: number; meanNorm: number; clippedShare: number };
@@ -45,17 +58,20 @@ export async function runSimulation(env: SimEnv, start: TowerParams, o: RunOptio
     curve.push({ round, ...s });
     return s;
   };
+  const guard = guardState(env, start, o.guard, rngs.normal);
   if (o.evalEvery <= o.rounds) await evaluate(0);
   for (let r = 1; r <= o.rounds; r++) {
-    const res = await simulateRound(env, theta, r, rngs, o.adversary);
+    const res = await simulateRound(env, theta, r, rngs, o.adversary, guard?.window ?? undefined);
     theta = res.theta;
     all.push(res.stats);
+    if (guard && r % guard.policy.every === 0) theta = guard.decide(theta, r);
     const scored = r % o.evalEvery === 0 || r === o.rounds ? await evaluate(r) : undefined;
     o.onRound?.(r, scored);
   }
   const mean = (f: (s: RoundStats) => number) => (all.length ? all.reduce((a, s) => a + f(s), 0) / all.length : 0);
   return {
     curve,
+    guard: guard?.decisions ?? [],
     tower: unflattenTower(theta, d, hidden),
     stats: {
       clientsPerRound: mean((s) => s.sampled),
@@ -66,4 +82,39 @@ export async function runSimulation(env: SimEnv, start: TowerParams, o: RunOptio
     },
     seconds: (performance.now() - t0) / 1000,
   };
+}
+
+/**
+ * The guard as the server runs it: every `every` rounds, decide on the candidate from the
+ * window's reports (roll back to the reference, promote the candidate, or keep it served
+ * against the same reference), then make the current model the next candidate. Returns the
+ * model to serve and train from.
+ */
+function guardState(env: SimEnv, start: TowerParams, policy: GuardPolicy | undefined, normal: () => number) {
+  if (!policy) return null;
+  const { d, hidden } = env.session.weights;
+  // The fixed denominator: the expected number of devices that take part in a window's rounds.
+  const expected = env.clients.length * windowRate(samplingRate(env), policy.every);
+  let reference = { theta: flattenTower(start), round: 0 };
+  let candidate: { theta: Float32Array; round: number } | null = null;
+  const state = {
+    policy,
+    window: null as ReportWindow | null,
+    decisions: [] as GuardPoint[],
+    decide(theta: Float32Array, round: number): Float32Array {
+      let next = theta;
+      if (candidate && state.window) {
+        const release = releaseAndDecide(state.window.sums, expected, policy, normal);
+        state.decisions.push({ round, candidateRound: candidate.round, referenceRound: reference.round, reports: state.window.sums.count, ...release });
+        if (release.decision === 'roll-back') next = reference.theta.slice();
+        else if (release.decision === 'promote') reference = candidate;
+      }
+      candidate = next === theta ? { theta: theta.slice(), round } : null;
+      state.window = candidate
+        ? { candidate: unflattenTower(candidate.theta, d, hidden), reference: unflattenTower(reference.theta, d, hidden), reported: new Set(), sums: emptySums() }
+        : null;
+      return next;
+    },
+  };
+  return state;
 }

@@ -36,6 +36,9 @@ export interface SimulateInput {
     poisonRounds: number;
     poisonShare: number;
     poisonScale: number;
+    guardEvery: number;
+    guardNoise: number;
+    guardMargin: number;
   };
   seed: number;
   cacheDir: string | null;
@@ -87,6 +90,7 @@ export async function simulate(input: SimulateInput): Promise<{ report: Federate
     delta: sim.dpDelta ?? 0.1 / train.users.length,
     poison: { rounds: sim.poisonRounds, share: sim.poisonShare, scale: sim.poisonScale, item: pushed.index },
     mia: { trials: sim.miaTrials, localNoise: sim.miaLocalNoise },
+    ...(sim.guardEvery > 0 ? { guard: { every: sim.guardEvery, noise: sim.guardNoise, margin: sim.guardMargin } } : {}),
     cacheKey: { ...(input.cacheKey as object), k: sim.k },
   };
   const evalCtx = { weights: session.weights, config: session.config, train, cuts: input.cuts, inner: session.config.inner };
@@ -113,6 +117,8 @@ function summarise(r: FederatedReport): string {
     `final (DP, ε=${r.dp.epsilon} at δ=${r.dp.delta.toExponential(2)}): full ${r.rounds[r.rounds.length - 1].ndcg10Full}  next10 ${r.rounds[r.rounds.length - 1].ndcg10Next10}`,
     `final (no DP): full ${r.roundsWithoutDp[r.roundsWithoutDp.length - 1].ndcg10Full}  next10 ${r.roundsWithoutDp[r.roundsWithoutDp.length - 1].ndcg10Next10}`,
     `≥95% of central: no DP ${t.reach95OfCentral.withoutDp ? `round ${t.reach95OfCentral.withoutDp.round}` : 'not reached'}, DP ${t.reach95OfCentral.withDp ? `round ${t.reach95OfCentral.withDp.round}` : 'not reached'}`,
+    `stays ≥95% of central from the first round that reaches it: DP ${t.stays95OfCentral.withDp ? `from round ${t.stays95OfCentral.withDp.from}: ${t.stays95OfCentral.withDp.holds ? 'yes' : `no (worst round ${t.stays95OfCentral.withDp.worst.round}: ${t.stays95OfCentral.withDp.worst.full} / ${t.stays95OfCentral.withDp.worst.next10})`}` : 'never reached'}`,
+    ...(r.guard ? [`guard: ${r.guard.decisions.length} decisions, roll-backs at rounds [${r.guard.rollBacks.join(', ')}] (DP), [${r.guard.rollBacksWithoutDp.join(', ')}] (no DP); ${r.guard.reportBytesPerDevicePerVersion} bytes per device per version`] : []),
     `≥90% of central with DP: ${t.dpAt90OfCentral ? `round ${t.dpAt90OfCentral.round}, ε=${t.dpAt90OfCentral.epsilon}` : 'not reached'}`,
     `upload ${r.uploadBytesPerClientRound} bytes per client per round`,
     `membership inference AUC: published models ${r.mia.aucWithDp} with DP, ${r.mia.aucWithoutDp} without; one upload ${r.mia.upload.aucWithoutNoise} (no local noise), ${r.mia.upload.aucWithLocalNoise} (σ=${r.mia.upload.localNoise})`,
