@@ -107,6 +107,22 @@ function settingsOf(env: SimEnv, o: ExperimentOptions, res: ExperimentResult) {
   };
 }
 
+/** The last round whose ε (deltas and the guard's reports) stays within `budget` (bisection: ε grows with the rounds). */
+function lastRoundWithin(env: SimEnv, o: ExperimentOptions, budget: number, limit = 100_000): number {
+  const fits = (r: number) => epsilonAt(env, r, o.delta, o.guard) <= budget;
+  if (!fits(1)) return 0;
+  let lo = 1;
+  let hi = 2;
+  while (hi <= limit && fits(hi)) [lo, hi] = [hi, hi * 2];
+  if (hi > limit) return limit;
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >> 1;
+    if (fits(mid)) lo = mid;
+    else hi = mid;
+  }
+  return lo;
+}
+
 /** The central DP guarantee of the whole run, from the accountant. */
 function dpOf(env: SimEnv, o: ExperimentOptions) {
   const s = env.settings;
@@ -123,8 +139,8 @@ function dpOf(env: SimEnv, o: ExperimentOptions) {
     // null: no proven guarantee (the default aggregator is not the mean). With the guard, its reports are in it.
     epsilon: r4(epsilonAt(env, o.rounds, o.delta, o.guard)),
     epsilonDeltasOnly: r4(s.aggregator === 'mean' ? final.epsilon : NaN),
-    // Where the server's default budget would have stopped these rounds (deltas only; the server has no guard yet).
-    defaultBudget: { maxEpsilon: DEFAULT_POLICY.maxEpsilon, roundsWithin: roundsWithinBudget(budget) },
+    // Where the server's default budget would stop these rounds: with the deltas alone (what the server counts today) and with the guard's reports.
+    defaultBudget: { maxEpsilon: DEFAULT_POLICY.maxEpsilon, roundsWithin: roundsWithinBudget(budget), roundsWithinWithGuard: o.guard ? lastRoundWithin(env, o, DEFAULT_POLICY.maxEpsilon) : null },
     order: final.order,
     orders: [RDP_ORDERS[0], RDP_ORDERS[RDP_ORDERS.length - 1]],
   };
