@@ -5,9 +5,10 @@
  * instead of their sum. The worker rebuilds the split from the same data spec; a result is
  * used only for training data whose content hash matches it.
  */
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { TrainingData } from '../data/split';
 import { trainingDataHash } from '../train/checkpoint';
+import { startTsWorker } from '../train/pool';
 import type { PipelineHooks, PipelineOptions, PipelineResult, Stage } from '../train/pipeline';
 
 export interface BackgroundJob {
@@ -29,11 +30,7 @@ export class BackgroundTraining {
   private readonly outcome: Promise<{ hash: string; result: PipelineResult }>;
 
   constructor(job: BackgroundJob, hooks: PipelineHooks = {}) {
-    // The CLIs run under tsx, whose loader a worker thread does not inherit: register it first.
-    const tsx = import.meta.resolve('tsx/esm/api');
-    const entry = new URL('./background-training.worker.ts', import.meta.url).href;
-    const boot = `import(${JSON.stringify(tsx)}).then((api) => { api.register(); return import(${JSON.stringify(entry)}); })`;
-    this.worker = new Worker(boot, { eval: true, workerData: job });
+    this.worker = startTsWorker(new URL('./background-training.worker.ts', import.meta.url), job);
     this.outcome = new Promise((resolve, reject) => {
       this.worker.on('message', (m: BackgroundMessage) => {
         if (m.type === 'start') hooks.onStageStart?.(m.stage, m.total);

@@ -36,6 +36,7 @@ export const FLAG_BOUNDS = {
   recencyHalfLife: MODEL_BOUNDS.maxHalfLife,
   biasScale: 64,
   k: 1000,
+  threads: 256,
 } as const;
 export const oneOf = <T extends readonly string[]>(values: T) => v.picklist(values, `expected one of: ${values.join(', ')}`);
 
@@ -73,6 +74,8 @@ export const PipelineFlagsSchema = v.strictObject({
     v.minValue(0, 'expected 0 (choose on validation users) or a positive number'),
     v.maxValue(FLAG_BOUNDS.biasScale, `expected at most ${FLAG_BOUNDS.biasScale}`),
   ),
+  threads: count(1, FLAG_BOUNDS.threads),
+  validationUsers: count(1),
 });
 export type PipelineFlags = v.InferOutput<typeof PipelineFlagsSchema>;
 
@@ -139,6 +142,8 @@ export const PIPELINE_FLAGS: readonly PipelineFlag[] = [
   { key: 'validationKs', flags: '--validation-ks <list>', help: 'support sizes whose mean validation NDCG@10 drives early stopping', input: 'list' },
   { key: 'biasScale', flags: '--bias-scale <x>', help: 'multiply the shipped item bias (popularity) by x; 0 = choose x on validation users', input: 'number' },
   { key: 'validationView', flags: '--validation-view <view>', help: "what every method is selected on: 'full' (all later interactions), 'both' (full and next 10, raw), 'relative' (each view over popularity's, the default) or 'next' (next 10 only)", input: 'text' },
+  { key: 'threads', flags: '--threads <n>', help: "threads training uses (default: the machine's cores); the model is the same at any count", input: 'number' },
+  { key: 'validationUsers', flags: '--validation-users <n>', help: 'score at most this many validation users (a fixed sample drawn with the seed when the fold has more)', input: 'number' },
 ];
 
 /** The flag values that reproduce `opts` (for defaults). */
@@ -163,6 +168,8 @@ export function flagsOf(opts: PipelineOptions): PipelineFlags {
     validationKs: opts.validationKs,
     validationView: opts.validationView,
     biasScale: opts.biasScale,
+    threads: opts.threads,
+    validationUsers: opts.validationUsers,
   };
 }
 
@@ -181,6 +188,8 @@ export function pipelineOptionsFrom(flags: PipelineFlags, seed: number): Pipelin
     chooseTimeRecency: f.chooseTimeRecency,
     sampleContexts: f.sampleContexts,
     averageWeights: f.averageWeights,
+    threads: f.threads,
+    validationUsers: f.validationUsers,
     pooling: f.recencyHalfLife > 0 ? { ...d.pooling, recencyHalfLife: f.recencyHalfLife } : d.pooling,
     teacher: { ...d.teacher, epochs: f.teacherEpochs },
     student: { ...d.student, epochs: f.studentEpochs },

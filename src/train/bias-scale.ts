@@ -2,6 +2,7 @@ import { searchGrid, type SearchResult } from '../eval/grid-search';
 import type { ValidationCriterion } from '../eval/validation';
 import type { InnerLoopConfig } from '../model/manifest';
 import type { ModelConfig, ModelWeights, TowerParams } from '../model/weights';
+import type { TrainPool } from './pool';
 import { modelRanker } from './validate';
 
 /**
@@ -33,8 +34,9 @@ export async function chooseBiasScale(
   config: ModelConfig,
   tower: TowerParams,
   inner: InnerLoopConfig,
+  pool?: TrainPool | null,
 ): Promise<BiasScaleChoice> {
   if (requested > 0 || !criterion) return { value: requested > 0 ? requested : 1, chosen: 'fixed' };
-  const res = await searchGrid({ beta: BETA_AXIS }, (p) => criterion.score(modelRanker(scaleBias(weights, p.beta), config, tower, inner)));
+  const res = await searchGrid({ beta: BETA_AXIS }, (p) => criterion.score(modelRanker(scaleBias(weights, p.beta), config, tower, inner, pool)));
   return { value: res.best.beta, chosen: 'validation', validation: res.score, trials: res.trials, position: res.position.beta };
 }

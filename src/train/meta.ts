@@ -1,13 +1,13 @@
 import { createRng } from '../data/random';
 import type { UserSequence } from '../data/split';
 import type { InnerLoopConfig, PoolingConfig } from '../model/manifest';
-import { innerInputs, queryTargets } from '../model/inner-inputs';
-import { adaptTowers, towerLossAndGrads, type ItemTable } from '../model/plain-tower';
 import { cloneTower, type TowerParams } from '../model/weights';
 import { AdamW } from './adam';
 import { BestSnapshot } from './early-stopping';
 import type { MetaAlgorithm } from './options';
 import { sampleTasks, type MetaTask } from './meta-tasks';
+import { taskUpdates, type MetaTables } from './parallel-work';
+import { TrainPool } from './pool';
 import { yieldToEventLoop } from './yield';
 import type { TableModel } from '../model/weights';
 
@@ -30,6 +30,8 @@ export interface MetaOptions {
   seed: number;
   validate?: (tower: TowerParams) => Promise<number>;
   evalEvery: number;
+  /** Shares each step's tasks across threads (the same updates, combined in task order). */
+  pool?: TrainPool | null;
   onProgress?: (p: { step: number; steps: number; loss: number; validation?: number }) => void;
 }
 
@@ -64,6 +66,8 @@ export async function metaTrain(
     w2: new AdamW(tower.w2, { lr: opts.metaLr }),
     b2: new AdamW(tower.b2, { lr: opts.metaLr }),
   };
+  // The tables are frozen here: one shared copy serves every step's workers.
+  const frozen = opts.pool && opts.pool.threads > 1 ? TrainPool.sharedTables(tables) : tables;
   const eligible = users.filter((u) => u.events.length >= 2);
   const history: MetaResult['history'] = [];
   const initial = opts.validate ? await opts.validate(tower) : NaN;
@@ -73,7 +77,7 @@ export async function metaTrain(
 
   for (let step = 1; step <= opts.steps; step++) {
     const tasks = sampleTasks(rng, eligible, { count: opts.tasksPerStep, supportSizes: opts.supportSizes, queryMax: opts.queryMax });
-    const { loss, grads } = outerGradient(tables, tower, tasks, opts);
+    const { loss, grads } = await outerGradient(frozen, tower, tasks, opts);
     KEYS.forEach((k, i) => adam[k].step(grads[i]));
     lossAvg = Number.isNaN(lossAvg) ? loss : 0.95 * lossAvg + 0.05 * loss;
 
@@ -93,30 +97,30 @@ export async function metaTrain(
  * One outer step's mean query loss per task and meta-gradient (w1, b1, w2, b2): every
  * task's tower is adapted on its support by the on-device inner loop (adaptTowers, the
  * very function the Worker runs); FOMAML's gradient is the query loss gradient at the
- * adapted towers, Reptile's pseudo-gradient θ − θ' moves θ toward them.
+ * adapted towers, Reptile's pseudo-gradient θ − θ' moves θ toward them. Tasks may be
+ * computed on several threads; they are summed here in task order.
  */
-function outerGradient(
-  tables: TableModel,
+async function outerGradient(
+  tables: MetaTables,
   tower: TowerParams,
-  tasks: readonly MetaTask[],
-  opts: Pick<MetaOptions, 'algorithm' | 'inner' | 'pooling' | 'queryViews'>,
-): { loss: number; grads: Float32Array[] } {
-  const { n, d } = tables;
+  tasks: MetaTask[],
+  opts: Pick<MetaOptions, 'algorithm' | 'inner' | 'pooling' | 'queryViews' | 'pool'>,
+): Promise<{ loss: number; grads: Float32Array[] }> {
   const T = tasks.length;
-  const items: ItemTable = { n, d, out: tables.itemOut, bias: tables.itemBias };
-  const inputs = innerInputs(tasks.map((t) => t.support), tables.itemIn, d, opts.pooling);
-  const adapted = adaptTowers(tower, inputs.pooled, inputs.targets, items, opts.inner);
+  const work = { algorithm: opts.algorithm, inner: opts.inner, pooling: opts.pooling, queryViews: opts.queryViews };
+  const updates = opts.pool ? await opts.pool.metaUpdates(tables, tower, tasks, work) : taskUpdates(tables, tower, tasks, work);
   const grads = KEYS.map((k) => new Float32Array(tower[k].length));
   let loss = 0;
-  adapted.forEach((a, t) => {
-    const query = queryTargets(tasks[t].query, opts.queryViews);
-    const q = towerLossAndGrads(a, inputs.pooled.subarray(t * d, (t + 1) * d), query, items);
-    loss += q.loss;
+  for (const { loss: l, update } of updates) {
+    loss += l;
     KEYS.forEach((k, i) => {
       const g = grads[i];
-      const src = opts.algorithm === 'reptile' ? null : q.grads[k];
-      for (let j = 0; j < g.length; j++) g[j] += (src ? src[j] : tower[k][j] - a[k][j]) / T;
+      const u = update[k];
+      const t = tower[k];
+      // FOMAML's update is the query gradient; Reptile's is the adapted tower (pseudo-gradient θ − θ').
+      if (opts.algorithm === 'reptile') for (let j = 0; j < g.length; j++) g[j] += (t[j] - u[j]) / T;
+      else for (let j = 0; j < g.length; j++) g[j] += u[j] / T;
     });
-  });
+  }
   return { loss: loss / T, grads };
 }

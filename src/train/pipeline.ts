@@ -1,5 +1,6 @@
 import type { TrainingData, UserSequence } from '../data/split';
 import { VALIDATION_FOLD, fnv1a32, userFold } from '../data/split';
+import { createRng } from '../data/random';
 import type { ItemMeta } from '../data/types';
 import type { InnerLoopConfig } from '../model/manifest';
 import { contentTokens, hashFeatures, type SparseFeatures } from '../model/features';
@@ -15,6 +16,7 @@ import { ValidationCriterion } from '../eval/validation';
 import { coldStartNdcg, modelRanker } from './validate';
 import { chooseBiasScale, scaleBias } from './bias-scale';
 import { chooseRecency, withRecency } from './recency-choice';
+import { TrainPool } from './pool';
 
 export { DEFAULT_PIPELINE, type PipelineOptions, type StageOptions } from './options';
 
@@ -49,6 +51,8 @@ interface RunContext {
   report: Record<string, unknown>;
   keys: Record<'teacher' | 'student' | 'meta', string>;
   criterion: ValidationCriterion;
+  /** Worker threads for validation and meta-training; null with one thread. */
+  pool: TrainPool | null;
 }
 
 /** A short stable hash of JSON-able options (FNV-1a over the JSON text). */
@@ -60,12 +64,13 @@ function fingerprint(value: unknown): string {
  * Each stage's checkpoint is named by the options it depends on, so changing a later
  * stage (say, meta-training) still resumes from the earlier ones.
  */
-function stageKeys(opts: PipelineOptions): RunContext['keys'] {
+function stageKeys(opts: PipelineOptions, sampled: boolean): RunContext['keys'] {
   // biasScale is chosen after the last stage, so it keys none of them; the recency choice
   // is made after the student, so it keys only the meta stage.
-  const { teacher, student, meta, inner, biasScale: _after, chooseRecency, chooseTimeRecency, sampleContexts, averageWeights, ...rest } = opts;
-  // Options added later key the stages only when set, so checkpoints made before they existed still resume.
-  const shared = { ...rest, ...(sampleContexts ? { sampleContexts } : {}), ...(averageWeights ? { averageWeights } : {}) };
+  // threads changes how fast, not what: it keys nothing.
+  const { teacher, student, meta, inner, biasScale: _after, threads: _speed, validationUsers, chooseRecency, chooseTimeRecency, sampleContexts, averageWeights, ...rest } = opts;
+  // Options added later key the stages only when set (the validation sample: when it leaves users out), so checkpoints made before they existed still resume.
+  const shared = { ...rest, ...(sampleContexts ? { sampleContexts } : {}), ...(averageWeights ? { averageWeights } : {}), ...(sampled ? { validationUsers } : {}) };
   const { queryViews, ...metaRest } = meta;
   const metaKey = queryViews ? meta : metaRest;
   return {
@@ -75,12 +80,17 @@ function stageKeys(opts: PipelineOptions): RunContext['keys'] {
   };
 }
 
-/** Splits training users into fitting users and the validation fold used for early stopping. */
-function validationSplit(users: readonly UserSequence[]): { fit: UserSequence[]; validation: UserSequence[] } {
-  return {
-    fit: users.filter((u) => userFold(u.user) !== VALIDATION_FOLD),
-    validation: users.filter((u) => userFold(u.user) === VALIDATION_FOLD),
-  };
+/**
+ * Splits training users into fitting users and the validation fold used for early
+ * stopping; past `max` validation users, a sample of `max` of them drawn with the seed
+ * (in their original order). The users left out are not fitted on either.
+ */
+function validationSplit(users: readonly UserSequence[], max: number, seed: number): { fit: UserSequence[]; validation: UserSequence[]; validationTotal: number } {
+  const fold = users.filter((u) => userFold(u.user) === VALIDATION_FOLD);
+  const fit = users.filter((u) => userFold(u.user) !== VALIDATION_FOLD);
+  if (fold.length <= max) return { fit, validation: fold, validationTotal: fold.length };
+  const keep = createRng(seed).shuffle(fold.map((_, i) => i)).slice(0, max).sort((a, b) => a - b);
+  return { fit, validation: keep.map((i) => fold[i]), validationTotal: fold.length };
 }
 
 /**
@@ -95,15 +105,25 @@ export async function trainPipeline(
   hooks: PipelineHooks = {},
   checkpoints?: CheckpointStore,
 ): Promise<PipelineResult> {
-  const { fit, validation } = validationSplit(train.users);
+  const { fit, validation, validationTotal } = validationSplit(train.users, opts.validationUsers, opts.seed);
   const config: ModelConfig = { pooling: opts.pooling, inner: opts.inner, content: { buckets: opts.contentBuckets } };
   const report: Record<string, unknown> = { fitUsers: fit.length, validationUsers: validation.length, items: train.catalogue.ids.length };
+  if (validationTotal > validation.length) report.validationUsersInFold = validationTotal;
   const criterion = new ValidationCriterion(validation, itemCountsOf(fit, train.catalogue.ids.length), opts.validationKs, opts.validationView);
-  const ctx: RunContext = { train, fit, validation, opts, config, hooks, checkpoints, report, keys: stageKeys(opts), criterion };
+  const pool = opts.threads > 1 ? new TrainPool(opts.threads) : null;
+  try {
+    return await runStages({ train, fit, validation, opts, config, hooks, checkpoints, report, keys: stageKeys(opts, validationTotal > validation.length), criterion, pool });
+  } finally {
+    await pool?.close();
+  }
+}
 
+async function runStages(ctx: RunContext): Promise<PipelineResult> {
+  const { train, validation, opts, config, hooks, report, pool } = ctx;
   const teacher = await pretrainStage(ctx, 'teacher', opts.teacher);
   const distill = { model: teacher, weight: opts.student.distillWeight, temperature: opts.student.temperature };
   const student = await pretrainStage(ctx, 'student', opts.student, distill);
+  const t0 = performance.now();
   const recency = await chooseRecency(
     { positions: opts.chooseRecency, hours: opts.chooseTimeRecency },
     validation.length ? ctx.criterion : null,
@@ -111,18 +131,19 @@ export async function trainPipeline(
     config,
     student.tower,
     opts.inner,
+    pool,
   );
-  report.recency = recency;
+  report.recency = { ...recency, seconds: (performance.now() - t0) / 1000 };
   config.pooling = withRecency(config.pooling, recency.halfLife, recency.halfLifeHours);
   const metaTower = await metaStage(ctx, student);
 
   hooks.onStageStart?.('export', 1);
   const items: ItemMeta[] = train.catalogue.ids.map((id) => train.items.get(id) ?? { id, title: id, categories: [] });
   const contentProj = fitContentProjection(student, items, train.itemCounts, opts.contentBuckets);
-  const biasScale = await chooseBiasScale(opts.biasScale, validation.length ? ctx.criterion : null, { ...student, contentProj }, config, metaTower, opts.inner);
+  const biasScale = await chooseBiasScale(opts.biasScale, validation.length ? ctx.criterion : null, { ...student, contentProj }, config, metaTower, opts.inner, pool);
   report.biasScale = biasScale;
   const weights: ModelWeights = scaleBias({ ...student, tower: metaTower, contentProj }, biasScale.value);
-  report.quantisation = await quantisationLoss(weights, config, validation, opts.validationKs[0]);
+  report.quantisation = await quantisationLoss(weights, config, validation, opts.validationKs[0], pool);
   hooks.onProgress?.('export', 1, { loss: NaN });
   hooks.onStageEnd?.('export', report.quantisation as Record<string, unknown>);
   return { teacher, student, metaTower, weights, config, report };
@@ -130,7 +151,7 @@ export async function trainPipeline(
 
 /** The validation criterion (averaged over the validation ks) of every stage. */
 async function validate(ctx: RunContext, m: TableModel, tower: TowerParams, inner: InnerLoopConfig | null): Promise<number> {
-  return ctx.criterion.score(modelRanker({ ...m, contentProj: new Float32Array(0) }, ctx.config, tower, inner));
+  return ctx.criterion.score(modelRanker({ ...m, contentProj: new Float32Array(0) }, ctx.config, tower, inner, ctx.pool));
 }
 
 function itemCountsOf(users: readonly UserSequence[], n: number): Int32Array {
@@ -208,6 +229,7 @@ async function metaStage(ctx: RunContext, student: TableModel): Promise<TowerPar
       pooling: ctx.config.pooling,
       seed: opts.seed + 3,
       evalEvery: Math.max(1, Math.floor(opts.meta.steps / 6)),
+      pool: ctx.pool,
       validate: ctx.validation.length ? (t) => validate(ctx, student, t, opts.inner) : undefined,
       onProgress: (p) => hooks.onProgress?.('meta', p.step, { loss: p.loss, validation: p.validation }),
     });
@@ -218,7 +240,7 @@ async function metaStage(ctx: RunContext, student: TableModel): Promise<TowerPar
 }
 
 /** What int8 item tables cost: largest entry error and validation NDCG@10 (after the inner loop) float32 vs int8. */
-export async function quantisationLoss(weights: ModelWeights, config: ModelConfig, validation: readonly UserSequence[], k: number) {
+export async function quantisationLoss(weights: ModelWeights, config: ModelConfig, validation: readonly UserSequence[], k: number, pool?: TrainPool | null) {
   const { n, d } = weights;
   const itemIn = dequantiseRows(quantiseRows(weights.itemIn, n, d), d);
   const itemOut = dequantiseRows(quantiseRows(weights.itemOut, n, d), d);
@@ -226,7 +248,7 @@ export async function quantisationLoss(weights: ModelWeights, config: ModelConfi
   for (let i = 0; i < itemIn.length; i++) {
     maxAbsError = Math.max(maxAbsError, Math.abs(itemIn[i] - weights.itemIn[i]), Math.abs(itemOut[i] - weights.itemOut[i]));
   }
-  const float32 = await coldStartNdcg(weights, config, weights.tower, validation, k, config.inner);
-  const int8 = await coldStartNdcg({ ...weights, itemIn, itemOut }, config, weights.tower, validation, k, config.inner);
+  const float32 = await coldStartNdcg(weights, config, weights.tower, validation, k, config.inner, 'full', pool);
+  const int8 = await coldStartNdcg({ ...weights, itemIn, itemOut }, config, weights.tower, validation, k, config.inner, 'full', pool);
   return { maxAbsError, validationNdcg10Float32: float32, validationNdcg10Int8: int8, ndcgLoss: float32 - int8, k };
 }

@@ -2,6 +2,7 @@ import { searchGrid, type SearchResult } from '../eval/grid-search';
 import type { ValidationCriterion } from '../eval/validation';
 import type { InnerLoopConfig, PoolingConfig } from '../model/manifest';
 import type { ModelConfig, ModelWeights, TowerParams } from '../model/weights';
+import type { TrainPool } from './pool';
 import { modelRanker } from './validate';
 
 /**
@@ -52,12 +53,13 @@ export async function chooseRecency(
   config: ModelConfig,
   tower: TowerParams,
   inner: InnerLoopConfig,
+  pool?: TrainPool | null,
 ): Promise<RecencyChoice> {
   const fixed: RecencyChoice = { halfLife: config.pooling.recencyHalfLife ?? null, halfLifeHours: config.pooling.halfLifeDays === null ? null : config.pooling.halfLifeDays * 24, chosen: 'fixed' };
   // A half-life fixed for pre-training (--recency-half-life) is kept as it is.
   if (!choose.positions || !criterion || config.pooling.recencyHalfLife !== undefined || config.pooling.halfLifeDays !== null) return fixed;
   const score = (halfLife: number | null, hours: number | null = null) =>
-    criterion.score(modelRanker(weights, { ...config, pooling: withRecency(config.pooling, halfLife, hours) }, tower, inner));
+    criterion.score(modelRanker(weights, { ...config, pooling: withRecency(config.pooling, halfLife, hours) }, tower, inner, pool));
   const off = await score(null);
   const res = await searchGrid({ halfLife: HALF_LIFE_AXIS }, (p) => score(p.halfLife));
   const better = res.score > off;

@@ -1,27 +1,20 @@
 import type { UserSequence } from '../data/split';
-import { topN } from '../eval/metrics';
 import { ValidationCriterion, type RankCuts, type ValidationView } from '../eval/validation';
 import type { InnerLoopConfig } from '../model/manifest';
-import { ModelSession } from '../model/session';
 import type { ModelConfig, ModelWeights, TowerParams } from '../model/weights';
+import { rankSupports } from './parallel-work';
+import type { TrainPool } from './pool';
 
 /**
  * Ranks validation cuts with a model, the way the Worker would: full-catalogue scores
  * with the support excluded; with `inner` set the tower is first adapted on each support
- * by the on-device inner loop.
+ * by the on-device inner loop. With a pool the cuts are ranked across its threads (the same
+ * lists).
  */
-export function modelRanker(weights: ModelWeights, config: ModelConfig, tower: TowerParams, inner: InnerLoopConfig | null): RankCuts {
+export function modelRanker(weights: ModelWeights, config: ModelConfig, tower: TowerParams, inner: InnerLoopConfig | null, pool?: TrainPool | null): RankCuts {
   return async (cuts) => {
-    const session = new ModelSession(weights, config);
-    try {
-      const histories = cuts.map((c) => c.support);
-      const scores = inner && inner.steps > 0
-        ? (await session.adaptAndScore(tower, histories, inner)).scores
-        : await session.scoreShared(tower, histories);
-      return cuts.map((c, b) => topN(scores.subarray(b * weights.n, (b + 1) * weights.n), 10, c.support.map((e) => e.index)));
-    } finally {
-      session.dispose();
-    }
+    const supports = cuts.map((c) => c.support);
+    return pool ? pool.rank(weights, config, tower, inner, supports) : rankSupports(weights, config, tower, inner, supports);
   };
 }
 
@@ -34,7 +27,8 @@ export async function coldStartNdcg(
   k: number,
   inner: InnerLoopConfig | null,
   view: Exclude<ValidationView, 'relative'> = 'full',
+  pool?: TrainPool | null,
 ): Promise<number> {
   const criterion = new ValidationCriterion(users, new Float32Array(weights.n), [k], view);
-  return criterion.score(modelRanker(weights, config, tower, inner));
+  return criterion.score(modelRanker(weights, config, tower, inner, pool));
 }
