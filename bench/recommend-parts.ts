@@ -11,7 +11,7 @@ import 'fake-indexeddb/auto';
 import { IDBFactory } from 'fake-indexeddb';
 import { WorkerRuntime } from '../src/browser/worker-runtime';
 import { MemoryModelCache } from '../src/browser/worker-loader';
-import { candidates } from '../src/browser/worker-filters';
+import { allowedItems } from '../src/browser/worker-filters';
 import { rankRecommendations } from '../src/browser/worker-recommend';
 import type { RequestMessage } from '../src/browser/protocol';
 import type { StoredEvent } from '../src/browser/types';
@@ -61,14 +61,14 @@ const history = events.map((e) => ({ index: catalogue.index.get(e.item)!, type: 
 const tower = model.weights.tower;
 const source = { items: catalogue.items, index: catalogue.index, events, unavailable: new Set<string>() };
 const scores = await session.scoreShared(tower, [history]);
-const allowed = candidates({ n: 10 }, source).allowed;
+const allowed = allowedItems({ n: 10 }, source).allowed;
 
 console.log(
   JSON.stringify(
     {
       items: catalogue.items.length,
       recommendMs: await median(() => call('recommend', { n: 10 })),
-      filterMaskMs: await median(() => candidates({ n: 10 }, source)),
+      filterMaskMs: await median(() => allowedItems({ n: 10 }, source)),
       scoreAllItemsMs: await median(() => session.scoreShared(tower, [history])),
       topNMs: await median(() => rankRecommendations(scores, catalogue.items, allowed, 10)),
     },

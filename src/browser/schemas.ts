@@ -107,6 +107,8 @@ export const RecommendOptionsSchema = options({
   include: v.optional(ItemIdListSchema),
   exclude: v.optional(ItemIdListSchema),
   price: v.optional(PriceRangeSchema),
+  // v.custom, not v.union: the page client already bundles custom, and union would add to it.
+  reasons: v.optional(v.custom<boolean | number>((x) => typeof x === 'boolean' || (Number.isInteger(x) && (x as number) >= 1 && (x as number) <= 50), 'expected a boolean or an integer from 1 to 50')),
 });
 
 export const ExplainOptionsSchema = options({ n: v.optional(int(1, 50)), context: v.optional(ItemIdSchema) });

@@ -91,6 +91,11 @@ export interface RecommendOptions {
   exclude?: string[];
   /** Only items whose price lies in this range (both ends inclusive). */
   price?: PriceRange;
+  /**
+   * Each item's explanation (`explanation`) from the same scoring pass, as explain() gives it
+   * for that list: `true` for up to 3 reasons per item, or the most reasons (1–50).
+   */
+  reasons?: boolean | number;
 }
 
 export interface Recommendation {
@@ -105,6 +110,8 @@ export interface Recommendation {
   price?: number;
   image?: string;
   url?: string;
+  /** Why it is in the list; only with `reasons`. */
+  explanation?: Explanation;
 }
 
 /**

@@ -1,5 +1,5 @@
 /**
- * Measured choice of what computes scores, in the Worker. Candidates: 'plain' (the SDK's
+ * Measured choice of what computes scores, in the Worker. The choices: 'plain' (the SDK's
  * own TypeScript loop, no tfjs) and the tfjs backends in priority order (webgpu only when
  * an adapter exists, ranked after webgl/wasm when it is a software fallback such as
  * SwiftShader, whose speed says nothing about real hardware). tfjs and each backend are

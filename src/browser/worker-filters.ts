@@ -7,7 +7,7 @@
 import type { ItemMeta } from '../data/types';
 import type { RecommendOptions, StoredEvent } from './types';
 
-export interface Candidates {
+export interface AllowedItems {
   n: number;
   /** allowed[i] = 1 when catalogue row i may be recommended. */
   allowed: Uint8Array;
@@ -17,7 +17,7 @@ export interface Candidates {
   unknownIds: number;
 }
 
-export interface CandidateSource {
+export interface AllowedSource {
   items: readonly ItemMeta[];
   index: ReadonlyMap<string, number>;
   /** The shopper's stored events (none without consent). */
@@ -27,7 +27,7 @@ export interface CandidateSource {
 }
 
 /** Options must already be validated (schemas.ts). */
-export function candidates(opts: RecommendOptions, src: CandidateSource): Candidates {
+export function allowedItems(opts: RecommendOptions, src: AllowedSource): AllowedItems {
   const { items, index } = src;
   const allowed = new Uint8Array(items.length);
   const unknown = new Set<string>();

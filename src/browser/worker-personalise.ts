@@ -4,14 +4,12 @@
  * model's meta-initialised tower on the shopper's whole stored history, so the result
  * depends on the history and not on how often it ran.
  */
-import { LocalrecError } from '../errors';
+import { MODEL_BOUNDS } from '../model/bounds';
 import type { IndexedEvent } from '../model/pooling';
 import type { ModelSession } from '../model/session';
 import type { TowerParams } from '../model/weights';
 
-import { MODEL_BOUNDS } from '../model/bounds';
-
-/** The cap of personalise({ steps }), the same as a model's `inner.steps` bound. */
+/** The cap of personalise({ steps }) (checked by its schema), the same as a model's `inner.steps` bound. */
 export const MAX_STEPS = MODEL_BOUNDS.maxInnerSteps;
 
 export interface PersonaliseRun {
@@ -21,14 +19,8 @@ export interface PersonaliseRun {
   ms: number;
 }
 
-export function checkSteps(steps: unknown): void {
-  if (steps !== undefined && (!Number.isInteger(steps) || (steps as number) < 0 || (steps as number) > MAX_STEPS)) {
-    throw new LocalrecError('invalid-argument', `steps must be an integer from 0 to ${MAX_STEPS}, got ${String(steps)}`);
-  }
-}
-
+/** `steps` as the handler table checked it; by default the model's own (within the model bounds). */
 export async function runInnerLoop(session: ModelSession, history: readonly IndexedEvent[], steps = session.config.inner.steps): Promise<PersonaliseRun> {
-  checkSteps(steps);
   const lr = session.config.inner.lr;
   const t0 = performance.now();
   // Everything but the step count comes from the model, so the device runs the inner loop it was meta-trained for.

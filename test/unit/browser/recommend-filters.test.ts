@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ItemMeta } from '../../../src/data/types';
-import { candidates } from '../../../src/browser/worker-filters';
+import { allowedItems } from '../../../src/browser/worker-filters';
 import { rankRecommendations } from '../../../src/browser/worker-recommend';
 import type { StoredEvent } from '../../../src/browser/types';
 import { checkRecommendArg } from '../../../src/browser/schemas';
@@ -14,8 +14,8 @@ const items: ItemMeta[] = [
   { id: 'e', title: 'E', categories: ['toys'], price: 30 },
 ];
 const index = new Map(items.map((it, i) => [it.id, i]));
-const allowedIds = (opts: Parameters<typeof candidates>[0], events: StoredEvent[] = [], unavailable: string[] = []) => {
-  const c = candidates(opts, { items, index, events, unavailable: new Set(unavailable) });
+const allowedIds = (opts: Parameters<typeof allowedItems>[0], events: StoredEvent[] = [], unavailable: string[] = []) => {
+  const c = allowedItems(opts, { items, index, events, unavailable: new Set(unavailable) });
   return { ids: items.filter((_, i) => c.allowed[i]).map((it) => it.id), c };
 };
 

@@ -68,6 +68,28 @@ describe('"related to this product" (recommend with context)', () => {
     expect(plain.context).toBeNull();
     expect(plain.text).toMatch(/^Because you viewed /);
   });
+
+  it('recommend({ reasons }) gives each item the explanation explain() gives for that list, from the same scoring pass', async () => {
+    const h = makeRuntime(new ModelServer(await fixtureModel()));
+    await h.call('init', initParams());
+    expect((await h.call('recommend', { n: 3 })).items.every((r) => r.explanation === undefined)).toBe(true);
+    await h.call('track', { events: [1, 7, 2].map((i, k) => ({ item: id(i), type: k === 2 ? ('cart' as const) : ('view' as const), ts: T0 + k })) });
+    for (const [opts, n] of [[{ n: 4, reasons: true }, 3], [{ n: 4, context: id(4), reasons: 2 }, 2]] as const) {
+      const rec = await h.call('recommend', opts);
+      expect(rec.items).toHaveLength(4);
+      for (const item of rec.items) {
+        const alone = await h.call('explain', { item: item.id, options: { n, ...('context' in opts ? { context: opts.context } : {}) } });
+        const { score, ...rest } = item.explanation!;
+        const { score: aloneScore, ...aloneRest } = alone;
+        expect(rest).toEqual(aloneRest);
+        expect(score).toBe(item.score);
+        expect(aloneScore).toBeCloseTo(item.score, 4);
+      }
+      expect(rec.items.some((r) => r.explanation!.reasons.length > 0)).toBe(true);
+    }
+    const bad = await h.call('recommend', { reasons: 0 } as never).catch((e: unknown) => e);
+    expect(bad).toMatchObject({ code: 'invalid-argument' });
+  });
 });
 
 describe('item similarity and score blending', () => {

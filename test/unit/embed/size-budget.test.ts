@@ -107,7 +107,7 @@ describe('the package build', () => {
     // One hint from each side; the sources must still hold them, or this test proves nothing.
     const workerHint = 'track only catalogue items';
     const clientHint = "call setConsent('granted') once the shopper agrees";
-    expect(await readFile('src/browser/worker-runtime.ts', 'utf8')).toContain(workerHint);
+    expect(await readFile('src/browser/worker-scoring.ts', 'utf8')).toContain(workerHint);
     expect(await readFile('src/browser/main-client.ts', 'utf8')).toContain(clientHint);
     for (const [name, code] of Object.entries(files)) if (name.startsWith('localrec-worker')) expect(code.toString('utf8'), name).not.toContain(workerHint);
     expect(file('index.js').toString('utf8')).not.toContain(clientHint);
