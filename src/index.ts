@@ -2,7 +2,8 @@
  * localrec: a recommender that learns in the shopper's browser. This is the npm entry;
  * it exposes the main-thread client and its types only (the Worker is spawned by it).
  */
-export { createLocalrec, DEFAULT_TIMEOUTS, type Localrec, type LocalrecOptions } from './browser/main-client';
+export { createLocalrec, type Localrec, type LocalrecOptions } from './browser/main-client';
+export { DEFAULT_TIMEOUTS } from './browser/main-transport';
 export { LocalrecError, isLocalrecError, ERROR_CODES, type ErrorCode, type ErrorDetails } from './errors';
 export { BACKEND_NAMES, CONSENT_STATES, WARNING_CODES } from './browser/types';
 export type {

@@ -1,34 +1,19 @@
 /**
- * The main-thread client: a few explicit async calls that post typed messages to the
- * module Worker. This file must not import tfjs (a unit test walks its import graph):
- * the page pays only for this small client, and tfjs stays one instance in the Worker.
+ * The main-thread client's public API: a few explicit async calls, each checking its
+ * arguments with the Worker's own schemas before main-transport.ts posts it, and the
+ * shopper's consent tracked and sent along. This file must not import tfjs (a unit test
+ * walks its import graph): the page pays only for this small client, and tfjs stays one
+ * instance in the Worker.
  */
 import { DEV } from '../dev';
 import { LocalrecError } from '../errors';
-import type { Method, Params, RequestMessage, Result, WorkerInitParams, WorkerMessage } from './protocol';
+import type { Method, Params, Result, WorkerInitParams } from './protocol';
 import { GA4_EVENT_TYPES, ga4EventType, ga4ItemIds } from '../data/ga4';
 import type { BackendName, ConsentState, ExplainOptions, Ga4TrackEvent, LocalrecEvent, StorageMode, TrackEvent } from './types';
 import { ConsentTracker, type ConsentHost } from './main-consent';
+import { DEFAULT_TIMEOUTS, WorkerTransport } from './main-transport';
 import { startWorker } from './main-worker';
 import { checkAvailabilityArgs, checkConsentArg, checkCreateOptions, checkExplainArgs, checkPersonaliseArg, checkRecommendArg, MAX_TIMER_MS, validateEvents } from './schemas';
-
-/**
- * How long each Worker call may take before it rejects with `worker-timeout`, in ms.
- * Calls run one at a time in the Worker, so a call's time includes waiting for the ones
- * before it; init downloads and verifies the model, and personalise trains, hence longer.
- */
-export const DEFAULT_TIMEOUTS: Readonly<Record<Method, number>> = {
-  init: 120_000,
-  personalise: 60_000,
-  track: 30_000,
-  recommend: 30_000,
-  explain: 30_000,
-  forget: 30_000,
-  exportData: 30_000,
-  status: 30_000,
-  consent: 30_000,
-  setAvailability: 30_000,
-};
 
 export interface LocalrecOptions {
   /** URL of the model's manifest.json (relative URLs resolve against the page). */
@@ -102,148 +87,24 @@ export interface Localrec {
   terminate(): void;
 }
 
-/**
- * A call waiting for its response. `resolve` is declared as a method so that a resolver
- * for one method's result fits here: the Worker answers id N with method N's result.
- * The request is kept so that a crashed Worker's calls can be sent again, once.
- */
-interface Pending {
-  request: RequestMessage;
-  timer: ReturnType<typeof setTimeout>;
-  resolve(value: Result<Method>): void;
-  reject(error: LocalrecError): void;
-}
-
+/** The public API over the transport: arguments checked on the page, consent tracked and sent to the Worker when it changes. */
 class Client implements Localrec {
-  private nextId = 1;
-  private readonly pending = new Map<number, Pending>();
-  private readonly listeners = new Set<(event: LocalrecEvent) => void>();
-  private dead: LocalrecError | null = null;
-  private readonly consent: ConsentTracker;
+  readonly #transport: WorkerTransport;
+  readonly #consent: ConsentTracker;
   /** The state the Worker last heard, and the request that told it. */
-  private sentConsent: ConsentState | null = null;
-  private consentSent: Promise<void> = Promise.resolve();
-  private worker: Worker;
-  /** A crashed Worker is replaced once; a second crash fails the client. */
-  private restarted = false;
-  private readonly timeouts: Record<Method, number>;
+  #sentConsent: ConsentState | null = null;
+  #consentSent: Promise<void> = Promise.resolve();
 
-  constructor(
-    private readonly createWorker: () => Worker,
-    private readonly params: WorkerInitParams,
-    private readonly options: LocalrecOptions,
-  ) {
-    this.timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
-    this.consent = new ConsentTracker(globalThis as ConsentHost, options.consent ?? 'pending', options.consentSignals !== false, () => {
-      this.syncConsent().catch(() => undefined);
+  constructor(createWorker: () => Worker, params: WorkerInitParams, options: LocalrecOptions) {
+    this.#consent = new ConsentTracker(globalThis as ConsentHost, options.consent ?? 'pending', options.consentSignals !== false, () => {
+      this.#syncConsent().catch(() => undefined);
     });
-    if (options.onEvent) this.listeners.add(options.onEvent);
-    this.worker = this.attach(createWorker());
-  }
-
-  /** Listens to one Worker; events from a Worker that was replaced are ignored. */
-  private attach(worker: Worker): Worker {
-    worker.addEventListener('message', (ev: MessageEvent<WorkerMessage>) => {
-      if (worker === this.worker) this.onMessage(ev.data);
-    });
-    worker.addEventListener('error', (ev) => {
-      ev.preventDefault();
-      if (worker !== this.worker) return;
-      this.crashed(
-        new LocalrecError('worker-failed', `the localrec Worker failed: ${ev.message || 'could not load the Worker script'}`, {}, DEV
-          ? "check that the Worker script's URL is served and that the page's CSP allows it (worker-src) and wasm ('wasm-unsafe-eval')"
-          : undefined),
-      );
-    });
-    worker.addEventListener('messageerror', () => {
-      if (worker === this.worker) this.fail(new LocalrecError('worker-failed', 'a message from the Worker could not be read'));
-    });
-    return worker;
-  }
-
-  /**
-   * The Worker died (an uncaught error or a failed load). The first time, a new Worker is
-   * started, initialised with the same options and the current consent, and every call
-   * that was waiting is sent to it again (once); the second time, the client fails.
-   */
-  private crashed(err: LocalrecError): void {
-    if (this.dead) return;
-    if (this.restarted) return this.fail(err);
-    this.restarted = true;
-    try {
-      this.worker.terminate();
-    } catch {
-      // Already gone.
-    }
-    let next: Worker;
-    try {
-      next = this.createWorker();
-    } catch {
-      return this.fail(err);
-    }
-    this.worker = this.attach(next);
-    const waiting = [...this.pending.values()].map((p) => p.request);
-    // The new Worker has no model: initialise it first, unless an init is already waiting.
-    if (!waiting.some((r) => r.method === 'init')) {
-      this.sentConsent = this.consent.state;
-      this.call('init', { ...this.params, consent: this.sentConsent }).catch(() => undefined);
-    }
-    for (const r of [...waiting.filter((r) => r.method === 'init'), ...waiting.filter((r) => r.method !== 'init')]) {
-      if (r.method === 'init') this.sentConsent = this.consent.state;
-      this.worker.postMessage(r.method === 'init' ? { ...r, params: { ...r.params, consent: this.consent.state } } : r);
-    }
-  }
-
-  private onMessage(msg: WorkerMessage): void {
-    if (msg.kind === 'event') {
-      for (const l of this.listeners) {
-        try {
-          l(msg.event);
-        } catch {
-          // A listener's bug must not break the client.
-        }
-      }
-      return;
-    }
-    const p = this.pending.get(msg.id);
-    if (!p) return;
-    this.pending.delete(msg.id);
-    clearTimeout(p.timer);
-    if (msg.ok) p.resolve(msg.value);
-    else p.reject(LocalrecError.fromJSON(msg.error));
-  }
-
-  private fail(err: LocalrecError): void {
-    this.dead = err;
-    for (const p of this.pending.values()) {
-      clearTimeout(p.timer);
-      p.reject(err);
-    }
-    this.pending.clear();
-  }
-
-  private call<M extends Method>(method: M, params: Params<M>): Promise<Result<M>> {
-    if (this.dead) return Promise.reject(this.dead);
-    const id = this.nextId++;
-    const ms = this.timeouts[method];
-    return new Promise<Result<M>>((resolve, reject) => {
-      const request: RequestMessage<M> = { kind: 'request', id, method, params };
-      const timer = setTimeout(() => {
-        if (!this.pending.delete(id)) return;
-        reject(
-          new LocalrecError('worker-timeout', `${method}() got no answer from the Worker within ${ms} ms`, { method, ms }, DEV
-            ? 'the Worker may be stalled or busy with a long call before this one; raise `timeouts` if the model or device is slow'
-            : undefined),
-        );
-      }, ms);
-      // Stored as the method union: the entry only ever re-posts this same request.
-      this.pending.set(id, { request: request as RequestMessage, timer, resolve, reject });
-      this.worker.postMessage(request);
-    });
+    this.#transport = new WorkerTransport(createWorker, params, { ...DEFAULT_TIMEOUTS, ...options.timeouts }, () => (this.#sentConsent = this.#consent.state));
+    if (options.onEvent) this.#transport.listeners.add(options.onEvent);
   }
 
   /** Runs `check` and turns its throw into a rejection (the public methods never throw synchronously). */
-  private checked<T>(check: () => T): { ok: true; value: T } | { ok: false; error: Promise<never> } {
+  #checked<T>(check: () => T): { ok: true; value: T } | { ok: false; error: Promise<never> } {
     try {
       return { ok: true, value: check() };
     } catch (e) {
@@ -251,8 +112,8 @@ class Client implements Localrec {
     }
   }
 
-  private requireConsent(what: string): Promise<never> | null {
-    const state = this.consent.state;
+  #requireConsent(what: string): Promise<never> | null {
+    const state = this.#consent.state;
     if (state === 'granted') return null;
     return Promise.reject(
       new LocalrecError('consent-required', `${what} needs the shopper's consent`, { consent: state }, DEV ? "the consent option, Global Privacy Control or the site's CMP has not granted it; call setConsent('granted') once the shopper agrees" : undefined),
@@ -260,20 +121,19 @@ class Client implements Localrec {
   }
 
   /** Tells the Worker the current consent state when it changed since it last heard. */
-  private syncConsent(): Promise<void> {
-    const state = this.consent.state;
-    if (this.sentConsent === null || state === this.sentConsent) return this.consentSent;
-    this.sentConsent = state;
-    this.consentSent = this.call('consent', { state }).then(() => undefined);
-    return this.consentSent;
+  #syncConsent(): Promise<void> {
+    const state = this.#consent.state;
+    if (this.#sentConsent === null || state === this.#sentConsent) return this.#consentSent;
+    this.#sentConsent = state;
+    this.#consentSent = this.#transport.call('consent', { state }).then(() => undefined);
+    return this.#consentSent;
   }
 
   init(): Promise<Result<'init'>> {
-    this.sentConsent = this.consent.state;
-    return this.call('init', { ...this.params, consent: this.sentConsent });
+    return this.#transport.init();
   }
   track(event: TrackEvent | TrackEvent[] | Ga4TrackEvent): Promise<Result<'track'>> {
-    const refused = this.requireConsent('track()');
+    const refused = this.#requireConsent('track()');
     if (refused) return refused;
     let events: TrackEvent[];
     if (event !== null && typeof event === 'object' && !Array.isArray(event) && 'event' in event) {
@@ -283,49 +143,48 @@ class Client implements Localrec {
       events = ga4ItemIds(event.items).map((item) => ({ item, type, ...ts }));
     } else events = Array.isArray(event) ? event : [event];
     // The Worker's own schema (schemas.ts): a bad batch fails here with the same invalid-event it would get there.
-    const valid = this.checked(() => validateEvents(events));
-    return valid.ok ? this.call('track', { events }) : valid.error;
+    const valid = this.#checked(() => validateEvents(events));
+    return valid.ok ? this.#transport.call('track', { events }) : valid.error;
   }
   recommend(options: Params<'recommend'> = {}): Promise<Result<'recommend'>> {
-    const r = this.checked(() => checkRecommendArg(options));
-    return r.ok ? this.call('recommend', r.value) : r.error;
+    const r = this.#checked(() => checkRecommendArg(options));
+    return r.ok ? this.#transport.call('recommend', r.value) : r.error;
   }
   explain(item: string, options: ExplainOptions = {}): Promise<Result<'explain'>> {
-    const r = this.checked(() => checkExplainArgs(item, options));
-    return r.ok ? this.call('explain', r.value) : r.error;
+    const r = this.#checked(() => checkExplainArgs(item, options));
+    return r.ok ? this.#transport.call('explain', r.value) : r.error;
   }
   personalise(options: Params<'personalise'> = {}): Promise<Result<'personalise'>> {
-    const r = this.checked(() => checkPersonaliseArg(options));
+    const r = this.#checked(() => checkPersonaliseArg(options));
     if (!r.ok) return r.error;
-    return this.requireConsent('personalise()') ?? this.call('personalise', r.value);
+    return this.#requireConsent('personalise()') ?? this.#transport.call('personalise', r.value);
   }
   forget(): Promise<Result<'forget'>> {
-    return this.call('forget', {});
+    return this.#transport.call('forget', {});
   }
   exportData(): Promise<Result<'exportData'>> {
-    return this.call('exportData', {});
+    return this.#transport.call('exportData', {});
   }
   status(): Promise<Result<'status'>> {
-    return this.call('status', {});
+    return this.#transport.call('status', {});
   }
   setAvailability(ids: string[], available: boolean): Promise<Result<'setAvailability'>> {
-    const r = this.checked(() => checkAvailabilityArgs(ids, available));
-    return r.ok ? this.call('setAvailability', r.value) : r.error;
+    const r = this.#checked(() => checkAvailabilityArgs(ids, available));
+    return r.ok ? this.#transport.call('setAvailability', r.value) : r.error;
   }
   setConsent(state: ConsentState): Promise<void> {
-    const r = this.checked(() => checkConsentArg(state));
+    const r = this.#checked(() => checkConsentArg(state));
     if (!r.ok) return r.error;
-    this.consent.set(r.value);
-    return this.syncConsent();
+    this.#consent.set(r.value);
+    return this.#syncConsent();
   }
   subscribe(listener: (event: LocalrecEvent) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    this.#transport.listeners.add(listener);
+    return () => this.#transport.listeners.delete(listener);
   }
   terminate(): void {
-    this.consent.stop();
-    this.worker.terminate();
-    this.fail(new LocalrecError('worker-failed', 'the client was terminated'));
+    this.#consent.stop();
+    this.#transport.terminate(new LocalrecError('worker-failed', 'the client was terminated'));
   }
 }
 

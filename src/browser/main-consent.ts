@@ -58,17 +58,16 @@ export function consentModeState(entry: unknown): ConsentState | null {
 }
 
 export class ConsentTracker {
-  private latest: { state: ConsentState; fromSite: boolean } | null = null;
-  private readonly gpc: boolean;
-  private readonly stops: (() => void)[] = [];
+  #latest: { state: ConsentState; fromSite: boolean } | null = null;
+  readonly #gpc: boolean;
+  readonly #stops: (() => void)[] = [];
+  readonly #initial: ConsentState;
+  readonly #onChange: (state: ConsentState) => void;
 
-  constructor(
-    host: ConsentHost,
-    private readonly initial: ConsentState,
-    readSignals: boolean,
-    private readonly onChange: (state: ConsentState) => void,
-  ) {
-    this.gpc = readSignals && host.navigator?.globalPrivacyControl === true;
+  constructor(host: ConsentHost, initial: ConsentState, readSignals: boolean, onChange: (state: ConsentState) => void) {
+    this.#initial = initial;
+    this.#onChange = onChange;
+    this.#gpc = readSignals && host.navigator?.globalPrivacyControl === true;
     if (!readSignals) return;
     const tcf = host.__tcfapi;
     if (typeof tcf === 'function') {
@@ -78,38 +77,38 @@ export class ConsentTracker {
         api('addEventListener', 2, (data, success) => {
           if (!success || !data) return;
           listenerId ??= data.listenerId;
-          this.fromCmp(tcfState(data));
+          this.#fromCmp(tcfState(data));
         });
-        this.stops.push(() => listenerId !== undefined && api('removeEventListener', 2, () => undefined, listenerId));
+        this.#stops.push(() => listenerId !== undefined && api('removeEventListener', 2, () => undefined, listenerId));
       } catch {
         // A broken CMP stub leaves the state to the other sources.
       }
     }
-    this.stops.push(watchDataLayer(host, (entry) => this.fromCmp(consentModeState(entry))));
+    this.#stops.push(watchDataLayer(host, (entry) => this.#fromCmp(consentModeState(entry))));
   }
 
   get state(): ConsentState {
-    if (this.latest?.fromSite) return this.latest.state;
-    if (this.gpc) return 'denied';
-    return this.latest?.state ?? this.initial;
+    if (this.#latest?.fromSite) return this.#latest.state;
+    if (this.#gpc) return 'denied';
+    return this.#latest?.state ?? this.#initial;
   }
 
   /** The site's own decision (its consent dialog), which wins until a CMP reports again. */
   set(state: ConsentState): void {
-    this.update({ state, fromSite: true });
+    this.#update({ state, fromSite: true });
   }
 
   stop(): void {
-    for (const s of this.stops.splice(0)) s();
+    for (const s of this.#stops.splice(0)) s();
   }
 
-  private fromCmp(state: ConsentState | null): void {
-    if (state) this.update({ state, fromSite: false });
+  #fromCmp(state: ConsentState | null): void {
+    if (state) this.#update({ state, fromSite: false });
   }
 
-  private update(next: { state: ConsentState; fromSite: boolean }): void {
+  #update(next: { state: ConsentState; fromSite: boolean }): void {
     const before = this.state;
-    this.latest = next;
-    if (this.state !== before) this.onChange(this.state);
+    this.#latest = next;
+    if (this.state !== before) this.#onChange(this.state);
   }
 }
