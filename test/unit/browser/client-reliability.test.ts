@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createLocalrec, type Localrec } from '../../../src/browser/main-client';
 import { FakeWorker, ok } from './fake-worker';
-import { isLocalrecError, LocalrecError, type ErrorCode } from '../../../src/errors';
+import { LocalrecError, type ErrorCode } from '../../../src/errors';
 
 const base = { model: 'https://shop.test/models/shop/manifest.json', wasmPath: 'https://shop.test/tfjs-wasm/', consent: 'granted' as const };
 const errorOf = (p: Promise<unknown>) => p.then(() => null, (e: unknown) => e);
@@ -43,7 +43,7 @@ describe('the page client with wrongly typed arguments', () => {
     const c = await createLocalrec({ ...base, createWorker: () => w.asWorker() });
     const err = await errorOf(b.call(c));
     expect(err).toBeInstanceOf(LocalrecError);
-    expect((err as LocalrecError).code).toBe(b.code);
+    expect(err).toHaveCode(b.code);
     expect(w.requests.map((r) => r.method)).toEqual(['init']);
   });
 
@@ -68,8 +68,7 @@ describe('Worker call timeouts', () => {
     const p = errorOf(createLocalrec({ ...base, createWorker: () => w.asWorker(), timeouts: { init: 5_000 } }));
     await vi.advanceTimersByTimeAsync(5_001);
     const err = await p;
-    expect(isLocalrecError(err, 'worker-timeout')).toBe(true);
-    expect((err as LocalrecError).details).toMatchObject({ method: 'init', ms: 5_000 });
+    expect(err).toHaveCode('worker-timeout', { method: 'init', ms: 5_000 });
     expect(w.terminated).toBe(true);
   });
 
@@ -85,7 +84,7 @@ describe('Worker call timeouts', () => {
     await vi.advanceTimersByTimeAsync(0);
     expect(settled).toBe(false);
     await vi.advanceTimersByTimeAsync(1_001);
-    expect(isLocalrecError(await p, 'worker-timeout')).toBe(true);
+    expect(await p).toHaveCode('worker-timeout');
     stall = false;
     await expect(c.recommend()).resolves.toBeDefined();
   });
@@ -93,7 +92,7 @@ describe('Worker call timeouts', () => {
   it('refuses a timeout that is not a positive number as invalid-argument', async () => {
     const w = new FakeWorker(ok);
     const err = await errorOf(createLocalrec({ ...base, createWorker: () => w.asWorker(), timeouts: { recommend: '100' as never } }));
-    expect(isLocalrecError(err, 'invalid-argument')).toBe(true);
+    expect(err).toHaveCode('invalid-argument');
   });
 });
 
@@ -130,8 +129,8 @@ describe('a crashed Worker', () => {
     workers[0].crash();
     await Promise.resolve();
     workers[1].crash();
-    expect(isLocalrecError(await p, 'worker-failed')).toBe(true);
-    expect(isLocalrecError(await errorOf(c.recommend()), 'worker-failed')).toBe(true);
+    expect(await p).toHaveCode('worker-failed');
+    await expect(c.recommend()).rejects.toHaveCode('worker-failed');
     expect(workers).toHaveLength(2);
   });
 

@@ -5,7 +5,6 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { ValidEvent } from '../../../src/browser/worker-events';
 import { channelName, HistoryCache, type StoreChange } from '../../../src/browser/worker-history-cache';
 import { openStore, type EventStore } from '../../../src/browser/worker-store';
-import { isLocalrecError } from '../../../src/errors';
 import { ChannelHub } from './fake-channel';
 
 const T0 = Date.UTC(2024, 0, 1);
@@ -77,7 +76,7 @@ describe('the Worker-side copy of the stored events', () => {
       throw new DOMException('full', 'QuotaExceededError');
     });
     const err = await a.cache.add([ev('never', 2)]).catch((e: unknown) => e);
-    expect(isLocalrecError(err, 'store-quota-exceeded')).toBe(true);
+    expect(err).toHaveCode('store-quota-exceeded');
     vi.mocked(FakeObjectStore.prototype.add).mockRestore();
     a.reads.mockClear();
     expect((await a.cache.all()).map((e) => e.item)).toEqual(['kept']);

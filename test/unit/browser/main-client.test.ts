@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createLocalrec } from '../../../src/browser/main-client';
 import { FakeWorker, ok } from './fake-worker';
-import { LocalrecError, isLocalrecError } from '../../../src/errors';
+import { LocalrecError } from '../../../src/errors';
 
 const TS = Date.UTC(2024, 5, 1);
 const base = { model: 'https://shop.test/models/shop/manifest.json', wasmPath: 'https://shop.test/tfjs-wasm/' };
@@ -19,7 +19,7 @@ describe('the main-thread client', () => {
     expect(w.requests[0]).toMatchObject({ method: 'init', params: { modelUrl: base.model, backend: 'auto', storage: 'auto', dbName: 'localrec', maxEvents: 1000 } });
     const err = await c.recommend({ n: 5 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(LocalrecError);
-    expect(err).toMatchObject({ code: 'invalid-argument', details: { n: 0 } });
+    expect(err).toHaveCode('invalid-argument', { n: 0 });
     // The code travels in `code`, never inside the message.
     expect((err as LocalrecError).message).not.toContain('[invalid-argument]');
   });
@@ -32,14 +32,14 @@ describe('the main-thread client', () => {
     const pending = c.status();
     w.dispatchEvent(Object.assign(new Event('error'), { message: 'boom' }));
     w.dispatchEvent(Object.assign(new Event('error'), { message: 'boom again' }));
-    expect(isLocalrecError(await pending.catch((e: unknown) => e), 'worker-failed')).toBe(true);
-    expect(isLocalrecError(await c.recommend().catch((e: unknown) => e), 'worker-failed')).toBe(true);
+    await expect(pending).rejects.toHaveCode('worker-failed');
+    await expect(c.recommend()).rejects.toHaveCode('worker-failed');
   });
 
   it('terminates the Worker when the model cannot load', async () => {
     const w = new FakeWorker((req) => ({ kind: 'response', id: req.id, ok: false, error: new LocalrecError('model-hash-mismatch', 'bad').toJSON() }));
     const err = await createLocalrec({ ...base, createWorker: () => w.asWorker() }).catch((e: unknown) => e);
-    expect(isLocalrecError(err, 'model-hash-mismatch')).toBe(true);
+    expect(err).toHaveCode('model-hash-mismatch');
     expect(w.terminated).toBe(true);
   });
 
@@ -47,8 +47,8 @@ describe('the main-thread client', () => {
     const w = new FakeWorker(ok);
     const c = await createLocalrec({ ...base, createWorker: () => w.asWorker() });
     expect(w.requests[0]).toMatchObject({ method: 'init', params: { consent: 'pending' } });
-    expect(isLocalrecError(await c.track({ item: 'a', type: 'view' }).catch((e: unknown) => e), 'consent-required')).toBe(true);
-    expect(isLocalrecError(await c.personalise().catch((e: unknown) => e), 'consent-required')).toBe(true);
+    await expect(c.track({ item: 'a', type: 'view' })).rejects.toHaveCode('consent-required');
+    await expect(c.personalise()).rejects.toHaveCode('consent-required');
     expect(w.requests.map((r) => r.method)).toEqual(['init']);
     await c.setConsent('granted');
     await c.track({ item: 'a', type: 'view' });
@@ -61,7 +61,7 @@ describe('the main-thread client', () => {
     const w = new FakeWorker(ok);
     const c = await createLocalrec({ ...base, consent: 'granted', createWorker: () => w.asWorker() });
     expect(w.requests[0]).toMatchObject({ method: 'init', params: { consent: 'denied' } });
-    expect(isLocalrecError(await c.track({ item: 'a', type: 'view' }).catch((e: unknown) => e), 'consent-required')).toBe(true);
+    await expect(c.track({ item: 'a', type: 'view' })).rejects.toHaveCode('consent-required');
   });
 
   it('tells the Worker when the CMP changes its mind after start', async () => {
@@ -79,7 +79,7 @@ describe('the main-thread client', () => {
     const c = await createLocalrec({ ...base, createWorker: () => w.asWorker() });
     for (const bad of ['false', true, 'yes', undefined]) {
       const err = await c.setConsent(bad as never).catch((e: unknown) => e);
-      expect(isLocalrecError(err, 'invalid-argument')).toBe(true);
+      expect(err).toHaveCode('invalid-argument');
     }
     expect(w.requests.map((r) => r.method)).toEqual(['init']);
   });
@@ -89,11 +89,11 @@ describe('the main-thread client', () => {
     const c = await createLocalrec({ ...base, createWorker: () => w.asWorker() });
     for (const bad of [{ include: 'p1' }, { exclude: [1] }, { price: { min: 3, max: 1 } }, { context: '' }]) {
       const err = await c.recommend(bad as never).catch((e: unknown) => e);
-      expect(isLocalrecError(err, 'invalid-argument')).toBe(true);
+      expect(err).toHaveCode('invalid-argument');
     }
     for (const [ids, available] of [['p1', false], [['p1'], 'no']]) {
       const err = await c.setAvailability(ids as never, available as never).catch((e: unknown) => e);
-      expect(isLocalrecError(err, 'invalid-argument')).toBe(true);
+      expect(err).toHaveCode('invalid-argument');
     }
     expect(w.requests.map((r) => r.method)).toEqual(['init']);
     await c.setAvailability(['p1'], false);
@@ -106,7 +106,7 @@ describe('the main-thread client', () => {
     await c.track({ event: 'add_to_cart', items: [{ item_id: 'p1' }, { item_id: 42 }], ts: TS });
     expect(w.requests[1]).toMatchObject({ method: 'track', params: { events: [{ item: 'p1', type: 'cart', ts: TS }, { item: '42', type: 'cart', ts: TS }] } });
     const err = await c.track({ event: 'page_view' as never, items: [] }).catch((e: unknown) => e);
-    expect(isLocalrecError(err, 'invalid-argument')).toBe(true);
+    expect(err).toHaveCode('invalid-argument');
   });
 
   it('delivers Worker events to listeners and survives a throwing listener', async () => {

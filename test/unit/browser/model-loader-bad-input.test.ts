@@ -23,10 +23,6 @@ function servedBy(served: Served): ModelServer {
 }
 
 describe('the model loader under bad model files', () => {
-  it('has at least 50 kinds of bad model', () => {
-    expect(BAD_MODELS.length).toBeGreaterThanOrEqual(50);
-  });
-
   it('accepts the good update the bad ones are made from', async () => {
     const good = await fixtureModel({ modelVersion: 2 });
     expect(() => checkModelSemantics(good.manifest)).not.toThrow();
@@ -59,7 +55,7 @@ describe('the model loader under bad model files', () => {
     const served = await b.make(await fixtureModel({ modelVersion: 2 }));
     const err = await makeRuntime(servedBy(served)).call('init', initParams()).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(LocalrecError);
-    expect((err as LocalrecError).code).toBe(b.code);
+    expect(err).toHaveCode(b.code);
   });
 
   it('stops reading a weights.bin that never ends once it is longer than its manifest entry', async () => {
@@ -88,7 +84,7 @@ describe('the model loader under bad model files', () => {
         continue; // not JSON: the loader's own message, covered above
       }
       const err = await decodeModel(json, { 'weights.bin': served['weights.bin'] as Uint8Array, 'items.json': served['items.json'] as Uint8Array }).catch((e: unknown) => e);
-      expect((err as LocalrecError).code, b.kind).toBe(b.code);
+      expect(err, b.kind).toHaveCode(b.code);
     }
   });
 });

@@ -4,7 +4,6 @@ import { allowedItems } from '../../../src/browser/worker-filters';
 import { rankRecommendations } from '../../../src/browser/worker-recommend';
 import type { StoredEvent } from '../../../src/browser/types';
 import { checkRecommendArg } from '../../../src/browser/schemas';
-import { isLocalrecError } from '../../../src/errors';
 
 const items: ItemMeta[] = [
   { id: 'a', title: 'A', categories: ['Shoes'], price: 10, image: 'img/a.svg', url: '#/a' },
@@ -88,6 +87,6 @@ describe('recommendation filters', () => {
     } catch (e) {
       err = e;
     }
-    expect(isLocalrecError(err, 'invalid-argument')).toBe(true);
+    expect(err).toHaveCode('invalid-argument');
   });
 });

@@ -87,8 +87,7 @@ describe('"related to this product" (recommend with context)', () => {
       }
       expect(rec.items.some((r) => r.explanation!.reasons.length > 0)).toBe(true);
     }
-    const bad = await h.call('recommend', { reasons: 0 } as never).catch((e: unknown) => e);
-    expect(bad).toMatchObject({ code: 'invalid-argument' });
+    await expect(h.call('recommend', { reasons: 0 } as never)).rejects.toHaveCode('invalid-argument', { argument: 'recommend options', field: 'reasons' });
   });
 });
 

@@ -1,6 +1,5 @@
 import { IDBFactory } from 'fake-indexeddb';
 import { describe, expect, it } from 'vitest';
-import { isLocalrecError } from '../../../src/errors';
 import { MemoryModelCache } from '../../../src/browser/worker-loader';
 import { fixtureModel, hubOf, initParams, itemId as id, makeRuntime, ModelServer, T0 } from './helpers';
 
@@ -27,7 +26,7 @@ describe('the Worker runtime', () => {
     const h = makeRuntime(new ModelServer(await fixtureModel({ contentFeatures: false })));
     await h.call('init', initParams());
     const err = await h.call('track', { events: [{ item: id(1), type: 'view', ts: T0 }, { item: 'brand-new', type: 'view', ts: T0 }] }).catch((e: unknown) => e);
-    expect(isLocalrecError(err, 'unknown-item')).toBe(true);
+    expect(err).toHaveCode('unknown-item');
     expect((await h.call('exportData', {})).events).toEqual([]);
   });
 
@@ -86,7 +85,7 @@ describe('the Worker runtime', () => {
     const cache = new MemoryModelCache();
     await makeRuntime(server, { cache }).call('init', initParams());
     const good = await makeRuntime(server, { cache }).call('recommend', {}).catch((e: unknown) => e);
-    expect(isLocalrecError(good, 'model-not-loaded')).toBe(true);
+    expect(good).toHaveCode('model-not-loaded');
 
     server.model = await fixtureModel({ seed: 9, modelVersion: 2 });
     for (const tamper of [
@@ -97,7 +96,7 @@ describe('the Worker runtime', () => {
       const h = makeRuntime(server, { cache });
       const status = await h.call('init', initParams());
       expect(status.model?.version).toBe(1);
-      expect(status.model?.lastError?.code).toBe('model-hash-mismatch');
+      expect(status.model?.lastError).toHaveCode('model-hash-mismatch');
       expect((await h.call('recommend', { n: 3 })).items).toHaveLength(3);
     }
     server.tamper = null;
@@ -108,10 +107,10 @@ describe('the Worker runtime', () => {
     const server = new ModelServer(await fixtureModel());
     server.tamper = (path, b) => (path === 'items.json' ? new TextEncoder().encode('[]') : b);
     const err = await makeRuntime(server).call('init', initParams()).catch((e: unknown) => e);
-    expect(isLocalrecError(err, 'model-hash-mismatch')).toBe(true);
+    expect(err).toHaveCode('model-hash-mismatch');
     const badVersion = new ModelServer(await fixtureModel());
     (badVersion.model.manifest as { formatVersion: number }).formatVersion = 99;
-    expect(isLocalrecError(await makeRuntime(badVersion).call('init', initParams()).catch((e: unknown) => e), 'model-version-unsupported')).toBe(true);
+    await expect(makeRuntime(badVersion).call('init', initParams())).rejects.toHaveCode('model-version-unsupported');
   });
 
   it('forget() removes every interaction and personal weight, and exportData() returns them before that', async () => {
@@ -150,7 +149,7 @@ describe('the Worker runtime', () => {
     expect(rec.items).toEqual(shared.items);
     expect((await b.call('explain', { item: rec.items[0].id, options: {} })).reasons).toEqual([]);
     const err = await b.call('track', { events: [{ item: id(2), type: 'view', ts: T0 }] }).catch((e: unknown) => e);
-    expect(isLocalrecError(err, 'consent-required')).toBe(true);
+    expect(err).toHaveCode('consent-required');
     expect((await b.call('status', {})).storage?.events).toBe(3);
   });
 
@@ -171,7 +170,7 @@ describe('the Worker runtime', () => {
     const status = await later.call('init', initParams({ consent: 'denied' }));
     expect(status.storage?.events).toBe(0);
     const err = await later.call('consent', { state: 'false' as never }).catch((e: unknown) => e);
-    expect(isLocalrecError(err, 'invalid-argument')).toBe(true);
+    expect(err).toHaveCode('invalid-argument');
   });
 
   it('two tabs on one database recommend from each other\u2019s events, personal weights, availability and forget()', async () => {
@@ -238,10 +237,10 @@ describe('the Worker runtime', () => {
   it('answers bad arguments with typed errors', async () => {
     const h = makeRuntime(new ModelServer(await fixtureModel()));
     await h.call('init', initParams());
-    expect(isLocalrecError(await h.call('recommend', { n: 0 }).catch((e: unknown) => e), 'invalid-argument')).toBe(true);
-    expect(isLocalrecError(await h.call('explain', { item: 'nope', options: {} }).catch((e: unknown) => e), 'unknown-item')).toBe(true);
-    expect(isLocalrecError(await h.call('personalise', { steps: -1 }).catch((e: unknown) => e), 'invalid-argument')).toBe(true);
-    expect(isLocalrecError(await h.call('track', { events: [{ item: id(1), type: 'click' as never }] }).catch((e: unknown) => e), 'invalid-event')).toBe(true);
+    await expect(h.call('recommend', { n: 0 })).rejects.toHaveCode('invalid-argument');
+    await expect(h.call('explain', { item: 'nope', options: {} })).rejects.toHaveCode('unknown-item');
+    await expect(h.call('personalise', { steps: -1 })).rejects.toHaveCode('invalid-argument');
+    await expect(h.call('track', { events: [{ item: id(1), type: 'click' as never }] })).rejects.toHaveCode('invalid-event');
   });
 
   it('validates each tracked batch once, at the Worker boundary, and a bad batch loses nothing already stored', async () => {
@@ -250,7 +249,7 @@ describe('the Worker runtime', () => {
     await h.call('track', { events: [{ item: id(1), type: 'view', ts: T0 }] });
     const bad = [{ item: id(2), type: 'view', ts: T0 + 1 }, { item: id(3), type: 'like', ts: T0 }] as never;
     const err = await h.call('track', { events: bad }).catch((e: unknown) => e);
-    expect(isLocalrecError(err, 'invalid-event')).toBe(true);
+    expect(err).toHaveCode('invalid-event');
     expect((err as { details: unknown }).details).toMatchObject({ index: 1, field: 'type' });
     expect((await h.call('exportData', {})).events.map((e) => e.item)).toEqual([id(1)]);
   });

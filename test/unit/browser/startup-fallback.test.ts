@@ -1,6 +1,7 @@
 import { IDBIndex, IDBObjectStore, type IDBFactory } from 'fake-indexeddb';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { WarningCode } from '../../../src/browser/types';
+import type { ErrorCode } from '../../../src/errors';
 import { ModelSession } from '../../../src/model/session';
 import { fixtureModel, initParams, itemId, makeRuntime, ModelServer, returningShopper, T0 } from './helpers';
 
@@ -23,7 +24,7 @@ interface StartupFault {
   fault(idb: IDBFactory): Promise<void> | void;
   warnings: WarningCode[];
   /** Cause code of the first warning, when there is one. */
-  cause?: string;
+  cause?: ErrorCode;
   /** Whether the stored personal weights are exactly those from before (false: init replaced damaged ones). */
   weightsKept: boolean;
 }
@@ -122,7 +123,7 @@ describe('start-up with stored state it cannot use', () => {
     const s = await b.call('init', initParams());
     expect(s.ready).toBe(true);
     expect(s.warnings.map((w) => w.code)).toEqual(f.warnings);
-    if (f.cause) expect(s.warnings[0].cause?.code).toBe(f.cause);
+    if (f.cause) expect(s.warnings[0].cause).toHaveCode(f.cause);
     expect(b.events.filter((e) => e.type === 'warning')).toHaveLength(f.warnings.length);
     const rec = await b.call('recommend', { n: 5 });
     expect(rec.items).toHaveLength(5);

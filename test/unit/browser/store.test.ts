@@ -4,7 +4,6 @@ import { IDBFactory, IDBObjectStore as FakeObjectStore } from 'fake-indexeddb';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { ValidEvent } from '../../../src/browser/worker-events';
 import { openStore, type PersonalWeightsRecord } from '../../../src/browser/worker-store';
-import { isLocalrecError } from '../../../src/errors';
 
 const T0 = Date.UTC(2024, 0, 1);
 const ev = (item: string, i: number, type: ValidEvent['type'] = 'view'): ValidEvent => ({ item, type, ts: T0 + i * 1000 });
@@ -56,7 +55,7 @@ describe('the IndexedDB interaction store', () => {
     });
     const before = await store.all();
     const err = await store.add([ev('never', 60)]).catch((e: unknown) => e);
-    expect(isLocalrecError(err, 'store-quota-exceeded')).toBe(true);
+    expect(err).toHaveCode('store-quota-exceeded');
     spy.mockRestore();
     expect(await store.all()).toEqual(before);
   });

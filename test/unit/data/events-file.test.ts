@@ -77,7 +77,7 @@ describe('parseEventsText (CSV)', () => {
         thrown = e;
       }
       expect(thrown, header).toBeInstanceOf(LocalrecError);
-      expect((thrown as LocalrecError).code).toBe('data-missing-column');
+      expect(thrown).toHaveCode('data-missing-column');
     }
   });
 
@@ -242,7 +242,7 @@ describe('loadEventsFile', () => {
   });
 
   it('throws unknown-format for an unknown extension and missing-file for a missing file', async () => {
-    await expect(loadEventsFile('events.txt')).rejects.toMatchObject({ name: 'LocalrecError', code: 'data-format' });
-    await expect(loadEventsFile('/nonexistent-localrec/events.csv')).rejects.toMatchObject({ code: 'data-missing-file' });
+    await expect(loadEventsFile('events.txt')).rejects.toHaveCode('data-format');
+    await expect(loadEventsFile('/nonexistent-localrec/events.csv')).rejects.toHaveCode('data-missing-file');
   });
 });

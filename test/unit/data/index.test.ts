@@ -63,7 +63,7 @@ describe('loadDataset', () => {
   });
 
   it('rejects a bad seed and a path that does not exist with data-bad-spec errors', async () => {
-    await expect(data.loadDataset('shop:abc')).rejects.toMatchObject({ code: 'data-bad-spec' });
-    await expect(data.loadDataset('/nonexistent-localrec/file.csv')).rejects.toMatchObject({ code: 'data-bad-spec' });
+    await expect(data.loadDataset('shop:abc')).rejects.toHaveCode('data-bad-spec');
+    await expect(data.loadDataset('/nonexistent-localrec/file.csv')).rejects.toHaveCode('data-bad-spec');
   });
 });

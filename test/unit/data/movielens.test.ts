@@ -1,6 +1,5 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { LocalrecError } from '../../../src/errors';
 import { loadMovieLens, parseMovieLens } from '../../../src/data/movielens';
 
 const MOVIES = [
@@ -89,11 +88,11 @@ describe('parseMovieLens', () => {
   });
 
   it('throws data-missing-column when ratings.csv lacks a required column', () => {
-    expect(() => parseMovieLens('userId,movieId,rating\n1,1,4\n', MOVIES)).toThrow(LocalrecError);
+    expect(() => parseMovieLens('userId,movieId,rating\n1,1,4\n', MOVIES)).toHaveCode('data-missing-column');
     try {
       parseMovieLens('userId,movieId,rating\n1,1,4\n', MOVIES);
     } catch (e) {
-      expect((e as LocalrecError).code).toBe('data-missing-column');
+      expect(e).toHaveCode('data-missing-column');
     }
   });
 });
@@ -112,6 +111,6 @@ describe('loadMovieLens', () => {
   });
 
   it('rejects a directory without ratings.csv with a missing-file error', async () => {
-    await expect(loadMovieLens('/nonexistent-localrec-dir')).rejects.toMatchObject({ code: 'data-missing-file' });
+    await expect(loadMovieLens('/nonexistent-localrec-dir')).rejects.toHaveCode('data-missing-file');
   });
 });

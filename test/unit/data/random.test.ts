@@ -39,6 +39,6 @@ describe('createRng', () => {
     expect([...out].sort((x, y) => x - y)).toEqual(input);
     expect(input[0]).toBe(0);
     expect(input).toContain(r.pick(input));
-    expect(() => r.pick([])).toThrow(expect.objectContaining({ code: 'invalid-argument' }));
+    expect(() => r.pick([])).toHaveCode('invalid-argument');
   });
 });

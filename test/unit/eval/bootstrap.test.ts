@@ -43,6 +43,6 @@ describe('pairedBootstrapDiff', () => {
   });
 
   it('rejects arrays of different lengths', () => {
-    expect(() => pairedBootstrapDiff([1, 2], [1], { seed: 1 })).toThrow(expect.objectContaining({ code: 'invalid-argument' }));
+    expect(() => pairedBootstrapDiff([1, 2], [1], { seed: 1 })).toHaveCode('invalid-argument');
   });
 });

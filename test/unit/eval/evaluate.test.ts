@@ -69,7 +69,7 @@ describe('evaluateColdStart', () => {
   });
 
   it('refuses two methods with the same name', async () => {
-    await expect(evaluateColdStart(split, [new Popularity(), new Popularity()], { ks: [1], seed: 1 })).rejects.toThrow(/duplicate/);
+    await expect(evaluateColdStart(split, [new Popularity(), new Popularity()], { ks: [1], seed: 1 })).rejects.toHaveCode('invalid-argument', { method: 'popularity' });
   });
 });
 

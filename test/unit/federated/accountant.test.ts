@@ -43,8 +43,8 @@ describe('the RDP accountant of the sampled Gaussian mechanism', () => {
   });
 
   it('refuses rates, orders and deltas outside their ranges with a typed error', () => {
-    expect(() => sampledGaussianRdp(1.5, 1, 2)).toThrow(expect.objectContaining({ code: 'invalid-argument' }));
-    expect(() => sampledGaussianRdp(0.1, 1, 1.5)).toThrow(expect.objectContaining({ code: 'invalid-argument' }));
-    expect(() => sampledGaussianEpsilon(0.1, 1, 10, 0)).toThrow(expect.objectContaining({ code: 'invalid-argument' }));
+    expect(() => sampledGaussianRdp(1.5, 1, 2)).toHaveCode('invalid-argument');
+    expect(() => sampledGaussianRdp(0.1, 1, 1.5)).toHaveCode('invalid-argument');
+    expect(() => sampledGaussianEpsilon(0.1, 1, 10, 0)).toHaveCode('invalid-argument');
   });
 });

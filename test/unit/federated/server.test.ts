@@ -260,7 +260,6 @@ describe('federated server: the round lifecycle', () => {
 
   it('refuses to open a store directory another live process has open', async () => {
     const second = new FileStore(tmp.dir);
-    const err = await second.open(await fixtureEncoded(), Date.now()).catch((e: unknown) => e);
-    expect(err).toMatchObject({ code: 'federated-config' });
+    await expect(second.open(await fixtureEncoded(), Date.now())).rejects.toHaveCode('federated-config');
   });
 });

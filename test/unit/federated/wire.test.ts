@@ -1,22 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { createRng } from '../../../src/data/random';
-import { isLocalrecError, type ErrorCode } from '../../../src/errors';
 import { decodeHeader, decodeUpdate, encodeUpdate, encodedSize, HEADER_BYTES } from '../../../src/federated/wire';
 import { l2Norm } from '../../../src/federated/delta';
 
 function randomDelta(n: number, seed: number, scale = 0.1): Float32Array {
   const rng = createRng(seed);
   return Float32Array.from({ length: n }, () => rng.normal() * scale);
-}
-
-function codeOf(f: () => unknown): ErrorCode | 'no error' {
-  try {
-    f();
-    return 'no error';
-  } catch (e) {
-    if (isLocalrecError(e)) return e.code;
-    throw e;
-  }
 }
 
 const expectAll = { length: 100, dtypes: ['float32', 'int8'] as const };
@@ -53,37 +42,37 @@ describe('update wire format', () => {
   });
 
   it('rejects a body that is not an update, with update-malformed', () => {
-    expect(codeOf(() => decodeUpdate(new Uint8Array(10), expectAll))).toBe('update-malformed');
+    expect(() => decodeUpdate(new Uint8Array(10), expectAll)).toHaveCode('update-malformed');
     const bytes = encodeUpdate({ modelVersion: 1, roundId: 1, values: randomDelta(100, 3), dtype: 'float32' });
     bytes[0] = 0x58;
-    expect(codeOf(() => decodeUpdate(bytes, expectAll))).toBe('update-malformed');
+    expect(() => decodeUpdate(bytes, expectAll)).toHaveCode('update-malformed');
     const v2 = encodeUpdate({ modelVersion: 1, roundId: 1, values: randomDelta(100, 3), dtype: 'float32' });
     v2[4] = 9;
-    expect(codeOf(() => decodeUpdate(v2, expectAll))).toBe('update-malformed');
+    expect(() => decodeUpdate(v2, expectAll)).toHaveCode('update-malformed');
   });
 
   it('rejects the wrong number of values or a truncated body with update-wrong-shape', () => {
     const bytes = encodeUpdate({ modelVersion: 1, roundId: 1, values: randomDelta(99, 4), dtype: 'float32' });
-    expect(codeOf(() => decodeUpdate(bytes, expectAll))).toBe('update-wrong-shape');
+    expect(() => decodeUpdate(bytes, expectAll)).toHaveCode('update-wrong-shape');
     const ok = encodeUpdate({ modelVersion: 1, roundId: 1, values: randomDelta(100, 4), dtype: 'float32' });
-    expect(codeOf(() => decodeUpdate(ok.slice(0, ok.length - 4), expectAll))).toBe('update-wrong-shape');
+    expect(() => decodeUpdate(ok.slice(0, ok.length - 4), expectAll)).toHaveCode('update-wrong-shape');
   });
 
   it('rejects a dtype the round does not accept, or an unknown dtype code, with update-wrong-dtype', () => {
     const f32 = encodeUpdate({ modelVersion: 1, roundId: 1, values: randomDelta(100, 5), dtype: 'float32' });
-    expect(codeOf(() => decodeUpdate(f32, { length: 100, dtypes: ['int8'] }))).toBe('update-wrong-dtype');
+    expect(() => decodeUpdate(f32, { length: 100, dtypes: ['int8'] })).toHaveCode('update-wrong-dtype');
     f32[5] = 7;
-    expect(codeOf(() => decodeUpdate(f32, expectAll))).toBe('update-wrong-dtype');
+    expect(() => decodeUpdate(f32, expectAll)).toHaveCode('update-wrong-dtype');
   });
 
   it('rejects NaN, infinite values and a non-finite int8 scale with update-non-finite', () => {
     const values = randomDelta(100, 6);
     values[17] = Number.NaN;
-    expect(codeOf(() => decodeUpdate(encodeUpdate({ modelVersion: 1, roundId: 1, values, dtype: 'float32' }), expectAll))).toBe('update-non-finite');
+    expect(() => decodeUpdate(encodeUpdate({ modelVersion: 1, roundId: 1, values, dtype: 'float32' }), expectAll)).toHaveCode('update-non-finite');
     values[17] = Number.POSITIVE_INFINITY;
-    expect(codeOf(() => decodeUpdate(encodeUpdate({ modelVersion: 1, roundId: 1, values, dtype: 'float32' }), expectAll))).toBe('update-non-finite');
+    expect(() => decodeUpdate(encodeUpdate({ modelVersion: 1, roundId: 1, values, dtype: 'float32' }), expectAll)).toHaveCode('update-non-finite');
     const i8 = encodeUpdate({ modelVersion: 1, roundId: 1, values: randomDelta(100, 6), dtype: 'int8' });
     new DataView(i8.buffer).setFloat32(20, Number.NaN, true);
-    expect(codeOf(() => decodeUpdate(i8, expectAll))).toBe('update-non-finite');
+    expect(() => decodeUpdate(i8, expectAll)).toHaveCode('update-non-finite');
   });
 });

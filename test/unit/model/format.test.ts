@@ -348,7 +348,7 @@ describe('writeModelDir / readModelDir', () => {
     const first = writeModelDir(dir, next, { beforeSwap: () => new Promise<void>((r) => (release = r)) });
     await expect.poll(() => release).toBeDefined();
     const err = await writeModelDir(dir, encoded).catch((e: unknown) => e);
-    expect((err as LocalrecError).code).toBe('output-unwritable');
+    expect(err).toHaveCode('output-unwritable');
     release();
     await first;
     expect((await readModelDir(dir)).loaded.manifest.modelVersion).toBe(8);

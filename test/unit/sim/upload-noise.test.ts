@@ -64,8 +64,6 @@ describe('the server step (central noise, fixed denominator)', () => {
   });
 
   it('refuses a fixed denominator for the robust aggregators', () => {
-    expect(() => serverStep(new Float32Array(2), [new Float32Array(2)], { aggregator: 'median', trim: 0.1, clip: 1, centralNoise: 0, serverLr: 1, denominator: 4 }, () => 0)).toThrow(
-      expect.objectContaining({ code: 'invalid-argument' }),
-    );
+    expect(() => serverStep(new Float32Array(2), [new Float32Array(2)], { aggregator: 'median', trim: 0.1, clip: 1, centralNoise: 0, serverLr: 1, denominator: 4 }, () => 0)).toHaveCode('invalid-argument');
   });
 });

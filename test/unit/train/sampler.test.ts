@@ -84,8 +84,8 @@ describe('AliasSampler', () => {
   });
 
   it('rejects weights with no positive total', () => {
-    expect(() => new AliasSampler([0, 0])).toThrow(expect.objectContaining({ code: 'invalid-argument' }));
-    expect(() => new AliasSampler([])).toThrow(expect.objectContaining({ code: 'invalid-argument' }));
+    expect(() => new AliasSampler([0, 0])).toHaveCode('invalid-argument');
+    expect(() => new AliasSampler([])).toHaveCode('invalid-argument');
   });
 });
 

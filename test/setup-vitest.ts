@@ -1,0 +1,4 @@
+import { expect } from 'vitest';
+import { codeMatchers } from './expect-code';
+
+expect.extend(codeMatchers);
