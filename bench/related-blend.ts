@@ -101,8 +101,8 @@ for (const k of KS) {
     const pooled = new Float32Array(d);
     poolHistory(c.support, w.itemIn, d, model.config.pooling, pooled);
     const banned = new Set(c.support.map((e) => e.index));
-    const target = c.shortQuery[0].index;
-    const next = new Set(c.shortQuery.map((e) => e.index).filter((i) => !banned.has(i)));
+    const target = c.next10Query[0].index;
+    const next = new Set(c.next10Query.map((e) => e.index).filter((i) => !banned.has(i)));
     for (const [name, f] of Object.entries(variants)) {
       const top = topAllowed(f(c, ctx, pooled, towers[u]), banned);
       const s = sums.get(name) ?? { hit: 0, recall: 0, sameCategory: 0 };

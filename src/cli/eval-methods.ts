@@ -19,7 +19,7 @@ import { initNodeTf } from '../train/tf-node';
 import { BackgroundTraining } from './background-training';
 import { StageBars } from './progress';
 
-export interface ExtraMethodsContext {
+export interface ModelMethodsContext {
   /** The --data spec the CLI was given ('movielens', 'shop', a path). */
   data: string;
   seed: number;
@@ -61,7 +61,7 @@ export function trainForEval(data: TrainingData, opts: PipelineOptions, checkpoi
   return trainPipeline(data, opts, hooks, checkpointDir === null ? undefined : evalCheckpoints(checkpointDir, data));
 }
 
-export interface ExtraMethods {
+export interface ModelMethodSet {
   methods: ColdStartMethod[];
   /**
    * Starts training the pipeline on a worker thread now, so that it runs while the
@@ -75,7 +75,7 @@ export interface ExtraMethods {
  * One pipeline run per training data set, shared by every model method: the worker
  * thread's once `trainAhead` started it and it trained on the same data, else here.
  */
-function pipelineRuns(ctx: ExtraMethodsContext): Omit<ExtraMethods, 'methods'> & { train: (data: TrainingData) => Promise<PipelineResult> } {
+function pipelineRuns(ctx: ModelMethodsContext): Omit<ModelMethodSet, 'methods'> & { train: (data: TrainingData) => Promise<PipelineResult> } {
   const dir = ctx.checkpointDir === undefined ? '.cache/checkpoints' : ctx.checkpointDir;
   const runs = new Map<TrainingData, Promise<PipelineResult>>();
   let ahead: { run: BackgroundTraining; bars: StageBars } | null = null;
@@ -115,7 +115,7 @@ function pipelineRuns(ctx: ExtraMethodsContext): Omit<ExtraMethods, 'methods'> &
 }
 
 /** Model-based methods to evaluate next to the baselines. */
-export async function extraMethods(ctx: ExtraMethodsContext): Promise<ExtraMethods> {
+export async function modelMethods(ctx: ModelMethodsContext): Promise<ModelMethodSet> {
   await initNodeTf();
   const { opts } = ctx;
   const { train, trainAhead, dispose } = pipelineRuns(ctx);
@@ -143,7 +143,7 @@ export async function extraMethods(ctx: ExtraMethodsContext): Promise<ExtraMetho
 }
 
 /** Paired differences [a, b] (a − b) that decide whether the shipped method works. */
-export function extraPairs(): [string, string][] {
+export function modelPairs(): [string, string][] {
   return [
     [SHIPPED, 'meta 0 steps'],
     [SHIPPED, 'student 0 steps'],

@@ -130,20 +130,20 @@ async function main(): Promise<void> {
   const outDir = await checkOutputDir(opts.out ?? `reports/${dataset.name.replace(/[^A-Za-z0-9._-]+/g, '-')}`, { force: opts.force });
   if (opts.checkpoint) await checkOutputDir(opts.checkpointDir, { force: true });
 
-  const [{ evaluateColdStart }, { formatReport, writeReportFiles }, { extraMethods, extraPairs }] = await Promise.all([
+  const [{ evaluateColdStart }, { formatReport, writeReportFiles }, { modelMethods, modelPairs }] = await Promise.all([
     import('../eval/evaluate'),
     import('../eval/report'),
     import('./eval-methods'),
   ]);
   const checkpointDir = opts.checkpoint ? opts.checkpointDir : null;
   const progress = progressReporter(opts.progress && process.stderr.isTTY === true);
-  const extra = await extraMethods({ data: opts.data, seed: opts.seed, outDir, opts: pipeline, checkpointDir, bars: progress.bars });
-  const methods = selectMethods([...(await baselines(opts.seed)), ...extra.methods], opts.methods);
+  const models = await modelMethods({ data: opts.data, seed: opts.seed, outDir, opts: pipeline, checkpointDir, bars: progress.bars });
+  const methods = selectMethods([...(await baselines(opts.seed)), ...models.methods], opts.methods);
   // The pipeline trains on the second core while the baselines are tuned on this one.
-  if (methods.some((m) => extra.methods.includes(m))) extra.trainAhead();
+  if (methods.some((m) => models.methods.includes(m))) models.trainAhead();
   const pairs: [string, string][] = [
     ...methods.filter((m) => m.name !== 'popularity').map((m) => [m.name, 'popularity'] as [string, string]),
-    ...extraPairs(),
+    ...modelPairs(),
   ];
 
   let report;
@@ -160,7 +160,7 @@ async function main(): Promise<void> {
     });
   } finally {
     progress.stop();
-    await extra.dispose();
+    await models.dispose();
   }
   console.log(formatReport(report));
   const files = await writeReportFiles(report, outDir);

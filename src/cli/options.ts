@@ -141,7 +141,7 @@ export const PIPELINE_FLAGS: readonly PipelineFlag[] = [
   { key: 'averageWeights', flags: '--no-average-weights', help: 'pre-training early-stops on (and keeps) its current weights instead of a moving average of them', input: 'boolean' },
   { key: 'validationKs', flags: '--validation-ks <list>', help: 'support sizes whose mean validation NDCG@10 drives early stopping', input: 'list' },
   { key: 'biasScale', flags: '--bias-scale <x>', help: 'multiply the shipped item bias (popularity) by x; 0 = choose x on validation users', input: 'number' },
-  { key: 'validationView', flags: '--validation-view <view>', help: "what every method is selected on: 'full' (all later interactions), 'both' (full and next 10, raw), 'relative' (each view over popularity's, the default) or 'next' (next 10 only)", input: 'text' },
+  { key: 'validationView', flags: '--validation-view <view>', help: "what every method is selected on: 'full' (all later interactions), 'both' (full and next 10, raw), 'relative' (each view over popularity's, the default) or 'next10' (the next 10 only)", input: 'text' },
   { key: 'threads', flags: '--threads <n>', help: "threads training uses (default: the machine's cores); the model is the same at any count", input: 'number' },
   { key: 'validationUsers', flags: '--validation-users <n>', help: 'score at most this many validation users (a fixed sample drawn with the seed when the fold has more)', input: 'number' },
 ];

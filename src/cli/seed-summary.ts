@@ -19,12 +19,12 @@ async function readReport(path: string): Promise<SeedReport> {
 const program = new Command('eval:seeds')
   .argument('<reports...>', 'report directories (or report.json files) of runs that differ only in --seed')
   .option('--k <n>', 'support size', (s) => Number(s), 5)
-  .option('--view <view>', "'full' (all later items) or 'short' (next 10)", 'full')
+  .option('--view <view>', "'full' (all later items) or 'next10' (the next 10)", 'full')
   .option('--out <file>', 'also write the summary as JSON')
   .option('--method <name>', 'the shipped method whose ratio to the best baseline is checked', 'meta+k steps')
   .parse();
 const o = program.opts<{ k: number; view: string; out?: string; method: string }>();
-if (o.view !== 'full' && o.view !== 'short') throw new InvalidArgumentError(`--view must be full or short, got "${o.view}"`);
+if (o.view !== 'full' && o.view !== 'next10') throw new InvalidArgumentError(`--view must be full or next10, got "${o.view}"`);
 
 const reports = await Promise.all(program.args.map(readReport));
 const s = summariseSeeds(reports, o.k, o.view);

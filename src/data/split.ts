@@ -24,7 +24,7 @@ export const N_FOLDS = 5;
 export const TEST_FOLD = 0;
 export const VALIDATION_FOLD = 1;
 /** Short-horizon query: the next this-many interactions after the support set. */
-export const SHORT_HORIZON = 10;
+export const NEXT_VIEW_LENGTH = 10;
 
 export { fnv1a32 };
 
@@ -206,8 +206,8 @@ export interface SupportQuery {
   support: IndexedEvent[];
   /** Every later interaction. */
   query: IndexedEvent[];
-  /** The next SHORT_HORIZON interactions after the support. */
-  shortQuery: IndexedEvent[];
+  /** The next NEXT_VIEW_LENGTH interactions after the support: the next-10 view's query. */
+  next10Query: IndexedEvent[];
 }
 
 /** Cuts a user's sequence at k; undefined when the user has fewer than k+1 interactions. */
@@ -217,7 +217,7 @@ export function cutSupportQuery(seq: UserSequence, k: number): SupportQuery | un
     user: seq.user,
     support: seq.events.slice(0, k),
     query: seq.events.slice(k),
-    shortQuery: seq.events.slice(k, k + SHORT_HORIZON),
+    next10Query: seq.events.slice(k, k + NEXT_VIEW_LENGTH),
   };
 }
 

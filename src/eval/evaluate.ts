@@ -1,7 +1,7 @@
 /**
  * Runs the cold-start protocol of DESIGN.md: every method, tuned on validation users,
  * refitted on all training users, scored at every k on the test users, with the full
- * query view and the short-horizon view, bootstrap intervals and paired differences.
+ * query view and the next-10 view, bootstrap intervals and paired differences.
  */
 import { LocalrecError } from '../errors';
 import { cutAll, type ColdStartSplit, type SupportQuery, type UserSequence } from '../data/split';
@@ -134,7 +134,7 @@ function perUserMetrics(cuts: readonly SupportQuery[], lists: readonly Int32Arra
     recall20: new Float64Array(n),
     hr10: new Float64Array(n),
   });
-  const out: PerUser = { full: mk(), short: mk() };
+  const out: PerUser = { full: mk(), next10: mk() };
   for (let u = 0; u < n; u++) {
     const targets = viewTargets(cuts[u]);
     for (const view of VIEWS) {

@@ -81,8 +81,8 @@ export function formatReport(report: EvalReport): string {
     'Full query (every interaction after the support):',
     formatTable(report, 'full'),
     '',
-    'Short horizon (the next 10 interactions after the support):',
-    formatTable(report, 'short'),
+    'Next 10 (the next 10 interactions after the support):',
+    formatTable(report, 'next10'),
   ];
   const tuned = report.methods.filter((m) => m.params);
   if (tuned.length > 0) {
@@ -99,8 +99,8 @@ export function formatReport(report: EvalReport): string {
   }
   const pairs = formatPairs(report, 'ndcg10', 'full');
   if (pairs) parts.push('', 'Paired differences, NDCG@10, full query:', pairs);
-  const shortPairs = formatPairs(report, 'ndcg10', 'short');
-  if (shortPairs) parts.push('', 'Paired differences, NDCG@10, short horizon:', shortPairs);
+  const next10Pairs = formatPairs(report, 'ndcg10', 'next10');
+  if (next10Pairs) parts.push('', 'Paired differences, NDCG@10, next 10:', next10Pairs);
   return parts.join('\n');
 }
 
@@ -130,7 +130,7 @@ export function ndcgVsKSpec(report: EvalReport, view: View = 'full'): TopLevelSp
     subtitle:
       view === 'full'
         ? 'query = every interaction after the k support items; bars = bootstrap 95% CI over test users'
-        : 'short horizon: query = the next 10 interactions after the support; bars = 95% CI',
+        : 'next 10: query = the next 10 interactions after the support; bars = 95% CI',
   };
   const x = {
     field: 'kx',
@@ -168,18 +168,18 @@ export async function renderSvg(spec: TopLevelSpec): Promise<string> {
   }
 }
 
-/** Writes report.json, ndcg-vs-k.svg and ndcg-vs-k-short.svg into `dir`; returns the paths. */
+/** Writes report.json, ndcg-vs-k.svg and ndcg-vs-k-next10.svg into `dir`; returns the paths. */
 export async function writeReportFiles(report: EvalReport, dir: string): Promise<string[]> {
   const [{ mkdir }, { join }, { writeFileAtomic }] = await Promise.all([import('node:fs/promises'), import('node:path'), import('../model/files-node')]);
   const writeFile = (path: string, text: string) => writeFileAtomic(path, text, dir);
   await mkdir(dir, { recursive: true });
   const json = join(dir, 'report.json');
   const full = join(dir, 'ndcg-vs-k.svg');
-  const short = join(dir, 'ndcg-vs-k-short.svg');
+  const next10 = join(dir, 'ndcg-vs-k-next10.svg');
   const table = join(dir, 'table.txt');
   await writeJsonReport(report, json);
   await writeFile(full, await renderSvg(ndcgVsKSpec(report, 'full')));
-  await writeFile(short, await renderSvg(ndcgVsKSpec(report, 'short')));
+  await writeFile(next10, await renderSvg(ndcgVsKSpec(report, 'next10')));
   await writeFile(table, formatReport(report) + '\n');
-  return [json, full, short, table];
+  return [json, full, next10, table];
 }

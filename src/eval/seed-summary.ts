@@ -7,7 +7,7 @@
 import { LocalrecError } from '../errors';
 import * as v from 'valibot';
 import type { EvalReport } from './evaluate';
-import type { View } from './validation';
+import { VIEWS, type View } from './validation';
 
 const IntervalSchema = v.object({ mean: v.number(), lo: v.number(), hi: v.number() });
 
@@ -16,8 +16,8 @@ export const SeedReportSchema = v.object({
   dataset: v.string(),
   seed: v.number(),
   split: v.object({ testUsers: v.number(), catalogueSize: v.number() }),
-  results: v.array(v.object({ method: v.string(), k: v.number(), coverage10: v.optional(v.number()), views: v.object({ full: v.object({ metrics: v.object({ ndcg10: IntervalSchema }) }), short: v.object({ metrics: v.object({ ndcg10: IntervalSchema }) }) }) })),
-  pairs: v.array(v.object({ a: v.string(), b: v.string(), k: v.number(), view: v.picklist(['full', 'short']), metric: v.string(), diff: IntervalSchema })),
+  results: v.array(v.object({ method: v.string(), k: v.number(), coverage10: v.optional(v.number()), views: v.object({ full: v.object({ metrics: v.object({ ndcg10: IntervalSchema }) }), next10: v.object({ metrics: v.object({ ndcg10: IntervalSchema }) }) }) })),
+  pairs: v.array(v.object({ a: v.string(), b: v.string(), k: v.number(), view: v.picklist(VIEWS), metric: v.string(), diff: IntervalSchema })),
 });
 export type SeedReport = v.InferOutput<typeof SeedReportSchema> & Partial<Pick<EvalReport, 'createdAt'>>;
 
@@ -91,7 +91,7 @@ export function targetLines(reports: readonly SeedReport[], method: string): { l
   const ks = [...new Set(reports[0]?.results.filter((r) => r.method === method).map((r) => r.k) ?? [])].sort((a, b) => a - b);
   const lines: TargetLine[] = [];
   for (const k of ks) {
-    for (const view of ['full', 'short'] as const) {
+    for (const view of VIEWS) {
       const ratios: number[] = [];
       const best: string[] = [];
       for (const r of reports) {

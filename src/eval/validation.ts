@@ -1,21 +1,21 @@
 import { cutAll, type SupportQuery, type UserSequence } from '../data/split';
 import { ndcgAt, topN } from './metrics';
 
-/** The two test views: full = every later interaction; short = the next 10 after the support. */
-export const VIEWS = ['full', 'short'] as const;
+/** The two test views: full = every later interaction; next10 = the next 10 interactions after the support. */
+export const VIEWS = ['full', 'next10'] as const;
 export type View = (typeof VIEWS)[number];
 
 /**
  * Which query a validation score reads:
  * - 'full': every later interaction;
- * - 'both': the mean of the full query's and the next SHORT_HORIZON interactions' NDCG@10;
- * - 'next': the next SHORT_HORIZON interactions' NDCG@10 alone (what the shopper does next);
+ * - 'both': the mean of the full query's and the next-10 view's NDCG@10;
+ * - 'next10': the next-10 view's NDCG@10 alone (what the shopper does next);
  * - 'relative': the same two views, each divided by what a popularity ranking scores on
  *   them for the same users, then averaged. On data where the full view is dominated by
  *   popular items its raw NDCG is several times the next-10 view's, so 'both' is decided
  *   by the full view; 'relative' weighs the two views equally, whatever the data.
  */
-export const VALIDATION_VIEWS = ['full', 'both', 'relative', 'next'] as const;
+export const VALIDATION_VIEWS = ['full', 'both', 'relative', 'next10'] as const;
 export type ValidationView = (typeof VALIDATION_VIEWS)[number];
 
 /** What selects hyper-parameters and early-stopping points, for every method alike. */
@@ -31,9 +31,9 @@ export interface Selection {
  */
 export const DEFAULT_SELECTION: Selection = { ks: [3, 5, 10], view: 'relative' };
 
-/** What each view counts as relevant for one cut: every later interaction ('full') or the next SHORT_HORIZON ('short'). */
+/** What each view counts as relevant for one cut: every later interaction ('full') or the next 10 ('next10'). */
 export function viewTargets(cut: SupportQuery): Record<View, Set<number>> {
-  return { full: new Set(cut.query.map((e) => e.index)), short: new Set(cut.shortQuery.map((e) => e.index)) };
+  return { full: new Set(cut.query.map((e) => e.index)), next10: new Set(cut.next10Query.map((e) => e.index)) };
 }
 
 /** Mean NDCG@10 per view of ranked lists (support already excluded), in `cuts` order. */
@@ -41,13 +41,13 @@ export type ViewNdcgs = Record<View, number>;
 
 /** The one NDCG-per-view rule: validation, the evaluation's means and the simulation all read it. */
 export function viewNdcgs(cuts: readonly SupportQuery[], lists: readonly ArrayLike<number>[]): ViewNdcgs {
-  const sum: ViewNdcgs = { full: 0, short: 0 };
+  const sum: ViewNdcgs = { full: 0, next10: 0 };
   cuts.forEach((c, u) => {
     const targets = viewTargets(c);
     for (const view of VIEWS) sum[view] += ndcgAt(lists[u], targets[view], 10);
   });
   const n = Math.max(1, cuts.length);
-  return { full: sum.full / n, short: sum.short / n };
+  return { full: sum.full / n, next10: sum.next10 / n };
 }
 
 /** A popularity ranking's lists on `cuts`: the yardstick of the 'relative' view. */
@@ -59,10 +59,10 @@ export function popularityLists(cuts: readonly SupportQuery[], itemCounts: Array
 /** Folds the two views into one number; `reference` is the popularity NDCG per view ('relative' only). */
 export function combineViews(view: ValidationView, m: ViewNdcgs, reference?: ViewNdcgs): number {
   if (view === 'full') return m.full;
-  if (view === 'both') return (m.full + m.short) / 2;
-  if (view === 'next') return m.short;
+  if (view === 'both') return (m.full + m.next10) / 2;
+  if (view === 'next10') return m.next10;
   const ratio = (a: number, b: number | undefined) => (b && b > 0 ? a / b : a);
-  return (ratio(m.full, reference?.full) + ratio(m.short, reference?.short)) / 2;
+  return (ratio(m.full, reference?.full) + ratio(m.next10, reference?.next10)) / 2;
 }
 
 /** Ranks each cut's support into a top-10 list (support excluded). */

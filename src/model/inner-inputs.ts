@@ -1,6 +1,6 @@
 import type { PoolingConfig } from './manifest';
 import { poolBatch, recencyWeight, type IndexedEvent } from './pooling';
-import { SHORT_HORIZON } from '../data/split';
+import { NEXT_VIEW_LENGTH } from '../data/split';
 import { normaliseTargets, type TargetItem } from './plain-tower';
 
 /**
@@ -35,12 +35,12 @@ export interface InnerInputs {
 
 /**
  * The outer (query) loss's targets of a meta-training task, normalised: every later
- * interaction alike, or with `views` the mean of that and the next SHORT_HORIZON alone,
+ * interaction alike, or with `views` the mean of that and the next NEXT_VIEW_LENGTH alone,
  * so the outer loss weighs the two views of the validation criterion alike.
  */
 export function queryTargets(query: readonly IndexedEvent[], views: boolean): TargetItem[] {
   const all = 1 / Math.max(1, query.length);
-  const near = 1 / Math.max(1, Math.min(SHORT_HORIZON, query.length));
+  const near = 1 / Math.max(1, Math.min(NEXT_VIEW_LENGTH, query.length));
   // Without views every weight is 1 before normalising, exactly as before the option existed.
-  return normaliseTargets(query.map((e, j) => ({ index: e.index, weight: views ? 0.5 * all + (j < SHORT_HORIZON ? 0.5 * near : 0) : 1 })));
+  return normaliseTargets(query.map((e, j) => ({ index: e.index, weight: views ? 0.5 * all + (j < NEXT_VIEW_LENGTH ? 0.5 * near : 0) : 1 })));
 }

@@ -67,7 +67,7 @@ export async function scoreTower(ctx: EvaluationContext, tower: TowerParams, pro
   const method = probeItem === undefined ? model : new RankProbe(model, probeItem);
   await method.fit(ctx.train);
   const m = await meanNdcg10(method, ctx.cuts).finally(() => model.dispose());
-  const out: TowerScore & { pushed?: ItemRank } = { ndcg10Full: m.full, ndcg10Next10: m.short };
+  const out: TowerScore & { pushed?: ItemRank } = { ndcg10Full: m.full, ndcg10Next10: m.next10 };
   if (method instanceof RankProbe) out.pushed = method.result();
   return out;
 }

@@ -104,7 +104,7 @@ describe('buildColdStartSplit', () => {
     const cut = cutSupportQuery(five, 2)!;
     expect(cut.support).toEqual(five.events.slice(0, 2));
     expect(cut.query).toEqual(five.events.slice(2));
-    expect(cut.shortQuery).toEqual(five.events.slice(2, 12));
+    expect(cut.next10Query).toEqual(five.events.slice(2, 12));
   });
 
   it('evaluates a user at k only with at least k+1 interactions', () => {

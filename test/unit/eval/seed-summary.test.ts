@@ -3,7 +3,7 @@ import { summariseSeeds, targetLines, type SeedReport } from '../../../src/eval/
 
 const iv = (mean: number, lo = mean - 0.01, hi = mean + 0.01) => ({ mean, lo, hi });
 function report(seed: number, meta: number, diff: { mean: number; lo: number; hi: number }, testUsers = 122): SeedReport {
-  const views = (x: number) => ({ full: { metrics: { ndcg10: iv(x) } }, short: { metrics: { ndcg10: iv(x / 2) } } });
+  const views = (x: number) => ({ full: { metrics: { ndcg10: iv(x) } }, next10: { metrics: { ndcg10: iv(x / 2) } } });
   return {
     dataset: 'fixture',
     seed,

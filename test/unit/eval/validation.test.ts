@@ -21,18 +21,18 @@ describe('the validation criterion', () => {
   });
 
   it('weighs the two views equally in relative terms, whatever their raw scale', () => {
-    const reference = { full: 0.4, short: 0.1 };
+    const reference = { full: 0.4, next10: 0.1 };
     // +10% on the small next-10 view counts as much as +10% on the large full view.
-    expect(combineViews('relative', { full: 0.44, short: 0.1 }, reference)).toBeCloseTo(combineViews('relative', { full: 0.4, short: 0.11 }, reference), 12);
-    expect(combineViews('both', { full: 0.44, short: 0.1 })).toBeGreaterThan(combineViews('both', { full: 0.4, short: 0.11 }));
+    expect(combineViews('relative', { full: 0.44, next10: 0.1 }, reference)).toBeCloseTo(combineViews('relative', { full: 0.4, next10: 0.11 }, reference), 12);
+    expect(combineViews('both', { full: 0.44, next10: 0.1 })).toBeGreaterThan(combineViews('both', { full: 0.4, next10: 0.11 }));
   });
 
   it('in the next view reads only what the shopper does next', () => {
-    expect(combineViews('next', { full: 0.9, short: 0.1 })).toBe(0.1);
-    expect(combineViews('next', { full: 0.4, short: 0.11 })).toBeGreaterThan(combineViews('next', { full: 0.9, short: 0.1 }));
+    expect(combineViews('next10', { full: 0.9, next10: 0.1 })).toBe(0.1);
+    expect(combineViews('next10', { full: 0.4, next10: 0.11 })).toBeGreaterThan(combineViews('next10', { full: 0.9, next10: 0.1 }));
   });
 
   it('gives an empty set of users 0 rather than NaN', () => {
-    expect(viewNdcgs([], [])).toEqual({ full: 0, short: 0 });
+    expect(viewNdcgs([], [])).toEqual({ full: 0, next10: 0 });
   });
 });
