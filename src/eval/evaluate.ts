@@ -7,15 +7,7 @@ import { LocalrecError } from '../errors';
 import { cutAll, type ColdStartSplit, type SupportQuery, type UserSequence } from '../data/split';
 import { bootstrapMean, pairedBootstrapDiff, type Interval } from './bootstrap';
 import type { ColdStartMethod, HyperParams, TuneResult } from './method';
-import {
-  catalogueCoverage,
-  hitRateAt,
-  longTailMask,
-  longTailShare,
-  ndcgAt,
-  recallAt,
-  topN,
-} from './metrics';
+import { catalogueCoverage, hitRateAt, longTailMask, longTailShare, ndcgAt, recallAt, topN } from './metrics';
 import { searchGrid } from './grid-search';
 import { DEFAULT_SELECTION, ValidationCriterion, viewNdcgs, viewTargets, VIEWS, type RankCuts, type Selection, type View, type ViewNdcgs } from './validation';
 

@@ -5,7 +5,6 @@ import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRng } from '../../../src/data/random';
 import type { ItemMeta } from '../../../src/data/types';
-import { LocalrecError } from '../../../src/errors';
 import { readModelDir, writeModelDir } from '../../../src/model/files-node';
 import { decodeModel, encodeModel, ITEMS_FILE, WEIGHTS_FILE, withTower, type EncodedModel, type ModelToEncode } from '../../../src/model/format';
 import { dequantiseLinear8, dequantiseRows, dequantiseRows4, quantiseLinear8, quantiseRows, quantiseRows4 } from '../../../src/model/quantise';
@@ -46,17 +45,6 @@ function randomModel(seed: number): ModelToEncode {
 const bytesOf = (a: Float32Array | Int8Array | Uint8Array) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 const asJson = (m: EncodedModel['manifest']) => JSON.parse(JSON.stringify(m)) as Record<string, unknown>;
-
-/** The error code a promise rejects with (fails the test if it resolves or throws something else). */
-async function rejectionCode(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(LocalrecError);
-    return (e as LocalrecError).code;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('encodeModel / decodeModel, format version 1 (int8 rows: models written before version 2 still load)', () => {
   const model = randomModel(1);
@@ -123,8 +111,8 @@ describe('encodeModel / decodeModel, format version 1 (int8 rows: models written
     const entry = (m.files as { path: string; bytes: number; sha256: string }[]).find((f) => f.path === ITEMS_FILE)!;
     entry.bytes = bytes.byteLength;
     entry.sha256 = sha256(bytes);
-    expect(await rejectionCode(decodeModel(m, { ...encoded.files, [ITEMS_FILE]: bytes }))).toBe('model-format');
-    expect(await rejectionCode(encodeModel({ ...model, items: items as unknown as ItemMeta[] }))).toBe('invalid-argument');
+    await expect(decodeModel(m, { ...encoded.files, [ITEMS_FILE]: bytes })).rejects.toHaveCode('model-format');
+    await expect(encodeModel({ ...model, items: items as unknown as ItemMeta[] })).rejects.toHaveCode('invalid-argument');
   });
 
   it('lists each file with its byte length and SHA-256', () => {
@@ -139,7 +127,7 @@ describe('encodeModel / decodeModel, format version 1 (int8 rows: models written
   it('rejects a manifest with formatVersion 3 as model-version-unsupported', async () => {
     const m = asJson(encoded.manifest);
     m.formatVersion = 3;
-    expect(await rejectionCode(decodeModel(m, encoded.files))).toBe('model-version-unsupported');
+    await expect(decodeModel(m, encoded.files)).rejects.toHaveCode('model-version-unsupported');
   });
 
   it.each(['tower.w2', 'tower.b2', 'itemIn.scale'] as const)('rejects a non-finite value in %s (with correct hashes) as model-format', async (name) => {
@@ -148,13 +136,13 @@ describe('encodeModel / decodeModel, format version 1 (int8 rows: models written
     else if (name === 'tower.b2') bad.weights.tower.b2[0] = Number.POSITIVE_INFINITY;
     else bad.weights.itemIn.fill(Number.POSITIVE_INFINITY, 0, d);
     const enc = await encodeModel(bad, { formatVersion: 1 });
-    expect(await rejectionCode(decodeModel(asJson(enc.manifest), enc.files))).toBe('model-format');
+    await expect(decodeModel(asJson(enc.manifest), enc.files)).rejects.toHaveCode('model-format');
   });
 
   it('rejects a missing file as model-format', async () => {
     const files = { ...encoded.files };
     delete files[ITEMS_FILE];
-    expect(await rejectionCode(decodeModel(asJson(encoded.manifest), files))).toBe('model-format');
+    await expect(decodeModel(asJson(encoded.manifest), files)).rejects.toHaveCode('model-format');
   });
 });
 
@@ -207,7 +195,7 @@ describe('encodeModel / decodeModel, format version 2 (4-bit item rows, the defa
     const bad = randomModel(7);
     bad.weights.itemIn.fill(Number.POSITIVE_INFINITY, 0, d);
     const enc = await encodeModel(bad);
-    expect(await rejectionCode(decodeModel(asJson(enc.manifest), enc.files))).toBe('model-format');
+    await expect(decodeModel(asJson(enc.manifest), enc.files)).rejects.toHaveCode('model-format');
   });
 });
 
@@ -238,6 +226,17 @@ describe('writeModelDir / readModelDir', () => {
     await writeFile(join(dir, 'manifest.json'), JSON.stringify(m));
   }
 
+  /** Replaces items.json and gives the manifest its correct size and hash, so only the content is wrong. */
+  async function writeItemsHashed(dir: string, items: readonly unknown[]): Promise<void> {
+    const bytes = new TextEncoder().encode(JSON.stringify(items));
+    await writeFile(join(dir, ITEMS_FILE), bytes);
+    await editManifest(dir, (m) => {
+      const entry = (m.files as { path: string; bytes: number; sha256: string }[]).find((f) => f.path === ITEMS_FILE)!;
+      entry.bytes = bytes.byteLength;
+      entry.sha256 = sha256(bytes);
+    });
+  }
+
   it('round-trips a model through a directory', async () => {
     const dir = await freshDir();
     const { loaded, encoded: read } = await readModelDir(dir);
@@ -259,7 +258,7 @@ describe('writeModelDir / readModelDir', () => {
     const bytes = new Uint8Array(await readFile(path));
     bytes[Math.floor(bytes.length / 2)] ^= 0x01;
     await writeFile(path, bytes);
-    expect(await rejectionCode(readModelDir(dir))).toBe('model-hash-mismatch');
+    await expect(readModelDir(dir)).rejects.toHaveCode('model-hash-mismatch');
   });
 
   it('rejects a truncated weights.bin as model-hash-mismatch', async () => {
@@ -267,7 +266,7 @@ describe('writeModelDir / readModelDir', () => {
     const path = join(dir, WEIGHTS_FILE);
     const bytes = await readFile(path);
     await writeFile(path, bytes.subarray(0, bytes.length - 4));
-    expect(await rejectionCode(readModelDir(dir))).toBe('model-hash-mismatch');
+    await expect(readModelDir(dir)).rejects.toHaveCode('model-hash-mismatch');
   });
 
   it('rejects a tampered items.json as model-hash-mismatch', async () => {
@@ -275,51 +274,39 @@ describe('writeModelDir / readModelDir', () => {
     const path = join(dir, ITEMS_FILE);
     const text = await readFile(path, 'utf8');
     await writeFile(path, text.replace('Item 1"', 'Item X"'));
-    expect(await rejectionCode(readModelDir(dir))).toBe('model-hash-mismatch');
+    await expect(readModelDir(dir)).rejects.toHaveCode('model-hash-mismatch');
   });
 
   it('rejects formatVersion 3 as model-version-unsupported', async () => {
     const dir = await freshDir();
     await editManifest(dir, (m) => (m.formatVersion = 3));
-    expect(await rejectionCode(readModelDir(dir))).toBe('model-version-unsupported');
+    await expect(readModelDir(dir)).rejects.toHaveCode('model-version-unsupported');
   });
 
   it.each(['name', 'dims', 'itemIds', 'tensors', 'files', 'inner'])('rejects a manifest without "%s" as model-format', async (field) => {
     const dir = await freshDir();
     await editManifest(dir, (m) => delete m[field]);
-    expect(await rejectionCode(readModelDir(dir))).toBe('model-format');
+    await expect(readModelDir(dir)).rejects.toHaveCode('model-format');
   });
 
   it('rejects items.json whose ids do not match the manifest (with a correct hash) as model-format', async () => {
     const dir = await freshDir();
     const items = model.items.map((it) => ({ ...it }));
     items[5].id = 'someone-else';
-    const bytes = new TextEncoder().encode(JSON.stringify(items));
-    await writeFile(join(dir, ITEMS_FILE), bytes);
-    await editManifest(dir, (m) => {
-      const entry = (m.files as { path: string; bytes: number; sha256: string }[]).find((f) => f.path === ITEMS_FILE)!;
-      entry.bytes = bytes.byteLength;
-      entry.sha256 = sha256(bytes);
-    });
-    expect(await rejectionCode(readModelDir(dir))).toBe('model-format');
+    await writeItemsHashed(dir, items);
+    await expect(readModelDir(dir)).rejects.toHaveCode('model-format');
   });
 
   it('rejects items.json with one item too few (with a correct hash) as model-format', async () => {
     const dir = await freshDir();
-    const bytes = new TextEncoder().encode(JSON.stringify(model.items.slice(0, -1)));
-    await writeFile(join(dir, ITEMS_FILE), bytes);
-    await editManifest(dir, (m) => {
-      const entry = (m.files as { path: string; bytes: number; sha256: string }[]).find((f) => f.path === ITEMS_FILE)!;
-      entry.bytes = bytes.byteLength;
-      entry.sha256 = sha256(bytes);
-    });
-    expect(await rejectionCode(readModelDir(dir))).toBe('model-format');
+    await writeItemsHashed(dir, model.items.slice(0, -1));
+    await expect(readModelDir(dir)).rejects.toHaveCode('model-format');
   });
 
   it('rejects duplicate item ids in the manifest as model-format', async () => {
     const dir = await freshDir();
     await editManifest(dir, (m) => ((m.itemIds as string[])[1] = (m.itemIds as string[])[0]));
-    expect(await rejectionCode(readModelDir(dir))).toBe('model-format');
+    await expect(readModelDir(dir)).rejects.toHaveCode('model-format');
   });
 
   it('a write interrupted before its swap leaves the old model readable, and the next write replaces it', async () => {
