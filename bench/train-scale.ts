@@ -115,7 +115,7 @@ async function testScores(
   });
   const at = (name: string) => {
     const r = report.results.find((x) => x.method === name && x.k === K)!;
-    return { full: r.views.full.metrics.ndcg10.mean, next10: r.views.short.metrics.ndcg10.mean };
+    return { full: r.views.full.metrics.ndcg10.mean, next10: r.views.next10.metrics.ndcg10.mean };
   };
   const scores: Record<string, { full: number; next10: number } | string> = Object.fromEntries(baselines.map((b) => [b.name, at(b.name)]));
   if (items > EASE_MAX_ITEMS) scores.ease = `not run: a dense ${items} × ${items} inverse (${((8 * items * items) / 2 ** 30).toFixed(1)} GiB, ~${(items ** 3 / 1e12).toFixed(1)} T multiply-adds)`;

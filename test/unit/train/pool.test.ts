@@ -52,7 +52,7 @@ describe('the training pool (worker threads)', () => {
     ['with the shared tower', null],
   ])('ranks validation users %s exactly as one thread does', async (_name, inner) => {
     const w = model(1);
-    const cuts = sequences(23, 2).map((u) => ({ user: u.user, support: u.events.slice(0, 2), query: u.events.slice(2), shortQuery: u.events.slice(2, 12) }));
+    const cuts = sequences(23, 2).map((u) => ({ user: u.user, support: u.events.slice(0, 2), query: u.events.slice(2), next10Query: u.events.slice(2, 12) }));
     const one = await modelRanker(w, config, w.tower, inner)(cuts, 2);
     const three = await modelRanker(w, config, w.tower, inner, pool)(cuts, 2);
     expect(three.map((l) => Array.from(l))).toEqual(one.map((l) => Array.from(l)));
