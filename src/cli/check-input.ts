@@ -9,34 +9,35 @@ import { access, readdir, realpath, stat } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LocalrecError } from '../errors';
-import type { IngestResult, RowError } from '../data/types';
+import type { IngestResult, IngestSummary } from '../data/types';
+import { describeRow } from './ingest-summary';
 import { VALIDATION_FOLD, userFold, type ColdStartSplit, type TrainingData } from '../data/split';
 
-/** How many bad lines a `data-bad-rows` message lists. */
+/** How many bad lines a run lists. */
 export const BAD_ROWS_LISTED = 10;
 
-function describeRow(e: RowError): string {
-  return `${e.file ?? ''}${e.file ? ' ' : ''}line ${e.line}: ${e.message}`;
-}
-
 /**
- * Fails the run when more than `maxShare` of the input rows were dropped as malformed,
- * listing the first ten; otherwise warns about them (through `warn`).
+ * Fails the run when more than `maxShare` of the input rows are malformed (rows of other
+ * events and rows without an item are skipped, not malformed): the error is one line
+ * naming the first bad row, after the next nine listed through `warn`. Within the share,
+ * warns with the first ten.
  */
 export function checkBadRows(ingest: IngestResult, maxShare: number, warn: (line: string) => void = console.warn): void {
-  const { errors, dataset } = ingest;
-  if (errors.length === 0) return;
-  const total = errors.length + dataset.interactions.length;
-  const share = errors.length / total;
+  const { errors, dataset, summary } = ingest;
+  const bad = summary?.bad ?? errors.length;
+  if (bad === 0) return;
+  const total = summary?.rows ?? errors.length + dataset.interactions.length;
+  const share = bad / total;
   const listed = errors.slice(0, BAD_ROWS_LISTED).map((e) => `  ${describeRow(e)}`);
   if (share > maxShare) {
+    if (listed.length > 1) warn(`malformed rows after the first:\n${listed.slice(1).join('\n')}`);
     throw new LocalrecError(
       'data-bad-rows',
-      `${errors.length} of ${total} rows are malformed (${(share * 100).toFixed(1)}%, more than --max-bad-rows ${maxShare}); first ones:\n${listed.join('\n')}`,
-      { bad: errors.length, total, maxShare, firstLine: errors[0].line },
+      `${bad} of ${total} rows are malformed (${(share * 100).toFixed(1)}%, more than --max-bad-rows ${maxShare}); the first: ${errors.length > 0 ? describeRow(errors[0]) : '(none kept)'}`,
+      { bad, total, maxShare, firstLine: errors[0]?.line ?? 0 },
     );
   }
-  warn(`${errors.length} malformed rows skipped (within --max-bad-rows ${maxShare}); first ones:\n${listed.join('\n')}`);
+  warn(`${bad} malformed rows skipped (within --max-bad-rows ${maxShare}); the first ones:\n${listed.join('\n')}`);
 }
 
 function tooSmall(what: string, details: Record<string, number>): LocalrecError {
@@ -49,11 +50,13 @@ function tooSmall(what: string, details: Record<string, number>): LocalrecError 
  * validation user (fold 1 of 5 by user-id hash) with more than the smallest validation k,
  * or early stopping has nothing to score and the model's validation scores are null.
  */
-export function checkTrainingData(train: TrainingData, validationKs: readonly number[], side = 'the data', needValidation = true): void {
+export function checkTrainingData(train: TrainingData, validationKs: readonly number[], side = 'the data', needValidation = true, summary?: IngestSummary): void {
+  // Named when nothing is left: "every row another event: page_view 12, teleport 480" says what the file held.
+  const skipped = summary ? Object.entries({ ...summary.skippedEvents, ...Object.fromEntries(Object.entries(summary.noItem).map(([k, v]) => [`${k} without an item`, v])) }).sort((a, b) => b[1] - a[1]).slice(0, 6).map(([k, v]) => `${k} ${v}`).join(', ') : '';
   const users = train.users.length;
   const items = train.catalogue.ids.length;
   const details = { users, items, interactions: train.nInteractions };
-  if (train.nInteractions === 0) throw tooSmall(`${side} has no valid interactions (an empty or header-only file, or every row malformed)`, details);
+  if (train.nInteractions === 0) throw tooSmall(`${side} has no valid interactions (an empty or header-only file, every row malformed, or every row another event${skipped ? `: ${skipped}` : ''})`, details);
   if (items < 2) throw tooSmall(`${side} has ${items} item; at least 2 distinct items are needed`, details);
   if (users < 2) throw tooSmall(`${side} has ${users} user; users are split into fitting and validation users, so at least 2 (in practice dozens) are needed`, details);
   const fit = train.users.filter((u) => userFold(u.user) !== VALIDATION_FOLD);

@@ -83,7 +83,7 @@ const program = addPipelineFlags(
     .option('--no-tune', 'skip validation tuning (use default hyper-parameters)')
     .option('--no-progress', 'plain log lines instead of progress bars')
     .option('--force', 'allow overwriting a committed report directory (an existing reports/<name>)', false),
-).showHelpAfterError();
+).showHelpAfterError('(see --help)');
 
 interface EvalFlags {
   data: string;
@@ -169,6 +169,6 @@ async function main(): Promise<void> {
 
 main().catch(async (err: unknown) => {
   const { isLocalrecError } = await import('../errors');
-  console.error(isLocalrecError(err) ? err.toString() : err instanceof Error ? err.message : err);
+  console.error(`${isLocalrecError(err) ? err.toString() : err instanceof Error ? err.message : String(err)} (see --help)`);
   process.exitCode = 1;
 });

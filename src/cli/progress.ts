@@ -1,7 +1,7 @@
 import cliProgress from 'cli-progress';
 import type { PipelineHooks } from '../train/pipeline';
 
-const STAGE_FORMAT = ' {stage} |{bar}| {percentage}% | {value}/{total} | ETA {eta_formatted} | loss {loss} | val NDCG@10 {val}';
+const stageFormat = (label: string) => ` {stage} |{bar}| {percentage}% | {value}/{total} | ETA {eta_formatted} | loss {loss} | ${label} {val}`;
 
 /**
  * One progress bar per long stage with ETA and the latest loss/validation numbers.
@@ -12,13 +12,17 @@ export class StageBars {
   private readonly bars = new Map<string, cliProgress.SingleBar>();
 
   /** With `shared` the bars join another MultiBar (one redraw loop on a TTY), which its owner stops. */
-  constructor(shared?: cliProgress.MultiBar) {
+  private readonly format: string;
+
+  /** `label` names the validation number: 'val NDCG@10', or '× popularity' under the relative validation view. */
+  constructor(shared?: cliProgress.MultiBar, label = 'val NDCG@10') {
     this.owned = !shared;
+    this.format = stageFormat(label);
     this.multi =
       shared ??
       new cliProgress.MultiBar(
         {
-          format: STAGE_FORMAT,
+          format: this.format,
           hideCursor: true,
           clearOnComplete: false,
           etaBuffer: 50,
@@ -31,7 +35,7 @@ export class StageBars {
   }
 
   start(stage: string, total: number): void {
-    this.bars.set(stage, this.multi.create(total, 0, { stage: stage.padEnd(8), loss: '-', val: '-' }, { format: STAGE_FORMAT, etaBuffer: 50 }));
+    this.bars.set(stage, this.multi.create(total, 0, { stage: stage.padEnd(8), loss: '-', val: '-' }, { format: this.format, etaBuffer: 50 }));
   }
 
   update(stage: string, value: number, loss: number, validation?: number): void {

@@ -8,6 +8,7 @@ import { dirname, join, resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { MODEL_BOUNDS } from '../model/bounds';
 import { DEFAULT_PIPELINE } from '../train/options';
+import type { ValidationView } from '../eval/validation';
 import type { PipelineHooks } from '../train/pipeline';
 import { addPipelineFlags, intFlag, nonNegativeInt, pipelineFlags, pipelineOptionsFrom } from './options';
 
@@ -21,7 +22,11 @@ const program = addPipelineFlags(
   new Command()
     .name('localrec-train')
     .description('Train teacher → distilled student → meta-initialised tower from an event log, and export a browser model.')
-    .option('--data <spec>', "'movielens', 'shop' (synthetic, optionally 'shop:<seed>'), or a path to an events .csv/.jsonl or a MovieLens-style directory", 'shop')
+    .option(
+      '--data <spec>',
+      "'movielens', 'shop' (synthetic, optionally 'shop:<seed>'), a GA4 BigQuery export or events file (.json/.ndjson/.jsonl/.csv, optionally .gz, or .parquet), or a directory with events.* and items.* or MovieLens files",
+      'shop',
+    )
     .option('--name <name>', 'model name', modelName, 'shop')
     .option('--out <dir>', 'output model directory (default public/models/<name>)')
     .option('--seed <n>', 'random seed (training is deterministic under it)', nonNegativeInt, DEFAULT_PIPELINE.seed)
@@ -29,7 +34,7 @@ const program = addPipelineFlags(
     .option('--model-version <n>', 'model version written to the manifest', intFlag(0, MODEL_BOUNDS.maxModelVersion), 1)
     .option('--report <file>', 'also write the training report as JSON here')
     .option('--force', 'allow overwriting a committed model directory (an existing public/models/<name>)', false),
-).showHelpAfterError();
+).showHelpAfterError('(see --help)');
 
 interface TrainFlags {
   data: string;
@@ -44,33 +49,34 @@ interface TrainFlags {
   force: boolean;
 }
 
-/** The data set as training users; fails on too many malformed rows or too little data to train on. */
+/** The data set as training users, with what happened to its rows printed; fails on too many malformed rows or too little data to train on. */
 async function loadTrainingData(spec: string, maxBadRows: number, validationKs: readonly number[]) {
-  const [{ loadDataset }, { buildTrainingData }, { checkBadRows, checkTrainingData }] = await Promise.all([
+  const [{ loadDataset }, { buildTrainingData }, { checkBadRows, checkTrainingData }, { dataWarnings, ingestionLines }] = await Promise.all([
     import('../data/index'),
     import('../data/split'),
     import('./check-input'),
+    import('./ingest-summary'),
   ]);
   const ingest = await loadDataset(spec);
   checkBadRows(ingest, maxBadRows);
   const train = buildTrainingData(ingest.dataset);
-  checkTrainingData(train, validationKs);
+  const facts = { users: train.users.length, items: train.catalogue.ids.length, interactions: train.nInteractions };
+  for (const line of ingestionLines(ingest.dataset, ingest.summary, facts)) console.log(line);
+  checkTrainingData(train, validationKs, 'the data', true, ingest.summary);
+  for (const line of dataWarnings(ingest.summary, facts)) console.warn(line);
   return { name: ingest.dataset.name, train };
 }
 
-/** Progress bars per stage, and one summary line when a stage ends. */
-async function stageHooks() {
-  const { StageBars } = await import('./progress');
-  const bars = new StageBars();
+/** Progress bars per stage, and one summary line when a stage ends, its validation score labelled by the validation view. */
+async function stageHooks(view: ValidationView) {
+  const [{ StageBars }, { stageLine, validationLabel }] = await Promise.all([import('./progress'), import('./ingest-summary')]);
+  const bars = new StageBars(undefined, validationLabel(view).heading);
   const hooks: PipelineHooks = {
     onStageStart: (stage, total) => bars.start(stage, total),
     onProgress: (stage, done, info) => bars.update(stage, done, info.loss, info.validation),
     onStageEnd: (stage, info) => {
       bars.finish(stage);
-      const facts = Object.entries(info)
-        .filter(([, v]) => typeof v !== 'object')
-        .map(([k, v]) => `${k}=${typeof v === 'number' ? Number(v.toFixed(4)) : v}`);
-      bars.log(`${stage} done: ${facts.join(' ')}`);
+      bars.log(stageLine(stage, info, view));
     },
   };
   return { hooks, stop: () => bars.stop() };
@@ -99,12 +105,12 @@ async function main(): Promise<void> {
     import('../train/tf-node'),
   ]);
   const backend = await initNodeTf();
-  console.log(`data ${name}: ${train.users.length} users, ${train.catalogue.ids.length} items, ${train.nInteractions} interactions; tfjs backend ${backend}`);
+  console.log(`training on ${name} with the tfjs ${backend} backend`);
 
   // Keyed by the data's content: an edited file never resumes from another file's stages (stage names carry the options).
   const key = trainingDataHash(train);
   const checkpoints = o.checkpoint ? new CheckpointStore(resolve(o.checkpointDir, `${o.name}-${key.slice(0, 16)}`), key) : undefined;
-  const progress = await stageHooks();
+  const progress = await stageHooks(opts.validationView);
   const t0 = performance.now();
   const { encoded, report } = await buildModel({ data: o.data, name: o.name, modelVersion: o.modelVersion, train, opts, checkpoints, hooks: progress.hooks });
   progress.stop();
@@ -117,6 +123,10 @@ async function main(): Promise<void> {
   const sizes = await Promise.all(['manifest.json', ...Object.keys(encoded.files)].map(async (f) => `${f} ${(await stat(join(outDir, f))).size} B`));
   console.log(`wrote ${outDir}: ${sizes.join(', ')}`);
   console.log(`total training time ${seconds.toFixed(1)} s`);
+  const { nextSteps, trainingWarnings } = await import('./ingest-summary');
+  for (const line of trainingWarnings(report, opts.validationView)) console.warn(line);
+  const defaultDir = outDir === resolve(join('public', 'models', o.name));
+  for (const line of nextSteps(outDir, o.name, defaultDir)) console.log(line);
   // Atomic like the model: a run killed while writing its report leaves the previous report, not half of one.
   if (o.report) {
     const file = resolve(o.report);
@@ -128,6 +138,6 @@ async function main(): Promise<void> {
 main().catch(async (e: unknown) => {
   const { isLocalrecError } = await import('../errors');
   // Typed errors print as "LocalrecError [code]: message", so scripts and tests can act on the code.
-  console.error(isLocalrecError(e) ? e.toString() : e instanceof Error ? e.message : e);
+  console.error(`${isLocalrecError(e) ? e.toString() : e instanceof Error ? e.message : String(e)} (see --help)`);
   process.exit(1);
 });

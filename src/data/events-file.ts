@@ -1,271 +1,191 @@
-import { headerIndex, readCsvRecords, withFile } from './csv';
+/**
+ * Events and items files: the formats, the required columns, and the two ways in — a text
+ * (tests, small inputs) and a file streamed with bounded memory (the CLI). Both run the
+ * same line parsers (records.ts) into the same row rules (ingest.ts).
+ */
 import { LocalrecError } from '../errors';
-import { ga4EventType, ga4ItemIds } from './ga4';
-import { idOf, idRule, MAX_ITEM_ID_LENGTH, MAX_USER_ID_LENGTH } from './ids';
-import { describe, parseDecimal, quote } from './text';
-import { readTimestamp } from './timestamps';
-import { EVENT_TYPES, type EventType, type Interaction, type IngestResult, type ItemMeta, type RowError } from './types';
+import { GA4_EVENT_TYPES } from './ga4';
+import { idOf, idRule, MAX_ITEM_ID_LENGTH } from './ids';
+import { acceptedSpellings, EventsIngest, FIELD_NAMES, itemMetaOf, type RawRecord, type RequiredField, type RowSink } from './ingest';
+import { ITEM_META_LIMITS } from './item-meta';
+import { CsvLines, JsonLines, type LineParser } from './records';
+import { describe, quote } from './text';
+import { EVENT_TYPES, MAX_ROW_ERRORS_KEPT, type IngestResult, type ItemMeta, type RowError } from './types';
 
-export type EventsFormat = 'csv' | 'jsonl';
+export type EventsFormat = 'csv' | 'jsonl' | 'parquet';
 
-const EXPECTED_TYPES = 'expected view, cart, purchase or rating, or GA4 view_item, add_to_cart or purchase';
+/** The file types read, by ending (each also gzip-compressed, `.gz`, except Parquet, which compresses inside). */
+const FORMAT_ENDINGS: [string, EventsFormat][] = [
+  ['.csv', 'csv'],
+  ['.jsonl', 'jsonl'],
+  ['.ndjson', 'jsonl'],
+  // BigQuery names its newline-delimited JSON exports .json.
+  ['.json', 'jsonl'],
+  ['.parquet', 'parquet'],
+];
 
-/**
- * Other column names accepted for each field, first non-empty wins: GA4 BigQuery-export
- * style (`event_name`, `event_timestamp`, `user_pseudo_id`, `items.item_id` once the items
- * are unnested; `user_id` is preferred where the shop sets it).
- */
-const ALIASES: Record<string, readonly string[]> = {
-  user: ['user_id', 'user_pseudo_id'],
-  item: ['item_id', 'items.item_id'],
-  type: ['event', 'event_name'],
-  timestamp: ['event_timestamp'],
-};
-
-/** A raw record, from a CSV row or a JSONL object, before validation. */
-type RawRecord = Record<string, unknown>;
-
-/**
- * Parse an events file. CSV needs a header with user, item, type (or `event`), timestamp and
- * optionally rating; JSONL has one object per line with the same keys. GA4 names are accepted
- * too (see ALIASES and src/data/ga4.ts), and a JSONL row with a GA4 `items` array gives one
- * interaction per item. Bad rows are reported and skipped. Items not in `options.items` get a
- * minimal entry `{ id, title: id, categories: [] }`.
- */
-export function parseEventsText(
-  text: string,
-  format: EventsFormat,
-  options: { name?: string; items?: Map<string, ItemMeta>; file?: string } = {},
-): IngestResult {
-  const { file } = options;
-  const errors: RowError[] = [];
-  const interactions: Interaction[] = [];
-  const records = format === 'csv' ? csvRecords(text, file, errors, ['user', 'item', 'timestamp'], ALIASES) : jsonlRecords(text, file, errors);
-  if (format === 'csv' && records.keys !== null && !['type', ...ALIASES.type].some((k) => records.keys!.has(k))) {
-    throw missingColumns(['type (or event, event_name)'], file);
-  }
-
-  for (const { line, value } of records.rows) {
-    for (const record of expandItems(canonical(value))) {
-      const problem = toInteraction(record);
-      if (typeof problem === 'string') errors.push(withFile({ line, message: problem }, file));
-      else interactions.push(problem);
-    }
-  }
-
-  const items = new Map(options.items ?? []);
-  for (const { item } of interactions) {
-    if (!items.has(item)) items.set(item, { id: item, title: item, categories: [] });
-  }
-  return { dataset: { name: options.name ?? 'events', interactions, items }, errors };
-}
-
-/**
- * Parse an items metadata file: id (required), title, categories ('|'-separated, or an array in
- * JSONL; `category` is accepted too), brand, price, image and url (carried to items.json for
- * display). Duplicate ids keep the first row.
- */
-export function parseItemsText(
-  text: string,
-  format: EventsFormat,
-  options: { file?: string } = {},
-): { items: Map<string, ItemMeta>; errors: RowError[] } {
-  const { file } = options;
-  const errors: RowError[] = [];
-  const items = new Map<string, ItemMeta>();
-  const records = format === 'csv' ? csvRecords(text, file, errors, ['id']) : jsonlRecords(text, file, errors);
-  for (const { line, value } of records.rows) {
-    const meta = toItemMeta(value);
-    if (typeof meta === 'string') errors.push(withFile({ line, message: meta }, file));
-    else if (items.has(meta.id)) errors.push(withFile({ line, message: `duplicate item id ${quote(meta.id)} (first row kept)` }, file));
-    else items.set(meta.id, meta);
-  }
-  return { items, errors };
-}
-
-/** Format from the file extension: .csv, .jsonl or .ndjson; anything else throws 'data-format'. */
+/** Format from the file name; anything else throws 'data-format'. */
 export function formatFromPath(path: string): EventsFormat {
-  const lower = path.toLowerCase();
-  if (lower.endsWith('.csv')) return 'csv';
-  if (lower.endsWith('.jsonl') || lower.endsWith('.ndjson')) return 'jsonl';
-  throw new LocalrecError('data-format', `${path}: unknown file type (expected .csv, .jsonl or .ndjson)`, { path });
-}
-
-/** Read an events file and, optionally, an items metadata file (Node only). */
-export async function loadEventsFile(path: string, options: { itemsPath?: string; name?: string } = {}): Promise<IngestResult> {
-  const { basename } = await import('node:path');
-  const format = formatFromPath(path);
-  const itemsFormat = options.itemsPath === undefined ? undefined : formatFromPath(options.itemsPath);
-  const errors: RowError[] = [];
-  let items: Map<string, ItemMeta> | undefined;
-  if (options.itemsPath !== undefined && itemsFormat !== undefined) {
-    const parsed = parseItemsText(await readText(options.itemsPath), itemsFormat, { file: basename(options.itemsPath) });
-    items = parsed.items;
-    errors.push(...parsed.errors);
+  const lower = path.toLowerCase().replace(/\.gz$/, '');
+  const found = FORMAT_ENDINGS.find(([end]) => lower.endsWith(end));
+  if (found === undefined || (found[1] === 'parquet' && path.toLowerCase().endsWith('.gz'))) {
+    throw new LocalrecError('data-format', `${path}: unknown file type (expected .csv, .json, .jsonl, .ndjson, each optionally .gz, or .parquet)`, { path });
   }
-  const name = options.name ?? basename(path).replace(/\.(csv|jsonl|ndjson)$/i, '');
-  const result = parseEventsText(await readText(path), format, { name, items, file: basename(path) });
-  return { dataset: result.dataset, errors: [...errors, ...result.errors] };
+  return found[1];
 }
 
-async function readText(path: string): Promise<string> {
-  const { readFile } = await import('node:fs/promises');
-  try {
-    return await readFile(path, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new LocalrecError('data-missing-file', `${path}: no such file`, { path });
-    throw new LocalrecError('data-unreadable-file', `cannot read ${path}: ${String(err)}`, { path });
-  }
+/** The file name without its format ending (a data set's default name). */
+export function baseName(file: string): string {
+  return file.replace(/\.gz$/i, '').replace(/\.(csv|jsonl|ndjson|json|parquet)$/i, '');
 }
 
-/** The canonical field names filled from their aliases (first non-empty alias wins). */
-function canonical(r: RawRecord): RawRecord {
-  const out: RawRecord = { ...r };
-  for (const [key, aliases] of Object.entries(ALIASES)) {
-    if (!isBlank(out[key])) continue;
-    const alias = aliases.find((a) => !isBlank(r[a]));
-    if (alias !== undefined) out[key] = r[alias];
-  }
-  return out;
-}
+const REQUIRED: readonly RequiredField[] = ['user', 'item', 'type', 'timestamp'];
 
-/** A GA4 row with an `items` array and no item of its own: one record per item. */
-function expandItems(r: RawRecord): RawRecord[] {
-  if (!isBlank(r.item) || !Array.isArray(r.items)) return [r];
-  const ids = ga4ItemIds(r.items);
-  return ids.length === 0 ? [r] : ids.map((item) => ({ ...r, item }));
-}
-
-function isBlank(v: unknown): boolean {
-  return v === undefined || v === null || v === '';
-}
-
-function toInteraction(r: RawRecord): Interaction | string {
-  const user = idOf(r.user, MAX_USER_ID_LENGTH);
-  if (user === undefined) return badId('user', r.user, MAX_USER_ID_LENGTH);
-  const item = idOf(r.item, MAX_ITEM_ID_LENGTH);
-  if (item === undefined) return badId('item', r.item, MAX_ITEM_ID_LENGTH);
-  const rawType = r.type;
-  const name = typeof rawType === 'string' ? rawType.trim().toLowerCase() : undefined;
-  if (name === undefined || name === '') return `missing event type (${EXPECTED_TYPES})`;
-  const type = ga4EventType(name) ?? name;
-  if (!isEventType(type)) return `unknown event type ${quote(String(rawType))} (${EXPECTED_TYPES})`;
-  if (isBlank(r.timestamp)) return 'missing timestamp';
-  const ts = readTimestamp(r.timestamp);
-  if (typeof ts === 'string') return ts;
-  if (type !== 'rating') return { user, item, type, ts };
-  const rating = numberOf(r.rating);
-  if (rating === undefined) return `rating event needs a numeric rating, got ${describe(r.rating)}`;
-  return { user, item, type, ts, rating };
-}
-
-function toItemMeta(r: RawRecord): ItemMeta | string {
-  const id = idOf(r.id, MAX_ITEM_ID_LENGTH);
-  if (id === undefined) return `missing or invalid item id ${describe(r.id)}`;
-  const title = typeof r.title === 'string' && r.title.trim() !== '' ? r.title.trim() : id;
-  const rawCats = r.categories ?? r.category;
-  let categories: string[];
-  if (Array.isArray(rawCats)) {
-    if (!rawCats.every((c): c is string => typeof c === 'string')) return 'categories must be strings';
-    categories = rawCats.map((c) => c.trim()).filter(Boolean);
-  } else if (typeof rawCats === 'string') {
-    categories = rawCats.split('|').map((c) => c.trim()).filter(Boolean);
-  } else if (rawCats === undefined || rawCats === null) {
-    categories = [];
-  } else {
-    return `categories must be a '|'-separated string or an array, got ${describe(rawCats)}`;
-  }
-  const meta: ItemMeta = { id, title, categories };
-  if (typeof r.brand === 'string' && r.brand.trim() !== '') meta.brand = r.brand.trim();
-  if (r.price !== undefined && r.price !== null && r.price !== '') {
-    const price = numberOf(r.price);
-    if (price === undefined || price < 0) return `price ${describe(r.price)} is not a non-negative number`;
-    meta.price = price;
-  }
-  for (const key of ['image', 'url'] as const) {
-    const value = r[key];
-    if (value === undefined || value === null || value === '') continue;
-    if (typeof value !== 'string') return `${key} must be a string, got ${describe(value)}`;
-    if (value.length > 2048) return `${key} is longer than 2048 characters`;
-    meta[key] = value.trim();
-  }
-  return meta;
-}
-
-function isEventType(s: string): s is EventType {
-  return (EVENT_TYPES as readonly string[]).includes(s);
-}
-
-function badId(what: 'user' | 'item', v: unknown, maxLength: number): string {
-  return `missing or invalid ${what} ${describe(v)} (expected ${idRule(maxLength)})`;
-}
-
-function numberOf(v: unknown): number | undefined {
-  if (typeof v === 'number') return Number.isFinite(v) ? v : undefined;
-  if (typeof v === 'string') return parseDecimal(v);
-  return undefined;
-}
-
+/** data-missing-column naming every accepted spelling of each missing field. */
 function missingColumns(missing: string[], file: string | undefined, hint = ''): LocalrecError {
   const where = file ?? 'CSV input';
-  return new LocalrecError('data-missing-column', `${where}: header lacks required column(s) ${missing.join(', ')}${hint}`, { file, missing: missing.join(', ') });
+  return new LocalrecError('data-missing-column', `${where}: header lacks required column(s) ${missing.join('; ')}${hint}`, { file, missing: missing.join('; ') });
 }
 
-/** Why a CSV header may look empty: the file is UTF-16 (NUL bytes between letters) or not comma-separated. */
-function headerHint(text: string): string {
-  const first = text.slice(0, text.search(/\r?\n|$/));
+/** The events header's check: each required field under one of its spellings. */
+function checkEventColumns(file: string | undefined) {
+  return (columns: string[], firstLine: string) => {
+    const have = new Set(columns);
+    const missing = REQUIRED.filter((f) => !FIELD_NAMES[f].some((n) => have.has(n)));
+    // A nested GA4 export's items[] carries the item: only a flattened file needs an item column.
+    const needed = missing.filter((f) => !(f === 'item' && have.has('items')));
+    if (needed.length > 0) {
+      const named = needed.map((f) => `${f} (accepted: ${acceptedSpellings(f).join(', ')})`);
+      throw missingColumns(named, file, headerHint(firstLine));
+    }
+  };
+}
+
+/** Why a CSV header may look wrong: the file is UTF-16 (NUL bytes between letters) or not comma-separated. */
+function headerHint(first: string): string {
   if (first.includes('\u0000')) return ' (the file looks like UTF-16; save it as UTF-8)';
   const sep = [';', '\t', '|'].find((c) => first.includes(c) && !first.includes(','));
   return sep ? ` (the header is separated by ${sep === '\t' ? 'tabs' : `"${sep}"`}; only commas are read)` : '';
 }
 
-interface Rows {
-  rows: { line: number; value: RawRecord }[];
-  /** Header names (CSV only). */
-  keys: Set<string> | null;
+function lineParser(format: 'csv' | 'jsonl', sink: RowSink, checkHeader: (columns: string[], firstLine: string) => void): LineParser {
+  return format === 'csv' ? new CsvLines(sink, checkHeader) : new JsonLines(sink);
 }
 
-function csvRecords(text: string, file: string | undefined, errors: RowError[], required: string[], aliases: Record<string, readonly string[]> = {}): Rows {
-  const { records, errors: csvErrors } = readCsvRecords(text, file);
-  errors.push(...csvErrors);
-  const [header, ...body] = records;
-  const idx = headerIndex(header?.fields ?? []);
-  const missing = required.filter((k) => !idx.has(k) && !(aliases[k] ?? []).some((a) => idx.has(a)));
-  if (missing.length > 0) throw missingColumns(missing, file, headerHint(text));
-  const width = header.fields.length;
-  const rows: Rows['rows'] = [];
-  for (const { line, fields } of body) {
-    if (fields.length !== width) {
-      errors.push(withFile({ line, message: `expected ${width} columns, found ${fields.length}` }, file));
-      continue;
-    }
-    const value: RawRecord = {};
-    for (const [k, i] of idx) value[k] = fields[i];
-    rows.push({ line, value });
+/** Text lines into a parser (the text API's reader). */
+function feedText(text: string, parser: LineParser): void {
+  let start = 0;
+  let lineNo = 0;
+  while (start <= text.length) {
+    let nl = text.indexOf('\n', start);
+    if (nl < 0) nl = text.length;
+    const end = nl > start && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
+    lineNo++;
+    if (!(nl === text.length && start === nl)) parser.line(lineNo, text.slice(start, end));
+    start = nl + 1;
   }
-  return { rows, keys: new Set(idx.keys()) };
+  parser.end();
 }
 
-function jsonlRecords(text: string, file: string | undefined, errors: RowError[]): Rows {
-  const rows: Rows['rows'] = [];
-  const lines = text.split('\n');
-  lines.forEach((raw, i) => {
-    const line = i + 1;
-    const s = (i === 0 ? raw.replace(/^\uFEFF/, '') : raw).trim();
-    if (s === '') return;
-    let value: unknown;
-    try {
-      value = JSON.parse(s);
-    } catch (err) {
-      errors.push(withFile({ line, message: `invalid JSON (${(err as Error).message})` }, file));
-      return;
-    }
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-      errors.push(withFile({ line, message: 'expected a JSON object' }, file));
-      return;
-    }
-    rows.push({ line, value: value as RawRecord });
-  });
-  return { rows, keys: null };
+/**
+ * Parse an events text (CSV or JSONL; see ingest.ts for what each row becomes). Bad rows are
+ * reported and skipped; rows of other events are counted in the summary. Items not in
+ * `options.items` take their metadata from the rows (a GA4 export's items[]), else
+ * `{ id, title: id, categories: [] }`.
+ */
+export function parseEventsText(
+  text: string,
+  format: 'csv' | 'jsonl',
+  options: { name?: string; items?: Map<string, ItemMeta>; file?: string; now?: number } = {},
+): IngestResult {
+  const ingest = new EventsIngest(options);
+  feedText(text, lineParser(format, ingest, checkEventColumns(options.file)));
+  return ingest.result(options.name ?? 'events');
+}
+
+/** The items file's rows: id (required), title, categories ('|'-separated or an array), brand, price, image, url. Duplicate ids keep the first row. */
+class ItemsSink implements RowSink {
+  readonly items = new Map<string, ItemMeta>();
+  readonly errors: RowError[] = [];
+  constructor(private readonly file: string | undefined) {}
+
+  row(line: number, r: RawRecord): void {
+    const meta = toItemMeta(r);
+    if (typeof meta === 'string') this.bad(line, meta);
+    else if (this.items.has(meta.id)) this.bad(line, `duplicate item id ${quote(meta.id)} (first row kept)`);
+    else this.items.set(meta.id, meta);
+  }
+  skipEvent(): void {}
+  bad(line: number, message: string): void {
+    if (this.errors.length < MAX_ROW_ERRORS_KEPT) this.errors.push(this.file === undefined ? { line, message } : { line, message, file: this.file });
+  }
+}
+
+function checkItemColumns(file: string | undefined) {
+  return (columns: string[], firstLine: string) => {
+    if (!columns.includes('id') && !columns.includes('item_id')) throw missingColumns(['id (accepted: id, item_id)'], file, headerHint(firstLine));
+  };
+}
+
+/**
+ * Parse an items metadata text: id (or item_id), title (or item_name), categories
+ * ('|'-separated, an array in JSONL, `category`, or item_category…5), brand, price, image and
+ * url (carried to items.json for display), each clipped to ITEM_META_LIMITS.
+ */
+export function parseItemsText(text: string, format: 'csv' | 'jsonl', options: { file?: string } = {}): { items: Map<string, ItemMeta>; errors: RowError[] } {
+  const sink = new ItemsSink(options.file);
+  feedText(text, lineParser(format, sink, checkItemColumns(options.file)));
+  return { items: sink.items, errors: sink.errors };
+}
+
+function toItemMeta(r: RawRecord): ItemMeta | string {
+  const rawId = r.id ?? r.item_id;
+  const id = idOf(rawId, MAX_ITEM_ID_LENGTH);
+  if (id === undefined) return `missing or invalid item id ${describe(rawId)} (expected ${idRule(MAX_ITEM_ID_LENGTH)})`;
+  const listed = r.categories ?? r.category;
+  if (Array.isArray(listed) && !listed.every((c) => typeof c === 'string')) return 'categories must be strings';
+  if (listed !== undefined && listed !== null && typeof listed !== 'string' && !Array.isArray(listed)) {
+    return `categories must be a '|'-separated string or an array, got ${describe(listed)}`;
+  }
+  const meta = itemMetaOf(id, r) ?? { id, title: id, categories: [] };
+  if (r.price !== undefined && r.price !== null && r.price !== '' && meta.price === undefined) return `price ${describe(r.price)} is not a non-negative number`;
+  for (const key of ['image', 'url'] as const) {
+    const value = r[key];
+    if (value === undefined || value === null || value === '') continue;
+    if (typeof value !== 'string') return `${key} must be a string, got ${describe(value)}`;
+    if (value.length > ITEM_META_LIMITS.url) return `${key} is longer than ${ITEM_META_LIMITS.url} characters`;
+    meta[key] = value.trim();
+  }
+  return meta;
+}
+
+/** The GA4 and localrec event names that are interactions (a Parquet reader decodes items[] only for these). */
+const INTERACTION_NAMES = [...EVENT_TYPES, ...Object.keys(GA4_EVENT_TYPES)];
+
+/** Streams one file's rows into `sink`, by its format. */
+async function readInto(path: string, format: EventsFormat, sink: RowSink, checkHeader: (columns: string[], firstLine: string) => void): Promise<void> {
+  const { readLines, readParquet } = await import('./read-file');
+  if (format === 'parquet') await readParquet(path, sink, (columns) => checkHeader(columns, ''), INTERACTION_NAMES);
+  else await readLines(path, lineParser(format, sink, checkHeader), sink);
+}
+
+/** Read an events file and, optionally, an items metadata file (Node only), streamed: memory holds the interactions, not the file. */
+export async function loadEventsFile(path: string, options: { itemsPath?: string; name?: string; now?: number } = {}): Promise<IngestResult> {
+  const { basename } = await import('node:path');
+  const format = formatFromPath(path);
+  const errors: RowError[] = [];
+  let items: Map<string, ItemMeta> | undefined;
+  if (options.itemsPath !== undefined) {
+    const itemsFile = basename(options.itemsPath);
+    const sink = new ItemsSink(itemsFile);
+    await readInto(options.itemsPath, formatFromPath(options.itemsPath), sink, checkItemColumns(itemsFile));
+    items = sink.items;
+    errors.push(...sink.errors);
+  }
+  const file = basename(path);
+  const ingest = new EventsIngest({ file, items, now: options.now });
+  await readInto(path, format, ingest, checkEventColumns(file));
+  const result = ingest.result(options.name ?? baseName(file));
+  // The items file's bad rows are listed with the events' (they lose an item's metadata, not an interaction).
+  return { ...result, errors: [...errors, ...result.errors].slice(0, MAX_ROW_ERRORS_KEPT) };
 }

@@ -6,7 +6,7 @@
  * (session_start, page_view, view_item_list impressions, …) is someone else's event:
  * ingestion skips and counts it.
  */
-import { idOf, MAX_ITEM_ID_LENGTH } from './ids';
+import { GA4_NOT_SET, idOf, MAX_ITEM_ID_LENGTH } from './ids';
 import type { EventType } from './types';
 
 export const GA4_EVENT_TYPES = {
@@ -20,8 +20,6 @@ export const GA4_EVENT_TYPES = {
 } as const satisfies Record<string, EventType>;
 export type Ga4EventName = keyof typeof GA4_EVENT_TYPES;
 
-/** GA4's marker of a missing value in its exports and reports. */
-export const GA4_NOT_SET = '(not set)';
 
 export function ga4EventType(name: unknown): EventType | undefined {
   return typeof name === 'string' && Object.prototype.hasOwnProperty.call(GA4_EVENT_TYPES, name) ? GA4_EVENT_TYPES[name as Ga4EventName] : undefined;

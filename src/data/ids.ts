@@ -9,22 +9,25 @@ export const MAX_ITEM_ID_LENGTH = 256;
 /** Longer user ids are not ids but a broken column (a JSON blob, a whole line). */
 export const MAX_USER_ID_LENGTH = 1024;
 
+/** GA4's marker of a missing value in its exports: never an id, on the device or in a file. */
+export const GA4_NOT_SET = '(not set)';
+
 // Control characters in an id are a broken export (NUL, or a binary field); "\u0000" also separates user and item in dedupe keys.
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
 /** The rule in words, for messages. */
 export function idRule(maxLength: number): string {
-  return `1–${maxLength} characters after trimming, without control characters`;
+  return `1–${maxLength} characters after trimming, without control characters, not '(not set)'`;
 }
 
 /**
  * The id a text stands for: trimmed (a padded CSV cell and the shop's own value are one
- * id), or undefined when nothing is left, it is longer than `maxLength`, or it holds a
- * control character.
+ * id), or undefined when nothing is left, it is longer than `maxLength`, it holds a
+ * control character, or it is GA4's '(not set)'.
  */
 export function normaliseId(text: string, maxLength: number = MAX_ITEM_ID_LENGTH): string | undefined {
   const id = text.trim();
-  return id === '' || id.length > maxLength || CONTROL.test(id) ? undefined : id;
+  return id === '' || id.length > maxLength || CONTROL.test(id) || id === GA4_NOT_SET ? undefined : id;
 }
 
 /**

@@ -1,6 +1,7 @@
 export * from './types';
 export { parseMovieLens, loadMovieLens } from './movielens';
 export { parseEventsText, parseItemsText, loadEventsFile, formatFromPath, type EventsFormat } from './events-file';
+export { EventsIngest, FIELD_NAMES, acceptedSpellings, canonicalColumn } from './ingest';
 export { parseTimestamp, TIMESTAMP_WINDOW } from './timestamps';
 export { normaliseId, idOf, MAX_ITEM_ID_LENGTH, MAX_USER_ID_LENGTH } from './ids';
 export { ITEM_META_LIMITS } from './item-meta';
@@ -14,8 +15,9 @@ import { loadMovieLens } from './movielens';
 import { generateShop } from './synthetic-shop';
 import type { IngestResult } from './types';
 
-const EVENT_FILE_NAMES = ['events.csv', 'events.jsonl', 'events.ndjson'];
-const ITEM_FILE_NAMES = ['items.csv', 'items.jsonl', 'items.ndjson'];
+const ENDINGS = ['csv', 'jsonl', 'ndjson', 'json', 'csv.gz', 'jsonl.gz', 'ndjson.gz', 'json.gz', 'parquet'];
+const EVENT_FILE_NAMES = ENDINGS.map((e) => `events.${e}`);
+const ITEM_FILE_NAMES = ENDINGS.map((e) => `items.${e}`);
 
 /** The MovieLens small copy committed in the repo, found relative to this module (no machine paths). */
 export async function movieLensSmallDir(): Promise<string> {
@@ -27,7 +29,8 @@ export async function movieLensSmallDir(): Promise<string> {
  * Load a data set by a short spec (Node only):
  * - `movielens` → the repo's MovieLens small copy;
  * - `shop` or `shop:<seed>` → the synthetic shop with default options (and that seed);
- * - a `.csv` / `.jsonl` / `.ndjson` path → an events file;
+ * - a `.csv` / `.json` / `.jsonl` / `.ndjson` (optionally `.gz`) or `.parquet` path → an events file
+ *   (a GA4 BigQuery export as it is, see ingest.ts);
  * - a directory with `ratings.csv` → MovieLens format; a directory with `events.{csv,jsonl,ndjson}`
  *   (and optionally `items.{csv,jsonl,ndjson}`) → an events file with item metadata.
  */
@@ -71,7 +74,7 @@ export async function loadDataset(spec: string): Promise<IngestResult> {
     return loadEventsFile(join(spec, name), { itemsPath, name: basename(resolve(spec)) });
   }
   throw new LocalrecError('data-missing-file',
-    `data directory ${spec} has neither ratings.csv (MovieLens) nor events.csv/.jsonl/.ndjson`,
+    `data directory ${spec} has neither ratings.csv (MovieLens) nor events.csv, .json, .jsonl, .ndjson (optionally .gz) or .parquet`,
     { spec },
   );
 }

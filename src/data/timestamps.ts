@@ -60,7 +60,7 @@ export function parseTimestamp(value: unknown, now: number = Date.now()): number
 
 /** Epoch ms, or why not (a message for the row's error). */
 export function readTimestamp(value: unknown, now: number = Date.now()): number | string {
-  const invalid = `invalid timestamp ${describe(value)} (expected epoch seconds, milliseconds or microseconds, or an ISO 8601 date)`;
+  const invalid = () => `invalid timestamp ${describe(value)} (expected epoch seconds, milliseconds or microseconds, or an ISO 8601 date)`;
   let n: number | undefined;
   let ms: number | undefined;
   let unit = 'an ISO 8601 date';
@@ -73,15 +73,15 @@ export function readTimestamp(value: unknown, now: number = Date.now()): number 
     if (n === undefined && ISO_DATE.test(s)) {
       const dateOnly = s.length === 10;
       const parsed = Date.parse(dateOnly || HAS_ZONE.test(s) ? s : `${s}Z`);
-      if (!Number.isFinite(parsed)) return invalid;
+      if (!Number.isFinite(parsed)) return invalid();
       ms = parsed;
     }
   }
   if (ms === undefined) {
-    if (n === undefined || n < 0) return invalid;
+    if (n === undefined || n < 0) return invalid();
     const u = EPOCH_UNITS.find((x) => n! < x.below)!;
     unit = u.name;
     ms = Math.round(n * u.toMs);
   }
-  return timestampProblem(ms, now, describe(value), unit) ?? ms;
+  return inTimestampWindow(ms, now) ? ms : timestampProblem(ms, now, describe(value), unit)!;
 }

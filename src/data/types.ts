@@ -44,5 +44,33 @@ export interface RowError {
 
 export interface IngestResult {
   dataset: Dataset;
+  /** The first malformed rows (at most MAX_ROW_ERRORS_KEPT; `summary.bad` counts them all). */
   errors: RowError[];
+  /** What happened to each input row: set by the events-file readers, absent for the built-in data sets. */
+  summary?: IngestSummary;
+}
+
+/** Malformed rows kept with their message; the rest are only counted, so a broken multi-gigabyte file cannot fill memory. */
+export const MAX_ROW_ERRORS_KEPT = 1000;
+
+/** What an events-file ingestion did with its rows, for a person to act on. */
+export interface IngestSummary {
+  /** Input rows read (events; a flattened export has one per event and item). Blank lines are not rows. */
+  rows: number;
+  /** Interactions kept, per type, before duplicates of a (user, item) pair are merged. */
+  kept: Record<EventType, number>;
+  /** Rows skipped because their event is not a shopping interaction, by event name (someone else's events). */
+  skippedEvents: Record<string, number>;
+  /** Interaction rows naming no item (no items[], an empty one, or '(not set)'), by event name. */
+  noItem: Record<string, number>;
+  /** Malformed rows (the first ones are in `errors`). */
+  bad: number;
+  /** Where items.json's titles and categories come from. */
+  itemMeta: {
+    source: 'items file' | 'export' | 'none';
+    /** Catalogue items with a title other than their id. */
+    titled: number;
+    /** Catalogue items with at least one category. */
+    categorised: number;
+  };
 }

@@ -156,7 +156,7 @@ const CASES: Case[] = [
   { name: 'a binary file named .csv', args: () => data('binary.csv'), code: 'data-missing-column', message: /header lacks/ },
   { name: 'a CSV whose every timestamp is invalid', args: () => data('all-invalid.csv'), code: 'data-bad-rows', message: /480 of 480 rows are malformed/ },
   { name: 'a CSV whose every timestamp is invalid even with --max-bad-rows 1', args: () => [...data('all-invalid.csv'), '--max-bad-rows', '1'], code: 'data-too-small', message: /no valid interactions/ },
-  { name: 'a CSV whose every event type is unknown', args: () => data('bad-types.csv'), code: 'data-bad-rows', message: /line 2/ },
+  { name: 'a CSV whose every event type is unknown (skipped by name, not malformed)', args: () => data('bad-types.csv'), code: 'data-too-small', message: /every row another event: teleport 480/ },
   { name: 'a data set with a single item', args: () => data('single-item.csv'), code: 'data-too-small', message: /1 item; at least 2 distinct items/ },
   { name: 'a data set where every user has one interaction', args: () => data('one-each.csv'), code: 'data-too-small', message: /2 or more interactions/ },
   { name: 'a data set with a single user', args: () => data('single-user.csv'), code: 'data-too-small', message: /1 user/ },
@@ -199,7 +199,7 @@ const CASES: Case[] = [
   { name: 'a named pipe named .csv (reading it would block forever)', args: () => data('fifo.csv'), code: 'data-unreadable-file', message: /not a regular file/ },
   { name: 'a semicolon-separated file named .csv', args: () => data('semicolon.csv'), code: 'data-missing-column', message: /separated by ";"/ },
   { name: 'a UTF-16 CSV', args: () => data('utf16.csv'), code: 'data-missing-column', message: /UTF-16/ },
-  { name: 'a CSV with its header repeated mid-file under --max-bad-rows 0', args: () => [...data('dup-header.csv'), '--max-bad-rows', '0'], code: 'data-bad-rows', message: /line 242: unknown event type "type"/ },
+  { name: 'a CSV with its header repeated mid-file under --max-bad-rows 0', args: () => [...data('dup-header.csv'), '--max-bad-rows', '0'], code: 'data-bad-rows', message: /line 242: the header repeated/ },
   // The output directory.
   { name: 'an --out directory holding other files', args: () => [...data('good.csv'), '--out', join(dir, 'other-work')], code: 'output-protected', message: /holds files that are not a model \(notes.txt\)/, ownOut: true },
   { name: 'an --out that is the data directory', args: () => [...data('data-dir'), '--out', join(dir, 'data-dir')], code: 'output-protected', message: /events.csv/, ownOut: true },
@@ -286,6 +286,8 @@ describe('the CLIs under bad input', () => {
     const res = await run(cli, flags, { LOCALREC_FED_SECRET: 'cli-test-secret-0123456789', ...c.env });
     expect(res.code, res.stderr).toBe(1);
     if (c.code) expect(res.stderr).toContain(`[${c.code}]`);
+    // One line a person can act on, and where to read more.
+    if (c.code && cli !== 'serve') expect(res.stderr).toMatch(/\(see --help\)\n?$/);
     expect(res.stderr).toMatch(c.message);
     if (c.listed !== undefined) expect(res.stderr.match(/line \d+:/g)).toHaveLength(c.listed);
     // Failing before training means no stage ran and nothing was written.

@@ -54,15 +54,15 @@ describe('parseEventsText (CSV)', () => {
       `u1,p2,rating,${T},lots`, // 10 non-numeric rating
       `u2,p3,cart,${T},`, // 11 good
     ].join('\n');
-    const { dataset, errors } = parseEventsText(csv, 'csv');
+    const { dataset, errors, summary } = parseEventsText(csv, 'csv');
     expect(dataset.interactions.map((x) => `${x.user}:${x.item}:${x.type}`)).toEqual(['u1:p1:view', 'u2:p3:cart']);
-    expect(errors.map((e) => e.line)).toEqual([3, 4, 5, 6, 7, 8, 9, 10]);
+    // A row without an item and a row of another event are skipped and counted, not malformed.
+    expect(errors.map((e) => e.line)).toEqual([3, 4, 6, 8, 9, 10]);
+    expect(summary).toMatchObject({ rows: 10, bad: 6, noItem: { view: 1 }, skippedEvents: { clik: 1 }, kept: { view: 1, cart: 1 } });
     const byLine = new Map(errors.map((e) => [e.line, e.message]));
     expect(byLine.get(3)).toMatch(/expected 5 columns, found 3/);
     expect(byLine.get(4)).toMatch(/user/);
-    expect(byLine.get(5)).toMatch(/item/);
     expect(byLine.get(6)).toMatch(/missing event type/);
-    expect(byLine.get(7)).toBe('unknown event type "clik" (expected view, cart, purchase or rating, or GA4 view_item, add_to_cart or purchase)');
     expect(byLine.get(8)).toMatch(/invalid timestamp "yesterday"/);
     expect(byLine.get(9)).toMatch(/numeric rating/);
     expect(byLine.get(10)).toMatch(/numeric rating, got "lots"/);
@@ -115,11 +115,10 @@ describe('parseEventsText (JSONL)', () => {
     ].join('\n');
     const { dataset, errors } = parseEventsText(jsonl, 'jsonl');
     expect(dataset.interactions).toHaveLength(2);
-    expect(errors.map((e) => e.line)).toEqual([2, 3, 4, 5]);
+    expect(errors.map((e) => e.line)).toEqual([2, 3, 5]);
     expect(errors[0].message).toMatch(/invalid JSON/);
     expect(errors[1].message).toBe('expected a JSON object');
-    expect(errors[2].message).toMatch(/unknown event type "clik"/);
-    expect(errors[3].message).toBe('missing timestamp');
+    expect(errors[2].message).toBe('missing timestamp');
   });
 });
 
@@ -154,11 +153,12 @@ describe('GA4 export rows', () => {
     ]);
   });
 
-  it('reports GA4 events that carry no item interest as unknown types, by line', () => {
+  it('skips GA4 events that carry no item interest and counts them by name, not as malformed', () => {
     const csv = ['event_name,event_timestamp,user_pseudo_id,item_id', `page_view,${US},u,p1`, `view_item,${US},u,p1`].join('\n');
-    const { dataset, errors } = parseEventsText(csv, 'csv');
+    const { dataset, errors, summary } = parseEventsText(csv, 'csv');
     expect(dataset.interactions).toHaveLength(1);
-    expect(errors).toEqual([{ line: 2, message: expect.stringContaining('unknown event type "page_view"') }]);
+    expect(errors).toEqual([]);
+    expect(summary?.skippedEvents).toEqual({ page_view: 1 });
   });
 
   it('refuses timestamps outside 1990–2100 with a message naming the unit it assumed, keeping other rows', () => {

@@ -36,7 +36,8 @@ const CASES: [string, string | null][] = [
   ['x'.repeat(MAX_ITEM_ID_LENGTH + 1), null],
   [` ${'x'.repeat(MAX_ITEM_ID_LENGTH)} `, 'x'.repeat(MAX_ITEM_ID_LENGTH)],
   ['商品-42', '商品-42'],
-  ['(not set)', '(not set)'],
+  ['(not set)', null],
+  [' (not set) ', null],
 ];
 
 describe('one id rule for the SDK and the trainer', () => {
