@@ -149,8 +149,8 @@ export function nextSteps(outDir: string, name: string, defaultDir: boolean): st
     defaultDir
       ? `  see it in the demo shop: npm start, then open http://localhost:5173/?model=${url}`
       : `  see it in the demo shop: copy ${outDir} to public/models/${name}, npm start, then open http://localhost:5173/?model=${url}`,
-    `  serve it with your shop: publish the directory's files (manifest.json, weights.bin, items.json) as static files, then point the SDK at the manifest:`,
-    `    <script type="module" src="…/localrec-embed.js" data-localrec-model="${url}"></script>`,
+    `  serve it with your shop: publish dist/lib (npm run build:package) and, beside it, this directory as models/${name}/, then:`,
+    `    <script type="module" src="…/localrec-embed.js" data-localrec-model="models/${name}/manifest.json" data-localrec-datalayer></script>`,
     `    or: const rec = await createLocalrec({ model: '${url}' })   (npm i localrec)`,
     "  while testing, grant consent yourself: localrec.push(['setConsent', 'granted']) or rec.setConsent('granted')",
     '  README, "Your shop in 15 minutes", has the whole path',

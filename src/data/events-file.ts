@@ -171,8 +171,17 @@ async function readInto(path: string, format: EventsFormat, sink: RowSink, check
 
 /** Read an events file and, optionally, an items metadata file (Node only), streamed: memory holds the interactions, not the file. */
 export async function loadEventsFile(path: string, options: { itemsPath?: string; name?: string; now?: number } = {}): Promise<IngestResult> {
+  return loadEventsFiles([path], options);
+}
+
+/**
+ * Read the shards of one export (BigQuery writes an export of more than 1 GB as
+ * `events-000000000000.json`, `events-000000000001.json`, …) as one events file, in the
+ * order given; each shard keeps its own line numbers and CSV header.
+ */
+export async function loadEventsFiles(paths: readonly string[], options: { itemsPath?: string; name?: string; now?: number } = {}): Promise<IngestResult> {
   const { basename } = await import('node:path');
-  const format = formatFromPath(path);
+  const formats = paths.map(formatFromPath);
   const errors: RowError[] = [];
   let items: Map<string, ItemMeta> | undefined;
   if (options.itemsPath !== undefined) {
@@ -182,10 +191,13 @@ export async function loadEventsFile(path: string, options: { itemsPath?: string
     items = sink.items;
     errors.push(...sink.errors);
   }
-  const file = basename(path);
-  const ingest = new EventsIngest({ file, items, now: options.now });
-  await readInto(path, format, ingest, checkEventColumns(file));
-  const result = ingest.result(options.name ?? baseName(file));
+  const ingest = new EventsIngest({ items, now: options.now });
+  for (const [i, path] of paths.entries()) {
+    const file = basename(path);
+    ingest.file = file;
+    await readInto(path, formats[i], ingest, checkEventColumns(file));
+  }
+  const result = ingest.result(options.name ?? baseName(basename(paths[0])));
   // The items file's bad rows are listed with the events' (they lose an item's metadata, not an interaction).
   return { ...result, errors: [...errors, ...result.errors].slice(0, MAX_ROW_ERRORS_KEPT) };
 }

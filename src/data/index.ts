@@ -10,7 +10,7 @@ export { createRng, type Rng } from './random';
 export { dedupeInteractions, compareUserTsItem } from './dedupe';
 
 import { LocalrecError } from '../errors';
-import { loadEventsFile } from './events-file';
+import { formatFromPath, loadEventsFile, loadEventsFiles } from './events-file';
 import { loadMovieLens } from './movielens';
 import { generateShop } from './synthetic-shop';
 import type { IngestResult } from './types';
@@ -62,6 +62,7 @@ export async function loadDataset(spec: string): Promise<IngestResult> {
 
   const exists = async (p: string) => (await stat(p).catch(() => null))?.isFile() ?? false;
   if (await exists(join(spec, 'ratings.csv'))) return loadMovieLens(spec);
+  const shards = await exportShards(spec);
   for (const name of EVENT_FILE_NAMES) {
     if (!(await exists(join(spec, name)))) continue;
     let itemsPath: string | undefined;
@@ -73,8 +74,31 @@ export async function loadDataset(spec: string): Promise<IngestResult> {
     }
     return loadEventsFile(join(spec, name), { itemsPath, name: basename(resolve(spec)) });
   }
+  if (shards.length > 0) return loadEventsFiles(shards, { name: basename(resolve(spec)) });
   throw new LocalrecError('data-missing-file',
-    `data directory ${spec} has neither ratings.csv (MovieLens) nor events.csv, .json, .jsonl, .ndjson (optionally .gz) or .parquet`,
+    `data directory ${spec} has neither ratings.csv (MovieLens) nor events.csv, .json, .jsonl, .ndjson (optionally .gz) or .parquet, nor the shards of one export (events-*.json, …)`,
     { spec },
   );
+}
+
+/**
+ * The shards of one export in a directory, in name order: files named `events-…` or
+ * `events_…` of one supported format (BigQuery's `EXPORT DATA … uri = '…/events-*.json'`).
+ */
+async function exportShards(dir: string): Promise<string[]> {
+  const { readdir } = await import('node:fs/promises');
+  const { join } = await import('node:path');
+  const names = (await readdir(dir)).filter((f) => /^events[-_]/i.test(f)).sort();
+  const typed = names.flatMap((f) => {
+    try {
+      return [{ f, format: formatFromPath(f) }];
+    } catch {
+      return [];
+    }
+  });
+  if (typed.length === 0) return [];
+  if (new Set(typed.map((t) => t.format)).size > 1) {
+    throw new LocalrecError('data-format', `data directory ${dir} mixes export formats (${[...new Set(typed.map((t) => t.format))].join(', ')}); keep the shards of one export`, { spec: dir });
+  }
+  return typed.map((t) => join(dir, t.f));
 }

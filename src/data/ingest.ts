@@ -107,8 +107,13 @@ export class EventsIngest implements RowSink {
     itemMeta: { source: 'none', titled: 0, categorised: 0 },
   };
 
+  /** The file rows come from now, named in their errors (an export may come in several shards). */
+  file: string | undefined;
+
   /** `items`: an items file's catalogue, which wins over the export's own item fields. */
-  constructor(private readonly options: { file?: string; items?: Map<string, ItemMeta>; now?: number } = {}) {}
+  constructor(private readonly options: { file?: string; items?: Map<string, ItemMeta>; now?: number } = {}) {
+    this.file = options.file;
+  }
 
   row(line: number, r: RawRecord): void {
     this.summary.rows++;
@@ -181,7 +186,7 @@ export class EventsIngest implements RowSink {
 
   private fail(line: number, message: string): void {
     this.summary.bad++;
-    if (this.errors.length < MAX_ROW_ERRORS_KEPT) this.errors.push(this.options.file === undefined ? { line, message } : { line, message, file: this.options.file });
+    if (this.errors.length < MAX_ROW_ERRORS_KEPT) this.errors.push(this.file === undefined ? { line, message } : { line, message, file: this.file });
   }
 
   private intern(s: string): string {

@@ -80,7 +80,7 @@ describe('training messages', () => {
   it('prints the next step: the demo with ?model=, the script tag, the npm call and consent', () => {
     const text = nextSteps('/x/public/models/myshop', 'myshop', true).join('\n');
     expect(text).toContain('?model=/models/myshop/manifest.json');
-    expect(text).toContain('data-localrec-model="/models/myshop/manifest.json"');
+    expect(text).toContain('data-localrec-model="models/myshop/manifest.json"');
     expect(text).toContain("createLocalrec({ model: '/models/myshop/manifest.json' })");
     expect(text).toContain("setConsent', 'granted'");
     expect(nextSteps('/elsewhere/m', 'm', false).join('\n')).toContain('copy /elsewhere/m to public/models/m');

@@ -246,6 +246,19 @@ describe('the same export in every format', () => {
     expect(csv.summary!.skippedEvents).toEqual({});
   }, 60_000);
 
+  it('reads the shards of one export in a directory as one file', async () => {
+    const { readFile, mkdir } = await import('node:fs/promises');
+    const lines = (await readFile(join(dir, 'events.json'), 'utf8')).split('\n');
+    const half = Math.floor(lines.length / 2);
+    await mkdir(join(dir, 'sharded'));
+    await writeFile(join(dir, 'sharded', 'events-000000000000.json'), lines.slice(0, half).join('\n'));
+    await writeFile(join(dir, 'sharded', 'events-000000000001.json'), lines.slice(half).join('\n'));
+    const { loadDataset } = await import('../../../src/data/index');
+    const sharded = await loadDataset(join(dir, 'sharded'));
+    expect(sharded.dataset.interactions).toEqual(reference.dataset.interactions);
+    expect(sharded.summary).toEqual(reference.summary);
+  });
+
   it('names the accepted spellings when a flattened CSV lacks the item column', async () => {
     await writeFile(join(dir, 'no-item.csv'), `event_name,event_timestamp,user_pseudo_id,items_item_name\nview_item,${US},u,Shoe\n`);
     await expect(loadEventsFile(join(dir, 'no-item.csv'))).rejects.toMatchObject({
