@@ -114,7 +114,8 @@ export class JsonLines implements LineParser {
       return this.sink.bad(lineNo, `invalid JSON (${(err as Error).message})`);
     }
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-      if (lineNo === 1 && Array.isArray(value)) throw notNdjson();
+      // A whole export as one JSON array of rows on one line is the wrong format, not a bad row.
+      if (lineNo === 1 && Array.isArray(value) && typeof value[0] === 'object' && value[0] !== null) throw notNdjson();
       return this.sink.bad(lineNo, 'expected a JSON object');
     }
     this.sink.row(lineNo, value as RawRecord);

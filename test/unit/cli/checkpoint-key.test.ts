@@ -45,7 +45,7 @@ describe('train checkpoints keyed by content', () => {
     expect(await train()).toMatch(/teacher done:.*resumed=true/);
     await writeFile(join(dir, 'events.csv'), rows(true));
     const edited = await train();
-    const counts = (out: string) => /data events: (\d+ users, \d+ items, \d+ interactions)/.exec(out)?.[1];
+    const counts = (out: string) => /→ ([\d,]+ users, [\d,]+ items, [\d,]+ interactions)/.exec(out)?.[1];
     expect(counts(edited)).toBeDefined();
     expect(counts(edited)).toBe(counts(first));
     expect(edited).not.toMatch(/resumed=true/);
