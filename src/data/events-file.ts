@@ -169,8 +169,16 @@ async function readInto(path: string, format: EventsFormat, sink: RowSink, check
   else await readLines(path, lineParser(format, sink, checkHeader), sink);
 }
 
+export interface LoadOptions {
+  /** An items metadata file, which wins over the export's own item fields. */
+  itemsPath?: string;
+  name?: string;
+  /** The clock the future check uses (tests). */
+  now?: number;
+}
+
 /** Read an events file and, optionally, an items metadata file (Node only), streamed: memory holds the interactions, not the file. */
-export async function loadEventsFile(path: string, options: { itemsPath?: string; name?: string; now?: number } = {}): Promise<IngestResult> {
+export async function loadEventsFile(path: string, options: LoadOptions = {}): Promise<IngestResult> {
   return loadEventsFiles([path], options);
 }
 
@@ -179,7 +187,7 @@ export async function loadEventsFile(path: string, options: { itemsPath?: string
  * `events-000000000000.json`, `events-000000000001.json`, …) as one events file, in the
  * order given; each shard keeps its own line numbers and CSV header.
  */
-export async function loadEventsFiles(paths: readonly string[], options: { itemsPath?: string; name?: string; now?: number } = {}): Promise<IngestResult> {
+export async function loadEventsFiles(paths: readonly string[], options: LoadOptions = {}): Promise<IngestResult> {
   const { basename } = await import('node:path');
   const formats = paths.map(formatFromPath);
   const errors: RowError[] = [];

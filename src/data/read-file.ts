@@ -7,8 +7,8 @@
 import { createReadStream } from 'node:fs';
 import { createGunzip } from 'node:zlib';
 import { LocalrecError } from '../errors';
-import type { LineParser } from './records';
 import type { RawRecord, RowSink } from './ingest';
+import type { LineParser } from './records';
 
 /** A line longer than this is not a row but a broken file (no line breaks); it is dropped as one bad row. */
 const MAX_LINE_BYTES = 64 * 1024 * 1024;

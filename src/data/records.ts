@@ -100,7 +100,7 @@ export class JsonLines implements LineParser {
     if (name !== undefined && isSkippedEventName(name)) return this.sink.skipEvent(name);
     const s = decoder.decode(buf.subarray(start, end));
     // Checked only now: a BOM or surrounding blanks are rare, and the peek above needs neither removed.
-    if (lineNo === 1 || s.charCodeAt(0) <= 32 || s.charCodeAt(s.length - 1) <= 32) this.line(lineNo, s);
+    if (lineNo === 1 || s.length === 0 || s.charCodeAt(0) <= 32 || s.charCodeAt(s.length - 1) <= 32) this.line(lineNo, s);
     else this.parse(lineNo, s);
   }
 

@@ -220,6 +220,14 @@ describe('the same export in every format', () => {
     expect(s.itemMeta.categorised).toBe(reference.dataset.items.size);
   });
 
+  it('reads a file streamed (its lines as bytes) to exactly what the text reader gives, blank and broken lines included', async () => {
+    const text = (await (await import('node:fs/promises')).readFile(join(dir, 'events.json'), 'utf8')).replace('\n', '\n{"event_name":"purchase", broken\n\n   \r\n');
+    await writeFile(join(dir, 'mixed.json'), text);
+    const streamed = await loadEventsFile(join(dir, 'mixed.json'));
+    expect(streamed.errors).toEqual([{ file: 'mixed.json', line: 2, message: expect.stringContaining('invalid JSON') }]);
+    expect(streamed).toEqual(parseEventsText(text, 'jsonl', { file: 'mixed.json', name: 'mixed' }));
+  });
+
   it('reads the gzip-compressed NDJSON the same', async () => {
     await writeGa4Export(join(dir, 'events.json.gz'), 'ndjson', { events: 4000, seed: 5 });
     const gz = await loadEventsFile(join(dir, 'events.json.gz'));
