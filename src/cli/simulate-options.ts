@@ -35,6 +35,7 @@ export const SimFlagsSchema = v.strictObject({
   poisonShare: v.pipe(v.number('expected a number'), v.gtValue(0, 'expected a share in (0, 0.5]'), v.maxValue(0.5, 'expected a share in (0, 0.5]')),
   poisonScale: positive(1e6),
   guardEvery: count(0, 10_000),
+  maxEpsilon: v.pipe(v.number('expected a number'), v.finite('expected a number'), v.minValue(0, 'expected ε ≥ 0 (0 = no budget)')),
   guardNoise: multiplier,
   guardMargin: share(0, 100, 'a number of standard errors from 0 to 100'),
 });
@@ -68,6 +69,7 @@ export const SIM_DEFAULTS: SimFlags = {
   poisonShare: 0.1,
   poisonScale: 10,
   guardEvery: 0,
+  maxEpsilon: DEFAULT_POLICY.maxEpsilon,
   guardNoise: DEFAULT_GUARD.noise,
   guardMargin: DEFAULT_GUARD.margin,
 };
@@ -92,6 +94,7 @@ export const SIM_FLAGS: readonly SimFlag[] = [
   { key: 'miaLocalNoise', flags: '--mia-local-noise <σ>', help: 'local noise of the protected upload in the membership-inference test', input: 'number' },
   { key: 'poisonRounds', flags: '--poison-rounds <n>', help: 'rounds of each poisoning run', input: 'number' },
   { key: 'poisonShare', flags: '--poison-share <share>', help: 'share of clients that are malicious', input: 'number' },
+  { key: 'maxEpsilon', flags: '--max-epsilon <ε>', help: "the server's privacy budget on the DP run: no round once ε would exceed it (0 = none)", input: 'number' },
   { key: 'guardEvery', flags: '--guard-every <n>', help: 'federated evaluation and the guard: devices report hit@10 of the candidate and the reference, a decision every n rounds (0 = off)', input: 'number' },
   { key: 'guardNoise', flags: '--guard-noise <z>', help: "central noise multiplier on the devices' report sums", input: 'number' },
   { key: 'guardMargin', flags: '--guard-margin <x>', help: 'roll back when the candidate is worse than the reference by more than x standard errors', input: 'number' },

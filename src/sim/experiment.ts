@@ -24,6 +24,8 @@ export interface ExperimentOptions {
   mia: { trials: number; localNoise: number };
   /** Federated evaluation and the guard on the two quality curves (not the poisoning runs); off when absent. */
   guard?: GuardPolicy;
+  /** The server's privacy budget on the DP curve (central ε at `delta`, reports included); Infinity = none. */
+  maxEpsilon: number;
   /** Part of every cache key: what else the results depend on (data, pipeline stages). */
   cacheKey: unknown;
 }
@@ -81,15 +83,18 @@ export async function runExperiment(
   const start = await cached(cache, 'start', baseKey, () => scoreTower(evalCtx, towers.start));
   const central = await cached(cache, 'central', baseKey, () => scoreTower(evalCtx, towers.central));
 
+  // The run without noise has no guarantee, so no budget; the DP run stops as the server would.
+  const budgeted = (centralNoise: number) => centralNoise > 0 && Number.isFinite(o.maxEpsilon) && settings.aggregator === 'mean';
   const curve = async (phase: string, centralNoise: number): Promise<SavedRun> =>
     // Without central noise the reports are released without noise too (that run has no DP at all).
-    cached(cache, phase, { ...baseKey, centralNoise, rounds: o.rounds, evalEvery: o.evalEvery, ...(o.guard ? { guard: o.guard } : {}) }, async () => {
+    cached(cache, phase, { ...baseKey, centralNoise, rounds: o.rounds, evalEvery: o.evalEvery, ...(o.guard ? { guard: o.guard } : {}), ...(budgeted(centralNoise) ? { maxEpsilon: o.maxEpsilon } : {}) }, async () => {
       hooks.onStart?.(phase, o.rounds);
       const { tower: _t, ...run } = await runSimulation({ ...env, settings: { ...settings, centralNoise } }, towers.start, {
         rounds: o.rounds,
         evalEvery: o.evalEvery,
         seed: o.seed,
         guard: o.guard && (centralNoise > 0 ? o.guard : { ...o.guard, noise: 0 }),
+        budget: budgeted(centralNoise) ? { allows: (r) => epsilonAt(env, r, o.delta, o.guard) <= o.maxEpsilon } : undefined,
         score: score(),
         onRound: (r, s) => hooks.onStep?.(phase, r, s?.ndcg10Full),
       });

@@ -7,7 +7,6 @@ import { RDP_ORDERS, sampledGaussianEpsilon } from '../federated/accountant';
 import { REPORT_SENSITIVITY, windowRate } from '../federated/guard';
 import { roundsWithinBudget } from '../federated/privacy';
 import { REPORT_BYTES } from '../federated/quality';
-import { DEFAULT_POLICY } from '../federated/round';
 import type { TowerScore } from './evaluate';
 import { epsilonAt, firstRoundAt, guardReleases, type ExperimentOptions, type ExperimentResult } from './experiment';
 import { lineChartSvg, type Series } from './plot-svg';
@@ -124,11 +123,11 @@ function lastRoundWithin(env: SimEnv, o: ExperimentOptions, budget: number, limi
 }
 
 /** The central DP guarantee of the whole run, from the accountant. */
-function dpOf(env: SimEnv, o: ExperimentOptions) {
+function dpOf(env: SimEnv, o: ExperimentOptions, res: ExperimentResult) {
   const s = env.settings;
   const q = samplingRate(env);
   const final = sampledGaussianEpsilon(q, s.centralNoise, o.rounds, o.delta);
-  const budget = { centralNoise: s.centralNoise, localNoise: 0, delta: o.delta, samplingRate: q, aggregator: s.aggregator, maxEpsilon: DEFAULT_POLICY.maxEpsilon };
+  const budget = { centralNoise: s.centralNoise, localNoise: 0, delta: o.delta, samplingRate: q, aggregator: s.aggregator };
   return {
     noiseMultiplier: s.centralNoise,
     clip: s.clip,
@@ -139,8 +138,13 @@ function dpOf(env: SimEnv, o: ExperimentOptions) {
     // null: no proven guarantee (the default aggregator is not the mean). With the guard, its reports are in it.
     epsilon: r4(epsilonAt(env, o.rounds, o.delta, o.guard)),
     epsilonDeltasOnly: r4(s.aggregator === 'mean' ? final.epsilon : NaN),
-    // Where the server's default budget would stop these rounds: with the deltas alone (what the server counts today) and with the guard's reports.
-    defaultBudget: { maxEpsilon: DEFAULT_POLICY.maxEpsilon, roundsWithin: roundsWithinBudget(budget), roundsWithinWithGuard: o.guard ? lastRoundWithin(env, o, DEFAULT_POLICY.maxEpsilon) : null },
+    // The budget the DP run applied (as the server does; null = none) and where it stopped the rounds.
+    budget: {
+      maxEpsilon: Number.isFinite(o.maxEpsilon) ? o.maxEpsilon : null,
+      stoppedAfterRound: res.withDp.budgetStoppedAfter,
+      roundsWithinDeltasOnly: roundsWithinBudget({ ...budget, maxEpsilon: o.maxEpsilon }),
+      roundsWithin: Number.isFinite(o.maxEpsilon) ? lastRoundWithin(env, o, o.maxEpsilon) : null,
+    },
     order: final.order,
     orders: [RDP_ORDERS[0], RDP_ORDERS[RDP_ORDERS.length - 1]],
   };
@@ -213,7 +217,7 @@ export function buildReport(env: SimEnv, o: ExperimentOptions, res: ExperimentRe
     central: score(res.central),
     start: score(res.start),
     uploadBytesPerClientRound: res.withDp.stats.uploadBytes,
-    dp: dpOf(env, o),
+    dp: dpOf(env, o, res),
     targets: targets(env, o, res, worstDefaultLoss),
     mia: miaOf(res),
     poisoning: {

@@ -15,6 +15,11 @@ export interface RunOptions {
   adversary?: Adversary;
   /** Federated evaluation and the guard (guard.ts); off when absent. */
   guard?: GuardPolicy;
+  /**
+   * The privacy budget as the server applies it: round r runs only while `allows(r)` (ε after
+   * it within the budget); after that the model stays as it is and is still scored.
+   */
+  budget?: { allows: (round: number) => boolean };
   /** Scores a tower (and where the adversary's item lands, when there is one). */
   score: (tower: TowerParams) => Promise<TowerScore & { pushed?: ItemRank }>;
   onRound?: (round: number, scored?: TowerScore) => void;
@@ -37,6 +42,8 @@ export interface RunResult {
   curve: CurvePoint[];
   /** The guard's decisions, in order (empty without a guard). */
   guard: GuardPoint[];
+  /** The last round the budget allowed (null: it never stopped the run). */
+  budgetStoppedAfter: number | null;
   tower: TowerParams;
   /** Statistics averaged over rounds. */
   stats: { clientsPerRound: number; maliciousPerRound: number; uploadBytes: number; meanNorm: number; clippedShare: number };
@@ -60,7 +67,15 @@ export async function runSimulation(env: SimEnv, start: TowerParams, o: RunOptio
   };
   const guard = guardState(env, start, o.guard, rngs.normal);
   if (o.evalEvery <= o.rounds) await evaluate(0);
+  let stopped: number | null = null;
   for (let r = 1; r <= o.rounds; r++) {
+    if (stopped !== null || (o.budget && !o.budget.allows(r))) {
+      // No round is published once the next would exceed the budget: the last model stays served.
+      stopped ??= r - 1;
+      const scored = r % o.evalEvery === 0 || r === o.rounds ? await evaluate(r) : undefined;
+      o.onRound?.(r, scored);
+      continue;
+    }
     const res = await simulateRound(env, theta, r, rngs, o.adversary, guard?.window ?? undefined);
     theta = res.theta;
     all.push(res.stats);
@@ -72,6 +87,7 @@ export async function runSimulation(env: SimEnv, start: TowerParams, o: RunOptio
   return {
     curve,
     guard: guard?.decisions ?? [],
+    budgetStoppedAfter: stopped,
     tower: unflattenTower(theta, d, hidden),
     stats: {
       clientsPerRound: mean((s) => s.sampled),

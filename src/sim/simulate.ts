@@ -37,6 +37,7 @@ export interface SimulateInput {
     poisonShare: number;
     poisonScale: number;
     guardEvery: number;
+    maxEpsilon: number;
     guardNoise: number;
     guardMargin: number;
   };
@@ -90,6 +91,7 @@ export async function simulate(input: SimulateInput): Promise<{ report: Federate
     delta: sim.dpDelta ?? 0.1 / train.users.length,
     poison: { rounds: sim.poisonRounds, share: sim.poisonShare, scale: sim.poisonScale, item: pushed.index },
     mia: { trials: sim.miaTrials, localNoise: sim.miaLocalNoise },
+    maxEpsilon: sim.maxEpsilon > 0 ? sim.maxEpsilon : Infinity,
     ...(sim.guardEvery > 0 ? { guard: { every: sim.guardEvery, noise: sim.guardNoise, margin: sim.guardMargin } } : {}),
     cacheKey: { ...(input.cacheKey as object), k: sim.k },
   };
@@ -118,6 +120,7 @@ function summarise(r: FederatedReport): string {
     `final (no DP): full ${r.roundsWithoutDp[r.roundsWithoutDp.length - 1].ndcg10Full}  next10 ${r.roundsWithoutDp[r.roundsWithoutDp.length - 1].ndcg10Next10}`,
     `≥95% of central: no DP ${t.reach95OfCentral.withoutDp ? `round ${t.reach95OfCentral.withoutDp.round}` : 'not reached'}, DP ${t.reach95OfCentral.withDp ? `round ${t.reach95OfCentral.withDp.round}` : 'not reached'}`,
     `stays ≥95% of central from the first round that reaches it: DP ${t.stays95OfCentral.withDp ? `from round ${t.stays95OfCentral.withDp.from}: ${t.stays95OfCentral.withDp.holds ? 'yes' : `no (worst round ${t.stays95OfCentral.withDp.worst.round}: ${t.stays95OfCentral.withDp.worst.full} / ${t.stays95OfCentral.withDp.worst.next10})`}` : 'never reached'}`,
+    `privacy budget ε ≤ ${r.dp.budget.maxEpsilon ?? '∞'}: ${r.dp.budget.stoppedAfterRound === null ? 'not reached' : `no round after ${r.dp.budget.stoppedAfterRound}; the last model stays served`}`,
     ...(r.guard ? [`guard: ${r.guard.decisions.length} decisions, roll-backs at rounds [${r.guard.rollBacks.join(', ')}] (DP), [${r.guard.rollBacksWithoutDp.join(', ')}] (no DP); ${r.guard.reportBytesPerDevicePerVersion} bytes per device per version`] : []),
     `≥90% of central with DP: ${t.dpAt90OfCentral ? `round ${t.dpAt90OfCentral.round}, ε=${t.dpAt90OfCentral.epsilon}` : 'not reached'}`,
     `upload ${r.uploadBytesPerClientRound} bytes per client per round`,

@@ -29,6 +29,16 @@ describe('the federated simulation', () => {
     expect(a.stats).toEqual(b.stats);
   });
 
+  it('stops taking rounds once the budget would be exceeded, keeps the last model and still scores it', async () => {
+    const capped = await runSimulation(env, env.session.weights.tower, { rounds: 4, evalEvery: 2, seed: 7, score, budget: { allows: (r) => r <= 2 } });
+    const two = await runSimulation(env, env.session.weights.tower, { rounds: 2, evalEvery: 2, seed: 7, score });
+    expect(capped.budgetStoppedAfter).toBe(2);
+    expect(flattenTower(capped.tower)).toEqual(flattenTower(two.tower));
+    expect(capped.curve.map((p) => p.round)).toEqual([0, 2, 4]);
+    expect(capped.curve[2].ndcg10Full).toBe(capped.curve[1].ndcg10Full);
+    expect((await run(7)).budgetStoppedAfter).toBeNull();
+  });
+
   it('gives a different model for another seed', async () => {
     const a = await run(7);
     const b = await run(8);
