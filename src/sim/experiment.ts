@@ -87,7 +87,7 @@ export async function runExperiment(
   const budgeted = (centralNoise: number) => centralNoise > 0 && Number.isFinite(o.maxEpsilon) && settings.aggregator === 'mean';
   const curve = async (phase: string, centralNoise: number): Promise<SavedRun> =>
     // Without central noise the reports are released without noise too (that run has no DP at all).
-    cached(cache, phase, { ...baseKey, centralNoise, rounds: o.rounds, evalEvery: o.evalEvery, ...(o.guard ? { guard: o.guard } : {}), ...(budgeted(centralNoise) ? { maxEpsilon: o.maxEpsilon } : {}) }, async () => {
+    cached(cache, phase, { ...baseKey, centralNoise, rounds: o.rounds, evalEvery: o.evalEvery, ...(o.guard ? { guard: o.guard, reporters: env.reporters ? [...env.reporters] : 'all' } : {}), ...(budgeted(centralNoise) ? { maxEpsilon: o.maxEpsilon } : {}) }, async () => {
       hooks.onStart?.(phase, o.rounds);
       const { tower: _t, ...run } = await runSimulation({ ...env, settings: { ...settings, centralNoise } }, towers.start, {
         rounds: o.rounds,

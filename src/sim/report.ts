@@ -179,6 +179,8 @@ function guardOf(env: SimEnv, o: ExperimentOptions, res: ExperimentResult) {
     margin: g.margin,
     sensitivity: r4(REPORT_SENSITIVITY),
     windowSamplingRate: r4(windowRate(samplingRate(env), g.every)),
+    reporters: env.reporters?.size ?? env.clients.length,
+    reportersAre: 'the split’s validation fold (users the starting model was never fitted on); they also train like every client',
     releases: guardReleases(o.rounds, g),
     reportBytesPerDevicePerVersion: REPORT_BYTES,
     rollBacks: decisions.filter((x) => x.decision === 'roll-back').map((x) => x.round),

@@ -47,6 +47,12 @@ export interface SimEnv {
   session: ModelSession;
   clients: readonly UserSequence[];
   settings: SimSettings;
+  /**
+   * Clients whose quality reports the guard uses (all when absent). The simulation passes the
+   * split's validation fold: users the starting model was never fitted on, as a deployed
+   * device's new interactions were never in the log the model was pre-trained from.
+   */
+  reporters?: ReadonlySet<number>;
 }
 
 export interface RoundStats {
@@ -86,7 +92,7 @@ export function samplingRate(env: SimEnv): number {
  * update: support = their first k interactions, then the next ones).
  */
 async function report(env: SimEnv, window: ReportWindow, devices: readonly { client: number; data: { support: IndexedEvent[]; query: IndexedEvent[] } }[]): Promise<void> {
-  const fresh = devices.filter((x) => !window.reported.has(x.client) && x.data.query.length > 0);
+  const fresh = devices.filter((x) => (env.reporters?.has(x.client) ?? true) && !window.reported.has(x.client) && x.data.query.length > 0);
   const tasks = fresh.map((x) => ({ support: x.data.support, next: x.data.query }));
   const [candidate, reference] = await Promise.all([hitsUnder(env.session, window.candidate, tasks), hitsUnder(env.session, window.reference, tasks)]);
   fresh.forEach((x, i) => {

@@ -110,7 +110,7 @@ function guardState(env: SimEnv, start: TowerParams, policy: GuardPolicy | undef
   if (!policy) return null;
   const { d, hidden } = env.session.weights;
   // The fixed denominator: the expected number of devices that take part in a window's rounds.
-  const expected = env.clients.length * windowRate(samplingRate(env), policy.every);
+  const expected = (env.reporters?.size ?? env.clients.length) * windowRate(samplingRate(env), policy.every);
   let reference = { theta: flattenTower(start), round: 0 };
   let candidate: { theta: Float32Array; round: number } | null = null;
   const state = {

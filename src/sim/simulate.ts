@@ -2,7 +2,7 @@
  * From a trained pipeline run to the federated report: builds the simulated population,
  * picks the poisoning target, runs the experiment and formats what it found.
  */
-import type { SupportQuery, TrainingData } from '../data/split';
+import { userFold, VALIDATION_FOLD, type SupportQuery, type TrainingData } from '../data/split';
 import { DEVICE_UPDATE } from '../federated/device-task';
 import type { WireDtype } from '../federated/wire';
 import type { ModelSession } from '../model/session';
@@ -68,6 +68,8 @@ export async function simulate(input: SimulateInput): Promise<{ report: Federate
   const env: SimEnv = {
     session,
     clients: train.users,
+    // The guard's reporters: the validation fold, which the starting model was never fitted on.
+    reporters: new Set(train.users.flatMap((u, i) => (userFold(u.user) === VALIDATION_FOLD ? [i] : []))),
     settings: {
       clientsPerRound: sim.clientsPerRound,
       clip: sim.clip,
