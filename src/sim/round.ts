@@ -11,7 +11,7 @@ import { l2Norm } from '../federated/delta';
 import type { RoundPolicy } from '../federated/round';
 import { serverStep } from '../federated/server-step';
 import { addReport, type ReportSums } from '../federated/guard';
-import { hitsUnder } from '../federated/quality';
+import { decodeQualityReport, encodeQualityReport, hitsUnder } from '../federated/quality';
 import type { WireDtype } from '../federated/wire';
 import type { IndexedEvent } from '../model/pooling';
 import type { ModelSession } from '../model/session';
@@ -97,7 +97,9 @@ async function report(env: SimEnv, window: ReportWindow, devices: readonly { cli
   const [candidate, reference] = await Promise.all([hitsUnder(env.session, window.candidate, tasks), hitsUnder(env.session, window.reference, tasks)]);
   fresh.forEach((x, i) => {
     window.reported.add(x.client);
-    addReport(window.sums, candidate[i], reference[i]);
+    // On the wire as the device would send it, read back as the server would.
+    const sent = decodeQualityReport(encodeQualityReport({ candidateVersion: 0, referenceVersion: 0, roundId: 0, candidate: candidate[i], reference: reference[i] }));
+    addReport(window.sums, sent.candidate, sent.reference);
   });
 }
 
