@@ -90,8 +90,9 @@ describe('resource limits', () => {
     const metrics = (await fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text())).split('\n');
     const refused = (why: string) => Number(metrics.find((l) => l.startsWith(`localrec_fed_connections_refused_total{why="${why}"}`))?.split(' ')[1] ?? 0);
     expect(refused('per-address')).toBe(32);
-    // The other 8 kept their sockets busy (a byte every 200 ms, never idle) and were cut by the request deadline.
-    expect(refused('too-slow')).toBe(8);
+    // The other 8 kept their sockets busy (a byte every 200 ms) and were cut by the request deadline
+    // (or, if a loaded machine delayed their next byte past a second, by the idle timeout).
+    expect(refused('too-slow') + refused('idle')).toBe(8);
     // No slow body reached the round: it holds exactly the good devices' updates.
     expect(s.coordinator.describe()).toMatchObject({ roundId: 1 });
     expect((await s.coordinator.refresh()).accepted).toBe(6);
