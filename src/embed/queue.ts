@@ -67,6 +67,21 @@ export interface InstallOptions {
   onChange?: () => void;
   /** Starts the GA4 dataLayer listener when the options ask for it. */
   trackDataLayer?: (track: (events: TrackEvent[]) => void) => void;
+  /** How long a command may hold the ones after it before they run anyway (default CALLBACK_BOUND_MS). */
+  boundMs?: number;
+}
+
+/**
+ * How long one entry (typically a page callback) may hold later commands. A callback that
+ * never settles would otherwise stop every later command, a withdrawal of consent included.
+ * The SDK's own calls settle within their Worker timeouts, and the Worker runs them in the
+ * order they were made, so letting a later command start does not reorder them.
+ */
+export const CALLBACK_BOUND_MS = 5000;
+
+/** Commands that only ever remove data: they wait for earlier ones to have been made, not to finish. */
+function isWithdrawal(c: Entry): boolean {
+  return Array.isArray(c) && (c[0] === 'forget' || (c[0] === 'setConsent' && c[1] !== 'granted'));
 }
 
 /** What the page queued before the SDK loaded: its valid entries and the options its first 'init' (or the defaults) give. */
@@ -122,11 +137,14 @@ async function apply(client: Localrec, cmd: Entry, log: Logger): Promise<boolean
   }
 }
 
-async function run(ready: Promise<Localrec | null>, cmd: Entry, opts: InstallOptions): Promise<void> {
+/** Runs one entry; `made` is called once its client call has been made (apply's synchronous part), before it settles. */
+async function run(ready: Promise<Localrec | null>, cmd: Entry, opts: InstallOptions, made: () => void): Promise<void> {
   const client = await ready;
-  if (!client) return;
+  if (!client) return made();
   try {
-    if (await apply(client, cmd, opts.log)) opts.onChange?.();
+    const applied = apply(client, cmd, opts.log);
+    made();
+    if (await applied) opts.onChange?.();
   } catch (e) {
     // Tracking before the shopper consented is expected on every page view, not a fault.
     // (A code check, not instanceof: the client is a separately loaded bundle.)
@@ -145,10 +163,31 @@ export function installEmbed(host: EmbedHost, load: (options: EmbedInitOptions) 
   const { dataLayer, ...options } = withDataLayer;
   const ready = startClient(load, options, opts.log);
 
-  // Commands run strictly in the order they were pushed, queued ones first.
-  let chain: Promise<void> = Promise.resolve();
+  // Commands start strictly in the order they were pushed, queued ones first. Each waits for
+  // the one before it to settle, but at most `boundMs`; a withdrawal (forget, consent not
+  // granted) only waits for the one before it to have started, so nothing starves it.
+  const bound = opts.boundMs ?? CALLBACK_BOUND_MS;
+  let started: Promise<void> = Promise.resolve();
+  let settled: Promise<void> = Promise.resolve();
   const enqueue = (cmd: Entry) => {
-    chain = chain.then(() => run(ready, cmd, opts));
+    let made!: () => void;
+    const thisStarted = new Promise<void>((r) => (made = r));
+    const done = (isWithdrawal(cmd) ? started : settled).then(() => run(ready, cmd, opts, made));
+    started = thisStarted;
+    // The bound counts from when the entry starts (loading the client can take longer).
+    settled = thisStarted.then(
+      () =>
+        new Promise<void>((resolve) => {
+          const timer = setTimeout(() => {
+            opts.log.warn(`${typeof cmd === 'function' ? 'a callback' : cmd[0]} did not finish within ${bound} ms; later commands run without waiting for it`);
+            resolve();
+          }, bound);
+          void done.then(() => {
+            clearTimeout(timer);
+            resolve();
+          });
+        }),
+    );
   };
   for (const c of entries) if (c !== init) enqueue(c);
   const api: EmbedApi = {

@@ -71,4 +71,43 @@ describe('the script-tag queue', () => {
     expect(await installEmbed({}, async () => fakeClient([]), { log: { warn: warn3 } }).ready).toBeNull();
     expect(warn3).toHaveBeenCalledTimes(1);
   });
+
+  it('does not let a callback that never settles hold later commands: a withdrawal runs at once, the rest after the bound', async () => {
+    const calls: string[] = [];
+    const warn = vi.fn();
+    const api = installEmbed({}, async () => fakeClient(calls), { log: { warn }, defaults: { model: '/m' }, boundMs: 40 });
+    api.push(() => new Promise(() => {}), ['track', { item: 'a', type: 'view' }], ['setConsent', 'denied']);
+    await api.ready;
+    await flush();
+    await flush();
+    // The denial waits only for the track to have been made, which waits for the hung callback.
+    expect(calls).toEqual([]);
+    await new Promise((r) => setTimeout(r, 80));
+    expect(calls).toEqual(['track:{"item":"a","type":"view"}', 'consent:denied']);
+    expect(warn).toHaveBeenCalledWith('a callback did not finish within 40 ms; later commands run without waiting for it');
+  });
+
+  it('runs forget and a denial pushed after a hung callback without waiting for it to settle, in push order', async () => {
+    const calls: string[] = [];
+    const api = installEmbed({}, async () => fakeClient(calls), { log: { warn: () => {} }, defaults: { model: '/m' } });
+    api.push(() => new Promise(() => {}), ['forget'], ['setConsent', 'denied']);
+    await api.ready;
+    await flush();
+    await flush();
+    expect(calls).toEqual(['forget', 'consent:denied']);
+  });
+
+  it('still waits for a command that settles within the bound before starting the next', async () => {
+    const calls: string[] = [];
+    let release!: () => void;
+    const api = installEmbed({}, async () => fakeClient(calls), { log: { warn: () => {} }, defaults: { model: '/m' }, boundMs: 1000 });
+    api.push(() => new Promise<void>((r) => (release = r)).then(() => void calls.push('callback')), ['track', { item: 'a', type: 'view' }]);
+    await api.ready;
+    await new Promise((r) => setTimeout(r, 30));
+    expect(calls).toEqual([]);
+    release();
+    await flush();
+    await flush();
+    expect(calls).toEqual(['callback', 'track:{"item":"a","type":"view"}']);
+  });
 });
