@@ -12,6 +12,7 @@ import * as v from 'valibot';
 import { GA4_EVENT_TYPES, ga4EventType, type Ga4EventName } from '../data/ga4';
 import { idRule, MAX_ITEM_ID_LENGTH, normaliseId } from '../data/ids';
 import { ITEM_META_LIMITS as L } from '../data/item-meta';
+import { MAX_RATING, MIN_RATING } from '../data/ratings';
 import { inTimestampWindow } from '../data/timestamps';
 import { EVENT_TYPES, type EventType } from '../data/types';
 import { LocalrecError } from '../errors';
@@ -39,7 +40,7 @@ const TrackEventSchema = v.strictObject({
     v.transform((t): EventType => ga4EventType(t) ?? (t as EventType)),
   ),
   ts: v.optional(v.pipe(v.number(), v.finite())),
-  rating: v.optional(v.pipe(v.number(), v.finite(), v.minValue(0), v.maxValue(10))),
+  rating: v.optional(v.pipe(v.number(), v.finite(), v.minValue(MIN_RATING), v.maxValue(MAX_RATING))),
   itemInfo: v.optional(ItemInfoSchema),
 });
 

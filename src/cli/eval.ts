@@ -7,7 +7,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import cliProgress from 'cli-progress';
 import type { EvalProgress } from '../eval/evaluate';
 import type { ColdStartMethod } from '../eval/method';
-import { KsSchema, addPipelineFlags, argParser, nonNegativeInt, pipelineFlags, pipelineOptionsFrom, positiveInt } from './options';
+import { KsSchema, addPipelineFlags, argParser, seedFlag, pipelineFlags, pipelineOptionsFrom, resamplesFlag } from './options';
 
 
 async function baselines(seed: number): Promise<ColdStartMethod[]> {
@@ -77,8 +77,8 @@ const program = addPipelineFlags(
     .option('--data <spec>', "'movielens', 'shop[:seed]', an events file or a data directory", 'movielens')
     .option('--ks <list>', 'support sizes k', argParser('list', KsSchema), [1, 3, 5, 10, 20])
     .option('--out <dir>', 'report directory (report.json, ndcg-vs-k.svg, ...)')
-    .option('--seed <n>', 'seed for bootstrap, baselines and the training pipeline', nonNegativeInt, 1)
-    .option('--resamples <n>', 'bootstrap resamples', positiveInt, 1000)
+    .option('--seed <n>', 'seed for bootstrap, baselines and the training pipeline', seedFlag, 1)
+    .option('--resamples <n>', 'bootstrap resamples (at most 10000)', resamplesFlag, 1000)
     .option('--methods <names>', 'comma-separated subset of methods to run (default: all)')
     .option('--no-tune', 'skip validation tuning (use default hyper-parameters)')
     .option('--no-progress', 'plain log lines instead of progress bars')

@@ -232,9 +232,16 @@ export const numberFlag = (min: number, max: number, opts: { above?: boolean; be
     ),
   );
 
-/** Parsers of the commands' own count flags (seeds, versions, resamples). */
-export const nonNegativeInt = argParser('number', count(0));
-export const positiveInt = argParser('number', count(1));
+/**
+ * Parsers of the commands' own count flags. Seeds: the PRNG keeps 32 bits of one
+ * (src/data/random.ts), so a larger seed only repeats a smaller one. Resamples: eval
+ * bootstraps every method, k and view pair with them, so 10× DESIGN.md's 1000 is the most
+ * that still finishes in seconds (a very large value ran for minutes or ran out of memory).
+ */
+export const MAX_SEED = 2 ** 32 - 1;
+export const MAX_RESAMPLES = 10_000;
+export const seedFlag = argParser('number', count(0, MAX_SEED));
+export const resamplesFlag = argParser('number', count(1, MAX_RESAMPLES));
 
 /** `--max-bad-rows`: the share of input rows that may be dropped as malformed before the run fails. */
 const DEFAULT_MAX_BAD_ROWS = 0.01;

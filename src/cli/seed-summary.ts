@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import * as v from 'valibot';
 import { alignTable } from '../eval/report';
+import { FLAG_BOUNDS, intFlag } from './options';
 import { SeedReportSchema, summariseSeeds, targetLines, type SeedReport } from '../eval/seed-summary';
 
 async function readReport(path: string): Promise<SeedReport> {
@@ -18,7 +19,7 @@ async function readReport(path: string): Promise<SeedReport> {
 
 const program = new Command('eval:seeds')
   .argument('<reports...>', 'report directories (or report.json files) of runs that differ only in --seed')
-  .option('--k <n>', 'support size', (s) => Number(s), 5)
+  .option('--k <n>', 'support size', intFlag(1, FLAG_BOUNDS.k), 5)
   .option('--view <view>', "'full' (all later items) or 'next10' (the next 10)", 'full')
   .option('--out <file>', 'also write the summary as JSON')
   .option('--method <name>', 'the shipped method whose ratio to the best baseline is checked', 'meta+k steps')

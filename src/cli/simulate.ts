@@ -8,7 +8,7 @@
  * and ndcg-vs-rounds.svg.
  */
 import { Command } from 'commander';
-import { addPipelineFlags, nonNegativeInt, pipelineFlags, pipelineOptionsFrom } from './options';
+import { addPipelineFlags, seedFlag, pipelineFlags, pipelineOptionsFrom } from './options';
 import { addSimFlags, simFlags } from './simulate-options';
 
 const program = addSimFlags(
@@ -19,7 +19,7 @@ const program = addSimFlags(
       .option('--data <spec>', "'movielens', 'shop[:seed]', an events file or a data directory", 'shop')
       .option('--out <dir>', 'report directory (default reports/federated/<data>)')
       // The same default as eval's, so both read the same pipeline checkpoints.
-      .option('--seed <n>', 'seed of the pipeline run and of the simulation', nonNegativeInt, 1)
+      .option('--seed <n>', 'seed of the pipeline run and of the simulation', seedFlag, 1)
       .option('--no-progress', 'plain log lines instead of progress bars')
       .option('--force', 'allow overwriting an existing report directory', false),
   ),

@@ -10,7 +10,7 @@ import { MODEL_BOUNDS } from '../model/bounds';
 import { DEFAULT_PIPELINE } from '../train/options';
 import type { ValidationView } from '../eval/validation';
 import type { PipelineHooks } from '../train/pipeline';
-import { addPipelineFlags, intFlag, nonNegativeInt, pipelineFlags, pipelineOptionsFrom } from './options';
+import { addPipelineFlags, intFlag, seedFlag, pipelineFlags, pipelineOptionsFrom } from './options';
 
 /** A model name is one path segment (it names public/models/<name> and the checkpoint directory). */
 function modelName(text: string): string {
@@ -29,7 +29,7 @@ const program = addPipelineFlags(
     )
     .option('--name <name>', 'model name', modelName, 'shop')
     .option('--out <dir>', 'output model directory (default public/models/<name>)')
-    .option('--seed <n>', 'random seed (training is deterministic under it)', nonNegativeInt, DEFAULT_PIPELINE.seed)
+    .option('--seed <n>', 'random seed (training is deterministic under it)', seedFlag, DEFAULT_PIPELINE.seed)
     // The SDK's bound: federated rounds and uploads carry the version as a uint32.
     .option('--model-version <n>', 'model version written to the manifest', intFlag(0, MODEL_BOUNDS.maxModelVersion), 1)
     .option('--report <file>', 'also write the training report as JSON here')

@@ -14,10 +14,12 @@ export const GA4_NOT_SET = '(not set)';
 
 // Control characters in an id are a broken export (NUL, or a binary field); "\u0000" also separates user and item in dedupe keys.
 const CONTROL = /[\u0000-\u001f\u007f]/;
+// Nothing but format characters (zero-width spaces and joiners, word joiners) and spaces: an id no one can see or type.
+const INVISIBLE = /^[\p{Cf}\p{White_Space}]*$/u;
 
 /** The rule in words, for messages. */
 export function idRule(maxLength: number): string {
-  return `1–${maxLength} characters after trimming, without control characters, not '(not set)'`;
+  return `1–${maxLength} characters after trimming, without control characters, not only invisible ones, not '(not set)'`;
 }
 
 /**
@@ -27,7 +29,7 @@ export function idRule(maxLength: number): string {
  */
 export function normaliseId(text: string, maxLength: number = MAX_ITEM_ID_LENGTH): string | undefined {
   const id = text.trim();
-  return id === '' || id.length > maxLength || CONTROL.test(id) || id === GA4_NOT_SET ? undefined : id;
+  return id === '' || id.length > maxLength || CONTROL.test(id) || INVISIBLE.test(id) || id === GA4_NOT_SET ? undefined : id;
 }
 
 /**

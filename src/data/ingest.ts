@@ -20,6 +20,7 @@
 import { ga4EventType, ga4Value } from './ga4';
 import { GA4_NOT_SET, idOf, idRule, MAX_ITEM_ID_LENGTH, MAX_USER_ID_LENGTH } from './ids';
 import { clipText, ITEM_META_LIMITS } from './item-meta';
+import { MAX_RATING, MIN_RATING, onScale } from './ratings';
 import { describe, parseDecimal } from './text';
 import { readTimestamp } from './timestamps';
 import {
@@ -135,6 +136,7 @@ export class EventsIngest implements RowSink {
     if (type === 'rating') {
       rating = numberOf(r.rating);
       if (rating === undefined) return this.fail(line, `rating event needs a numeric rating, got ${describe(r.rating)}`);
+      if (!onScale(rating)) return this.fail(line, `rating ${rating} is outside ${MIN_RATING}–${MAX_RATING} (the scale the SDK tracks)`);
     }
 
     // The items: the row's own (localrec or a flattened export), else each entry of a nested items[].

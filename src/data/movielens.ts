@@ -1,4 +1,5 @@
 import { headerIndex, readCsvRecords } from './csv';
+import { MOVIELENS_RATING, onScale } from './ratings';
 import { parseDecimal, quote } from './text';
 import { LocalrecError } from '../errors';
 import type { Interaction, IngestResult, ItemMeta, RowError } from './types';
@@ -39,8 +40,8 @@ export function parseMovieLens(ratingsCsv: string, moviesCsv: string, name = 'mo
       continue;
     }
     const rating = parseDecimal(rawRating);
-    if (rating === undefined || rating < 0) {
-      fail(`rating ${quote(rawRating)} is not a non-negative number`);
+    if (rating === undefined || !onScale(rating, MOVIELENS_RATING)) {
+      fail(`rating ${quote(rawRating)} is not a number from ${MOVIELENS_RATING.min} to ${MOVIELENS_RATING.max} (MovieLens' scale)`);
       continue;
     }
     const seconds = parseDecimal(rawTs);

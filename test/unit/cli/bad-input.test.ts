@@ -216,6 +216,7 @@ const CASES: Case[] = [
   { name: 'eval of a header-only CSV', cli: 'eval', args: () => data('header-only.csv'), code: 'data-too-small', message: /no valid interactions/ },
   { name: 'eval of a single-user data set', cli: 'eval', args: () => data('single-user.csv'), code: 'data-too-small', message: /user/ },
   { name: 'eval with --inner-steps above the SDK cap', cli: 'eval', args: () => [...data('good.csv'), '--inner-steps', '101'], message: /--inner-steps[\s\S]*at most 100/ },
+  { name: 'eval with a --resamples that would run for minutes', cli: 'eval', args: () => [...data('good.csv'), '--resamples', '1e12'], message: /--resamples[\s\S]*at most 10000/ },
   { name: 'eval with an unbalanced quote under --max-bad-rows 0', cli: 'eval', args: () => [...data('quote.csv'), '--max-bad-rows', '0'], code: 'data-bad-rows', message: /line 6/ },
   { name: 'eval whose default --out is a committed report', cli: 'eval', args: () => data('shop.csv'), code: 'output-protected', message: /committed report/, ownOut: true },
   // serve checks its flags, the secret, the round policy, the model and the store before it listens.

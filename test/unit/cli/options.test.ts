@@ -3,7 +3,7 @@ import { promisify } from 'node:util';
 import { Command, CommanderError } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { MAX_STEPS } from '../../../src/browser/worker-personalise';
-import { FLAG_BOUNDS, PIPELINE_FLAGS, addPipelineFlags, flagsOf, pipelineFlags, pipelineOptionsFrom } from '../../../src/cli/options';
+import { FLAG_BOUNDS, MAX_RESAMPLES, MAX_SEED, PIPELINE_FLAGS, addPipelineFlags, flagsOf, pipelineFlags, pipelineOptionsFrom, resamplesFlag, seedFlag } from '../../../src/cli/options';
 import { DEFAULT_PIPELINE } from '../../../src/train/options';
 
 const run = promisify(execFile);
@@ -126,5 +126,20 @@ describe('the upper bounds of the shared flags', () => {
     ['--validation-ks', `3,${FLAG_BOUNDS.k + 1}`],
   ])('refuse %s %s as above its bound', (flag, value) => {
     expect(errorOf([flag, value])).toContain('at most');
+  });
+});
+
+describe('the commands\' own count flags', () => {
+  it.each([
+    ['--resamples', resamplesFlag, ['1e12', '100000', String(MAX_RESAMPLES + 1), 'Infinity', '0', '-1', '2.5', '']],
+    ['--seed', seedFlag, [String(2 ** 32), '1e300', 'Infinity', '-1', '0.5', '']],
+  ] as const)('%s refuses %j with a message, never a value that could hang or overflow', (_flag, parser, bad) => {
+    for (const text of bad) expect(() => parser(text), text).toThrow(/expected/);
+  });
+
+  it('accept their bounds', () => {
+    expect(resamplesFlag(String(MAX_RESAMPLES))).toBe(MAX_RESAMPLES);
+    expect(seedFlag(String(MAX_SEED))).toBe(MAX_SEED);
+    expect(seedFlag('0')).toBe(0);
   });
 });

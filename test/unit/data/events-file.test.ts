@@ -9,6 +9,18 @@ import { parseTimestamp } from '../../../src/data/timestamps';
 const T = Date.UTC(2024, 2, 1, 12, 0, 0); // 2024-03-01T12:00:00Z in ms
 
 describe('parseEventsText (CSV)', () => {
+  it.each(['-5', '1e308', '10.5', '-0.0001'])('refuses rating %s, outside the scale the SDK tracks, as a bad row with a reason', (rating) => {
+    const csv = ['user,item,type,timestamp,rating', `u1,p1,rating,${T / 1000},${rating}`, `u1,p2,rating,${T / 1000},5`].join('\n');
+    const { dataset, errors } = parseEventsText(csv, 'csv');
+    expect(dataset.interactions.map((i) => i.rating)).toEqual([5]);
+    expect(errors).toEqual([expect.objectContaining({ line: 2, message: expect.stringMatching(/outside 0–10/) })]);
+  });
+
+  it('keeps ratings at both ends of the scale', () => {
+    const csv = ['user,item,type,timestamp,rating', `u1,p1,rating,${T / 1000},0`, `u1,p2,rating,${T / 1000},10`].join('\n');
+    expect(parseEventsText(csv, 'csv').dataset.interactions.map((i) => i.rating)).toEqual([0, 10]);
+  });
+
   it('parses good rows, with an optional rating column', () => {
     const csv = ['user,item,type,timestamp,rating', `u1,p1,view,${T / 1000},`, `u1,p1,rating,${T / 1000 + 5},4.5`].join('\n');
     const { dataset, errors } = parseEventsText(csv, 'csv');

@@ -10,6 +10,12 @@ const MOVIES = [
 ].join('\n');
 
 describe('parseMovieLens', () => {
+  it.each(['-5', '0', '5.5', '1e308'])('refuses rating %s, outside MovieLens\' 0.5–5 scale, as a bad row with a reason', (rating) => {
+    const { dataset, errors } = parseMovieLens(`userId,movieId,rating,timestamp\n1,1,${rating},964982703\n1,11,5,964982703\n`, MOVIES, 'tiny');
+    expect(dataset.interactions.map((i) => i.rating)).toEqual([5]);
+    expect(errors).toEqual([expect.objectContaining({ line: 2, message: expect.stringMatching(/0\.5 to 5/) })]);
+  });
+
   it('turns every good rating row into a rating interaction with the timestamp in milliseconds', () => {
     const ratings = 'userId,movieId,rating,timestamp\n1,1,4.0,964982703\n2,11,3.5,964982000\n';
     const { dataset, errors } = parseMovieLens(ratings, MOVIES, 'tiny');
