@@ -51,7 +51,7 @@ function queueInit(c: CatalogueChoice): void {
   const fedToken = params.get('fedToken');
   // The demo has no consent platform, so it grants consent itself unless the shopper paused
   // personalisation or &consent= says otherwise; a real shop leaves the default ('pending')
-  // and lets its CMP or its own dialog decide (docs/browser.md, Consent).
+  // and lets its CMP or its own dialog decide (docs/usage.md, Consent).
   push([
     'init',
     {

@@ -9,7 +9,25 @@ import { DEV } from '../dev';
 import { LocalrecError } from '../errors';
 import type { Method, Params, Result, WorkerInitParams } from './protocol';
 import { GA4_EVENT_TYPES, ga4EventType, ga4ItemIds } from '../data/ga4';
-import type { BackendName, ConsentState, ExplainOptions, Ga4TrackEvent, LocalrecEvent, StorageMode, TrackEvent } from './types';
+import type {
+  AvailabilityResult,
+  BackendName,
+  ConsentState,
+  Explanation,
+  ExplainOptions,
+  ExportedData,
+  Ga4TrackEvent,
+  LocalrecEvent,
+  LocalrecMethod,
+  PersonaliseOptions,
+  PersonaliseResult,
+  RecommendOptions,
+  RecommendResult,
+  Status,
+  StorageMode,
+  TrackEvent,
+  TrackResult,
+} from './types';
 import { ConsentTracker, type ConsentHost } from './main-consent';
 import { DEFAULT_TIMEOUTS, WorkerTransport } from './main-transport';
 import { startWorker } from './main-worker';
@@ -57,28 +75,33 @@ export interface LocalrecOptions {
   /** Custom Worker factory, e.g. for a CSP that needs a specific URL (also used for the one restart after a crash). */
   createWorker?: () => Worker;
   /** Per-method call timeouts in ms (see DEFAULT_TIMEOUTS); a call that takes longer rejects with 'worker-timeout'. */
-  timeouts?: Partial<Record<Method, number>>;
+  timeouts?: Partial<Record<LocalrecMethod, number>>;
 }
 
-/** The public API; params and results are the protocol's (see protocol.ts `Methods`). */
+/** The public API (its params and results are the protocol's, protocol.ts `Methods`, written out here for readers). */
 export interface Localrec {
   /** (Re)loads the model from the manifest URL; createLocalrec has already called it once. */
-  init(): Promise<Result<'init'>>;
+  init(): Promise<Status>;
   /** Stores interactions (needs consent); GA4's `{ event: 'view_item', items: [{ item_id }] }` shape works too. */
-  track(event: TrackEvent | TrackEvent[] | Ga4TrackEvent): Promise<Result<'track'>>;
-  recommend(options?: Params<'recommend'>): Promise<Result<'recommend'>>;
-  explain(item: string, options?: ExplainOptions): Promise<Result<'explain'>>;
-  personalise(options?: Params<'personalise'>): Promise<Result<'personalise'>>;
+  track(event: TrackEvent | TrackEvent[] | Ga4TrackEvent): Promise<TrackResult>;
+  /** The top `n` items for this shopper (or, with `context`, related to that item); `mode` says which kind of list it is. */
+  recommend(options?: RecommendOptions): Promise<RecommendResult>;
+  /** Why `item` is recommended: the stored interactions that moved its score most, and a sentence for the shopper. */
+  explain(item: string, options?: ExplainOptions): Promise<Explanation>;
+  /** A few steps of on-device training on the stored interactions (needs consent); also runs by itself once new events have been quiet for `personaliseDebounceMs`. */
+  personalise(options?: PersonaliseOptions): Promise<PersonaliseResult>;
   /** Removes every stored interaction and personal weight. */
-  forget(): Promise<Result<'forget'>>;
-  exportData(): Promise<Result<'exportData'>>;
-  status(): Promise<Result<'status'>>;
+  forget(): Promise<{ removedEvents: number }>;
+  /** Everything stored about the shopper on this device (events, personal weights), as JSON-ready data. */
+  exportData(): Promise<ExportedData>;
+  /** The chosen backend and its probes, the model, storage, timings and warnings. */
+  status(): Promise<Status>;
   /**
    * Marks items sold out (`false`) or back in stock (`true`): unavailable items never appear
    * in recommend() until made available again. Stored on the device across reloads and model
    * updates; needs no consent (it is the shop's data). Unknown ids are ignored and counted.
    */
-  setAvailability(ids: string[], available: boolean): Promise<Result<'setAvailability'>>;
+  setAvailability(ids: string[], available: boolean): Promise<AvailabilityResult>;
   /** The site's own consent decision; resolves once the Worker applied it ('denied' deletes stored data). */
   setConsent(state: ConsentState): Promise<void>;
   /** Listens to progress and lifecycle events; returns an unsubscribe function. */

@@ -7,14 +7,14 @@
 import { DEV } from '../dev';
 import { LocalrecError } from '../errors';
 import type { Method, Params, RequestMessage, Result, WorkerInitParams, WorkerMessage } from './protocol';
-import type { ConsentState, LocalrecEvent } from './types';
+import type { ConsentState, LocalrecEvent, LocalrecMethod } from './types';
 
 /**
  * How long each Worker call may take before it rejects with `worker-timeout`, in ms.
  * Calls run one at a time in the Worker, so a call's time includes waiting for the ones
  * before it; init downloads and verifies the model, and personalise trains, hence longer.
  */
-export const DEFAULT_TIMEOUTS: Readonly<Record<Method, number>> = {
+export const DEFAULT_TIMEOUTS: Readonly<Record<LocalrecMethod, number>> = {
   init: 120_000,
   personalise: 60_000,
   track: 30_000,
@@ -26,6 +26,12 @@ export const DEFAULT_TIMEOUTS: Readonly<Record<Method, number>> = {
   consent: 30_000,
   setAvailability: 30_000,
 };
+
+// The public method list (types.ts LocalrecMethod) names the protocol's methods, no more,
+// no less: a name missing from either side makes this `false` and fails to compile.
+type SameMethods = [LocalrecMethod] extends [Method] ? ([Method] extends [LocalrecMethod] ? true : false) : false;
+const methodsMatch: SameMethods = true;
+void methodsMatch;
 
 /**
  * A call waiting for its response. `resolve` is declared as a method so that a resolver

@@ -17,6 +17,9 @@ export type ConsentState = (typeof CONSENT_STATES)[number];
  * What computes scores: a tfjs backend (in the order they are preferred before measuring)
  * or 'plain', the SDK's own TypeScript loops, which need no tfjs at all.
  */
+/** The client's calls, by name: the keys of DEFAULT_TIMEOUTS and of the `timeouts` option. */
+export type LocalrecMethod = 'init' | 'track' | 'recommend' | 'explain' | 'personalise' | 'forget' | 'exportData' | 'status' | 'consent' | 'setAvailability';
+
 export const BACKEND_NAMES = ['webgpu', 'webgl', 'wasm', 'cpu', 'plain'] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
 export type TfjsBackendName = Exclude<BackendName, 'plain'>;

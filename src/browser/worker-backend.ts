@@ -3,7 +3,7 @@
  * own TypeScript loop, no tfjs) and the tfjs backends in priority order (webgpu only when
  * an adapter exists, ranked after webgl/wasm when it is a software fallback such as
  * SwiftShader, whose speed says nothing about real hardware). tfjs and each backend are
- * imported only when probed or chosen (worker-tfjs.ts). `setBackend` resolving false
+ * imported only when probed or chosen (worker-tfjs-load.ts). `setBackend` resolving false
  * counts as failure; a short product shaped like scoring the catalogue is timed on each
  * working candidate and the fastest wins. A forced backend is used as is or fails with a
  * typed error. The inner loop always runs in plain TypeScript (src/model/plain-tower.ts).
@@ -13,6 +13,7 @@ import { scoreItems } from '../model/plain-scores';
 import type { ItemTable } from '../model/plain-tower';
 import { PlainScorer, type Scorer } from '../model/scorer';
 import { BACKEND_NAMES, type BackendName, type BackendProbe, type TfjsBackendName } from './types';
+import { loadTfjs } from './worker-tfjs-load';
 
 export interface BackendChoice {
   name: BackendName;
@@ -28,10 +29,6 @@ export interface BackendChoice {
 
 /** Width of the probe's item table (the models' d). */
 const PROBE_D = 32;
-
-type TfjsModule = typeof import('./worker-tfjs');
-let tfjs: Promise<TfjsModule> | null = null;
-const loadTfjs = () => (tfjs ??= import('./worker-tfjs'));
 
 interface GpuAdapterLike {
   isFallbackAdapter?: boolean;

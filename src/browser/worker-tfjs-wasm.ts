@@ -1,6 +1,5 @@
-/** The tfjs wasm backend and where its binaries are; a chunk of its own, loaded only for wasm. */
+/** The tfjs wasm backend and where its binaries are; loaded only for wasm. */
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import { defaultWasmFiles } from './worker-wasm-files';
 
 /**
  * Every binary tfjs may ask for: it picks the threaded one only when the page is
@@ -10,9 +9,14 @@ const WASM_FILES = ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tf
 
 let wasmPathSet: string | null | undefined;
 
-export function configureWasm(requested: string | null): void {
+/**
+ * Points tfjs at the binaries: in the folder `requested` (the page's `wasmPath`), or when
+ * that is null at `defaults()`, which the caller supplies because where the binaries sit
+ * depends on the build (worker-wasm-files.ts, worker-tfjs-load-package.ts).
+ */
+export function configureWasm(requested: string | null, defaults: () => Record<string, string>): void {
   if (wasmPathSet === requested) return;
   const base = requested === null ? null : requested.endsWith('/') ? requested : `${requested}/`;
-  setWasmPaths(base === null ? defaultWasmFiles(WASM_FILES) : Object.fromEntries(WASM_FILES.map((f) => [f, base + f])));
+  setWasmPaths(base === null ? defaults() : Object.fromEntries(WASM_FILES.map((f) => [f, base + f])));
   wasmPathSet = requested;
 }

@@ -6,6 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { TfjsBackendName } from './types';
+import { defaultWasmFiles } from './worker-wasm-files';
 
 export { tf };
 export { TfjsScorer } from '../model/scorer-tfjs';
@@ -15,5 +16,5 @@ export const registerBackend: Record<TfjsBackendName, (wasmPath: string | null) 
   cpu: () => import('@tensorflow/tfjs-backend-cpu'),
   webgl: () => import('@tensorflow/tfjs-backend-webgl'),
   webgpu: () => import('@tensorflow/tfjs-backend-webgpu'),
-  wasm: async (wasmPath) => (await import('./worker-tfjs-wasm')).configureWasm(wasmPath),
+  wasm: async (wasmPath) => (await import('./worker-tfjs-wasm')).configureWasm(wasmPath, defaultWasmFiles),
 };

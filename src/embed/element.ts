@@ -1,9 +1,11 @@
 /**
- * <localrec-recommendations>: the shop's recommendation slot (loaded lazily by the
+ * `<localrec-recommendations>`: the shop's recommendation slot (loaded lazily by the
  * script-tag loader, as localrec-widget.js in the package).
  *
- *   <localrec-recommendations n="4" category="shoes" context="p0042" exclude="p1 p2"
- *     price-min="10" price-max="80" currency="EUR" heading="You may also like">
+ * ```html
+ * <localrec-recommendations n="4" category="shoes" context="p0042" exclude="p1 p2"
+ *   price-min="10" price-max="80" currency="EUR" heading="You may also like">
+ * ```
  *
  * Renders image, title, price, a link and a "why?" line per item into its shadow root,
  * styleable through ::part(heading | list | item | link | image | title | price | why |
@@ -14,13 +16,27 @@
  * is personalised, consent changes, or a queued command changes what to recommend.
  * Dispatches `localrec-select` ({ id, url }; cancelable) when an item is clicked, and
  * `localrec-rendered` ({ items, mode }) after each render. Never throws into the page.
+ * Import path `localrec/widget`; its reference is named `localrec-widget`.
+ *
+ * @packageDocumentation
  */
 import type { Localrec } from '../browser/main-client';
 import type { RecommendResult } from '../browser/types';
 import { OBSERVED_ATTRIBUTES, optionsFromAttributes } from './element-attributes';
 import { customItems, defaultItem, HEADINGS, priceText, shadowParts, type WidgetItem, type WidgetRender } from './element-markup';
 import { CHANGE_EVENT } from './events';
-import type { Logger } from './queue';
+import { createLogger, type Logger } from './queue';
+
+// The element's own types; the client's (Localrec, Recommendation, …) come from 'localrec'
+// (scripts/api-declarations.ts points this entry's declarations there).
+export type { Logger } from './queue';
+
+declare global {
+  interface HTMLElementTagNameMap {
+    /** Typed once 'localrec/widget' or 'localrec/embed' is imported (types or code). */
+    'localrec-recommendations': RecommendationsElement;
+  }
+}
 
 export type { WidgetItem, WidgetRender } from './element-markup';
 
@@ -140,7 +156,12 @@ class RecommendationsWidget extends Base implements RecommendationsElement {
   }
 }
 
-export function defineRecommendationsElement(getClient: () => Promise<Localrec | null>, log: Logger): void {
+/**
+ * Registers <localrec-recommendations> (once; later calls do nothing). `getClient` gives the
+ * client the elements render from (null: they stay empty); `log` receives render failures,
+ * which never reach the page (default: console.warn with a `[localrec]` prefix).
+ */
+export function defineRecommendationsElement(getClient: () => Promise<Localrec | null>, log: Logger = createLogger('[localrec]')): void {
   if (typeof customElements === 'undefined' || customElements.get('localrec-recommendations')) return;
   host = { getClient, log };
   customElements.define('localrec-recommendations', RecommendationsWidget);

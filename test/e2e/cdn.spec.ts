@@ -1,7 +1,7 @@
 /**
  * The script tag served from a CDN: the loader, client, Worker, wasm binaries and model
  * live on one origin (a "CDN" on one loopback port, with CORS), the shop page on another,
- * under the strict CSP docs/browser.md tells shops to send. The Worker must start through
+ * under the strict CSP docs/usage.md tells shops to send. The Worker must start through
  * the same-origin blob: stub, and the wasm binaries and model must resolve against the
  * script's URL, not the page's.
  */
@@ -18,7 +18,7 @@ let cdn: StaticServer;
 let shop: StaticServer;
 const NONCE = 'localrec-test';
 
-/** The CSP from docs/browser.md, with the CDN's origin filled in. */
+/** The CSP from docs/usage.md, with the CDN's origin filled in. */
 export function shopCsp(cdnOrigin: string, nonce: string): string {
   return [
     "default-src 'self'",

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildPackage } from '../../../scripts/build-package';
+import { buildPackage, TFJS_BACKENDS, TFJS_FILE, tfjsBackendFile } from '../../../scripts/build-package';
 
 /**
  * Size budgets of the shipped artifacts, measured on a real package build (the same folder
@@ -20,10 +20,13 @@ import { buildPackage } from '../../../scripts/build-package';
 // The Worker's first load is only the runtime (no tfjs): issue 15's budget is 150 kB. tfjs
 // and each backend are lazy chunks fetched only when probed or chosen; the largest pair
 // a page can need (the tfjs core plus one backend) is held to what the whole Worker was.
+// The lazy tfjs chunks became self-contained files the Worker imports by URL (issue 26), so
+// that a bundler's defaults cannot pull them into the Worker: each backend file carries its
+// own copy of the cpu backend's shared kernels (formerly a shared chunk) and a destructuring
+// of tfjs-core's namespace, about 2-3 kB more per backend.
 // The client reached 6.6 kB with issue 14's surface (context, include/exclude/price filters,
 // setAvailability) and issue 16's createLocalrec option checks; the budget moved to 7 kB.
 const BUDGET_GZIP = { loader: 2_500, client: 7_000, widget: 3_500, workerFirstLoad: 150_000, tfjsWithOneBackend: 200_000 };
-const TFJS_BACKENDS = ['cpu', 'wasm', 'webgl', 'webgpu'] as const;
 
 describe('the package build', () => {
   let dir: string;
@@ -73,30 +76,32 @@ describe('the package build', () => {
     }
   });
 
-  const chunk = (prefix: string) => {
-    const names = Object.keys(files).filter((n) => /^localrec-worker-(.+)-[\w-]{8}\.js$/.exec(n)?.[1] === prefix);
-    expect(names, `one lazy chunk localrec-worker-${prefix}-*.js`).toHaveLength(1);
-    return files[names[0]];
-  };
-
-  it(`keeps the Worker's first load under ${BUDGET_GZIP.workerFirstLoad} bytes gzipped, with no tfjs in it`, () => {
+  it(`keeps the Worker's first load under ${BUDGET_GZIP.workerFirstLoad} bytes gzipped, with no tfjs in it and nothing it imports`, () => {
     const worker = file('localrec-worker.js');
     expect(gzipSync(worker).length).toBeLessThanOrEqual(BUDGET_GZIP.workerFirstLoad);
     // tfjs-core's engine registers itself under this global; its absence means no tfjs code.
     expect(worker.toString('utf8')).not.toContain('_tfengine');
-    // Each backend arrives by a dynamic import(), never a static one.
-    expect(worker.toString('utf8')).toMatch(/import\('\.\/localrec-worker-tfjs-[\w-]+\.js'\)/);
+    // No static import: the first load is this file. Its own lazy chunks (the federated
+    // client) hold no tfjs either, so a bundler that inlines them (Vite's iife) adds only those.
+    expect(worker.toString('utf8')).not.toMatch(/(?:from|\bimport)\s*['"`]\.\//);
+    for (const [name, code] of Object.entries(files)) if (name.startsWith('localrec-worker-')) expect(code.toString('utf8'), name).not.toContain('_tfengine');
+    // tfjs arrives by an import() of a URL that bundlers are told to leave alone.
+    expect(worker.toString('utf8')).toMatch(/import\(\s*\/\* @vite-ignore \*\/\s*\/\* webpackIgnore: true \*\//);
   });
 
-  it.each(TFJS_BACKENDS)(`keeps tfjs plus the %s backend, the lazy chunks a tfjs page loads, under ${BUDGET_GZIP.tfjsWithOneBackend} bytes gzipped`, (backend) => {
-    const tfjs = chunk('tfjs');
+  it.each(TFJS_BACKENDS)(`keeps tfjs plus the %s backend, the files a tfjs page loads, under ${BUDGET_GZIP.tfjsWithOneBackend} bytes gzipped, the backend without a copy of tfjs-core`, (backend) => {
+    const tfjs = file(TFJS_FILE);
+    const own = file(tfjsBackendFile(backend));
     expect(tfjs.toString('utf8')).toContain('_tfengine');
-    expect(gzipSync(tfjs).length + gzipSync(chunk(backend)).length).toBeLessThanOrEqual(BUDGET_GZIP.tfjsWithOneBackend);
+    expect(own.toString('utf8')).not.toContain('_tfengine');
+    for (const code of [tfjs, own]) expect(code.toString('utf8')).not.toMatch(/(?:from|import)\s*\(?\s*['"`]\.\//);
+    expect(gzipSync(tfjs).length + gzipSync(own).length).toBeLessThanOrEqual(BUDGET_GZIP.tfjsWithOneBackend);
   });
 
-  it('names the Worker, and in the wasm chunk each wasm binary, with a literal new URL(…, import.meta.url), the shape bundlers follow', async () => {
+  it('names the Worker, its tfjs files and each wasm binary with a literal new URL(…, import.meta.url), the shape bundlers follow', async () => {
     expect(file('index.js').toString('utf8')).toContain("new Worker(new URL('./localrec-worker.js',import.meta.url)");
-    const worker = chunk('wasm').toString('utf8');
+    const worker = file('localrec-worker.js').toString('utf8');
+    for (const name of [TFJS_FILE, ...TFJS_BACKENDS.map(tfjsBackendFile)]) expect(worker).toContain(`new URL('./${name}',import.meta.url)`);
     for (const wasm of ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm']) {
       expect(worker).toContain(`new URL('./${wasm}',import.meta.url)`);
       expect((await readFile(join(dir, wasm))).subarray(0, 4)).toEqual(Buffer.from([0, 0x61, 0x73, 0x6d]));
@@ -109,7 +114,7 @@ describe('the package build', () => {
     const clientHint = "call setConsent('granted') once the shopper agrees";
     expect(await readFile('src/browser/worker-scoring.ts', 'utf8')).toContain(workerHint);
     expect(await readFile('src/browser/main-client.ts', 'utf8')).toContain(clientHint);
-    for (const [name, code] of Object.entries(files)) if (name.startsWith('localrec-worker')) expect(code.toString('utf8'), name).not.toContain(workerHint);
+    for (const [name, code] of Object.entries(files)) if (name.startsWith('localrec-worker') || name.startsWith('localrec-tfjs')) expect(code.toString('utf8'), name).not.toContain(workerHint);
     expect(file('index.js').toString('utf8')).not.toContain(clientHint);
     // The short message and the code stay.
     expect(file('index.js').toString('utf8')).toContain('consent-required');
