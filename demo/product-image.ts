@@ -3,8 +3,7 @@
  * and fetches nothing but the model: a simple shape per shop category or product noun (a
  * film poster for MovieLens genres), coloured by a hash of the item id, with the brand (or
  * the film's title) as a label. Same item → same picture, on every machine. The page uses
- * them as data: URLs (showing an item requests nothing that names it); vite.config.ts
- * serves the same drawings at the `image` paths the shop's items.json carries.
+ * them as data: URLs, so showing an item requests nothing that names it.
  */
 import type { ItemMeta } from '../src/data/types';
 // With its extension: vite.config.ts imports this file too, and Vite's config loader wants it.
@@ -163,7 +162,7 @@ function posterSvg(item: ItemMeta, hash: number): string {
 }
 
 /** The item's picture as an SVG document: a film poster when the catalogue is MovieLens, a product shot otherwise. */
-export function productSvgDocument(item: ItemMeta, style: 'product' | 'poster'): string {
+function productSvgDocument(item: ItemMeta, style: 'product' | 'poster'): string {
   const hash = fnv1a32(item.id);
   return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 200 200">${style === 'poster' ? posterSvg(item, hash) : productSvg(item, hash)}</svg>`;
 }

@@ -76,7 +76,8 @@ function recCard(ctx: ShopContext, rec: Recommender, r: Recommendation, isNew: b
       'a',
       { href: productLink(r.id), class: 'rec-link' },
       h('img', { src: productImage(meta, ctx.choice.imageStyle), alt: '', width: 160, height: 160 }),
-      isNew ? h('span', { class: 'badge' }, 'new') : null,
+      // New to this row since it was last shown, not a new product: the badge says so.
+      isNew ? h('span', { class: 'badge', title: 'Not in this row last time it was shown' }, 'new here') : null,
       h('span', { class: 'rec-title' }, meta.title),
     ),
     h('span', { class: 'rec-meta' }, ctx.choice.sells ? formatPrice(meta.price) : meta.categories.slice(0, 2).join(' · ')),

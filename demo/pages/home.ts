@@ -6,7 +6,7 @@ import { productCard } from '../product-card';
 import { productImage } from '../product-image';
 import { forYouStrip } from './for-you';
 
-const NEW_IN = 12;
+const SHOWN = 12;
 
 export function homePage(ctx: ShopContext): HTMLElement {
   const tiles = ctx.catalogue.categories.slice(0, 12).map((c) => {
@@ -23,6 +23,6 @@ export function homePage(ctx: ShopContext): HTMLElement {
     { class: 'page page-home' },
     forYouStrip(ctx),
     h('section', {}, h('h2', {}, ctx.choice.sells ? 'Shop by category' : 'Browse by genre'), h('nav', { class: 'category-tiles', 'aria-label': 'Categories' }, ...tiles)),
-    h('section', {}, h('h2', {}, ctx.choice.sells ? 'New in' : 'From the catalogue'), h('div', { class: 'grid' }, ...ctx.catalogue.items.slice(0, NEW_IN).map((it) => productCard(ctx, it)))),
+    h('section', {}, h('h2', {}, 'From the catalogue'), h('div', { class: 'grid' }, ...ctx.catalogue.items.slice(0, SHOWN).map((it) => productCard(ctx, it)))),
   );
 }

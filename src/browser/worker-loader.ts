@@ -116,10 +116,15 @@ export async function loadModel(manifestUrl: string, opts: LoadOptions): Promise
   let manifest: ModelManifest;
   try {
     const bytes = await fetchBytes(manifestUrl, 'manifest.json', opts, null);
+    const text = new TextDecoder().decode(bytes);
     try {
-      manifestJson = JSON.parse(new TextDecoder().decode(bytes));
+      manifestJson = JSON.parse(text);
     } catch {
-      throw new LocalrecError('model-format', 'manifest.json is not valid JSON', { url: manifestUrl });
+      // A mistyped model path under a dev server or an SPA fallback answers 200 with the
+      // app's index.html: say so, and where, instead of only "not JSON".
+      const html = /^\s*</.test(text);
+      const what = html ? 'an HTML page, not manifest.json (is the model path right?)' : 'not valid JSON';
+      throw new LocalrecError('model-format', `the model URL ${manifestUrl} returned ${what}`, { url: manifestUrl, html });
     }
     manifest = parseManifest(manifestJson);
   } catch (e) {

@@ -101,6 +101,16 @@ for (const [name, file, backend] of [['module', 'esm.html', 'wasm'], ['classic',
     if (backend) expect(status?.backend?.name).toBe(backend);
     else expect(status?.backend?.probes.some((b) => b.name === 'wasm' && b.ok)).toBe(true);
     expect(problems).toEqual([]);
+    // The README's snippet tracks a view: it must be stored, not dropped for want of consent.
+    if (name === "README's") {
+      const stored = () =>
+        p.evaluate(async () => {
+          const api = window.localrec;
+          const client = api && !Array.isArray(api) ? await api.ready : null;
+          return client ? (await client.exportData()).events.map((e) => `${e.type}:${e.item}`) : [];
+        });
+      await expect.poll(stored).toContain('view:p0001');
+    }
     // Everything but the page came from the CDN, fetched with GET and no body.
     for (const r of requests) {
       const u = new URL(r.url());

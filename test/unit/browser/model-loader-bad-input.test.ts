@@ -51,6 +51,14 @@ describe('the model loader under bad model files', () => {
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 
+  it('names the URL when the model URL answers with an HTML page (a mistyped path under a dev server)', async () => {
+    const page = new TextEncoder().encode('<!doctype html><html><body><div id="app"></div></body></html>');
+    const err = await makeRuntime(servedBy({ 'manifest.json': page } as Served)).call('init', initParams()).catch((e: unknown) => e);
+    expect(err).toHaveCode('model-format', { url: MODEL_URL, html: true });
+    expect((err as Error).message).toContain(MODEL_URL);
+    expect((err as Error).message).toContain('HTML');
+  });
+
   it.each(BAD_MODELS)('rejects $kind with $code on a first visit, when no model is cached', async (b) => {
     const served = await b.make(await fixtureModel({ modelVersion: 2 }));
     const err = await makeRuntime(servedBy(served)).call('init', initParams()).catch((e: unknown) => e);
