@@ -21,7 +21,7 @@
  * rolldown (Vite's bundler) directly, not Vite: Vite would rewrite those `new URL` calls
  * into its own assets, and they must reach the shop's bundler untouched.
  */
-import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { rolldown, type InputOptions, type OutputOptions, type Plugin } from 'rolldown';
