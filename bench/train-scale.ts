@@ -131,6 +131,20 @@ async function testScores(
   };
 }
 
+/** One row's line: its stages, memory, its ratios to the best baseline and to the same size on one thread. */
+function summary(row: TrainScaleRow, rows: readonly TrainScaleRow[]): string {
+  const s = row.seconds;
+  const parts = [
+    `${row.size} × ${row.threads} threads: ${s.total.toFixed(1)} s total (teacher ${s.teacher.toFixed(1)}, student ${s.student.toFixed(1)}, recency ${s.recency.toFixed(1)}, meta ${s.meta.toFixed(1)})`,
+    `${((1e6 * s.total) / row.interactions).toFixed(0)} µs per interaction`,
+    `peak RSS ${(row.peakRssBytes / 2 ** 20).toFixed(0)} MiB`,
+  ];
+  const one = rows.find((r) => r.size === row.size && r.threads === 1);
+  if (one && row.threads > 1) parts.push(`${(one.seconds.total / s.total).toFixed(2)}× the speed of 1 thread`);
+  if (row.test) parts.push(`NDCG@10 at k=${row.test.k} / best baseline: full ${(row.test.ndcg10Full / row.test.bestBaselineFull).toFixed(3)}×, next 10 ${(row.test.ndcg10Next10 / row.test.bestBaselineNext10).toFixed(3)}×`);
+  return parts.join('; ');
+}
+
 /** Runs one (size, threads) in a child process of this script and reads its row. */
 function runChild(size: Size, threads: number, test: boolean, commit: string): Promise<TrainScaleRow> {
   const args = [...process.execArgv, fileURLToPath(import.meta.url), '--child', '--size', size, '--threads', String(threads), ...(test ? [] : ['--no-test'])];
@@ -199,7 +213,7 @@ async function main(): Promise<void> {
       await mkdir(dirname(file), { recursive: true });
       await writeFile(file, `${JSON.stringify({ description: 'npm run bench:train: the shipped pipeline on the synthetic shop (seed 1) at each size; test = NDCG@10 at k=5 on the cold-start test users', rows }, null, 2)}\n`);
       await writeFile(file.replace(/\.json$/, '.svg'), trainScaleChart(rows));
-      console.log(`${size} × ${threads} threads: ${row.seconds.total.toFixed(1)} s total (teacher ${row.seconds.teacher.toFixed(1)}, student ${row.seconds.student.toFixed(1)}, recency ${row.seconds.recency.toFixed(1)}, meta ${row.seconds.meta.toFixed(1)}), peak RSS ${(row.peakRssBytes / 2 ** 20).toFixed(0)} MiB`);
+      console.log(summary(row, rows));
     }
   }
 }
