@@ -9,10 +9,29 @@ interface ItemTables {
 }
 
 /**
+ * table[i] += sign · Σ_b w_b·rows[b] for items i in [from, to), feature by feature in order
+ * (each addition rounded to float32 as it is stored, so a range computes the same bits on
+ * any thread).
+ */
+export function addContentRange(table: Float32Array, rows: Float32Array, features: readonly SparseFeatures[], d: number, sign: 1 | -1, from: number, to: number): void {
+  for (let i = from; i < to; i++) {
+    const f = features[i];
+    if (!f) continue;
+    for (let j = 0; j < f.buckets.length; j++) {
+      const w = sign * f.weights[j];
+      const b = f.buckets[j] * d;
+      for (let k = 0; k < d; k++) table[i * d + k] += w * rows[b + k];
+    }
+  }
+}
+
+/**
  * Content rows of the item tables: itemIn = free + Σ_b w_b·cIn[b] (and the same for
- * itemOut). Between steps the model's arrays hold the sums; around each update `remove`
- * takes the content part off (leaving the free rows for their own optimiser), `step`
- * updates the content rows from the summed gradient of their items, `apply` adds it back.
+ * itemOut). Between steps the model's arrays hold the sums; around each update of the free
+ * rows the content part computed with the tables before this step is taken off
+ * (addContentRange −1, leaving the free rows for their own optimiser) and the one with the
+ * tables after it added back (+1). `step` updates the content rows from the summed
+ * gradient of their items and returns both versions.
  */
 export function contentRows(
   content: { features: readonly SparseFeatures[]; buckets: number },
@@ -28,28 +47,16 @@ export function contentRows(
   const adamOut = new AdamW(cOut, { lr: opts.lr, weightDecay: opts.weightDecay });
   const gcIn = new Float32Array(buckets * d);
   const gcOut = new Float32Array(buckets * d);
-  const addInto = (table: Float32Array, rows: Float32Array, sign: number) => {
-    for (let i = 0; i < n; i++) {
-      const f = features[i];
-      if (!f) continue;
-      for (let j = 0; j < f.buckets.length; j++) {
-        const w = sign * f.weights[j];
-        const b = f.buckets[j] * d;
-        for (let k = 0; k < d; k++) table[i * d + k] += w * rows[b + k];
-      }
-    }
-  };
   return {
+    features,
+    /** Adds the content part to freshly initialised free rows. */
     apply(model: ItemTables): void {
-      addInto(model.itemIn, cIn, 1);
-      addInto(model.itemOut, cOut, 1);
+      addContentRange(model.itemIn, cIn, features, d, 1, 0, n);
+      addContentRange(model.itemOut, cOut, features, d, 1, 0, n);
     },
-    remove(model: ItemTables): void {
-      addInto(model.itemIn, cIn, -1);
-      addInto(model.itemOut, cOut, -1);
-    },
-    /** Updates the content rows from the gradients of the summed rows. */
-    step(gIn: Float32Array, gOut: Float32Array): void {
+    /** Updates the content rows from the gradients of the summed rows: the tables before and after. */
+    step(gIn: Float32Array, gOut: Float32Array): { before: { cIn: Float32Array; cOut: Float32Array }; after: { cIn: Float32Array; cOut: Float32Array } } {
+      const before = { cIn: cIn.slice(), cOut: cOut.slice() };
       gcIn.fill(0);
       gcOut.fill(0);
       for (let i = 0; i < n; i++) {
@@ -67,6 +74,7 @@ export function contentRows(
       }
       adamIn.step(gcIn);
       adamOut.step(gcOut);
+      return { before, after: { cIn, cOut } };
     },
   };
 }

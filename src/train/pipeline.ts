@@ -204,6 +204,7 @@ async function pretrainStage(ctx: RunContext, stage: 'teacher' | 'student', s: S
       pooling: opts.pooling,
       sampleContexts: opts.sampleContexts,
       averageWeights: opts.averageWeights,
+      pool: ctx.pool,
       seed: opts.seed + (stage === 'teacher' ? 1 : 2),
       teacher,
       content: itemFeatures(ctx),

@@ -1,6 +1,7 @@
 /**
  * Worker threads for the parts of training that split into independent items (validation
- * users, meta-training tasks). tfjs-backend-wasm never uses threads under Node, so without
+ * users, meta-training tasks, the rows of the item tables in a pre-training step).
+ * tfjs-backend-wasm never uses threads under Node, so without
  * this every core but one idles. A map splits its items into one contiguous share per
  * thread, runs the first share on this thread while the workers run the others, and
  * returns the results in item order: callers combine them in that order, so the numbers do
@@ -14,11 +15,19 @@ import type { IndexedEvent } from '../model/pooling';
 import type { ModelConfig, ModelWeights, TowerParams } from '../model/weights';
 import type { MetaTask } from './meta-tasks';
 import { rankSupports, taskUpdates, type MetaTables, type MetaWorkOptions } from './parallel-work';
+import { tableStepRange, type TableState, type TableStepArgs } from './table-step';
 
-/** What a worker is asked to compute: one share of a map. */
-export type PoolRequest =
+/** One share of a map. */
+type MapRequest =
   | { kind: 'rank'; weights: ModelWeights; config: ModelConfig; tower: TowerParams; inner: InnerLoopConfig | null; items: IndexedEvent[][] }
   | { kind: 'meta'; tables: MetaTables; tower: TowerParams; opts: MetaWorkOptions; items: MetaTask[] };
+
+/** What a worker is asked to do: a share of a map, or a row range of a table step on state it keeps between steps. */
+export type PoolRequest =
+  | MapRequest
+  | { kind: 'tables-open'; key: number; state: TableState }
+  | { kind: 'tables-step'; key: number; args: TableStepArgs; from: number; to: number }
+  | { kind: 'tables-close'; key: number };
 
 export type PoolResponse = { id: number; result: unknown[] } | { id: number; error: string };
 
@@ -27,15 +36,45 @@ export function defaultThreads(): number {
   return availableParallelism();
 }
 
-/** Computes one share of a map request on the calling thread (the workers run this too). */
+/** The table-step states this thread holds, by session key. */
+const tableStates = new Map<number, TableState>();
+
+/** Does one request on the calling thread (the workers run this too). */
 export async function runShare(req: PoolRequest): Promise<unknown[]> {
-  if (req.kind === 'rank') return rankSupports(req.weights, req.config, req.tower, req.inner, req.items);
-  return taskUpdates(req.tables, req.tower, req.items, req.opts);
+  switch (req.kind) {
+    case 'rank':
+      return rankSupports(req.weights, req.config, req.tower, req.inner, req.items);
+    case 'meta':
+      return taskUpdates(req.tables, req.tower, req.items, req.opts);
+    case 'tables-open':
+      tableStates.set(req.key, req.state);
+      return [];
+    case 'tables-step': {
+      const state = tableStates.get(req.key);
+      if (!state) throw new Error(`no table state ${req.key}`);
+      tableStepRange(state, req.args, req.from, req.to);
+      return [];
+    }
+    case 'tables-close':
+      tableStates.delete(req.key);
+      return [];
+  }
 }
 
-/** A copy of `a` in shared memory, so posting it to a worker copies nothing. */
+/** A pre-training run's item-table steps, shared out by row ranges (see table-step.ts). */
+export interface TableSession {
+  step(args: TableStepArgs): Promise<void>;
+  close(): void;
+}
+
+/** A zeroed Float32Array in shared memory: posting it to a worker copies nothing, and both sides see each other's writes. */
+export function sharedArray(length: number): Float32Array {
+  return new Float32Array(new SharedArrayBuffer(length * 4));
+}
+
+/** A copy of `a` in shared memory. */
 function shared(a: Float32Array): Float32Array {
-  const s = new Float32Array(new SharedArrayBuffer(a.byteLength));
+  const s = sharedArray(a.length);
   s.set(a);
   return s;
 }
@@ -93,18 +132,42 @@ export class TrainPool {
     return this.map({ kind: 'meta', tables, tower, opts, items: tasks }) as Promise<{ loss: number; update: TowerParams }[]>;
   }
 
+  /**
+   * Table steps over `state` (its tables in shared memory, see sharedArray), by row ranges:
+   * this thread takes the first range, each worker one of the others.
+   */
+  openTables(state: TableState): TableSession {
+    const key = this.nextId++;
+    const ranges = shares(state.n, this.threads);
+    const opened = this.workers.map((w) => this.call(w, { kind: 'tables-open', key, state }));
+    return {
+      step: async (args) => {
+        await Promise.all(opened);
+        const remote = ranges.slice(1).map(([from, to], i) => this.call(this.workers[i], { kind: 'tables-step', key, args, from, to }));
+        try {
+          tableStepRange(state, args, ranges[0][0], ranges[0][1]);
+        } finally {
+          await Promise.all(remote);
+        }
+      },
+      close: () => {
+        for (const w of this.workers) this.call(w, { kind: 'tables-close', key }).catch(() => {});
+      },
+    };
+  }
+
   /** Tables meta-training reads on every step, copied once into shared memory. */
   static sharedTables(t: MetaTables): MetaTables {
     return { n: t.n, d: t.d, itemIn: shared(t.itemIn), itemOut: shared(t.itemOut), itemBias: shared(t.itemBias) };
   }
 
-  private async map(req: PoolRequest): Promise<unknown[]> {
+  private async map(req: MapRequest): Promise<unknown[]> {
     const parts = Math.min(this.threads, req.items.length);
     if (parts <= 1) return runShare(req);
     const ranges = shares(req.items.length, parts);
-    const remote = ranges.slice(1).map(([s, e], i) => this.call(this.workers[i], { ...req, items: req.items.slice(s, e) } as PoolRequest));
+    const remote = ranges.slice(1).map(([s, e], i) => this.call(this.workers[i], { ...req, items: req.items.slice(s, e) } as MapRequest));
     // This thread's share runs while the workers run theirs; a failed worker call is still awaited below.
-    const local = await runShare({ ...req, items: req.items.slice(ranges[0][0], ranges[0][1]) } as PoolRequest).catch((e: unknown) => {
+    const local = await runShare({ ...req, items: req.items.slice(ranges[0][0], ranges[0][1]) } as MapRequest).catch((e: unknown) => {
       remote.forEach((p) => p.catch(() => {}));
       throw e;
     });

@@ -6,6 +6,8 @@ import { poolBatch } from '../model/pooling';
 import { cloneTables, initTower, type TableModel } from '../model/weights';
 import type { SparseFeatures } from '../model/features';
 import { AdamW } from './adam';
+import { sharedArray, type TrainPool } from './pool';
+import { tableStepRange, type TableState, type TableStepArgs } from './table-step';
 import { candidateRows, drawCandidates } from './candidates';
 import { contentRows } from './content-rows';
 import { teacherTargets, type DistillationTeacher } from './distillation';
@@ -36,6 +38,8 @@ export interface PretrainOptions {
   sampleContexts: boolean;
   /** Validate and return a moving average of the weights (src/train/weight-average.ts) instead of the last step's. */
   averageWeights: boolean;
+  /** Shares each step's passes over the item tables' rows across threads (the same bits). */
+  pool?: TrainPool | null;
   seed: number;
   /** Score distillation from a teacher over the same candidates. */
   teacher?: DistillationTeacher;
@@ -91,14 +95,21 @@ function nextItemExamples(users: readonly UserSequence[]): Example[] {
  */
 export async function pretrain(users: readonly UserSequence[], itemCounts: Int32Array, opts: PretrainOptions): Promise<PretrainResult> {
   const rng = createRng(opts.seed);
-  const trainer = nextItemTrainer(users, itemCounts, opts, rng);
   const examples = nextItemExamples(users);
   const stepsPerEpoch = Math.max(1, Math.ceil(examples.length / opts.batchSize));
   const evalEvery = Math.max(1, Math.floor(stepsPerEpoch / opts.evalsPerEpoch));
-  const history: PretrainResult['history'] = [];
   // The average mostly covers the steps since the previous evaluation.
-  const average = opts.averageWeights ? new WeightAverage(trainer.model, evalEvery) : null;
-  const current = () => average?.model ?? trainer.model;
+  const trainer = nextItemTrainer(users, itemCounts, opts, rng, opts.averageWeights ? evalEvery : null);
+  try {
+    return await trainLoop(trainer, examples, stepsPerEpoch, evalEvery, opts, rng);
+  } finally {
+    trainer.close();
+  }
+}
+
+async function trainLoop(trainer: NextItemTrainer, examples: Example[], stepsPerEpoch: number, evalEvery: number, opts: PretrainOptions, rng: Rng): Promise<PretrainResult> {
+  const history: PretrainResult['history'] = [];
+  const current = () => trainer.average?.model ?? trainer.model;
   const best = new BestSnapshot(cloneTables, { model: trainer.model, at: 0, validation: -Infinity }, opts.patience);
   let lossAvg = 0;
 
@@ -108,7 +119,6 @@ export async function pretrain(users: readonly UserSequence[], itemCounts: Int32
       const batch = order.slice(step * opts.batchSize, (step + 1) * opts.batchSize);
       if (!batch.length) break;
       const loss = await trainer.step(batch);
-      average?.update(trainer.model);
       lossAvg = step === 0 && epoch === 0 ? loss : 0.98 * lossAvg + 0.02 * loss;
       let validation: number | undefined;
       if (opts.validate && ((step + 1) % evalEvery === 0 || step === stepsPerEpoch - 1)) {
@@ -128,27 +138,44 @@ export async function pretrain(users: readonly UserSequence[], itemCounts: Int32
   return { model: best.model, history, best: { epoch: best.best.at, validation: best.best.validation } };
 }
 
+interface NextItemTrainer {
+  model: TableModel;
+  /** The moving average of the weights (see WeightAverage), when kept. */
+  average: WeightAverage | null;
+  step(batch: readonly Example[]): Promise<number>;
+  close(): void;
+}
+
 /**
  * A freshly initialised model (random tables, log-popularity bias, content rows when
- * given) and the step that trains it on one batch of examples.
+ * given) and the step that trains it on one batch of examples. With a pool the item
+ * tables live in shared memory and each step's passes over their rows (content part,
+ * AdamW, weight average: src/train/table-step.ts) run by row ranges on its threads.
  */
-function nextItemTrainer(users: readonly UserSequence[], itemCounts: Int32Array, opts: PretrainOptions, rng: Rng) {
+function nextItemTrainer(users: readonly UserSequence[], itemCounts: Int32Array, opts: PretrainOptions, rng: Rng, averageHorizon: number | null): NextItemTrainer {
   const n = itemCounts.length;
   const { d, hidden } = opts;
   const normal = () => rng.normal();
+  const pool = opts.pool && opts.pool.threads > 1 ? opts.pool : null;
+  const alloc = (length: number) => (pool ? sharedArray(length) : new Float32Array(length));
+  const table = (values: Float32Array) => {
+    const t = alloc(values.length);
+    t.set(values);
+    return t;
+  };
   const model: TableModel = {
     n,
     d,
     hidden,
-    itemIn: randomTable(n, d, 0.1, normal),
-    itemOut: randomTable(n, d, 0.1, normal),
+    itemIn: table(randomTable(n, d, 0.1, normal)),
+    itemOut: table(randomTable(n, d, 0.1, normal)),
     itemBias: Float32Array.from(itemCounts, (c) => Math.log(c + 1) * 0.1),
     tower: initTower(d, hidden, normal),
   };
   const decayed = { lr: opts.lr, weightDecay: opts.weightDecay };
   const adam = {
-    itemIn: new AdamW(model.itemIn, decayed),
-    itemOut: new AdamW(model.itemOut, decayed),
+    itemIn: new AdamW(model.itemIn, decayed, alloc),
+    itemOut: new AdamW(model.itemOut, decayed, alloc),
     itemBias: new AdamW(model.itemBias, { lr: opts.lr }),
     w1: new AdamW(model.tower.w1, decayed),
     b1: new AdamW(model.tower.b1, { lr: opts.lr }),
@@ -157,8 +184,25 @@ function nextItemTrainer(users: readonly UserSequence[], itemCounts: Int32Array,
   };
   const side = opts.content && contentRows(opts.content, n, d, opts, normal);
   if (side) side.apply(model);
+  const average = averageHorizon === null ? null : new WeightAverage(model, averageHorizon, alloc);
   const sampler = n <= opts.fullSoftmaxMaxItems ? null : new AliasSampler(popularityWeights(itemCounts));
-  const rowGrads: RowGradients = { itemIn: new Float32Array(n * d), itemOut: new Float32Array(n * d), itemBias: new Float32Array(n) };
+  const rowGrads: RowGradients = { itemIn: alloc(n * d), itemOut: alloc(n * d), itemBias: new Float32Array(n) };
+  const state: TableState = {
+    n,
+    d,
+    itemIn: model.itemIn,
+    itemOut: model.itemOut,
+    gIn: rowGrads.itemIn,
+    gOut: rowGrads.itemOut,
+    mIn: adam.itemIn.m,
+    vIn: adam.itemIn.v,
+    mOut: adam.itemOut.m,
+    vOut: adam.itemOut.v,
+    avgIn: average?.model.itemIn ?? null,
+    avgOut: average?.model.itemOut ?? null,
+    features: side ? side.features : null,
+  };
+  const session = pool?.openTables(state) ?? null;
 
   const contextLength = (pos: number): number => {
     const full = Math.min(pos, opts.pooling.maxItems);
@@ -176,17 +220,17 @@ function nextItemTrainer(users: readonly UserSequence[], itemCounts: Int32Array,
     const { loss, grads } = await nextItemLossAndGrads({ pooled, rows, bias, targets: cand.targets, correction, teacher }, model.tower, d, hidden);
     tf.dispose([...(correction ? [correction] : []), ...(teacher ? [teacher.probs] : [])]);
     scatterRowGradients(rowGrads, d, opts.pooling, contexts, grads.pooled, cand.items, grads.rows, grads.bias);
-    // The model's arrays hold free + content rows; update each part on its own.
-    if (side) {
-      side.remove(model);
-      side.step(rowGrads.itemIn, rowGrads.itemOut);
-    }
-    adam.itemIn.step(rowGrads.itemIn);
-    adam.itemOut.step(rowGrads.itemOut);
-    if (side) side.apply(model);
+    // The model's arrays hold free + content rows: the content rows step on their own,
+    // and the table step takes their old part off the free rows and adds the new one back.
+    const keep = average?.nextKeep() ?? null;
+    const tableArgs: TableStepArgs = { t: adam.itemIn.nextStep(), lr: opts.lr, adam: decayed, content: side ? side.step(rowGrads.itemIn, rowGrads.itemOut) : null, keep };
+    adam.itemOut.nextStep();
+    if (session) await session.step(tableArgs);
+    else tableStepRange(state, tableArgs, 0, n);
     adam.itemBias.step(rowGrads.itemBias);
     for (const k of ['w1', 'b1', 'w2', 'b2'] as const) adam[k].step(grads.tower[k]);
+    if (average && keep !== null) average.updateRest(model, keep);
     return loss;
   };
-  return { model, step };
+  return { model, average, step, close: () => session?.close() };
 }

@@ -3,7 +3,9 @@ import { createRng } from '../../../src/data/random';
 import type { UserSequence } from '../../../src/data/split';
 import type { EventType } from '../../../src/data/types';
 import { DEFAULT_POOLING, initTower, type ModelConfig, type ModelWeights } from '../../../src/model/weights';
+import { hashFeatures } from '../../../src/model/features';
 import { metaTrain, type MetaAlgorithm, type MetaOptions } from '../../../src/train/meta';
+import { pretrain, type PretrainOptions } from '../../../src/train/pretrain';
 import { shares, TrainPool } from '../../../src/train/pool';
 import { initNodeTf } from '../../../src/train/tf-node';
 import { modelRanker } from '../../../src/train/validate';
@@ -81,6 +83,40 @@ describe('the training pool (worker threads)', () => {
     const b = await metaTrain(w, w.tower, users, opts(pool));
     for (const k of ['w1', 'b1', 'w2', 'b2'] as const) expect(bytes(b.tower[k]).equals(bytes(a.tower[k])), k).toBe(true);
     expect(bytes(a.tower.w1).equals(bytes(w.tower.w1))).toBe(false);
+  });
+
+  it.each([
+    ['full softmax', 1000],
+    ['sampled softmax', 0],
+  ])('pre-trains (%s, content rows, weight average) to the same bits as one thread', async (_name, fullSoftmaxMaxItems) => {
+    const users = sequences(50, 6);
+    const counts = new Int32Array(n);
+    for (const u of users) for (const e of u.events) counts[e.index]++;
+    const features = Array.from({ length: n }, (_, i) => hashFeatures([`c${i % 5}`, `b${i % 7}`, `w${i}`], 16));
+    const opts = (p: TrainPool | null): PretrainOptions => ({
+      d,
+      hidden,
+      epochs: 2,
+      batchSize: 32,
+      lr: 5e-3,
+      weightDecay: 1e-4,
+      negatives: 20,
+      fullSoftmaxMaxItems,
+      pooling: DEFAULT_POOLING,
+      sampleContexts: false,
+      averageWeights: true,
+      seed: 9,
+      content: { features, buckets: 16 },
+      evalsPerEpoch: 2,
+      patience: 3,
+      pool: p,
+    });
+    const a = await pretrain(users, counts, opts(null));
+    const b = await pretrain(users, counts, opts(pool));
+    const arrays = (m: typeof a.model) => [m.itemIn, m.itemOut, m.itemBias, m.tower.w1, m.tower.b1, m.tower.w2, m.tower.b2];
+    arrays(b.model).forEach((x, i) => expect(bytes(x).equals(bytes(arrays(a.model)[i])), String(i)).toBe(true));
+    // The returned tables are plain copies, not views of the shared memory the workers wrote.
+    expect(b.model.itemIn.buffer).toBeInstanceOf(ArrayBuffer);
   });
 
   it('reports a worker that fails, and the pool refuses work once closed', async () => {
