@@ -6,6 +6,7 @@ import type { PoolingConfig } from '../model/manifest';
 import type { IndexedEvent } from '../model/pooling';
 import type { ItemSimilarity } from '../model/similarity';
 import type { TowerParams } from '../model/weights';
+import { safeUrl } from './safe-url';
 import type { ContextReason, ExplainReason, Explanation, Recommendation, StoredEvent } from './types';
 
 /** The n best allowed items by score (ties: lower index first); one pass, O(items · log n). */
@@ -34,8 +35,11 @@ function recommendation(it: ItemMeta, score: number, rank: number): Recommendati
   const out: Recommendation = { id: it.id, title: it.title, categories: it.categories, score, rank };
   if (it.brand !== undefined) out.brand = it.brand;
   if (it.price !== undefined) out.price = it.price;
-  if (it.image !== undefined) out.image = it.image;
-  if (it.url !== undefined) out.url = it.url;
+  // Only URLs a page may navigate to or load (safe-url.ts): items.json is not trusted.
+  const image = safeUrl(it.image, true);
+  const url = safeUrl(it.url);
+  if (image !== null) out.image = image;
+  if (url !== null) out.url = url;
   return out;
 }
 

@@ -3,6 +3,7 @@
  * filled in, and the shadow root's style. Titles and URLs from items.json are set as text
  * and checked URLs, never parsed as HTML.
  */
+import { safeUrl } from '../browser/safe-url';
 import type { Recommendation, RecommendMode } from '../browser/types';
 
 /** One item as the widget renders it: the recommendation and its "why?" text (empty when nothing explains it). */
@@ -22,17 +23,6 @@ ul{list-style:none;margin:0;padding:0;display:grid;gap:1rem;grid-template-column
 li{display:flex;flex-direction:column;gap:.25rem}a{color:inherit;text-decoration:none;display:flex;flex-direction:column;gap:.25rem;cursor:pointer}
 img{width:100%;aspect-ratio:1;object-fit:cover;border-radius:.25rem;background:#eee}.localrec-title{font-weight:600}
 details{font-size:.85em;color:#666}summary{cursor:pointer}`;
-
-/** http(s) or page-relative URLs only (and inline images), so items.json can never smuggle a javascript: link in. */
-export function safeUrl(url: string | undefined, image = false): string | null {
-  if (!url) return null;
-  if (image && /^data:image\/(png|jpeg|gif|webp|avif|svg\+xml)[;,]/i.test(url)) return url;
-  try {
-    return /^https?:$/.test(new URL(url, document.baseURI).protocol) ? url : null;
-  } catch {
-    return null;
-  }
-}
 
 export function priceText(price: number | undefined, currency: string | null): string {
   if (price === undefined) return '';

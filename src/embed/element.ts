@@ -21,6 +21,7 @@
  * @packageDocumentation
  */
 import type { Localrec } from '../browser/main-client';
+import { safeUrl } from '../browser/safe-url';
 import type { RecommendResult } from '../browser/types';
 import { OBSERVED_ATTRIBUTES, optionsFromAttributes } from './element-attributes';
 import { customItems, defaultItem, HEADINGS, priceText, shadowParts, type WidgetItem, type WidgetRender } from './element-markup';
@@ -136,7 +137,7 @@ class RecommendationsWidget extends Base implements RecommendationsElement {
   #show(rec: RecommendResult, items: WidgetItem[]) {
     this.#heading.textContent = this.getAttribute('heading') ?? HEADINGS[rec.mode];
     const select = (item: WidgetItem, ev: Event) => {
-      const go = this.dispatchEvent(new CustomEvent('localrec-select', { detail: { id: item.id, url: item.url ?? null }, bubbles: true, composed: true, cancelable: true }));
+      const go = this.dispatchEvent(new CustomEvent('localrec-select', { detail: { id: item.id, url: safeUrl(item.url) }, bubbles: true, composed: true, cancelable: true }));
       if (!go) ev.preventDefault();
     };
     const custom = customItems(this, this.#renderFn, items, select);

@@ -182,4 +182,21 @@ test('never turns a javascript: link or a non-image data: URL from items.json in
   await expect(page.locator('localrec-recommendations a[href]')).toHaveCount(0);
   await expect(page.locator('localrec-recommendations img')).toHaveCount(0);
   await expect(items4.first().locator('[part="title"]')).toHaveText(/ item \d+$/);
+  // Nor hands it to the page: the select event, the render callback and recommend() carry no such URL.
+  await page.locator('#slot').evaluate((slot) => slot.addEventListener('localrec-select', (e) => (document.body.dataset.selectedUrl = String((e as CustomEvent<{ url: unknown }>).detail.url))));
+  await items4.first().locator('[part="link"]').click();
+  await expect(page.locator('body')).toHaveAttribute('data-selected-url', 'null');
+  const seen = await page.evaluate(async () => {
+    const client = await (window.localrec as unknown as { ready: Promise<{ recommend(o: object): Promise<{ items: { url?: string; image?: string }[] }> }> }).ready;
+    const rec = await client.recommend({ n: 20 });
+    const el = document.createElement('localrec-recommendations') as HTMLElement & { render: unknown };
+    const rendered: unknown[] = [];
+    el.render = (item: { url?: string; image?: string }) => (rendered.push(item), document.createElement('span'));
+    document.body.append(el);
+    while (rendered.length === 0) await new Promise((r) => setTimeout(r, 50));
+    const urls = [...rec.items, ...(rendered as typeof rec.items)].flatMap((i) => [i.url, i.image]).filter((u) => u !== undefined);
+    return { items: rec.items.length + rendered.length, urls };
+  });
+  expect(seen.items).toBeGreaterThan(20);
+  expect(seen.urls).toEqual([]);
 });
