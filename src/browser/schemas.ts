@@ -17,7 +17,7 @@ import { inTimestampWindow } from '../data/timestamps';
 import { EVENT_TYPES, type EventType } from '../data/types';
 import { LocalrecError } from '../errors';
 import { MODEL_BOUNDS } from '../model/bounds';
-import { BACKEND_NAMES, CONSENT_STATES, type ConsentState, type ExplainOptions, type PersonaliseOptions, type RecommendOptions, type TrackEvent } from './types';
+import { BACKEND_NAMES, CONSENT_STATES, type ConsentState, type ExplainOptions, type PersonaliseOptions, type RecommendOptions, type StoredEvent, type TrackEvent } from './types';
 
 const ItemInfoSchema = v.strictObject({
   title: v.pipe(v.string(), v.maxLength(L.title)),
@@ -43,6 +43,47 @@ const TrackEventSchema = v.strictObject({
   rating: v.optional(v.pipe(v.number(), v.finite(), v.minValue(MIN_RATING), v.maxValue(MAX_RATING))),
   itemInfo: v.optional(ItemInfoSchema),
 });
+
+/**
+ * A stored interaction as the store writes it (worker-store.ts toStored: a validated event
+ * plus its key). Every record read back is checked against this: another schema version,
+ * a browser extension or a damaged disk can leave anything there, and one bad record must
+ * not stop start-up (a number as `itemInfo.title` once made every later visit fail).
+ */
+const StoredEventSchema = v.strictObject({
+  seq: v.pipe(v.number(), v.integer()),
+  item: ItemIdSchema,
+  type: v.picklist(EVENT_TYPES),
+  ts: v.pipe(v.number(), v.finite()),
+  rating: TrackEventSchema.entries.rating,
+  itemInfo: TrackEventSchema.entries.itemInfo,
+});
+
+/** Stored personal weights as the store writes them (PersonalWeightsRecord). */
+const StoredWeightsSchema = v.object({
+  key: v.literal('current'),
+  modelName: v.string(),
+  modelVersion: v.pipe(v.number(), v.integer()),
+  steps: v.pipe(v.number(), v.finite()),
+  lr: v.pipe(v.number(), v.finite()),
+  events: v.pipe(v.number(), v.finite()),
+  trainedAt: v.pipe(v.number(), v.finite()),
+  d: v.pipe(v.number(), v.integer(), v.minValue(1)),
+  hidden: v.pipe(v.number(), v.integer(), v.minValue(1)),
+  params: v.instance(Float32Array),
+  ms: v.pipe(v.number(), v.finite()),
+});
+
+/** Whether a record read from the events store has the shape the store writes. */
+export function isStoredEvent(x: unknown): x is StoredEvent {
+  const r = v.safeParse(StoredEventSchema, x);
+  return r.success && (r.output.rating === undefined || r.output.type === 'rating');
+}
+
+/** Whether a record read from the personal store has the shape the store writes (its fit to the model is weightsFit's). */
+export function isStoredWeights(x: unknown): boolean {
+  return v.safeParse(StoredWeightsSchema, x).success;
+}
 
 /** A validated event with its timestamp filled in and its type a short name. */
 export type ValidEvent = Omit<TrackEvent, 'ts' | 'type'> & { type: EventType; ts: number };

@@ -243,6 +243,8 @@ export const WARNING_CODES = [
   'repersonalise-failed',
   /** The stored availability (sold-out items) could not be read; every item counts as available until the next setAvailability(). */
   'availability-unreadable',
+  /** Stored records without the shape this SDK writes (damaged, or another schema's) were deleted; the rest are used. */
+  'stored-records-dropped',
 ] as const;
 export type WarningCode = (typeof WARNING_CODES)[number];
 

@@ -62,6 +62,9 @@ export class HistoryCache implements EventStore {
   get maxEvents() {
     return this.store.maxEvents;
   }
+  get dropped() {
+    return this.store.dropped;
+  }
 
   /** Calls `fn` after another tab wrote to the database (its copy of the events is already dropped). */
   onRemoteChange(fn: (change: StoreChange) => void): void {
@@ -94,7 +97,7 @@ export class HistoryCache implements EventStore {
   async add(batch: readonly ValidEvent[]): Promise<{ stored: StoredEvent[]; evicted: number }> {
     const base = this.events;
     return this.writeEvents('events', () => this.store.add(batch), (result, untouched) => {
-      if (!base || !untouched || !isOrdered(base)) return null;
+      if (!base || !untouched) return null;
       // The same evictions the store made: the oldest events of the copy plus the batch.
       const fromBatch = batch.length - result.stored.length;
       return merge(base, result.stored).slice(Math.max(0, result.evicted - fromBatch));
@@ -162,15 +165,6 @@ export class HistoryCache implements EventStore {
       this.channel?.postMessage({ change });
     }
   }
-}
-
-/**
- * Copies whose order this can reproduce: numeric timestamps only. IndexedDB sorts other key
- * types (a record another schema wrote with a date or string `ts`) after every number; such
- * a copy is re-read after a write instead.
- */
-function isOrdered(events: readonly StoredEvent[]): boolean {
-  return events.every((e) => typeof e.ts === 'number');
 }
 
 /** By timestamp, then arrival (`seq`): the order of the store's `by-ts` index. */

@@ -84,13 +84,14 @@ function sameFiles(a: ModelManifest, b: ModelManifest): boolean {
 }
 
 async function decodeCached(key: string, opts: LoadOptions): Promise<LoadedModel | null> {
-  const cached = await opts.cache.get(key);
-  if (!cached) return null;
   try {
+    // Reading it is inside too: a cached manifest that is not JSON, or lists no files array, is damage like a bad hash.
+    const cached = await opts.cache.get(key);
+    if (!cached) return null;
     return await decodeModel(cached.manifestJson, cached.files);
   } catch {
     // A damaged cache entry is worth nothing; drop it so the next load starts clean.
-    await opts.cache.delete(key);
+    await opts.cache.delete(key).catch(() => undefined);
     return null;
   }
 }

@@ -5,7 +5,7 @@
  * and explain() for one item.
  */
 import { DEV } from '../dev';
-import { EVENT_TYPES, type ItemMeta } from '../data/types';
+import type { ItemMeta } from '../data/types';
 import { LocalrecError } from '../errors';
 import { buildCatalogue, hasContentFeatures, type Catalogue } from '../model/catalogue';
 import type { LoadedModel } from '../model/format';
@@ -89,7 +89,6 @@ export class Scoring {
     for (const e of events) {
       const i = index.get(e.item);
       if (i === undefined) continue; // kept for a future model that knows the item
-      if (!isUsableStoredEvent(e)) continue; // written by another schema version or damaged: kept, but never scored (it would be NaN)
       history.push({ index: i, type: e.type, ts: e.ts });
       used.push(e);
     }
@@ -208,9 +207,4 @@ export class Scoring {
     const w = this.#catalogue?.weights;
     return w ? w.itemIn.byteLength + w.itemOut.byteLength + w.itemBias.byteLength + w.contentProj.byteLength : 0;
   }
-}
-
-/** A stored record this SDK can pool: a known event type and a finite timestamp. */
-function isUsableStoredEvent(e: StoredEvent): boolean {
-  return (EVENT_TYPES as readonly unknown[]).includes(e.type) && typeof e.ts === 'number' && Number.isFinite(e.ts);
 }

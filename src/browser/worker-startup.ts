@@ -114,6 +114,11 @@ async function readStored(store: HistoryCache, warnings: StatusWarning[]): Promi
   const events = await read(() => store.all(), [], 'events-unreadable', 'the stored interactions could not be read; starting without history (they were not deleted)');
   const unavailable = await read(() => store.unavailable(), [], 'availability-unreadable', 'the stored item availability could not be read; every item counts as available');
   const weights = await read(() => store.getWeights(), null, 'personal-weights-unreadable', 'the stored personal weights could not be read; using the shared model (they were not overwritten)');
+  const { events: e, personal: p, unavailable: u } = store.dropped;
+  if (e + p + u > 0) {
+    const parts = [e && `${e} interaction${e === 1 ? '' : 's'}`, p && 'the personal weights', u && `${u} availability record${u === 1 ? '' : 's'}`].filter(Boolean);
+    warnings.push(warning('stored-records-dropped', `stored records without the shape this SDK writes were deleted (${parts.join(', ')}); the rest are used`, null));
+  }
   return { events: events.value, unavailable: unavailable.value, weights: { record: weights.value, unreadable: weights.failed } };
 }
 

@@ -10,6 +10,7 @@
  */
 import { wrap, type DBSchema, type IDBPDatabase } from 'idb';
 import { LocalrecError } from '../errors';
+import { isStoredEvent, isStoredWeights } from './schemas';
 import type { ValidEvent } from './worker-events';
 import type { PersonalWeightsInfo, StorageMode, StoredEvent } from './types';
 
@@ -43,8 +44,17 @@ export interface UnavailableRecord {
   since: number;
 }
 
+/** Stored records read back that did not have the shape the store writes, by store; each was deleted. */
+export interface DroppedRecords {
+  events: number;
+  personal: number;
+  unavailable: number;
+}
+
 export interface EventStore {
   readonly mode: StorageMode;
+  /** Records dropped on read since the store was opened (damaged, or another schema's). */
+  readonly dropped: Readonly<DroppedRecords>;
   /** Why the store is in memory, or null. */
   readonly reason: string | null;
   readonly maxEvents: number;
@@ -134,6 +144,7 @@ function toStored(e: ValidEvent): Omit<StoredEvent, 'seq'> {
 class IdbStore implements EventStore {
   readonly mode = 'indexeddb' as const;
   readonly reason = null;
+  readonly dropped: DroppedRecords = { events: 0, personal: 0, unavailable: 0 };
   constructor(
     private readonly db: IDBPDatabase<LocalrecDB>,
     readonly maxEvents: number,
@@ -188,8 +199,33 @@ class IdbStore implements EventStore {
     return { stored: stored.filter((s) => !gone.has(s.seq)), evicted };
   }
 
-  all(): Promise<StoredEvent[]> {
-    return this.db.getAllFromIndex('events', 'by-ts');
+  /**
+   * Every record is checked against the schema that wrote it (schemas.ts): one that does not
+   * fit is dropped — deleted and counted in `dropped` — and the rest are used.
+   */
+  async all(): Promise<StoredEvent[]> {
+    const records: unknown[] = await this.db.getAllFromIndex('events', 'by-ts');
+    const good = records.filter(isStoredEvent);
+    if (good.length < records.length) {
+      const bad = records.filter((r) => !isStoredEvent(r)).map((r) => (r as { seq?: unknown } | null)?.seq);
+      this.dropped.events += bad.length;
+      await this.#deleteKeys('events', bad);
+    }
+    return good;
+  }
+
+  /** Deletes damaged records by key; a key that is no valid key (so no record has it) is skipped. */
+  async #deleteKeys(name: 'events' | 'personal' | 'unavailable', keys: unknown[]): Promise<void> {
+    const tx = this.db.transaction(name, 'readwrite');
+    const store = tx.objectStore(name) as unknown as { delete(key: IDBValidKey): Promise<void> };
+    for (const key of keys) {
+      try {
+        void store.delete(key as IDBValidKey).catch(() => undefined);
+      } catch {
+        // not a key: nothing stored under it
+      }
+    }
+    await tx.done;
   }
 
   count(): Promise<number> {
@@ -197,7 +233,12 @@ class IdbStore implements EventStore {
   }
 
   async getWeights(): Promise<PersonalWeightsRecord | null> {
-    return (await this.db.get('personal', 'current')) ?? null;
+    const rec: unknown = await this.db.get('personal', 'current');
+    if (rec === undefined) return null;
+    if (isStoredWeights(rec)) return rec as PersonalWeightsRecord;
+    this.dropped.personal++;
+    await this.#deleteKeys('personal', ['current']);
+    return null;
   }
 
   async putWeights(record: PersonalWeightsRecord): Promise<void> {
@@ -221,7 +262,13 @@ class IdbStore implements EventStore {
   }
 
   async unavailable(): Promise<string[]> {
-    return (await this.db.getAllKeys('unavailable')) as string[];
+    const keys: unknown[] = await this.db.getAllKeys('unavailable');
+    const ids = keys.filter((k): k is string => typeof k === 'string');
+    if (ids.length < keys.length) {
+      this.dropped.unavailable += keys.length - ids.length;
+      await this.#deleteKeys('unavailable', keys.filter((k) => typeof k !== 'string'));
+    }
+    return ids;
   }
 
   async setAvailability(ids: readonly string[], available: boolean): Promise<void> {
@@ -247,6 +294,8 @@ class IdbStore implements EventStore {
 
 class MemoryStore implements EventStore {
   readonly mode = 'memory' as const;
+  /** Only this Worker writes it, through the schemas: nothing to drop. */
+  readonly dropped: DroppedRecords = { events: 0, personal: 0, unavailable: 0 };
   private events: StoredEvent[] = [];
   private weights: PersonalWeightsRecord | null = null;
   private readonly soldOut = new Set<string>();
