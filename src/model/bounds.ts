@@ -21,8 +21,10 @@ export const MODEL_BOUNDS = {
   maxPoolItems: 1000,
   /** Each event type's weight in the pooled mean: 0 ≤ w ≤ this. */
   maxEventWeight: 100,
-  /** Recency half-lives (days, or positions). */
-  maxHalfLife: 1e6,
+  /** Recency half-life in positions. */
+  maxHalfLifePositions: 1e6,
+  /** Recency half-life in hours: a million days, the bound when the manifest held days. */
+  maxHalfLifeHours: 24e6,
   /** Items, embedding size, hidden width, content buckets. */
   maxItems: 5_000_000,
   maxDim: 1024,
@@ -61,8 +63,8 @@ export function modelSemanticsProblems(m: ModelManifest): BoundViolation[] {
     if (!finite(w) || w < 0 || w > B.maxEventWeight) bad(`pooling.eventWeights.${type}`, `must be from 0 to ${B.maxEventWeight}, got ${w}`);
   }
   if (Object.values(p.eventWeights).every((w) => w === 0)) bad('pooling.eventWeights', 'are all 0, so no event would count');
-  if (p.halfLifeDays !== null && (!finite(p.halfLifeDays) || p.halfLifeDays <= 0 || p.halfLifeDays > B.maxHalfLife)) bad('pooling.halfLifeDays', `must be null or > 0 and ≤ ${B.maxHalfLife}, got ${p.halfLifeDays}`);
-  if (p.recencyHalfLife !== undefined && (!finite(p.recencyHalfLife) || p.recencyHalfLife <= 0 || p.recencyHalfLife > B.maxHalfLife)) bad('pooling.recencyHalfLife', `must be > 0 and ≤ ${B.maxHalfLife}, got ${p.recencyHalfLife}`);
+  if (p.halfLifeHours !== null && (!finite(p.halfLifeHours) || p.halfLifeHours <= 0 || p.halfLifeHours > B.maxHalfLifeHours)) bad('pooling.halfLifeHours', `must be null or > 0 and ≤ ${B.maxHalfLifeHours}, got ${p.halfLifeHours}`);
+  if (p.halfLifePositions !== null && (!finite(p.halfLifePositions) || p.halfLifePositions <= 0 || p.halfLifePositions > B.maxHalfLifePositions)) bad('pooling.halfLifePositions', `must be null or > 0 and ≤ ${B.maxHalfLifePositions}, got ${p.halfLifePositions}`);
   const { items, d, hidden } = m.dims;
   if (items > B.maxItems) bad('dims.items', `must be ≤ ${B.maxItems}, got ${items}`);
   if (d > B.maxDim) bad('dims.d', `must be ≤ ${B.maxDim}, got ${d}`);

@@ -10,11 +10,11 @@ import { normaliseTargets, type TargetItem } from './plain-tower';
  */
 export function historyTargets(history: readonly IndexedEvent[], pooling: PoolingConfig): TargetItem[] {
   const start = Math.max(0, history.length - pooling.maxItems);
-  const h = pooling.recencyHalfLife;
+  const h = pooling.halfLifePositions;
   const newest = history.length - 1;
   return history.slice(start).map((e, j) => ({
     index: e.index,
-    weight: h === undefined ? pooling.eventWeights[e.type] : pooling.eventWeights[e.type] * recencyWeight(newest - start - j, h),
+    weight: h === null ? pooling.eventWeights[e.type] : pooling.eventWeights[e.type] * recencyWeight(newest - start - j, h),
   }));
 }
 

@@ -61,20 +61,42 @@ const FileEntrySchema = v.object({
   sha256: v.pipe(v.string(), v.regex(/^[0-9a-f]{64}$/)),
 });
 
-/** How the user tower pools recent interactions; identical in Node and the browser. */
-const PoolingSchema = v.object({
-  /** Only the most recent `maxItems` interactions are pooled. */
-  maxItems: posInt,
-  /** Weight of each event type in the pooled mean. */
-  eventWeights: v.object({ view: v.number(), cart: v.number(), purchase: v.number(), rating: v.number() }),
-  /** Recency half-life in days; `null` means a plain (event-weighted) mean. */
-  halfLifeDays: v.nullable(v.pipe(v.number(), v.minValue(0))),
-  /**
-   * Recency by position: an event this many interactions before the newest weighs half as
-   * much. Absent = no positional decay (models written before the option have none).
-   */
-  recencyHalfLife: v.optional(v.pipe(v.number(), v.gtValue(0))),
-});
+const halfLife = v.nullable(v.number());
+
+/**
+ * How the user tower pools recent interactions; identical in Node and the browser. Each
+ * half-life names its unit: `halfLifeHours` (time before the newest interaction) and
+ * `halfLifePositions` (interactions before the newest), `null` for none. Manifests written
+ * before those names carry `halfLifeDays` (hours ÷ 24) and an optional `recencyHalfLife`
+ * (positions); they read as the same half-lives, so models already published and cached
+ * keep loading with the same meaning. The format version stays: it names the tensor
+ * layout (format-v1.ts, format-v2.ts), and fields have always been added to the manifest
+ * without a new version.
+ */
+const PoolingSchema = v.pipe(
+  v.object({
+    /** Only the most recent `maxItems` interactions are pooled. */
+    maxItems: posInt,
+    /** Weight of each event type in the pooled mean. */
+    eventWeights: v.object({ view: v.number(), cart: v.number(), purchase: v.number(), rating: v.number() }),
+    halfLifeHours: v.optional(halfLife),
+    halfLifePositions: v.optional(halfLife),
+    /** Before the rename: the time half-life in days. */
+    halfLifeDays: v.optional(v.nullable(v.pipe(v.number(), v.minValue(0)))),
+    /** Before the rename: the half-life in positions, absent for none. */
+    recencyHalfLife: v.optional(v.pipe(v.number(), v.gtValue(0))),
+  }),
+  v.check(
+    (p) => ('halfLifeDays' in p || 'recencyHalfLife' in p ? 'halfLifeDays' in p && !('halfLifeHours' in p) && !('halfLifePositions' in p) : 'halfLifeHours' in p && 'halfLifePositions' in p),
+    'expected halfLifeHours and halfLifePositions (or, in a manifest written before them, halfLifeDays and an optional recencyHalfLife), not a mix',
+  ),
+  v.transform(({ halfLifeHours, halfLifePositions, halfLifeDays, recencyHalfLife, ...rest }) => ({
+    ...rest,
+    // Days × 24 gives back exactly the hours the trainer wrote as hours / 24 (every value on its hours axis); checked by half-life-names.test.ts.
+    halfLifeHours: halfLifeHours !== undefined ? halfLifeHours : halfLifeDays == null ? null : halfLifeDays * 24,
+    halfLifePositions: halfLifePositions !== undefined ? halfLifePositions : (recencyHalfLife ?? null),
+  })),
+);
 
 /** The on-device inner loop: `steps` plain SGD steps at rate `lr` on the user tower. */
 const InnerLoopSchema = v.object({

@@ -3,17 +3,17 @@ import type { PoolingConfig } from './manifest';
 
 export type { IndexedEvent };
 
-const DAY_MS = 86_400_000;
+const HOUR_MS = 3_600_000;
 
-/** The recency discount of an event `age` positions before the newest one. */
-export function recencyWeight(age: number, halfLife: number): number {
-  return Math.pow(0.5, age / halfLife);
+/** The recency discount of an event `age` positions before the newest one, for a half-life in positions. */
+export function recencyWeight(age: number, halfLifePositions: number): number {
+  return Math.pow(0.5, age / halfLifePositions);
 }
 
 /**
  * The weight of each pooled event, normalised to sum to 1: only the most recent
  * `maxItems` count; event weights favour strong signals (purchase > cart > view); optional
- * half-lives (in days, or in positions) discount old events relative to the newest one. `weights[j]`
+ * half-lives (in hours, and in positions) discount old events relative to the newest one. `weights[j]`
  * belongs to `history[start + j]`. Training uses the same weights to route gradients
  * back to the item rows.
  */
@@ -25,8 +25,9 @@ export function poolingWeights(history: readonly IndexedEvent[], cfg: PoolingCon
   for (let i = start; i < history.length; i++) {
     const e = history[i];
     let w = cfg.eventWeights[e.type];
-    if (cfg.halfLifeDays !== null) w *= Math.pow(0.5, (newest - e.ts) / (cfg.halfLifeDays * DAY_MS));
-    if (cfg.recencyHalfLife !== undefined) w *= recencyWeight(history.length - 1 - i, cfg.recencyHalfLife);
+    // hours × HOUR_MS is the same double as the (hours / 24) × DAY_MS the days form computed, for every hours value the trainer chooses (half-life-names.test.ts).
+    if (cfg.halfLifeHours !== null) w *= Math.pow(0.5, (newest - e.ts) / (cfg.halfLifeHours * HOUR_MS));
+    if (cfg.halfLifePositions !== null) w *= recencyWeight(history.length - 1 - i, cfg.halfLifePositions);
     if (!(w > 0)) w = 0;
     weights[i - start] = w;
     total += w;

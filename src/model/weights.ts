@@ -44,7 +44,8 @@ export interface ModelConfig {
 export const DEFAULT_POOLING: PoolingConfig = {
   maxItems: 20,
   eventWeights: { view: 1, cart: 2, purchase: 3, rating: 1 },
-  halfLifeDays: null,
+  halfLifeHours: null,
+  halfLifePositions: null,
 };
 
 // The debiased (logQ-corrected) loss is the variant whose steps helped in the MovieLens runs (docs/evaluation.md).

@@ -2,7 +2,7 @@ import type { TrainingData, UserSequence } from '../data/split';
 import { VALIDATION_FOLD, fnv1a32, userFold } from '../data/split';
 import { createRng } from '../data/random';
 import type { ItemMeta } from '../data/types';
-import type { InnerLoopConfig } from '../model/manifest';
+import type { InnerLoopConfig, PoolingConfig } from '../model/manifest';
 import { contentTokens, hashFeatures, type SparseFeatures } from '../model/features';
 import { dequantiseRows, quantiseRows } from '../model/quantise';
 import type { ModelConfig, ModelWeights, TableModel, TowerParams } from '../model/weights';
@@ -60,6 +60,11 @@ function fingerprint(value: unknown): string {
   return fnv1a32(JSON.stringify(value)).toString(16).padStart(8, '0');
 }
 
+/** The pooling as stage keys spelt it before its half-lives named their units (days, positions), so checkpoints made before the rename still resume. */
+function poolingKey({ halfLifeHours, halfLifePositions, ...rest }: PoolingConfig): Record<string, unknown> {
+  return { ...rest, halfLifeDays: halfLifeHours === null ? null : halfLifeHours / 24, ...(halfLifePositions === null ? {} : { recencyHalfLife: halfLifePositions }) };
+}
+
 /**
  * Each stage's checkpoint is named by the options it depends on, so changing a later
  * stage (say, meta-training) still resumes from the earlier ones.
@@ -70,7 +75,7 @@ function stageKeys(opts: PipelineOptions, sampled: boolean): RunContext['keys'] 
   // threads changes how fast, not what: it keys nothing.
   const { teacher, student, meta, inner, biasScale: _after, threads: _speed, validationUsers, chooseRecency, chooseTimeRecency, sampleContexts, averageWeights, ...rest } = opts;
   // Options added later key the stages only when set (the validation sample: when it leaves users out), so checkpoints made before they existed still resume.
-  const shared = { ...rest, ...(sampleContexts ? { sampleContexts } : {}), ...(averageWeights ? { averageWeights } : {}), ...(sampled ? { validationUsers } : {}) };
+  const shared = { ...rest, pooling: poolingKey(rest.pooling), ...(sampleContexts ? { sampleContexts } : {}), ...(averageWeights ? { averageWeights } : {}), ...(sampled ? { validationUsers } : {}) };
   const { queryViews, ...metaRest } = meta;
   const metaKey = queryViews ? meta : metaRest;
   return {

@@ -38,12 +38,10 @@ export interface RecencyChoice {
 /** Geometric steps in positions; the search extends the axis until the best value is interior. */
 const HALF_LIFE_AXIS = { values: [2, 4, 8], extend: 'log', min: 0.25, max: 256, start: 4 } as const;
 /** Geometric steps in hours, from a minute to a year. */
-const HOURS_AXIS = { values: [1, 4, 16], extend: 'log', min: 1 / 60, max: 24 * 365, start: 4 } as const;
+export const HOURS_AXIS = { values: [1, 4, 16], extend: 'log', min: 1 / 60, max: 24 * 365, start: 4 } as const;
 
 export function withRecency(pooling: PoolingConfig, halfLife: number | null, halfLifeHours: number | null = null): PoolingConfig {
-  const { recencyHalfLife: _off, ...plain } = pooling;
-  const timed = { ...plain, halfLifeDays: halfLifeHours === null ? null : halfLifeHours / 24 };
-  return halfLife === null ? timed : { ...timed, recencyHalfLife: halfLife };
+  return { ...pooling, halfLifeHours, halfLifePositions: halfLife };
 }
 
 export async function chooseRecency(
@@ -55,9 +53,9 @@ export async function chooseRecency(
   inner: InnerLoopConfig,
   pool?: TrainPool | null,
 ): Promise<RecencyChoice> {
-  const fixed: RecencyChoice = { halfLife: config.pooling.recencyHalfLife ?? null, halfLifeHours: config.pooling.halfLifeDays === null ? null : config.pooling.halfLifeDays * 24, chosen: 'fixed' };
+  const fixed: RecencyChoice = { halfLife: config.pooling.halfLifePositions, halfLifeHours: config.pooling.halfLifeHours, chosen: 'fixed' };
   // A half-life fixed for pre-training (--recency-half-life) is kept as it is.
-  if (!choose.positions || !criterion || config.pooling.recencyHalfLife !== undefined || config.pooling.halfLifeDays !== null) return fixed;
+  if (!choose.positions || !criterion || config.pooling.halfLifePositions !== null || config.pooling.halfLifeHours !== null) return fixed;
   const score = (halfLife: number | null, hours: number | null = null) =>
     criterion.score(modelRanker(weights, { ...config, pooling: withRecency(config.pooling, halfLife, hours) }, tower, inner, pool));
   const off = await score(null);

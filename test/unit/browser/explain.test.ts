@@ -18,8 +18,8 @@ const history: IndexedEvent[] = [
 ];
 
 describe('score attribution', () => {
-  for (const pooling of [DEFAULT_POOLING, { ...DEFAULT_POOLING, maxItems: 3, halfLifeDays: 1.5 } satisfies PoolingConfig]) {
-    it(`uses the same pooling weights as poolHistory (window ${pooling.maxItems}, half-life ${pooling.halfLifeDays})`, () => {
+  for (const pooling of [DEFAULT_POOLING, { ...DEFAULT_POOLING, maxItems: 3, halfLifeHours: 36 } satisfies PoolingConfig]) {
+    it(`uses the same pooling weights as poolHistory (window ${pooling.maxItems}, half-life ${pooling.halfLifeHours} hours)`, () => {
       const shares = poolingShares(history, pooling);
       const mine = new Float32Array(weights.d);
       history.forEach((e, j) => {

@@ -9,8 +9,8 @@ describe('poolingWeights', () => {
     expect(Array.from(poolingWeights(history, DEFAULT_POOLING).weights)).toEqual([0.25, 0.25, 0.25, 0.25]);
   });
 
-  it('halves the weight of an event every recencyHalfLife positions before the newest', () => {
-    const { weights } = poolingWeights(history, { ...DEFAULT_POOLING, recencyHalfLife: 1 });
+  it('halves the weight of an event every halfLifePositions positions before the newest', () => {
+    const { weights } = poolingWeights(history, { ...DEFAULT_POOLING, halfLifePositions: 1 });
     expect(weights[3] / weights[2]).toBeCloseTo(2, 6);
     expect(weights[3] / weights[0]).toBeCloseTo(8, 6);
     expect(weights.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 6);

@@ -31,7 +31,7 @@ function sequences(count: number, seed: number): UserSequence[] {
   }));
 }
 
-const config: ModelConfig = { pooling: { ...DEFAULT_POOLING, recencyHalfLife: 3 }, inner: { steps: 4, lr: 0.1, debias: true }, content: { buckets: 8 } };
+const config: ModelConfig = { pooling: { ...DEFAULT_POOLING, halfLifePositions: 3 }, inner: { steps: 4, lr: 0.1, debias: true }, content: { buckets: 8 } };
 const bytes = (a: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
 
 describe('the training pool (worker threads)', () => {

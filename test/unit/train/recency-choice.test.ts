@@ -94,6 +94,6 @@ describe('the recency half-life chosen after pre-training', () => {
     expect(historyTargets(history, withRecency(DEFAULT_POOLING, 1)).map((t) => t.weight)).toEqual([0.25, 0.5, 1]);
     expect(historyTargets(history, DEFAULT_POOLING).map((t) => t.weight)).toEqual([1, 1, 1]);
     expect(withRecency(withRecency(DEFAULT_POOLING, 1), null)).toEqual(DEFAULT_POOLING);
-    expect(withRecency(DEFAULT_POOLING, 2, 12)).toEqual({ ...DEFAULT_POOLING, recencyHalfLife: 2, halfLifeDays: 0.5 });
+    expect(withRecency(DEFAULT_POOLING, 2, 12)).toEqual({ ...DEFAULT_POOLING, halfLifePositions: 2, halfLifeHours: 12 });
   });
 });
