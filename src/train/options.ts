@@ -1,7 +1,7 @@
+import { availableParallelism } from 'node:os';
 import { DEFAULT_SELECTION, type ValidationView } from '../eval/validation';
 import type { InnerLoopConfig, PoolingConfig } from '../model/manifest';
 import { DEFAULT_CONTENT, DEFAULT_INNER, DEFAULT_POOLING } from '../model/weights';
-import { defaultThreads } from './pool';
 
 /** How meta-training moves θ_meta (see metaTrain); Reptile's delta is what federated learning will average. */
 export const META_ALGORITHMS = ['fomaml', 'reptile'] as const;
@@ -87,6 +87,7 @@ export const DEFAULT_PIPELINE: PipelineOptions = {
   sampleContexts: false,
   // With queryViews, next 10 at k=5: MovieLens 1.033× → 1.072× the best baseline, shop 0.984× → 0.999× (docs/evaluation.md, seventh round).
   averageWeights: true,
-  threads: defaultThreads(),
+  // The machine's cores (training runs its independent work on worker threads, src/train/pool.ts).
+  threads: availableParallelism(),
   validationUsers: 2000,
 };

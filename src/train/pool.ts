@@ -8,7 +8,6 @@
  * not depend on the thread count. Tables travel as SharedArrayBuffer copies (one copy per
  * map, none per worker).
  */
-import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { InnerLoopConfig } from '../model/manifest';
 import type { IndexedEvent } from '../model/pooling';
@@ -30,11 +29,6 @@ export type PoolRequest =
   | { kind: 'tables-close'; key: number };
 
 export type PoolResponse = { id: number; result: unknown[] } | { id: number; error: string };
-
-/** The machine's cores: the default thread count of training. */
-export function defaultThreads(): number {
-  return availableParallelism();
-}
 
 /** The table-step states this thread holds, by session key. */
 const tableStates = new Map<number, TableState>();
