@@ -138,6 +138,44 @@ async function trainLoop(trainer: NextItemTrainer, examples: Example[], stepsPer
   return { model: best.model, history, best: { epoch: best.best.at, validation: best.best.validation } };
 }
 
+/** Random item tables (in the arrays alloc gives: shared memory with a pool), a log-popularity bias and a fresh tower. */
+function freshModel(itemCounts: Int32Array, d: number, hidden: number, normal: () => number, alloc: (length: number) => Float32Array): TableModel {
+  const n = itemCounts.length;
+  const table = (values: Float32Array) => {
+    const t = alloc(values.length);
+    t.set(values);
+    return t;
+  };
+  return {
+    n,
+    d,
+    hidden,
+    itemIn: table(randomTable(n, d, 0.1, normal)),
+    itemOut: table(randomTable(n, d, 0.1, normal)),
+    itemBias: Float32Array.from(itemCounts, (c) => Math.log(c + 1) * 0.1),
+    tower: initTower(d, hidden, normal),
+  };
+}
+
+/** What a table step (src/train/table-step.ts) reads and writes: the item tables with their gradients, moments and averages. */
+function tableState(model: TableModel, grads: RowGradients, adamIn: AdamW, adamOut: AdamW, average: WeightAverage | null, features: TableState['features']): TableState {
+  return {
+    n: model.n,
+    d: model.d,
+    itemIn: model.itemIn,
+    itemOut: model.itemOut,
+    gIn: grads.itemIn,
+    gOut: grads.itemOut,
+    mIn: adamIn.m,
+    vIn: adamIn.v,
+    mOut: adamOut.m,
+    vOut: adamOut.v,
+    avgIn: average?.model.itemIn ?? null,
+    avgOut: average?.model.itemOut ?? null,
+    features,
+  };
+}
+
 interface NextItemTrainer {
   model: TableModel;
   /** The moving average of the weights (see WeightAverage), when kept. */
@@ -158,20 +196,7 @@ function nextItemTrainer(users: readonly UserSequence[], itemCounts: Int32Array,
   const normal = () => rng.normal();
   const pool = opts.pool && opts.pool.threads > 1 ? opts.pool : null;
   const alloc = (length: number) => (pool ? sharedArray(length) : new Float32Array(length));
-  const table = (values: Float32Array) => {
-    const t = alloc(values.length);
-    t.set(values);
-    return t;
-  };
-  const model: TableModel = {
-    n,
-    d,
-    hidden,
-    itemIn: table(randomTable(n, d, 0.1, normal)),
-    itemOut: table(randomTable(n, d, 0.1, normal)),
-    itemBias: Float32Array.from(itemCounts, (c) => Math.log(c + 1) * 0.1),
-    tower: initTower(d, hidden, normal),
-  };
+  const model = freshModel(itemCounts, d, hidden, normal, alloc);
   const decayed = { lr: opts.lr, weightDecay: opts.weightDecay };
   const adam = {
     itemIn: new AdamW(model.itemIn, decayed, alloc),
@@ -187,21 +212,7 @@ function nextItemTrainer(users: readonly UserSequence[], itemCounts: Int32Array,
   const average = averageHorizon === null ? null : new WeightAverage(model, averageHorizon, alloc);
   const sampler = n <= opts.fullSoftmaxMaxItems ? null : new AliasSampler(popularityWeights(itemCounts));
   const rowGrads: RowGradients = { itemIn: alloc(n * d), itemOut: alloc(n * d), itemBias: new Float32Array(n) };
-  const state: TableState = {
-    n,
-    d,
-    itemIn: model.itemIn,
-    itemOut: model.itemOut,
-    gIn: rowGrads.itemIn,
-    gOut: rowGrads.itemOut,
-    mIn: adam.itemIn.m,
-    vIn: adam.itemIn.v,
-    mOut: adam.itemOut.m,
-    vOut: adam.itemOut.v,
-    avgIn: average?.model.itemIn ?? null,
-    avgOut: average?.model.itemOut ?? null,
-    features: side ? side.features : null,
-  };
+  const state = tableState(model, rowGrads, adam.itemIn, adam.itemOut, average, side ? side.features : null);
   const session = pool?.openTables(state) ?? null;
 
   const contextLength = (pos: number): number => {
