@@ -217,11 +217,8 @@ function simulateUser(
   // Personal twist on the cluster's category taste (fixed per user).
   const twist = Array.from({ length: o.categories }, () => Math.exp(0.5 * rng.normal()));
 
-  const nSessions = 1 + geometric(rng, o.sessionsPerUser - 1);
-  const dayMs = 86_400_000;
-  const first = o.startTime + rng.next() * 0.5 * o.days * dayMs;
-  const end = o.startTime + o.days * dayMs;
-  const starts = Array.from({ length: nSessions }, () => first + rng.next() * (end - first)).sort((a, b) => a - b);
+  const starts = sessionStarts(o, rng);
+  const nSessions = starts.length;
   let clock = 0;
   const emit = (item: number, type: EventType, gapSec: number) => {
     clock += Math.round((gapSec + rng.next() * gapSec) * 1000);
@@ -258,6 +255,15 @@ function simulateUser(
     }
     for (const item of carted) if (rng.next() < o.purchaseRate) emit(item, 'purchase', 10);
   }
+}
+
+/** When a user's sessions start (ms, ascending): the first within the first half of the period. */
+function sessionStarts(o: ShopOptions, rng: Rng): number[] {
+  const nSessions = 1 + geometric(rng, o.sessionsPerUser - 1);
+  const dayMs = 86_400_000;
+  const first = o.startTime + rng.next() * 0.5 * o.days * dayMs;
+  const end = o.startTime + o.days * dayMs;
+  return Array.from({ length: nSessions }, () => first + rng.next() * (end - first)).sort((a, b) => a - b);
 }
 
 /** Failures before the first success, with the given mean. */
