@@ -109,77 +109,96 @@ function* userRows(user: string, events: Interaction[], items: Map<string, ItemM
   }
 }
 
+/** A session's clock (µs, only moves forward) and its row maker, shared by the parts of one session. */
+interface SessionWriter {
+  clock: number;
+  /** Moves the clock on by about gapMs (0.5–1.5×). */
+  at(gapMs: number): void;
+  row(name: string, params: [string, string | number][], rowItems?: Ga4Row[], ecommerce?: Ga4Row): Ga4Row;
+  rng: Rng;
+}
+
 function* sessionRows(ctx: UserContext, events: Interaction[], sessionNumber: number, items: Map<string, ItemMeta>, catalogue: ItemMeta[], rng: Rng): Generator<Ga4Row> {
   const sessionId = String(Math.floor(events[0].ts / 1000) - 5);
-  let clock = (events[0].ts - 4000) * 1000; // µs
-  const at = (gapMs: number) => (clock += Math.round(gapMs * 1000 * (0.5 + rng.next())));
-  const row = (name: string, params: [string, string | number][], rowItems: Ga4Row[] = [], ecommerce?: Ga4Row) =>
-    exportRow(ctx, name, clock, sessionId, sessionNumber, params, rowItems, ecommerce, rng);
-
-  if (sessionNumber === 1) yield row('first_visit', [['page_location', `https://${HOST}/`]]);
-  yield row('session_start', [['page_location', `https://${HOST}/`]]);
-  yield row('page_view', [['page_location', `https://${HOST}/`], ['page_title', 'Home']]);
-  at(1500);
-  yield row('user_engagement', [['engagement_time_msec', String(500 + rng.int(10_000))]]);
-  if (rng.next() < 0.4) yield row('view_promotion', [['promotion_name', 'spring_sale']]);
+  const w: SessionWriter = {
+    clock: (events[0].ts - 4000) * 1000,
+    at: (gapMs) => void (w.clock += Math.round(gapMs * 1000 * (0.5 + rng.next()))),
+    row: (name, params, rowItems = [], ecommerce) => exportRow(ctx, name, w.clock, sessionId, sessionNumber, params, rowItems, ecommerce, rng),
+    rng,
+  };
+  if (sessionNumber === 1) yield w.row('first_visit', [['page_location', `https://${HOST}/`]]);
+  yield w.row('session_start', [['page_location', `https://${HOST}/`]]);
+  yield w.row('page_view', [['page_location', `https://${HOST}/`], ['page_title', 'Home']]);
+  w.at(1500);
+  yield w.row('user_engagement', [['engagement_time_msec', String(500 + rng.int(10_000))]]);
+  if (rng.next() < 0.4) yield w.row('view_promotion', [['promotion_name', 'spring_sale']]);
   const cart: ItemMeta[] = [];
   const bought: ItemMeta[] = [];
   for (const x of events) {
-    clock = Math.max(clock, (x.ts - 1500) * 1000);
+    w.clock = Math.max(w.clock, (x.ts - 1500) * 1000);
     const it = items.get(x.item)!;
-    if (x.type === 'view') {
-      if (rng.next() < 0.5) {
-        yield row('page_view', [['page_location', `https://${HOST}/c/${it.categories[0] ?? 'all'}`], ['page_title', it.categories[0] ?? 'All']]);
-        at(1200);
-        const list = [it, ...Array.from({ length: 3 + rng.int(8) }, () => rng.pick(catalogue))];
-        yield row('view_item_list', [['item_list_name', it.categories[0] ?? 'all']], list.map((m, k) => itemEntry(m, { item_list_name: it.categories[0], item_list_index: String(k + 1) })));
-        at(800);
-        if (rng.next() < 0.6) yield row('select_item', [['item_list_name', it.categories[0] ?? 'all']], [itemEntry(it, { item_list_name: it.categories[0] })]);
-      } else if (rng.next() < 0.15) {
-        yield row('view_search_results', [['search_term', it.title.split(' ')[1] ?? 'shoes']]);
-      }
-      clock = Math.max(clock, x.ts * 1000);
-      yield row('page_view', [['page_location', `https://${HOST}/p/${it.id}`], ['page_title', it.title]]);
-      const broken = rng.next();
-      // Tagging mistakes as real properties have them: a view_item with no items, or with item_id '(not set)'.
-      const entries = broken < 0.005 ? [] : broken < 0.007 ? [itemEntry(it, { item_id: '(not set)' })] : [itemEntry(it)];
-      yield row('view_item', [], entries, { total_item_quantity: '1', unique_items: '1' });
-      at(5000);
-      yield row('user_engagement', [['engagement_time_msec', String(2000 + rng.int(60_000))]]);
-      if (rng.next() < 0.5) yield row('scroll', [['percent_scrolled', '90']]);
-    } else if (x.type === 'cart') {
-      clock = Math.max(clock, x.ts * 1000);
-      yield row('add_to_cart', [['currency', 'EUR'], ['value', it.price ?? 0]], [itemEntry(it, { quantity: '1' })], { total_item_quantity: '1', unique_items: '1' });
-      cart.push(it);
-      at(1500);
-      if (rng.next() < 0.3) yield row('view_cart', [['currency', 'EUR']], cart.map((m) => itemEntry(m, { quantity: '1' })));
-    } else {
-      bought.push(it);
-    }
+    if (x.type === 'view') yield* viewRows(w, it, x.ts, catalogue);
+    else if (x.type === 'cart') yield* cartRows(w, it, x.ts, cart);
+    else bought.push(it);
   }
-  if (bought.length > 0) {
-    const last = events[events.length - 1].ts;
-    clock = Math.max(clock, (last - 3000) * 1000);
-    const entries = (extra: Ga4Row = {}) => bought.map((m) => itemEntry(m, { quantity: '1', ...extra }));
-    const total = bought.reduce((s, m) => s + (m.price ?? 0), 0);
-    const ecommerce = { total_item_quantity: String(bought.length), unique_items: String(bought.length) };
-    yield row('begin_checkout', [['currency', 'EUR'], ['value', total]], entries(), ecommerce);
-    at(20_000);
-    yield row('add_shipping_info', [['shipping_tier', 'standard']], entries());
-    at(15_000);
-    yield row('add_payment_info', [['payment_type', 'card']], entries());
-    clock = Math.max(clock, last * 1000);
-    const revenue = Math.round(total * 100) / 100;
-    const transactionId = `T${Math.floor(clock / 1000)}${rng.int(1000)}`;
-    yield row('purchase', [['transaction_id', transactionId], ['currency', 'EUR'], ['value', revenue]], entries({ item_revenue: revenue, item_revenue_in_usd: revenue }), {
-      ...ecommerce,
-      purchase_revenue_in_usd: revenue,
-      purchase_revenue: revenue,
-      transaction_id: transactionId,
-    });
+  if (bought.length > 0) yield* checkoutRows(w, bought, events[events.length - 1].ts);
+  w.at(3000);
+  yield w.row('user_engagement', [['engagement_time_msec', String(1000 + rng.int(30_000))]]);
+}
+
+/** A product view at ts: often reached from a category list or a search, then the page itself. */
+function* viewRows(w: SessionWriter, it: ItemMeta, ts: number, catalogue: ItemMeta[]): Generator<Ga4Row> {
+  const rng = w.rng;
+  if (rng.next() < 0.5) {
+    yield w.row('page_view', [['page_location', `https://${HOST}/c/${it.categories[0] ?? 'all'}`], ['page_title', it.categories[0] ?? 'All']]);
+    w.at(1200);
+    const list = [it, ...Array.from({ length: 3 + rng.int(8) }, () => rng.pick(catalogue))];
+    yield w.row('view_item_list', [['item_list_name', it.categories[0] ?? 'all']], list.map((m, k) => itemEntry(m, { item_list_name: it.categories[0], item_list_index: String(k + 1) })));
+    w.at(800);
+    if (rng.next() < 0.6) yield w.row('select_item', [['item_list_name', it.categories[0] ?? 'all']], [itemEntry(it, { item_list_name: it.categories[0] })]);
+  } else if (rng.next() < 0.15) {
+    yield w.row('view_search_results', [['search_term', it.title.split(' ')[1] ?? 'shoes']]);
   }
-  at(3000);
-  yield row('user_engagement', [['engagement_time_msec', String(1000 + rng.int(30_000))]]);
+  w.clock = Math.max(w.clock, ts * 1000);
+  yield w.row('page_view', [['page_location', `https://${HOST}/p/${it.id}`], ['page_title', it.title]]);
+  const broken = rng.next();
+  // Tagging mistakes as real properties have them: a view_item with no items, or with item_id '(not set)'.
+  const entries = broken < 0.005 ? [] : broken < 0.007 ? [itemEntry(it, { item_id: '(not set)' })] : [itemEntry(it)];
+  yield w.row('view_item', [], entries, { total_item_quantity: '1', unique_items: '1' });
+  w.at(5000);
+  yield w.row('user_engagement', [['engagement_time_msec', String(2000 + rng.int(60_000))]]);
+  if (rng.next() < 0.5) yield w.row('scroll', [['percent_scrolled', '90']]);
+}
+
+/** An add to cart at ts; the cart sometimes viewed after it. */
+function* cartRows(w: SessionWriter, it: ItemMeta, ts: number, cart: ItemMeta[]): Generator<Ga4Row> {
+  w.clock = Math.max(w.clock, ts * 1000);
+  yield w.row('add_to_cart', [['currency', 'EUR'], ['value', it.price ?? 0]], [itemEntry(it, { quantity: '1' })], { total_item_quantity: '1', unique_items: '1' });
+  cart.push(it);
+  w.at(1500);
+  if (w.rng.next() < 0.3) yield w.row('view_cart', [['currency', 'EUR']], cart.map((m) => itemEntry(m, { quantity: '1' })));
+}
+
+/** The checkout funnel ending in one purchase of every bought item at the session's last event (ts). */
+function* checkoutRows(w: SessionWriter, bought: ItemMeta[], last: number): Generator<Ga4Row> {
+  w.clock = Math.max(w.clock, (last - 3000) * 1000);
+  const entries = (extra: Ga4Row = {}) => bought.map((m) => itemEntry(m, { quantity: '1', ...extra }));
+  const total = bought.reduce((s, m) => s + (m.price ?? 0), 0);
+  const ecommerce = { total_item_quantity: String(bought.length), unique_items: String(bought.length) };
+  yield w.row('begin_checkout', [['currency', 'EUR'], ['value', total]], entries(), ecommerce);
+  w.at(20_000);
+  yield w.row('add_shipping_info', [['shipping_tier', 'standard']], entries());
+  w.at(15_000);
+  yield w.row('add_payment_info', [['payment_type', 'card']], entries());
+  w.clock = Math.max(w.clock, last * 1000);
+  const revenue = Math.round(total * 100) / 100;
+  const transactionId = `T${Math.floor(w.clock / 1000)}${w.rng.int(1000)}`;
+  yield w.row('purchase', [['transaction_id', transactionId], ['currency', 'EUR'], ['value', revenue]], entries({ item_revenue: revenue, item_revenue_in_usd: revenue }), {
+    ...ecommerce,
+    purchase_revenue_in_usd: revenue,
+    purchase_revenue: revenue,
+    transaction_id: transactionId,
+  });
 }
 
 /** One `items[]` entry with every field BigQuery exports, '(not set)' where the shop sent nothing. */
