@@ -128,15 +128,20 @@ export async function readParquet(path: string, sink: RowSink, checkColumns: (co
       const items = c.name.toLowerCase() === 'items' && /^STRUCT\((.*)\)\[\]$/.exec(c.type);
       if (!items) return sqlName(c.name);
       const fields = ITEM_FIELDS.filter((f) => new RegExp(`(^|, )${f} `).test(items[1]));
-      return `list_transform(${sqlName(c.name)}, x -> {${fields.map((f) => `'${f}': x.${f}`).join(', ')}}) AS ${sqlName(c.name)}`;
+      // As JSON text: DuckDB's conversion of nested lists to JS objects is several times slower than JSON.parse of the text.
+      return `to_json(list_transform(${sqlName(c.name)}, x -> {${fields.map((f) => `'${f}': x.${f}`).join(', ')}})) AS ${sqlName(c.name)}`;
     });
     const result = await db.stream(`SELECT ${select.join(', ')} FROM read_parquet($1)${where}`, [path]);
+    const itemsAt = canonical.indexOf('items');
     let rowNo = 0;
     for await (const rows of result.yieldRowsJs()) {
       for (const r of rows) {
         rowNo++;
         const record: RawRecord = {};
-        for (let k = 0; k < canonical.length; k++) record[canonical[k]] = r[k];
+        for (let k = 0; k < canonical.length; k++) {
+          const v = r[k];
+          record[canonical[k]] = k === itemsAt && typeof v === 'string' ? (JSON.parse(v) as unknown) : v;
+        }
         sink.row(rowNo, record);
       }
     }
