@@ -11,13 +11,14 @@
  * changes to (no channel) is read on every call, as without this cache.
  */
 import type { ValidEvent } from './worker-events';
-import type { EventStore, PersonalWeightsRecord } from './worker-store';
+import type { EventStore, LearnedFrom, PersonalWeightsRecord } from './worker-store';
 import type { StoredEvent } from './types';
 
 /** What a write changed, as other tabs hear it. */
-export type StoreChange = 'events' | 'cleared' | 'weights' | 'availability';
+/** 'denied': cleared by a denial of consent, which every tab's Worker then applies too. */
+export type StoreChange = 'events' | 'cleared' | 'denied' | 'weights' | 'availability';
 
-const CHANGES: readonly string[] = ['events', 'cleared', 'weights', 'availability'] satisfies StoreChange[];
+const CHANGES: readonly string[] = ['events', 'cleared', 'denied', 'weights', 'availability'] satisfies StoreChange[];
 
 /** The part of BroadcastChannel this uses (tests pass an in-process one). */
 export interface ChangeChannel {
@@ -47,7 +48,7 @@ export class HistoryCache implements EventStore {
     channel?.addEventListener('message', (ev) => {
       const change = (ev.data as { change?: unknown } | null)?.change;
       if (typeof change !== 'string' || !CHANGES.includes(change)) return;
-      if (change === 'events' || change === 'cleared') this.drop();
+      if (change === 'events' || change === 'cleared' || change === 'denied') this.drop();
       for (const fn of this.listeners) fn(change as StoreChange);
     });
     store.onVersionChange(() => this.drop());
@@ -104,16 +105,20 @@ export class HistoryCache implements EventStore {
     });
   }
 
-  clear(): Promise<number> {
-    return this.writeEvents('cleared', () => this.store.clear(), () => (this.keep ? [] : null));
+  clear(deny = false): Promise<number> {
+    return this.writeEvents(deny ? 'denied' : 'cleared', () => this.store.clear(deny), () => (this.keep ? [] : null));
+  }
+
+  grant(): Promise<void> {
+    return this.store.grant();
   }
 
   getWeights(): Promise<PersonalWeightsRecord | null> {
     return this.store.getWeights();
   }
 
-  putWeights(record: PersonalWeightsRecord): Promise<void> {
-    return this.announcing('weights', () => this.store.putWeights(record));
+  putWeights(record: PersonalWeightsRecord, from: LearnedFrom): Promise<boolean> {
+    return this.announcing('weights', () => this.store.putWeights(record, from));
   }
 
   deleteWeights(): Promise<void> {

@@ -83,7 +83,8 @@ export class PersonalWeights {
     const generation = this.#generation;
     const none = { result: { steps: 0, events: 0, modelVersion: m.modelVersion, ms: 0, personalised: false }, history: [] };
     // From IndexedDB, not memory: what it learns is stored, so it must not learn from events another tab just erased.
-    const history = inputs.history(await store.read());
+    const events = await store.read();
+    const history = inputs.history(events);
     if (history.length === 0) {
       this.#current = null;
       await store.deleteWeights();
@@ -105,7 +106,9 @@ export class PersonalWeights {
       params: flattenTower(run.tower),
       ms: run.ms,
     };
-    await store.putWeights(record);
+    // Refused when a forget or denial in another tab came after the read: it learned from erased events.
+    const from = { seq: events.reduce((m, e) => Math.max(m, e.seq), -Infinity) };
+    if (!(await store.putWeights(record, from)) || generation !== this.#generation) return none;
     this.#current = { tower: run.tower, record };
     this.lastMs = run.ms;
     return { result: { steps: run.steps, events: history.length, modelVersion: m.modelVersion, ms: run.ms, personalised: true }, history };

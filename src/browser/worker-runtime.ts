@@ -126,17 +126,24 @@ export class WorkerRuntime {
    */
   #remoteChange(store: HistoryCache, change: StoreChange): void {
     // As forget() here: a personalisation running now learned from erased events and must not write.
-    if (change === 'cleared') this.#personal.stop();
+    if (change === 'cleared' || change === 'denied') this.#personal.stop();
+    // A denial in another tab is this tab's too (the promise is per browser profile): applied
+    // now, before any later write of this Worker; the store refuses writes meanwhile anyway.
+    if (change === 'denied' && this.#consent !== 'denied') {
+      this.#consent = 'denied';
+      this.#uploads.cancel();
+      this.#deps.emit({ type: 'consent', state: 'denied', removedEvents: 0 });
+    }
     this.#queue.later(async () => {
       if (store !== this.#store || !this.#loaded) return;
       if (change === 'availability') this.#scoring.unavailable = new Set(await store.unavailable());
-      else if (change === 'weights' || change === 'cleared') {
+      else if (change === 'weights' || change === 'cleared' || change === 'denied') {
         // None stored means none here either; weights that do not fit this model are not used.
         const record = await store.getWeights();
         if (record === null) this.#personal.clear();
         else this.#personal.adopt(record, this.#loaded.model.manifest);
       }
-      if (change === 'events' || change === 'cleared') {
+      if (change === 'events' || change === 'cleared' || change === 'denied') {
         const events = await this.#scoring.staleFor(() => store.all());
         if (events) this.#rebuild(events);
       }
@@ -201,8 +208,10 @@ export class WorkerRuntime {
     if (next !== 'granted') this.#uploads.cancel();
     if (next !== 'granted' && this.#store) {
       this.#personal.stop(); // a personalisation already running must not write any more
-      if (next === 'denied') result = await this.#forget();
+      if (next === 'denied') result = await this.#forget(true);
     }
+    // A grant here lifts a denial recorded by any tab (the latest decision wins).
+    if (next === 'granted' && this.#store) await this.#store.grant();
     if (changed || result.removedEvents > 0) this.#deps.emit({ type: 'consent', state: next, ...result });
     return result;
   }
@@ -215,11 +224,12 @@ export class WorkerRuntime {
     return { updated: known.size, unknownIds: unknown.size };
   }
 
-  async #forget(): Promise<Result<'forget'>> {
+  /** `deny`: a withdrawal of consent, which every tab's writes then honour until a grant. */
+  async #forget(deny = false): Promise<Result<'forget'>> {
     const { store } = this.#ready();
     this.#personal.stop();
     this.#uploads.cancel();
-    const removedEvents = await store.clear();
+    const removedEvents = await store.clear(deny);
     this.#personal.clear();
     this.#rebuild([]);
     return { removedEvents };

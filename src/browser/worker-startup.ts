@@ -79,7 +79,9 @@ export class Startup {
       warnings.push({ code: 'storage-fallback', message: `interactions are kept in memory for this page only: ${store.reason ?? 'IndexedDB is unavailable'}`, cause: null });
     }
     // Consent withdrawn while no page of this shop was open: delete now.
-    if (consent === 'denied') await store.clear();
+    if (consent === 'denied') await store.clear(true);
+    // This page's start with consent lifts a denial another tab recorded (the latest decision wins).
+    else if (consent === 'granted') await store.grant().catch(() => undefined); // failing, the denial stays: the safe side
     return { loaded, backend: this.backend, store, warnings, ...(await readStored(store, warnings)) };
   }
 

@@ -34,7 +34,7 @@ export interface PersonalWeightsRecord extends PersonalWeightsInfo {
 
 interface LocalrecDB extends DBSchema {
   events: { key: number; value: StoredEvent; indexes: { 'by-ts': number } };
-  personal: { key: string; value: PersonalWeightsRecord };
+  personal: { key: string; value: PersonalWeightsRecord | DeniedRecord };
   unavailable: { key: string; value: UnavailableRecord };
 }
 
@@ -42,6 +42,25 @@ interface LocalrecDB extends DBSchema {
 export interface UnavailableRecord {
   item: string;
   since: number;
+}
+
+/**
+ * Forget and denial across tabs (the promise is per browser profile, not per tab). Weights
+ * are written only while the newest event they were learned from is still stored (event
+ * keys are never reused, so a clear() in any tab since makes the write a no-op), and events
+ * and weights only while no denial is recorded; each check runs in the write's own
+ * transaction, so a forget or a denial in one tab wins over work in flight in every other.
+ * The denial is a record of the `personal` store under its own key, there only while denied
+ * (a forget leaves nothing behind); no schema version is needed.
+ */
+const DENIED_KEY = 'denied';
+interface DeniedRecord {
+  key: typeof DENIED_KEY;
+}
+
+/** What weights were learned from: the key (`seq`) of the newest stored event read. */
+export interface LearnedFrom {
+  seq: number;
 }
 
 /** Stored records read back that did not have the shape the store writes, by store; each was deleted. */
@@ -64,10 +83,20 @@ export interface EventStore {
   all(): Promise<readonly StoredEvent[]>;
   count(): Promise<number>;
   getWeights(): Promise<PersonalWeightsRecord | null>;
-  putWeights(record: PersonalWeightsRecord): Promise<void>;
+  /**
+   * Stores weights learned from the events up to `from` (see LearnedFrom); false, and nothing
+   * written, when those events were erased since (a forget in any tab) or a denial holds.
+   */
+  putWeights(record: PersonalWeightsRecord, from: LearnedFrom): Promise<boolean>;
   deleteWeights(): Promise<void>;
-  /** Removes every event and personal weight (not availability: that is shop data); returns how many events there were. */
-  clear(): Promise<number>;
+  /**
+   * Removes every event and personal weight (not availability: that is shop data) in one
+   * transaction; `deny` also records a denial that every tab's writes honour until a grant
+   * (a forget keeps one that holds). Returns how many events there were.
+   */
+  clear(deny?: boolean): Promise<number>;
+  /** Consent granted (in this tab): lifts a recorded denial. */
+  grant(): Promise<void>;
   /** Ids the shop marked unavailable. */
   unavailable(): Promise<string[]>;
   /** Marks ids unavailable (false) or available again (true), in one transaction. */
@@ -172,7 +201,12 @@ class IdbStore implements EventStore {
 
   /** One transaction: the batch and its evictions land together or not at all. */
   private async write(events: Omit<StoredEvent, 'seq'>[], extraEvictions: number): Promise<{ stored: StoredEvent[]; evicted: number }> {
-    const tx = this.db.transaction('events', 'readwrite');
+    const tx = this.db.transaction(['events', 'personal'], 'readwrite');
+    if ((await tx.objectStore('personal').get(DENIED_KEY)) !== undefined) {
+      tx.abort();
+      await tx.done.catch(() => undefined);
+      throw new LocalrecError('consent-required', 'consent was denied in another tab of this shop; nothing is stored', { consent: 'denied' });
+    }
     const store = tx.objectStore('events');
     const stored: StoredEvent[] = [];
     for (const e of events) {
@@ -241,9 +275,22 @@ class IdbStore implements EventStore {
     return null;
   }
 
-  async putWeights(record: PersonalWeightsRecord): Promise<void> {
+  async grant(): Promise<void> {
+    await this.db.delete('personal', DENIED_KEY);
+  }
+
+  async putWeights(record: PersonalWeightsRecord, from: LearnedFrom): Promise<boolean> {
     try {
-      await this.db.put('personal', record);
+      const tx = this.db.transaction(['events', 'personal'], 'readwrite');
+      const [learned, denied] = await Promise.all([tx.objectStore('events').getKey(from.seq), tx.objectStore('personal').get(DENIED_KEY)]);
+      // Learned from events a forget (in any tab) has erased since, or consent is denied: write nothing.
+      if (learned === undefined || denied !== undefined) {
+        await tx.done;
+        return false;
+      }
+      await tx.objectStore('personal').put(record);
+      await tx.done;
+      return true;
     } catch (e) {
       if (isQuotaError(e)) throw new LocalrecError('store-quota-exceeded', 'the browser refused to store the personal weights (storage quota exceeded)');
       throw e;
@@ -254,10 +301,13 @@ class IdbStore implements EventStore {
     return this.db.delete('personal', 'current');
   }
 
-  async clear(): Promise<number> {
+  async clear(deny = false): Promise<number> {
     const tx = this.db.transaction(['events', 'personal'], 'readwrite');
-    const n = await tx.objectStore('events').count();
-    await Promise.all([tx.objectStore('events').clear(), tx.objectStore('personal').clear(), tx.done]);
+    const personal = tx.objectStore('personal');
+    const [n, denied] = await Promise.all([tx.objectStore('events').count(), personal.get(DENIED_KEY)]);
+    await Promise.all([tx.objectStore('events').clear(), personal.clear()]);
+    if (deny || denied !== undefined) await personal.put({ key: DENIED_KEY });
+    await tx.done;
     return n;
   }
 
@@ -298,6 +348,7 @@ class MemoryStore implements EventStore {
   readonly dropped: DroppedRecords = { events: 0, personal: 0, unavailable: 0 };
   private events: StoredEvent[] = [];
   private weights: PersonalWeightsRecord | null = null;
+  #denied = false;
   private readonly soldOut = new Set<string>();
   private nextSeq = 1;
   constructor(
@@ -306,6 +357,7 @@ class MemoryStore implements EventStore {
   ) {}
 
   async add(input: readonly ValidEvent[]): Promise<{ stored: StoredEvent[]; evicted: number }> {
+    if (this.#denied) throw new LocalrecError('consent-required', 'consent was denied; nothing is stored', { consent: 'denied' });
     const stored = input.map((e) => ({ ...toStored(e), seq: this.nextSeq++ }));
     this.events.push(...stored);
     this.events.sort((a, b) => a.ts - b.ts || a.seq - b.seq);
@@ -326,18 +378,25 @@ class MemoryStore implements EventStore {
     return this.weights;
   }
 
-  async putWeights(record: PersonalWeightsRecord): Promise<void> {
+  async putWeights(record: PersonalWeightsRecord, from: LearnedFrom): Promise<boolean> {
+    if (this.#denied || !this.events.some((e) => e.seq === from.seq)) return false;
     this.weights = record;
+    return true;
+  }
+
+  async grant(): Promise<void> {
+    this.#denied = false;
   }
 
   async deleteWeights(): Promise<void> {
     this.weights = null;
   }
 
-  async clear(): Promise<number> {
+  async clear(deny = false): Promise<number> {
     const n = this.events.length;
     this.events = [];
     this.weights = null;
+    this.#denied ||= deny;
     return n;
   }
 

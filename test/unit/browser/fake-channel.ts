@@ -5,6 +5,8 @@ export class ChannelHub {
   private readonly open = new Set<{ name: string; target: EventTarget }>();
   /** Messages posted and not yet delivered. */
   private pending = 0;
+  /** How late each message arrives: a Worker busy in a long task (a personalisation) hears it only afterwards. */
+  latencyMs = 0;
 
   channel(name: string): ChangeChannel {
     const self = { name, target: new EventTarget() };
@@ -19,7 +21,7 @@ export class ChannelHub {
           setTimeout(() => {
             this.pending--;
             if (this.open.has(other)) other.target.dispatchEvent(new MessageEvent('message', { data: copy }));
-          });
+          }, this.latencyMs);
         }
       },
       addEventListener: (type, listener) => self.target.addEventListener(type, listener as EventListener),

@@ -63,8 +63,8 @@ describe('the IndexedDB interaction store', () => {
   it('keeps personal weights with their model version, across reopening, and clear() removes everything', async () => {
     const factory = new IDBFactory();
     const s1 = await openStore({ dbName: 'e', maxEvents: 10, indexedDB: factory });
-    await s1.add([ev('a', 1)]);
-    await s1.putWeights(weights(7));
+    const { stored } = await s1.add([ev('a', 1)]);
+    expect(await s1.putWeights(weights(7), { seq: stored[0].seq })).toBe(true);
     s1.close();
     const s2 = await openStore({ dbName: 'e', maxEvents: 10, indexedDB: factory });
     const w = await s2.getWeights();
@@ -73,6 +73,42 @@ describe('the IndexedDB interaction store', () => {
     expect(await s2.clear()).toBe(1);
     expect(await s2.count()).toBe(0);
     expect(await s2.getWeights()).toBeNull();
+  });
+});
+
+describe('forget and denial across tabs (two connections to one database)', () => {
+  const newest = async (s: { all(): Promise<readonly { seq: number }[]> }) => ({ seq: Math.max(...(await s.all()).map((e) => e.seq)) });
+
+  it('refuses weights learned before a forget in the other tab, in the same transaction as the write', async () => {
+    const factory = new IDBFactory();
+    const a = await openStore({ dbName: 'x', maxEvents: 10, indexedDB: factory });
+    const b = await openStore({ dbName: 'x', maxEvents: 10, indexedDB: factory });
+    await b.add([ev('p', 1)]);
+    const learned = await newest(b); // b reads the events it learns from
+    expect(await a.clear()).toBe(1); // a forgets while b trains
+    expect(await b.putWeights(weights(1), learned)).toBe(false);
+    expect(await a.getWeights()).toBeNull();
+    // Events tracked after the forget, and weights learned from them: stored.
+    await b.add([ev('q', 2)]);
+    expect(await b.putWeights(weights(2), await newest(b))).toBe(true);
+    expect((await a.getWeights())?.modelVersion).toBe(2);
+  });
+
+  it('refuses every write of events and weights in any tab after a denial, until a grant; a forget leaves nothing, a denial only its mark', async () => {
+    const factory = new IDBFactory();
+    const a = await openStore({ dbName: 'y', maxEvents: 10, indexedDB: factory });
+    const b = await openStore({ dbName: 'y', maxEvents: 10, indexedDB: factory });
+    await b.add([ev('p', 1)]);
+    const learned = await newest(b);
+    await a.clear(true);
+    await expect(b.add([ev('q', 2)])).rejects.toHaveCode('consent-required');
+    expect(await b.putWeights(weights(1), learned)).toBe(false);
+    expect([await a.count(), await b.getWeights()]).toEqual([0, null]);
+    await a.clear(); // a forget while denied keeps the denial
+    await expect(b.add([ev('q', 2)])).rejects.toHaveCode('consent-required');
+    await b.grant();
+    expect((await b.add([ev('r', 3)])).stored).toHaveLength(1);
+    expect(await a.putWeights(weights(3), await newest(a))).toBe(true);
   });
 });
 
