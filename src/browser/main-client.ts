@@ -124,6 +124,13 @@ class Client implements Localrec {
     });
     this.#transport = new WorkerTransport(createWorker, params, { ...DEFAULT_TIMEOUTS, ...options.timeouts }, () => (this.#sentConsent = this.#consent.state));
     if (options.onEvent) this.#transport.listeners.add(options.onEvent);
+    // A denial in another tab reached this tab's Worker: the page follows it, so track() says
+    // consent-required at once and a later setConsent('granted') is sent (it differs again).
+    this.#transport.listeners.add((e) => {
+      if (e.type !== 'consent' || e.state !== 'denied' || this.#consent.state === 'denied') return;
+      this.#sentConsent = 'denied';
+      this.#consent.set('denied');
+    });
   }
 
   /** Runs `check` and turns its throw into a rejection (the public methods never throw synchronously). */
