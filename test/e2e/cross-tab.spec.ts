@@ -70,8 +70,9 @@ test('forget() or a denial in one tab leaves nothing learned from the erased eve
         }
         const dirty = left.db.events > 0 || left.db.weights || (left.tabs as { personalised: boolean; events: number; weights: boolean }[]).some((t) => t.personalised || t.events > 0 || t.weights);
         if (dirty) failures.push(`${tabs} tabs, ${what} after ${delay} ms: ${JSON.stringify(left)}`);
-        // Consent back for the next run (a denial reached every tab's page as well).
-        for (const p of pages.slice(0, tabs)) await p.evaluate(() => window.lrs.c.setConsent('granted'));
+        // A denial reached every open tab's Worker (and through it its page); then consent back for the next run.
+        if (what === 'denial') for (const p of pages) await expect.poll(() => p.evaluate(() => window.lrs.c.status().then((st) => st.consent))).toBe('denied');
+        for (const p of pages) await p.evaluate(() => window.lrs.c.setConsent('granted'));
       }
     }
   }
@@ -88,6 +89,7 @@ test('a denial in one tab reaches the other tabs before their next write', async
   const code = await other.evaluate(() => window.lrs.c.track({ item: 'sku-00003', type: 'view' }).then(() => 'stored', (e: { code?: string }) => e.code));
   expect(code).toBe('consent-required');
   expect(await stored(page, 'cross-tab-deny').then((s) => s.events)).toBe(0);
+  await expect.poll(() => other.evaluate(() => window.lrs.c.status().then((st) => st.consent))).toBe('denied');
   // The shopper grants again in the other tab: it stores again.
   expect(await other.evaluate(() => window.lrs.c.setConsent('granted').then(() => window.lrs.c.track({ item: 'sku-00003', type: 'view' })))).toEqual({ stored: 1, evicted: 0 });
 });
