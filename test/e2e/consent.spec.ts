@@ -14,8 +14,17 @@ interface ConsentTestWindow {
   gtag?: (...args: unknown[]) => void;
 }
 
-/** Records per store of one database (0 when the store is empty). */
+/**
+ * Records per store of one database (0 when the store is empty). The personal store's
+ * `denied` mark (a denial every tab honours, worker-store.ts) holds no personal data and is
+ * not counted; `denied` says whether it is there.
+ */
 async function stored(page: Page, db: string): Promise<{ events: number; personal: number }> {
+  const { denied: _denied, ...counts } = await storedWithMark(page, db);
+  return counts;
+}
+
+async function storedWithMark(page: Page, db: string): Promise<{ events: number; personal: number; denied: boolean }> {
   return page.evaluate(async (name) => {
     const open = await new Promise<IDBDatabase>((res, rej) => {
       const r = indexedDB.open(name);
@@ -28,7 +37,14 @@ async function stored(page: Page, db: string): Promise<{ events: number; persona
         const r = open.transaction(store).objectStore(store).count();
         r.onsuccess = () => res(r.result);
       });
-    const out = { events: await count('events'), personal: await count('personal') };
+    const keys = (store: string) =>
+      new Promise<IDBValidKey[]>((res) => {
+        if (!open.objectStoreNames.contains(store)) return res([]);
+        const r = open.transaction(store).objectStore(store).getAllKeys();
+        r.onsuccess = () => res(r.result);
+      });
+    const personal = await keys('personal');
+    const out = { events: await count('events'), personal: personal.filter((k) => k !== 'denied').length, denied: personal.includes('denied') };
     open.close();
     return out;
   }, db);
@@ -47,7 +63,7 @@ test('setConsent: denied stores nothing, granted stores, denied again deletes ev
   await openHarness(page);
   await createClient(page, 'a', { model: SMALL, backend: 'wasm', dbName: 'consent-api', personaliseDebounceMs: 0, consent: 'denied' });
   expect(await trackError(page)).toBe('consent-required');
-  expect(await stored(page, 'consent-api')).toEqual({ events: 0, personal: 0 });
+  expect(await storedWithMark(page, 'consent-api')).toEqual({ events: 0, personal: 0, denied: true });
   expect(await page.evaluate(() => window.lrs.a.setConsent('false' as never).then(() => 'ok', (e: { code?: string }) => e.code))).toBe('invalid-argument');
 
   await page.evaluate(() => window.lrs.a.setConsent('granted'));
