@@ -127,9 +127,7 @@ class Client implements Localrec {
     // A denial in another tab reached this tab's Worker: the page follows it, so track() says
     // consent-required at once and a later setConsent('granted') is sent (it differs again).
     this.#transport.listeners.add((e) => {
-      if (e.type !== 'consent' || e.state !== 'denied' || this.#consent.state === 'denied') return;
-      this.#sentConsent = 'denied';
-      this.#consent.set('denied');
+      if (e.type === 'consent' && e.state === 'denied') this.#consent.set((this.#sentConsent = 'denied'));
     });
   }
 
