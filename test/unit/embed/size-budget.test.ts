@@ -26,7 +26,10 @@ import { buildPackage, TFJS_BACKENDS, TFJS_FILE, tfjsBackendFile } from '../../.
 // of tfjs-core's namespace, about 2-3 kB more per backend.
 // The client reached 6.6 kB with issue 14's surface (context, include/exclude/price filters,
 // setAvailability) and issue 16's createLocalrec option checks; the budget moved to 7 kB.
-const BUDGET_GZIP = { loader: 2_500, client: 7_000, widget: 3_500, workerFirstLoad: 150_000, tfjsWithOneBackend: 200_000 };
+// The client passed 7 kB when the page started applying the trainer's own id and rating rules
+// (src/data/ids.ts, ratings.ts: track() refuses exactly what training refuses, issues 25, 28)
+// and following a denial made in another tab (issue 28): 7,007 bytes; the budget moved to 7.1 kB.
+const BUDGET_GZIP = { loader: 2_500, client: 7_100, widget: 3_500, workerFirstLoad: 150_000, tfjsWithOneBackend: 200_000 };
 
 describe('the package build', () => {
   let dir: string;
