@@ -3,7 +3,8 @@
  *
  * IndexedDB through `idb`, with a versioned schema; a size cap with oldest-first
  * eviction; quota errors handled by evicting and retrying once; and an in-memory fallback
- * (same interface) where IndexedDB is unavailable, e.g. in some private-browsing modes.
+ * (same interface, worker-store-memory.ts) where IndexedDB is unavailable, e.g. in some
+ * private-browsing modes; the records and the interface are in worker-store-contract.ts.
  * The store takes events already validated at the Worker's boundary (WorkerRuntime.track,
  * the only writer) and writes each batch in one transaction, so a failed write loses
  * nothing already stored.
@@ -12,7 +13,11 @@ import { wrap, type DBSchema, type IDBPDatabase } from 'idb';
 import { LocalrecError } from '../errors';
 import { isStoredEvent, isStoredWeights } from './schemas';
 import type { ValidEvent } from './worker-events';
-import type { PersonalWeightsInfo, StorageMode, StoredEvent } from './types';
+import type { StoredEvent } from './types';
+import { toStored, type DroppedRecords, type EventStore, type LearnedFrom, type PersonalWeightsRecord, type UnavailableRecord } from './worker-store-contract';
+import { MemoryStore } from './worker-store-memory';
+
+export type { DroppedRecords, EventStore, LearnedFrom, PersonalWeightsRecord, UnavailableRecord } from './worker-store-contract';
 
 /**
  * Schema version. 2 is the first released schema (1 was an unreleased prototype, so no
@@ -22,26 +27,10 @@ import type { PersonalWeightsInfo, StorageMode, StoredEvent } from './types';
  */
 export const DB_VERSION = 3;
 
-export interface PersonalWeightsRecord extends PersonalWeightsInfo {
-  key: 'current';
-  d: number;
-  hidden: number;
-  /** The tower parameters flattened in the order w1, b1, w2, b2 (see flattenTower). */
-  params: Float32Array;
-  /** Duration of the run that produced them. */
-  ms: number;
-}
-
 interface LocalrecDB extends DBSchema {
   events: { key: number; value: StoredEvent; indexes: { 'by-ts': number } };
   personal: { key: string; value: PersonalWeightsRecord | DeniedRecord };
   unavailable: { key: string; value: UnavailableRecord };
-}
-
-/** One item the shop marked unavailable; its presence is the whole fact. */
-export interface UnavailableRecord {
-  item: string;
-  since: number;
 }
 
 /**
@@ -56,54 +45,6 @@ export interface UnavailableRecord {
 const DENIED_KEY = 'denied';
 interface DeniedRecord {
   key: typeof DENIED_KEY;
-}
-
-/** What weights were learned from: the key (`seq`) of the newest stored event read. */
-export interface LearnedFrom {
-  seq: number;
-}
-
-/** Stored records read back that did not have the shape the store writes, by store; each was deleted. */
-export interface DroppedRecords {
-  events: number;
-  personal: number;
-  unavailable: number;
-}
-
-export interface EventStore {
-  readonly mode: StorageMode;
-  /** Records dropped on read since the store was opened (damaged, or another schema's). */
-  readonly dropped: Readonly<DroppedRecords>;
-  /** Why the store is in memory, or null. */
-  readonly reason: string | null;
-  readonly maxEvents: number;
-  /** Stores a validated batch, evicting the oldest events beyond the cap. */
-  add(events: readonly ValidEvent[]): Promise<{ stored: StoredEvent[]; evicted: number }>;
-  /** Every stored event, oldest first (by timestamp, then arrival). */
-  all(): Promise<readonly StoredEvent[]>;
-  count(): Promise<number>;
-  getWeights(): Promise<PersonalWeightsRecord | null>;
-  /**
-   * Stores weights learned from the events up to `from` (see LearnedFrom); false, and nothing
-   * written, when those events were erased since (a forget in any tab) or a denial holds.
-   */
-  putWeights(record: PersonalWeightsRecord, from: LearnedFrom): Promise<boolean>;
-  deleteWeights(): Promise<void>;
-  /**
-   * Removes every event and personal weight (not availability: that is shop data) in one
-   * transaction; `deny` also records a denial that every tab's writes honour until a grant
-   * (a forget keeps one that holds). Returns how many events there were.
-   */
-  clear(deny?: boolean): Promise<number>;
-  /** Consent granted (in this tab): lifts a recorded denial. */
-  grant(): Promise<void>;
-  /** Ids the shop marked unavailable. */
-  unavailable(): Promise<string[]>;
-  /** Marks ids unavailable (false) or available again (true), in one transaction. */
-  setAvailability(ids: readonly string[], available: boolean): Promise<void>;
-  /** Calls `fn` when another connection (a newer SDK in another tab) upgrades the database; this one is closed then. */
-  onVersionChange(fn: () => void): void;
-  close(): void;
 }
 
 export interface OpenStoreOptions {
@@ -161,13 +102,6 @@ function upgrade(db: IDBPDatabase<LocalrecDB>, oldVersion: number): void {
 
 function isQuotaError(e: unknown): boolean {
   return e instanceof DOMException ? e.name === 'QuotaExceededError' : (e as { name?: string } | null)?.name === 'QuotaExceededError';
-}
-
-function toStored(e: ValidEvent): Omit<StoredEvent, 'seq'> {
-  const out: Omit<StoredEvent, 'seq'> = { item: e.item, type: e.type, ts: e.ts };
-  if (e.rating !== undefined) out.rating = e.rating;
-  if (e.itemInfo !== undefined) out.itemInfo = e.itemInfo;
-  return out;
 }
 
 class IdbStore implements EventStore {
@@ -340,79 +274,4 @@ class IdbStore implements EventStore {
   close(): void {
     this.db.close();
   }
-}
-
-class MemoryStore implements EventStore {
-  readonly mode = 'memory' as const;
-  /** Only this Worker writes it, through the schemas: nothing to drop. */
-  readonly dropped: DroppedRecords = { events: 0, personal: 0, unavailable: 0 };
-  private events: StoredEvent[] = [];
-  private weights: PersonalWeightsRecord | null = null;
-  #denied = false;
-  private readonly soldOut = new Set<string>();
-  private nextSeq = 1;
-  constructor(
-    readonly maxEvents: number,
-    readonly reason: string,
-  ) {}
-
-  async add(input: readonly ValidEvent[]): Promise<{ stored: StoredEvent[]; evicted: number }> {
-    if (this.#denied) throw new LocalrecError('consent-required', 'consent was denied; nothing is stored', { consent: 'denied' });
-    const stored = input.map((e) => ({ ...toStored(e), seq: this.nextSeq++ }));
-    this.events.push(...stored);
-    this.events.sort((a, b) => a.ts - b.ts || a.seq - b.seq);
-    const evicted = Math.max(0, this.events.length - this.maxEvents);
-    const gone = new Set(this.events.splice(0, evicted).map((e) => e.seq));
-    return { stored: stored.filter((s) => !gone.has(s.seq)), evicted };
-  }
-
-  async all(): Promise<StoredEvent[]> {
-    return this.events.map((e) => ({ ...e }));
-  }
-
-  async count(): Promise<number> {
-    return this.events.length;
-  }
-
-  async getWeights(): Promise<PersonalWeightsRecord | null> {
-    return this.weights;
-  }
-
-  async putWeights(record: PersonalWeightsRecord, from: LearnedFrom): Promise<boolean> {
-    if (this.#denied || !this.events.some((e) => e.seq === from.seq)) return false;
-    this.weights = record;
-    return true;
-  }
-
-  async grant(): Promise<void> {
-    this.#denied = false;
-  }
-
-  async deleteWeights(): Promise<void> {
-    this.weights = null;
-  }
-
-  async clear(deny = false): Promise<number> {
-    const n = this.events.length;
-    this.events = [];
-    this.weights = null;
-    this.#denied ||= deny;
-    return n;
-  }
-
-  async unavailable(): Promise<string[]> {
-    return [...this.soldOut];
-  }
-
-  async setAvailability(ids: readonly string[], available: boolean): Promise<void> {
-    for (const id of ids) {
-      if (available) this.soldOut.delete(id);
-      else this.soldOut.add(id);
-    }
-  }
-
-  /** Private to this Worker: nothing else can change it. */
-  onVersionChange(): void {}
-
-  close(): void {}
 }
