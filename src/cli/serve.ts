@@ -59,7 +59,7 @@ const MAX_MS = 2 ** 31 - 1;
 const MAX_CLIENTS = 1_000_000;
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
-interface ServeFlags {
+interface ServeFlags extends ConnectionLimits {
   model: string;
   data: string;
   redis?: string;
@@ -81,12 +81,6 @@ interface ServeFlags {
   dp: boolean;
   maxEpsilon: number;
   rateLimit: number;
-  requestTimeoutMs: number;
-  headersTimeoutMs: number;
-  idleTimeoutMs: number;
-  maxConnectionsPerAddress: number;
-  maxConnections: number;
-  maxHeaderBytes: number;
   tickMs: number;
   logLevel: string;
 }

@@ -67,9 +67,16 @@ export function privacyReport(s: PrivacySettings): PrivacyReport {
 /** How many rounds the budget allows with these settings (Infinity without a budget; capped at `limit`). */
 export function roundsWithinBudget(s: Omit<PrivacySettings, 'rounds'>, limit = 100_000): number {
   if (!Number.isFinite(s.maxEpsilon)) return Infinity;
-  const fits = (rounds: number) => !privacyReport({ ...s, rounds }).budget.exhausted;
+  return lastFittingRound((rounds) => !privacyReport({ ...s, rounds }).budget.exhausted, limit);
+}
+
+/**
+ * The last round count (≤ limit) for which `fits` holds, 0 when not even one round does;
+ * `fits` must hold up to some count and not after, as "ε within the budget" does because ε
+ * grows with the rounds: double, then bisect.
+ */
+export function lastFittingRound(fits: (rounds: number) => boolean, limit = 100_000): number {
   if (!fits(1)) return 0;
-  // ε grows with the rounds: double, then bisect.
   let lo = 1;
   let hi = 2;
   while (hi <= limit && fits(hi)) [lo, hi] = [hi, hi * 2];

@@ -5,7 +5,7 @@
  */
 import { RDP_ORDERS, sampledGaussianEpsilon } from '../federated/accountant';
 import { REPORT_SENSITIVITY, windowRate } from '../federated/guard';
-import { roundsWithinBudget } from '../federated/privacy';
+import { lastFittingRound, roundsWithinBudget } from '../federated/privacy';
 import { REPORT_BYTES } from '../federated/quality';
 import type { TowerScore } from './evaluate';
 import { epsilonAt, firstRoundAt, guardReleases, type ExperimentOptions, type ExperimentResult } from './experiment';
@@ -107,19 +107,8 @@ function settingsOf(env: SimEnv, o: ExperimentOptions, res: ExperimentResult) {
 }
 
 /** The last round whose ε (deltas and the guard's reports) stays within `budget` (bisection: ε grows with the rounds). */
-function lastRoundWithin(env: SimEnv, o: ExperimentOptions, budget: number, limit = 100_000): number {
-  const fits = (r: number) => epsilonAt(env, r, o.delta, o.guard) <= budget;
-  if (!fits(1)) return 0;
-  let lo = 1;
-  let hi = 2;
-  while (hi <= limit && fits(hi)) [lo, hi] = [hi, hi * 2];
-  if (hi > limit) return limit;
-  while (hi - lo > 1) {
-    const mid = (lo + hi) >> 1;
-    if (fits(mid)) lo = mid;
-    else hi = mid;
-  }
-  return lo;
+function lastRoundWithin(env: SimEnv, o: ExperimentOptions, budget: number): number {
+  return lastFittingRound((r) => epsilonAt(env, r, o.delta, o.guard) <= budget);
 }
 
 /** The central DP guarantee of the whole run, from the accountant. */
