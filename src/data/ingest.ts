@@ -51,13 +51,12 @@ export const FIELD_NAMES = {
 } as const;
 export type RequiredField = keyof typeof FIELD_NAMES;
 
-/** The GA4 `items[]` fields a flattened export names, with or without a prefix. */
-const GA4_ITEM_FIELDS = new Set([
-  'item_id', 'item_name', 'item_brand', 'item_variant', 'item_category', 'item_category2', 'item_category3',
-  'item_category4', 'item_category5', 'price', 'quantity', 'item_list_name',
-]);
-const ITEM_PREFIXES = ['items.', 'items_', 'item.'] as const;
 const CATEGORY_FIELDS = ['item_category', 'item_category2', 'item_category3', 'item_category4', 'item_category5'] as const;
+/** The GA4 item fields ingestion reads: the id and what itemMetaOf takes, in this order. */
+export const ITEM_FIELDS_READ: readonly string[] = ['item_id', 'item_name', 'item_brand', ...CATEGORY_FIELDS, 'price'];
+/** The GA4 `items[]` fields a flattened export names, with or without a prefix. */
+const GA4_ITEM_FIELDS = new Set([...ITEM_FIELDS_READ, 'item_variant', 'quantity', 'item_list_name']);
+const ITEM_PREFIXES = ['items.', 'items_', 'item.'] as const;
 
 /** A header or column name as a field name: lower-cased, trimmed, and `items_item_id` / `items.item_id` / `item.item_id` as `item_id`. */
 export function canonicalColumn(name: string): string {

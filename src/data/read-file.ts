@@ -75,13 +75,8 @@ export function unreadable(path: string, err: unknown): LocalrecError {
   return new LocalrecError('data-unreadable-file', `cannot read ${path}: ${err instanceof Error ? err.message : String(err)}`, { path });
 }
 
-/** The columns a Parquet reader asks for: a GA4 export's (nested items[] or flattened) and localrec's own. */
-const PARQUET_COLUMNS = [
-  'user', 'user_id', 'user_pseudo_id', 'item', 'type', 'event', 'event_name', 'timestamp', 'event_timestamp', 'rating',
-  'items', 'title', 'categories', 'category', 'brand',
-];
-/** Item fields read, flattened (under any accepted prefix, see canonicalColumn) or inside items[]. */
-const ITEM_FIELDS = ['item_id', 'item_name', 'item_brand', 'item_category', 'item_category2', 'item_category3', 'item_category4', 'item_category5', 'price'];
+/** Columns a Parquet reader asks for besides the fields' accepted names (FIELD_NAMES) and the item fields (ITEM_FIELDS_READ). */
+const OTHER_PARQUET_COLUMNS = ['rating', 'items', 'title', 'categories', 'category', 'brand'];
 
 const sqlName = (c: string) => `"${c.replaceAll('"', '""')}"`;
 
@@ -93,7 +88,8 @@ const sqlName = (c: string) => `"${c.replaceAll('"', '""')}"`;
  */
 export async function readParquet(path: string, sink: RowSink, checkColumns: (columns: string[]) => void, interactionNames: readonly string[]): Promise<void> {
   const { DuckDBInstance } = await import('@duckdb/node-api');
-  const { canonicalColumn } = await import('./ingest');
+  const { canonicalColumn, FIELD_NAMES, ITEM_FIELDS_READ } = await import('./ingest');
+  const topLevel: readonly string[] = [...Object.values(FIELD_NAMES).flat(), ...OTHER_PARQUET_COLUMNS];
   const instance = await DuckDBInstance.create(':memory:', { threads: '2', memory_limit: '512MB' });
   const db = await instance.connect();
   try {
@@ -104,7 +100,7 @@ export async function readParquet(path: string, sink: RowSink, checkColumns: (co
     } catch (err) {
       throw new LocalrecError('data-unreadable-file', `${path}: not a readable Parquet file (${firstLine(err)})`, { path });
     }
-    const wanted = columns.filter((c) => PARQUET_COLUMNS.includes(c.name.toLowerCase()) || ITEM_FIELDS.includes(canonicalColumn(c.name)));
+    const wanted = columns.filter((c) => topLevel.includes(c.name.toLowerCase()) || ITEM_FIELDS_READ.includes(canonicalColumn(c.name)));
     const canonical = wanted.map((c) => canonicalColumn(c.name));
     checkColumns(canonical);
 
@@ -127,7 +123,7 @@ export async function readParquet(path: string, sink: RowSink, checkColumns: (co
     const select = wanted.map((c) => {
       const items = c.name.toLowerCase() === 'items' && /^STRUCT\((.*)\)\[\]$/.exec(c.type);
       if (!items) return sqlName(c.name);
-      const fields = ITEM_FIELDS.filter((f) => new RegExp(`(^|, )${f} `).test(items[1]));
+      const fields = ITEM_FIELDS_READ.filter((f) => new RegExp(`(^|, )${f} `).test(items[1]));
       // As JSON text: DuckDB's conversion of nested lists to JS objects is several times slower than JSON.parse of the text.
       return `to_json(list_transform(${sqlName(c.name)}, x -> {${fields.map((f) => `'${f}': x.${f}`).join(', ')}})) AS ${sqlName(c.name)}`;
     });
