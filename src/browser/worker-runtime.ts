@@ -38,12 +38,22 @@ export class WorkerRuntime {
   #consent: ConsentState = 'pending';
   /** What the last init fell back from. */
   #warnings: StatusWarning[] = [];
+  /**
+   * The newest server version a live pick-up was queued for: a model URL that still serves an
+   * older copy (a CDN that lags) is not fetched again and again for the same version.
+   */
+  #pickUpFor = 0;
   readonly #deps: RuntimeDeps;
 
   constructor(deps: RuntimeDeps) {
     this.#deps = deps;
     this.#startup = new Startup(deps, (store, change) => this.#remoteChange(store, change));
-    this.#uploads = new Uploads(deps);
+    // A round that trains a newer version than this page holds is how a running page learns of it.
+    const emit = (e: Parameters<RuntimeDeps['emit']>[0]) => {
+      deps.emit(e);
+      if (e.type === 'federated' && e.serverModelVersion !== null) this.#newerVersion(e.serverModelVersion);
+    };
+    this.#uploads = new Uploads({ ...deps, emit });
   }
 
   /** One handler per protocol method; each checks its arguments once, here, and the services trust them. */
@@ -103,8 +113,49 @@ export class WorkerRuntime {
     return this.#status();
   }
 
+  /**
+   * The server publishes a version newer than the one loaded: pick it up at the next idle
+   * moment (after every request queued now), without a page reload.
+   */
+  #newerVersion(version: number): void {
+    const held = this.#loaded?.model.manifest.modelVersion;
+    if (held === undefined || version <= held || version <= this.#pickUpFor) return;
+    this.#pickUpFor = version;
+    this.#queue.later(() => this.#pickUp());
+  }
+
+  /**
+   * Loads the model URL again, as a reload would (every file hash-verified, the last good copy
+   * kept): when it is another version, scoring moves to it and the personal weights are carried
+   * over as after a reload — those of the old version are learned again from the stored
+   * interactions on the new one.
+   */
+  async #pickUp(): Promise<void> {
+    const held = this.#loaded;
+    const store = this.#store;
+    if (!held || !store) return;
+    const loaded = await this.#startup.reload();
+    const [a, b] = [held.model.manifest, loaded.model.manifest];
+    if (a.name === b.name && a.modelVersion === b.modelVersion) {
+      // The network copy was unusable (the cached one came back): the next round's answer may try again.
+      if (loaded.error) this.#pickUpFor = 0;
+      return;
+    }
+    this.#loaded = loaded;
+    const events = await store.all().catch(() => []);
+    this.#rebuild(events);
+    let weights: Started['weights'] = { record: null, unreadable: false };
+    try {
+      weights = { record: await store.getWeights(), unreadable: false };
+    } catch {
+      weights = { record: null, unreadable: true };
+    }
+    this.#deps.emit({ type: 'ready', modelVersion: b.modelVersion, source: loaded.source, loadMs: loaded.ms });
+    await this.#recoverPersonal({ loaded, weights, events, warnings: this.#warnings });
+  }
+
   /** Stored weights that fit this model are used; otherwise (another model version, or damaged) learn again from the stored interactions. */
-  async #recoverPersonal({ loaded, weights, events, warnings }: Started): Promise<void> {
+  async #recoverPersonal({ loaded, weights, events, warnings }: Pick<Started, 'loaded' | 'weights' | 'events' | 'warnings'>): Promise<void> {
     this.#personal.clear();
     const { record, unreadable } = weights;
     if (record && this.#personal.adopt(record, loaded.model.manifest) === 'damaged') {

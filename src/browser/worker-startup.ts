@@ -85,6 +85,15 @@ export class Startup {
     return { loaded, backend: this.backend, store, warnings, ...(await readStored(store, warnings)) };
   }
 
+  /**
+   * Loads the model again from the URL of the last start (a newer version may be out there),
+   * as a start would; the store and the backend stay as they are.
+   */
+  async reload(): Promise<LoadResult> {
+    if (!this.#params || !this.#cache) throw new LocalrecError('model-not-loaded', 'no model loaded yet');
+    return loadModel(this.#params.modelUrl, { fetch: this.#deps.fetch, cache: this.#cache, onEvent: (e) => this.#deps.emit(e) });
+  }
+
   #storeOptions(params: WorkerInitParams): OpenStoreOptions {
     const opts: OpenStoreOptions = { dbName: params.dbName, maxEvents: params.maxEvents };
     if (params.storage === 'memory') {

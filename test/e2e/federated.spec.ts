@@ -1,14 +1,17 @@
 /**
  * Federated round trip in a real browser: the demo page, with consent, personalises,
  * uploads its delta to an aggregation server this file starts on loopback; the server
- * aggregates and publishes version 2; the page picks version 2 up (hash-verified),
- * re-personalises on it and still recommends. Without consent nothing is uploaded. The
- * network recorder checks that no upload carries an item id or event.
+ * aggregates and publishes version 2; the page picks version 2 up (hash-verified) after a
+ * reload, or while it runs, re-personalises on it and still recommends. Without consent
+ * nothing is uploaded. The network recorder checks that no upload carries an item id or event.
+ * A round needs two updates, the page's and one this file sends from Node, so the test
+ * decides when a version is published (an idle personalisation cannot race it).
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { mintToken } from '../../src/federated/token';
+import { encodeUpdate } from '../../src/federated/wire';
 import { spawnServer, type ServerProcess } from '../fixtures/serve-process';
 import { buyProduct, viewProducts } from './demo-shopper';
 import { expect, test } from './fixtures';
@@ -21,13 +24,18 @@ let dataDir: string;
 
 test.describe.configure({ mode: 'serial' });
 
-test.beforeAll(async ({ baseURL }) => {
-  dataDir = await mkdtemp(join(tmpdir(), 'localrec-e2e-fed-'));
-  server = await spawnServer(
-    // One update closes a round (checked every second): enough to see version 2 published.
-    ['--model', '.cache/models/small', '--data', dataDir, '--origin', new URL(baseURL!).origin, '--min-clients', '1', '--round-ms', '1', '--rate-limit', '0'],
+/** A server whose rounds close (checked every second) once they hold two updates. */
+async function startServer(origin: string): Promise<{ server: ServerProcess; dataDir: string }> {
+  const dir = await mkdtemp(join(tmpdir(), 'localrec-e2e-fed-'));
+  const proc = await spawnServer(
+    ['--model', '.cache/models/small', '--data', dir, '--origin', origin, '--min-clients', '2', '--round-ms', '1', '--rate-limit', '0'],
     { LOCALREC_FED_SECRET: SECRET },
   );
+  return { server: proc, dataDir: dir };
+}
+
+test.beforeAll(async ({ baseURL }) => {
+  ({ server, dataDir } = await startServer(new URL(baseURL!).origin));
 });
 
 test.afterAll(async () => {
@@ -35,8 +43,38 @@ test.afterAll(async () => {
   await rm(dataDir, { recursive: true, force: true });
 });
 
-async function round(): Promise<{ roundId: number; modelVersion: number; length: number }> {
-  return (await fetch(`${server.url}/v1/round`)).json() as Promise<{ roundId: number; modelVersion: number; length: number }>;
+async function round(at = server): Promise<{ roundId: number; modelVersion: number; length: number }> {
+  return (await fetch(`${at.url}/v1/round`)).json() as Promise<{ roundId: number; modelVersion: number; length: number }>;
+}
+
+/** A second device (this test, from Node) sends a zero delta to the open round, which then closes and publishes the next version. */
+async function publishNext(at = server): Promise<number> {
+  const r = await round(at);
+  const body = encodeUpdate({ modelVersion: r.modelVersion, roundId: r.roundId, values: new Float32Array(r.length), dtype: 'float32' });
+  const res = await fetch(`${at.url}/v1/updates`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${mintToken(SECRET, `e2enode${r.roundId}`, Date.now() + 600_000)}`, 'content-type': 'application/octet-stream' },
+    body: body as Uint8Array<ArrayBuffer>,
+  });
+  expect(res.status).toBe(200);
+  await expect.poll(async () => (await round(at)).modelVersion, { timeout: 15_000 }).toBe(r.modelVersion + 1);
+  return r.modelVersion + 1;
+}
+
+type Seen = { personalised: string[]; federated: string[] };
+
+/** Records the Worker's personalisations (by reason) and federated outcomes on the page, from the moment it is called. */
+async function recordEvents(page: import('@playwright/test').Page): Promise<() => Promise<Seen>> {
+  await page.evaluate(async () => {
+    const seen: Seen = { personalised: [], federated: [] };
+    (window as unknown as { seen: Seen }).seen = seen;
+    const c = await (window.localrec as import('../../src/embed/queue').EmbedApi).ready;
+    c!.subscribe((e) => {
+      if (e.type === 'personalised') seen.personalised.push(e.reason);
+      if (e.type === 'federated') seen.federated.push(e.outcome);
+    });
+  });
+  return () => page.evaluate(() => structuredClone((window as unknown as { seen: Seen }).seen));
 }
 
 /** Three product views and one purchase (view, cart, purchase): six events, then "Personalise now". */
@@ -61,16 +99,18 @@ test('with consent, the demo uploads one delta, the server publishes version 2, 
   await page.goto(url);
   await expect(page.locator('body')).toHaveAttribute('data-ready', 'true', { timeout: 30_000 });
   await expect(page.locator('#status')).toContainText('model small v1');
+  const seen = await recordEvents(page);
   await shop(page);
   await expect(page.locator('#status')).toContainText('personalised (5 steps on 6 events');
-  // The idle personalisation (1.5 s after the last click) may run once more: its outcome ('already-sent' or,
-  // once version 2 is out, 'model-version') replaces 'uploaded' in the status line, but the round stays.
+  // The idle personalisation (1.5 s after the last event) runs once more: the round is the same, nothing more is sent.
+  await expect.poll(async () => (await seen()).personalised).toEqual(['demand', 'idle']);
+  await expect.poll(async () => (await seen()).federated.length).toBe(2);
   await expect(page.locator('#status')).toContainText(new RegExp(`federated: [a-z-]+ \\(round ${before.roundId}, ${24 + before.length} bytes\\)`));
 
-  // The server closes the round at its next tick and publishes version 2, from this one update.
-  await expect.poll(async () => (await round()).modelVersion, { timeout: 15_000 }).toBe(2);
+  // With a second device's update the server closes the round at its next tick and publishes version 2.
+  expect(await publishNext()).toBe(2);
   const v2 = (await (await fetch(`${fed}/v1/models/2/manifest.json`)).json()) as { training: { federated: { clients: number } } };
-  expect(v2.training.federated.clients).toBe(1);
+  expect(v2.training.federated.clients).toBe(2);
 
   // Exactly one upload: a header and the int8 tower delta, nothing else.
   const uploads = network.requests.filter((r) => r.method === 'POST');
@@ -95,6 +135,50 @@ test('with consent, the demo uploads one delta, the server publishes version 2, 
   // Version 2's round gets this device's next delta: still one upload per round.
   await expect(page.locator('#status')).toContainText(`(round ${before.roundId + 1}, ${24 + before.length} bytes)`);
   expect(network.requests.filter((r) => r.method === 'POST')).toHaveLength(2);
+});
+
+test('a running page picks up version 2 at its next idle moment, without a reload, and re-personalises on it', async ({ page, network, baseURL }) => {
+  const own = await startServer(new URL(baseURL!).origin);
+  try {
+    const fed = own.server.url;
+    network.federatedOrigins!.push(new URL(fed).origin);
+    for (const s of [...clicked, bought, 'sku-00021', '"type"', 'purchase', 'sku-']) network.secrets.add(s);
+    const token = mintToken(SECRET, 'e2edevice03', Date.now() + 600_000);
+    const status = page.locator('#status');
+    await page.goto(`/demo/?model=${encodeURIComponent(`${fed}/v1/model/manifest.json`)}&fed=${encodeURIComponent(fed)}&fedToken=${token}&consent=1&backend=wasm`);
+    await expect(page.locator('body')).toHaveAttribute('data-ready', 'true', { timeout: 30_000 });
+    // Survives only if the document is never reloaded or replaced.
+    await page.evaluate(() => ((window as unknown as { sameDocument: boolean }).sameDocument = true));
+    const seen = await recordEvents(page);
+    await shop(page);
+    await expect(status).toContainText('model small v1');
+    // Version 2 comes out only after the idle personalisation has asked for round 1 (so the page learns of it from the next one).
+    await expect.poll(async () => (await seen()).personalised).toEqual(['demand', 'idle']);
+    await expect.poll(async () => (await seen()).federated.length).toBe(2);
+    expect(await publishNext(own.server)).toBe(2);
+    const manifests = () => network.requests.filter((r) => r.url === `${fed}/v1/model/manifest.json`).length;
+    expect(manifests()).toBe(1);
+
+    // One more product view: its idle personalisation asks for the round, which trains version 2; the page moves to it.
+    await viewProducts(page, 'books', ['sku-00021']);
+    await expect(status).toContainText('model small v2', { timeout: 30_000 });
+    await expect(status).toContainText('from network');
+    await expect(status).toContainText('personalised (5 steps on 7 events');
+    // Its next delta is against version 2, for round 2.
+    await expect(status).toContainText(`federated: uploaded (round 2, `);
+    expect(await seen()).toEqual({ personalised: ['demand', 'idle', 'idle', 'model-updated'], federated: ['uploaded', expect.stringMatching(/^(uploaded|already-sent)$/), 'model-version', 'uploaded'] });
+    expect(await page.evaluate(() => (window as unknown as { sameDocument?: boolean }).sameDocument)).toBe(true);
+    expect(manifests()).toBe(2);
+    const uploads = network.requests.filter((r) => r.method === 'POST');
+    expect(uploads.map((u) => u.url)).toEqual([`${fed}/v1/updates`, `${fed}/v1/updates`]);
+    await page.locator('a.logo').click();
+    const forYou = page.locator('[data-strip="for-you"]');
+    await expect(forYou).toHaveAttribute('data-personalised', 'true');
+    await expect(forYou.locator('.rec-card')).toHaveCount(6);
+  } finally {
+    await own.server.kill('SIGTERM');
+    await rm(own.dataDir, { recursive: true, force: true });
+  }
 });
 
 test("without consent ('pending') the demo stores, personalises and sends nothing", async ({ page, network }) => {

@@ -64,7 +64,7 @@ async function setup() {
   // The model files as before; requests to the federated origin go to the real server.
   const h = makeRuntime(Object.assign(Object.create(models) as ModelServer, { fetch: fetchBoth }));
   const token = mintToken(SECRET, 'device0001', Date.now() + 60_000);
-  return { h, coordinator, fedRequests, token, hold, release: () => openGate() };
+  return { h, coordinator, models, fedRequests, token, hold, release: () => openGate() };
 }
 
 async function trackAndPersonalise(h: Awaited<ReturnType<typeof setup>>['h']) {
@@ -155,5 +155,48 @@ describe('federated rounds in the Worker runtime', () => {
     await trackAndPersonalise(h);
     expect((await h.call('status', {})).federated).toBeNull();
     expect(fedRequests).toEqual([]);
+  });
+
+  it('a running page picks up the version the server published next, at its next idle moment, and re-personalises on it', async () => {
+    const { h, coordinator, models, fedRequests, token } = await setup();
+    await h.call('init', initParams({ federated: { endpoint: FED, token }, consent: 'granted' }));
+    await trackAndPersonalise(h);
+    await expect.poll(() => h.events.find((e) => e.type === 'federated')).toMatchObject({ outcome: 'uploaded', roundId: 1 });
+    expect((await coordinator.aggregateNow())?.toVersion).toBe(2);
+    models.model = coordinator.currentModel(); // the page's model URL now serves version 2
+    const manifestsBefore = models.requests.filter((p) => p.endsWith('manifest.json')).length;
+
+    // The next interaction's personalisation asks for the round, which trains version 2: the page moves to it.
+    await h.call('track', { events: [{ item: id(9), type: 'view', ts: T0 + 10 }] });
+    await h.call('personalise', {});
+    await expect.poll(() => h.events.filter((e) => e.type === 'federated').map((e) => e.outcome)).toEqual(['uploaded', 'model-version', 'uploaded']);
+    const st = await h.call('status', {});
+    expect(st.model).toMatchObject({ version: 2, source: 'network' });
+    expect(st.personal).toMatchObject({ modelVersion: 2, events: 4 });
+    expect(h.events.filter((e) => e.type === 'ready').map((e) => e.modelVersion)).toEqual([1, 2]);
+    expect(h.events.filter((e) => e.type === 'personalised').at(-1)).toMatchObject({ reason: 'model-updated', result: { modelVersion: 2, events: 4 } });
+    // Its next delta is for version 2's round; the model was fetched once more, not per event.
+    expect(h.events.filter((e) => e.type === 'federated').at(-1)).toMatchObject({ roundId: 2, serverModelVersion: 2 });
+    expect((await coordinator.refresh()).accepted).toBe(1);
+    expect(models.requests.filter((p) => p.endsWith('manifest.json')).length).toBe(manifestsBefore + 1);
+    expect(fedRequests.filter((r) => r.method === 'POST')).toHaveLength(2);
+  });
+
+  it('a model URL that still serves the older version is fetched once for a newer server version, not after every round answer', async () => {
+    const { h, coordinator, models, token } = await setup();
+    await h.call('init', initParams({ federated: { endpoint: FED, token }, consent: 'granted' }));
+    await trackAndPersonalise(h);
+    await expect.poll(() => h.events.find((e) => e.type === 'federated')).toMatchObject({ outcome: 'uploaded' });
+    await coordinator.aggregateNow(); // version 2 is out, but the page's model URL (a lagging CDN copy) still serves 1
+    const manifests = () => models.requests.filter((p) => p.endsWith('manifest.json')).length;
+    const before = manifests();
+    for (let k = 0; k < 3; k++) {
+      await h.call('personalise', {});
+      await expect.poll(() => h.events.filter((e) => e.type === 'federated').length).toBe(2 + k);
+      await h.call('status', {}); // after the queued pick-up, if any
+    }
+    expect(h.events.filter((e) => e.type === 'federated').slice(1).every((e) => e.outcome === 'model-version')).toBe(true);
+    expect(manifests()).toBe(before + 1);
+    expect((await h.call('status', {})).model).toMatchObject({ version: 1 });
   });
 });
