@@ -10,6 +10,7 @@ import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LocalrecError } from '../errors';
 import type { IngestResult, IngestSummary } from '../data/types';
+import type { LoadedModel } from '../model/format';
 import { describeRow } from './ingest-summary';
 import { VALIDATION_FOLD, userFold, type ColdStartSplit, type TrainingData } from '../data/split';
 
@@ -194,4 +195,21 @@ export async function checkOutputFile(path: string): Promise<string> {
   if (info !== null && info.isDirectory()) throw new LocalrecError('output-unwritable', `cannot write ${file}: it is a directory`, { out: file });
   await checkOutputDir(dirname(file), { force: true });
   return file;
+}
+
+/**
+ * A model directory named by a flag (train --from), read and verified like the SDK would
+ * (schema, hashes, weights): a missing directory or manifest is `data-missing-file`, a
+ * damaged model keeps its own code (model-format, model-hash-mismatch), each naming the flag.
+ */
+export async function readModelDirArg(dir: string, flag: string): Promise<LoadedModel> {
+  const { readModelDir } = await import('../model/files-node');
+  try {
+    return (await readModelDir(resolve(dir))).loaded;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new LocalrecError('data-missing-file', `${flag} ${dir}: no model there (no manifest.json or a file it lists)`, { path: dir });
+    if (e instanceof SyntaxError) throw new LocalrecError('model-format', `${flag} ${dir}: manifest.json is not JSON (${e.message})`, { path: dir });
+    if (e instanceof LocalrecError) throw new LocalrecError(e.code, `${flag} ${dir}: ${e.message}`, { ...e.details, path: dir });
+    throw e;
+  }
 }

@@ -100,8 +100,10 @@ export function stageLine(stage: string, info: Record<string, unknown>, view: Va
   if (typeof info.bestEpoch === 'number') parts.push(`best at epoch ${info.bestEpoch}`);
   if (typeof info.bestStep === 'number') parts.push(`best at step ${info.bestStep}`);
   if (typeof info.validationNdcg10 === 'number' && Number.isFinite(info.validationNdcg10)) parts.push(`validation ${unit(info.validationNdcg10)}`);
+  // train --from: where the published model started on the new data (epoch 0 above means it was kept as it was).
+  if (typeof info.startValidationNdcg10 === 'number' && Number.isFinite(info.startValidationNdcg10)) parts.push(`published model ${unit(info.startValidationNdcg10)}`);
   for (const [k, v] of Object.entries(info)) {
-    if (['seconds', 'bestEpoch', 'bestStep', 'validationNdcg10'].includes(k) || typeof v === 'object') continue;
+    if (['seconds', 'bestEpoch', 'bestStep', 'validationNdcg10', 'startValidationNdcg10'].includes(k) || typeof v === 'object') continue;
     parts.push(`${k}=${typeof v === 'number' ? Number(v.toFixed(4)) : String(v)}`);
   }
   return `${stage} done: ${parts.join(', ')}`;
@@ -137,7 +139,8 @@ export function trainingWarnings(report: Record<string, unknown>, view: Validati
     if (vals.length >= 2 && Math.max(...vals) <= vals[0]) out.push(`warning: ${stage} never improved on its first validation score (${unit(vals[0])}); the data may be too small or too noisy for it`);
   }
   const meta = report.meta as { bestStep?: unknown } | undefined;
-  if (meta?.bestStep === 0) out.push("warning: meta-training never improved on the pre-trained tower it started from; the shipped tower is the pre-trained one");
+  const continued = (report.student as { startValidationNdcg10?: unknown } | undefined)?.startValidationNdcg10 !== undefined;
+  if (meta?.bestStep === 0) out.push(`warning: meta-training never improved on the ${continued ? "published model's" : 'pre-trained'} tower it started from; the shipped tower is that one`);
   return out;
 }
 

@@ -11,6 +11,9 @@ import { DEFAULT_PIPELINE } from '../train/options';
 import type { ValidationView } from '../eval/validation';
 import type { PipelineHooks } from '../train/pipeline';
 import { addPipelineFlags, intFlag, seedFlag, pipelineFlags, pipelineOptionsFrom } from './options';
+import { CONTINUE_DEFAULTS } from '../train/continue-defaults';
+import type { PipelineStart } from '../train/pipeline';
+import type { TrainingData } from '../data/split';
 
 /** A model name is one path segment (it names public/models/<name> and the checkpoint directory). */
 function modelName(text: string): string {
@@ -33,7 +36,11 @@ const program = addPipelineFlags(
     // The SDK's bound: federated rounds and uploads carry the version as a uint32.
     .option('--model-version <n>', 'model version written to the manifest', intFlag(0, MODEL_BOUNDS.maxModelVersion), 1)
     .option('--report <file>', 'also write the training report as JSON here')
-    .option('--force', 'allow overwriting a committed model directory (an existing public/models/<name>)', false),
+    .option('--force', 'allow overwriting a committed model directory (an existing public/models/<name>)', false)
+    .option(
+      '--from <model dir>',
+      `continue a published model on --data (new events): its items keep their rows, new items start from content features, the version goes up by one; ${CONTINUE_DEFAULTS.studentEpochs} student epoch and ${CONTINUE_DEFAULTS.metaSteps} meta steps unless given, no teacher, its pooling kept`,
+    ),
 ).showHelpAfterError('(see --help)');
 
 interface TrainFlags {
@@ -47,6 +54,7 @@ interface TrainFlags {
   report?: string;
   maxBadRows: number;
   force: boolean;
+  from?: string;
 }
 
 /** The data set as training users, with what happened to its rows printed; fails on too many malformed rows or too little data to train on. */
@@ -82,14 +90,50 @@ async function stageHooks(view: ValidationView) {
   return { hooks, stop: () => bars.stop() };
 }
 
+/** Whether the command line set this option (not its default). */
+const given = (key: string) => program.getOptionValueSource(key) === 'cli';
+
+/**
+ * With --from: the published model read and verified, the data re-indexed to keep its
+ * rows, its name (unless --name is given) and the next version (a --model-version must be
+ * later than the published one).
+ */
+async function continuedStart(dir: string, data: TrainingData, o: TrainFlags): Promise<{ train: TrainingData; start: PipelineStart; name: string; modelVersion: number }> {
+  const [{ readModelDirArg }, { continueFrom }] = await Promise.all([import('./check-input'), import('../train/from-model')]);
+  const base = await readModelDirArg(dir, '--from');
+  const { train, start } = continueFrom(base, data);
+  const modelVersion = given('modelVersion') ? o.modelVersion : start.version + 1;
+  if (modelVersion <= start.version) {
+    const { LocalrecError } = await import('../errors');
+    throw new LocalrecError('invalid-argument', `--model-version ${modelVersion} is not later than the published model's ${start.version}`, { modelVersion, from: start.version });
+  }
+  const f = start.facts;
+  console.log(
+    `continuing ${start.name} version ${start.version} as version ${modelVersion}: its ${f.known} items keep their rows (${f.absent} of them not in the new data), ` +
+      `${f.added} new items start from ${f.contentRows ? 'their content features' : 'zero rows (the model has no content features)'}`,
+  );
+  return { train, start: { from: start }, name: given('name') ? o.name : start.name, modelVersion };
+}
+
 async function main(): Promise<void> {
   const parsed = program.parse().opts();
   const o = parsed as TrainFlags;
-  const opts = pipelineOptionsFrom(pipelineFlags(parsed), o.seed);
+  const flags = pipelineFlags(parsed);
+  // A continued model starts trained: one student epoch and a third of the meta steps unless the flags say otherwise (continue-defaults.ts).
+  if (o.from !== undefined) {
+    if (!given('studentEpochs')) flags.studentEpochs = CONTINUE_DEFAULTS.studentEpochs;
+    if (!given('metaSteps')) flags.metaSteps = CONTINUE_DEFAULTS.metaSteps;
+  }
+  const opts = pipelineOptionsFrom(flags, o.seed);
   // Every input is checked before tfjs loads or a stage starts: data, then where the model goes.
   const { checkNotInside, checkOutputDir, checkOutputFile } = await import('./check-input');
-  const { name, train } = await loadTrainingData(o.data, o.maxBadRows, opts.validationKs);
-  const outDir = await checkOutputDir(o.out ?? join('public', 'models', o.name), { force: o.force, replacedWhole: true });
+  const loaded = await loadTrainingData(o.data, o.maxBadRows, opts.validationKs);
+  const continued = o.from === undefined ? null : await continuedStart(o.from, loaded.train, o);
+  const { name } = loaded;
+  const train = continued?.train ?? loaded.train;
+  const modelName = continued?.name ?? o.name;
+  const modelVersion = continued?.modelVersion ?? o.modelVersion;
+  const outDir = await checkOutputDir(o.out ?? join('public', 'models', modelName), { force: o.force, replacedWhole: true });
   if (o.checkpoint) {
     checkNotInside(o.checkpointDir, '--checkpoint-dir', outDir);
     await checkOutputDir(o.checkpointDir, { force: true });
@@ -109,10 +153,10 @@ async function main(): Promise<void> {
 
   // Keyed by the data's content: an edited file never resumes from another file's stages (stage names carry the options).
   const key = trainingDataHash(train);
-  const checkpoints = o.checkpoint ? new CheckpointStore(resolve(o.checkpointDir, `${o.name}-${key.slice(0, 16)}`), key) : undefined;
+  const checkpoints = o.checkpoint ? new CheckpointStore(resolve(o.checkpointDir, `${modelName}-${key.slice(0, 16)}`), key) : undefined;
   const progress = await stageHooks(opts.validationView);
   const t0 = performance.now();
-  const { encoded, report } = await buildModel({ data: o.data, name: o.name, modelVersion: o.modelVersion, train, opts, checkpoints, hooks: progress.hooks });
+  const { encoded, report } = await buildModel({ data: o.data, name: modelName, modelVersion, train, opts, checkpoints, hooks: progress.hooks, start: { ...continued?.start } });
   progress.stop();
   const seconds = (performance.now() - t0) / 1000;
   // The trainer refuses to write what the SDK would refuse: the SDK's own decode (schema,
@@ -125,8 +169,8 @@ async function main(): Promise<void> {
   console.log(`total training time ${seconds.toFixed(1)} s`);
   const { nextSteps, trainingWarnings } = await import('./ingest-summary');
   for (const line of trainingWarnings(report, opts.validationView)) console.warn(line);
-  const defaultDir = outDir === resolve(join('public', 'models', o.name));
-  for (const line of nextSteps(outDir, o.name, defaultDir)) console.log(line);
+  const defaultDir = outDir === resolve(join('public', 'models', modelName));
+  for (const line of nextSteps(outDir, modelName, defaultDir)) console.log(line);
   // Atomic like the model: a run killed while writing its report leaves the previous report, not half of one.
   if (o.report) {
     const file = resolve(o.report);

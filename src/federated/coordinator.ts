@@ -60,10 +60,45 @@ export class Coordinator {
   }
 
   async start(): Promise<RoundState> {
-    const state = await this.store.open(this.opts.initial, this.now());
+    let state = await this.store.open(this.opts.initial, this.now());
     await this.adopt(state);
+    // A server restarted with a retrained model (train --from) newer than the one it served publishes it.
+    if (this.opts.initial.manifest.modelVersion > state.modelVersion) state = (await this.publishModel(this.opts.initial)) ?? state;
     this.logPrivacy();
     return state;
+  }
+
+  /**
+   * Publishes a model trained elsewhere (a retraining, `train --from` the served version)
+   * as the served version and opens the next round. Its version must be later than the
+   * served one. The open round's updates are deltas of the tower it replaces, so they
+   * are dropped (counted in the log). The round counter moves on, so the accountant counts
+   * the replaced round as if it had been published (conservative: a model trained on the
+   * shop's own data spends no device's budget). Publishing the model already served is a
+   * no-op (several processes restarted with it). Resolves to null when another process
+   * holds the aggregation lock.
+   */
+  async publishModel(model: EncodedModel): Promise<RoundState | null> {
+    // decodeModel verifies every file: a model that does not verify is never served.
+    const loaded = await decodeModel(model.manifest, model.files);
+    const release = await this.store.lock(this.opts.lockTtlMs ?? 60_000);
+    if (!release) return null;
+    try {
+      const round = await this.refresh();
+      const version = loaded.manifest.modelVersion;
+      const hashes = (m: EncodedModel['manifest']) => m.files.map((f) => f.sha256).join();
+      if (version === round.modelVersion && hashes(loaded.manifest) === hashes(this.require().files.manifest)) return round;
+      if (version <= round.modelVersion) {
+        throw new LocalrecError('invalid-argument', `model version ${version} is not later than the served version ${round.modelVersion}`, { modelVersion: version, served: round.modelVersion });
+      }
+      const dropped = (await this.store.closeRound(round.roundId)) ?? [];
+      const next = await this.store.publish(round.roundId, model, this.now());
+      await this.adopt(next);
+      this.log(dropped.length ? 'warn' : 'info', 'retrained model published', { fromVersion: round.modelVersion, toVersion: version, roundId: round.roundId, droppedUpdates: dropped.length });
+      return next;
+    } finally {
+      await release();
+    }
   }
 
   /** Says at start what the published models are protected by, and how far the budget reaches. */

@@ -2,7 +2,7 @@ import type { TrainingData } from '../data/split';
 import type { ItemMeta } from '../data/types';
 import { encodeModel, type EncodedModel } from '../model/format';
 import type { CheckpointStore } from './checkpoint';
-import { trainPipeline, type PipelineHooks, type PipelineOptions } from './pipeline';
+import { trainPipeline, type PipelineHooks, type PipelineOptions, type PipelineStart } from './pipeline';
 
 export interface BuildModelInput {
   /** The data spec, recorded in the manifest's training facts. */
@@ -13,12 +13,14 @@ export interface BuildModelInput {
   opts: PipelineOptions;
   hooks?: PipelineHooks;
   checkpoints?: CheckpointStore;
+  /** An imported teacher and/or a published model to continue (train --teacher, --from). */
+  start?: PipelineStart;
 }
 
 /** Trains the whole pipeline on `train` and encodes the browser model (what `npm run train` writes). */
 export async function buildModel(input: BuildModelInput): Promise<{ encoded: EncodedModel; report: Record<string, unknown> }> {
-  const { train, opts } = input;
-  const result = await trainPipeline(train, opts, input.hooks, input.checkpoints);
+  const { train, opts, start = {} } = input;
+  const result = await trainPipeline(train, opts, input.hooks, input.checkpoints, start);
   const items = modelItems(train);
   const encoded = await encodeModel({
     name: input.name,
@@ -31,8 +33,9 @@ export async function buildModel(input: BuildModelInput): Promise<{ encoded: Enc
       seed: opts.seed,
       users: train.users.length,
       interactions: train.nInteractions,
-      teacher: { d: opts.teacher.d, hidden: opts.teacher.hidden },
-      student: { d: opts.student.d, hidden: opts.student.hidden, distillWeight: opts.student.distillWeight },
+      teacher: start.teacher ? { imported: start.teacher.facts } : start.from ? null : { d: opts.teacher.d, hidden: opts.teacher.hidden },
+      student: { d: result.student.d, hidden: result.student.hidden, distillWeight: opts.student.distillWeight },
+      ...(start.from ? { from: { name: start.from.name, modelVersion: start.from.version, ...start.from.facts } } : {}),
       meta: opts.meta.algorithm,
       validationNdcg10: {
         teacher: validationOf(result.report.teacher),

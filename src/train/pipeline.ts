@@ -5,7 +5,7 @@ import type { ItemMeta } from '../data/types';
 import type { InnerLoopConfig, PoolingConfig } from '../model/manifest';
 import { contentTokens, hashFeatures, type SparseFeatures } from '../model/features';
 import { dequantiseRows, quantiseRows } from '../model/quantise';
-import type { ModelConfig, ModelWeights, TableModel, TowerParams } from '../model/weights';
+import { cloneTables, type ModelConfig, type ModelWeights, type TableModel, type TowerParams } from '../model/weights';
 import type { CheckpointStore } from './checkpoint';
 import { fitContentProjection } from './content';
 import type { DistillationTeacher } from './distillation';
@@ -17,10 +17,29 @@ import { coldStartNdcg, modelRanker } from './validate';
 import { chooseBiasScale, scaleBias } from './bias-scale';
 import { chooseRecency, withRecency } from './recency-choice';
 import { TrainPool } from './pool';
+import type { ContinuedModel } from './from-model';
 
 export { DEFAULT_PIPELINE, type PipelineOptions, type StageOptions } from './options';
 
 export type Stage = 'teacher' | 'student' | 'meta' | 'export';
+
+/** Item embeddings from another engine that stand in for the trained teacher (train --teacher, src/train/teacher-file.ts). */
+export interface ImportedTeacher {
+  /** Its rows in the catalogue's order, scored through an identity tower (see teacher-file.ts). */
+  model: TableModel;
+  /** Identifies the embeddings (a hash of their values), so stage checkpoints of another teacher never resume. */
+  key: string;
+  /** What the import found (file, format, dims, coverage): reported with the teacher stage. */
+  facts: Record<string, unknown>;
+}
+
+/** Where a run starts other than from scratch. */
+export interface PipelineStart {
+  /** Distil from these embeddings instead of training a teacher. */
+  teacher?: ImportedTeacher;
+  /** Continue a published model: no teacher (unless imported), its tables and tower fine-tuned, its on-device settings kept. */
+  from?: ContinuedModel;
+}
 
 export interface PipelineHooks {
   onStageStart?: (stage: Stage, total: number) => void;
@@ -53,6 +72,7 @@ interface RunContext {
   criterion: ValidationCriterion;
   /** Worker threads for validation and meta-training; null with one thread. */
   pool: TrainPool | null;
+  start: PipelineStart;
 }
 
 /** A short stable hash of JSON-able options (FNV-1a over the JSON text). */
@@ -69,13 +89,14 @@ function poolingKey({ halfLifeHours, halfLifePositions, ...rest }: PoolingConfig
  * Each stage's checkpoint is named by the options it depends on, so changing a later
  * stage (say, meta-training) still resumes from the earlier ones.
  */
-function stageKeys(opts: PipelineOptions, sampled: boolean): RunContext['keys'] {
+function stageKeys(opts: PipelineOptions, sampled: boolean, start: PipelineStart): RunContext['keys'] {
   // biasScale is chosen after the last stage, so it keys none of them; the recency choice
   // is made after the student, so it keys only the meta stage.
   // threads changes how fast, not what: it keys nothing.
   const { teacher, student, meta, inner, biasScale: _after, threads: _speed, validationUsers, chooseRecency, chooseTimeRecency, sampleContexts, averageWeights, ...rest } = opts;
   // Options added later key the stages only when set (the validation sample: when it leaves users out), so checkpoints made before they existed still resume.
-  const shared = { ...rest, pooling: poolingKey(rest.pooling), ...(sampleContexts ? { sampleContexts } : {}), ...(averageWeights ? { averageWeights } : {}), ...(sampled ? { validationUsers } : {}) };
+  const starts = { ...(start.teacher ? { teacherKey: start.teacher.key } : {}), ...(start.from ? { fromKey: start.from.key } : {}) };
+  const shared = { ...rest, pooling: poolingKey(rest.pooling), ...(sampleContexts ? { sampleContexts } : {}), ...(averageWeights ? { averageWeights } : {}), ...(sampled ? { validationUsers } : {}), ...starts };
   const { queryViews, ...metaRest } = meta;
   const metaKey = queryViews ? meta : metaRest;
   return {
@@ -109,49 +130,70 @@ export async function trainPipeline(
   opts: PipelineOptions = DEFAULT_PIPELINE,
   hooks: PipelineHooks = {},
   checkpoints?: CheckpointStore,
+  start: PipelineStart = {},
 ): Promise<PipelineResult> {
   const { fit, validation, validationTotal } = validationSplit(train.users, opts.validationUsers, opts.seed);
-  const config: ModelConfig = { pooling: opts.pooling, inner: opts.inner, content: { buckets: opts.contentBuckets } };
+  const config: ModelConfig = start.from ? structuredClone(start.from.config) : { pooling: opts.pooling, inner: opts.inner, content: { buckets: opts.contentBuckets } };
   const report: Record<string, unknown> = { fitUsers: fit.length, validationUsers: validation.length, items: train.catalogue.ids.length };
   if (validationTotal > validation.length) report.validationUsersInFold = validationTotal;
   const criterion = new ValidationCriterion(validation, itemCountsOf(fit, train.catalogue.ids.length), opts.validationKs, opts.validationView);
   const pool = opts.threads > 1 ? new TrainPool(opts.threads) : null;
   try {
-    return await runStages({ train, fit, validation, opts, config, hooks, checkpoints, report, keys: stageKeys(opts, validationTotal > validation.length), criterion, pool });
+    return await runStages({ train, fit, validation, opts, config, hooks, checkpoints, report, keys: stageKeys(opts, validationTotal > validation.length, start), criterion, pool, start });
   } finally {
     await pool?.close();
   }
 }
 
 async function runStages(ctx: RunContext): Promise<PipelineResult> {
-  const { train, validation, opts, config, hooks, report, pool } = ctx;
-  const teacher = await pretrainStage(ctx, 'teacher', opts.teacher);
-  const distill = { model: teacher, weight: opts.student.distillWeight, temperature: opts.student.temperature };
-  const student = await pretrainStage(ctx, 'student', opts.student, distill);
-  const t0 = performance.now();
-  const recency = await chooseRecency(
-    { positions: opts.chooseRecency, hours: opts.chooseTimeRecency },
-    validation.length ? ctx.criterion : null,
-    { ...student, contentProj: new Float32Array(0) },
-    config,
-    student.tower,
-    opts.inner,
-    pool,
-  );
-  report.recency = { ...recency, seconds: (performance.now() - t0) / 1000 };
-  config.pooling = withRecency(config.pooling, recency.halfLife, recency.halfLifeHours);
-  const metaTower = await metaStage(ctx, student);
+  const { train, validation, opts, config, hooks, report, pool, start } = ctx;
+  const teacher = start.teacher ? await importedTeacherStage(ctx, start.teacher) : start.from ? null : await pretrainStage(ctx, 'teacher', opts.teacher);
+  const distill = teacher && { model: teacher, weight: opts.student.distillWeight, temperature: opts.student.temperature };
+  const student = start.from
+    ? await pretrainStage(ctx, 'student', { ...opts.student, d: start.from.model.d, hidden: start.from.model.hidden }, distill ?? undefined, start.from.model)
+    : await pretrainStage(ctx, 'student', opts.student, distill ?? undefined);
+  // A continued model keeps the pooling devices already run (config is the published model's).
+  if (!start.from) await recencyStage(ctx, student);
+  const metaTower = await metaStage(ctx, student, start.from?.model.tower ?? student.tower);
 
   hooks.onStageStart?.('export', 1);
   const items: ItemMeta[] = train.catalogue.ids.map((id) => train.items.get(id) ?? { id, title: id, categories: [] });
-  const contentProj = fitContentProjection(student, items, train.itemCounts, opts.contentBuckets);
+  const contentProj = fitContentProjection(student, items, train.itemCounts, config.content.buckets);
   const biasScale = await chooseBiasScale(opts.biasScale, validation.length ? ctx.criterion : null, { ...student, contentProj }, config, metaTower, opts.inner, pool);
   report.biasScale = biasScale;
   const weights: ModelWeights = scaleBias({ ...student, tower: metaTower, contentProj }, biasScale.value);
   report.quantisation = await quantisationLoss(weights, config, validation, opts.validationKs[0], pool);
   hooks.onProgress?.('export', 1, { loss: NaN });
   hooks.onStageEnd?.('export', report.quantisation as Record<string, unknown>);
-  return { teacher, student, metaTower, weights, config, report };
+  return { teacher: teacher ?? start.from!.model, student, metaTower, weights, config, report };
+}
+
+/** Chooses the device's recency half-lives on validation users (src/train/recency-choice.ts) and sets them in the config. */
+async function recencyStage(ctx: RunContext, student: TableModel): Promise<void> {
+  const { opts, config } = ctx;
+  const t0 = performance.now();
+  const recency = await chooseRecency(
+    { positions: opts.chooseRecency, hours: opts.chooseTimeRecency },
+    ctx.validation.length ? ctx.criterion : null,
+    { ...student, contentProj: new Float32Array(0) },
+    config,
+    student.tower,
+    opts.inner,
+    ctx.pool,
+  );
+  ctx.report.recency = { ...recency, seconds: (performance.now() - t0) / 1000 };
+  config.pooling = withRecency(config.pooling, recency.halfLife, recency.halfLifeHours);
+}
+
+/** An imported teacher takes the teacher stage's place: its validation score is reported like a trained one's. */
+async function importedTeacherStage(ctx: RunContext, t: ImportedTeacher): Promise<TableModel> {
+  ctx.hooks.onStageStart?.('teacher', 1);
+  const validationNdcg10 = ctx.validation.length ? await validate(ctx, t.model, t.model.tower, null) : NaN;
+  const info = { imported: true, ...t.facts, validationNdcg10 };
+  ctx.report.teacher = info;
+  ctx.hooks.onProgress?.('teacher', 1, { loss: NaN, validation: validationNdcg10 });
+  ctx.hooks.onStageEnd?.('teacher', info);
+  return t.model;
 }
 
 /** The validation criterion (averaged over the validation ks) of every stage. */
@@ -191,10 +233,15 @@ function itemFeatures(ctx: RunContext): { features: SparseFeatures[]; buckets: n
   return { buckets: opts.contentBuckets, features };
 }
 
-async function pretrainStage(ctx: RunContext, stage: 'teacher' | 'student', s: StageOptions, teacher?: DistillationTeacher): Promise<TableModel> {
+/**
+ * Pre-trains a stage's tables and tower, from random ones or from `init` (a continued
+ * model, which competes: when no evaluation beats its validation score, it is kept as it was).
+ */
+async function pretrainStage(ctx: RunContext, stage: 'teacher' | 'student', s: StageOptions, teacher?: DistillationTeacher, init?: TableModel): Promise<TableModel> {
   const { opts, fit, hooks } = ctx;
   return resumableStage(ctx, stage, async () => {
     const t0 = performance.now();
+    const startValidation = init && ctx.validation.length ? await validate(ctx, init, init.tower, null) : -Infinity;
     const stepsPerEpoch = Math.ceil(fit.reduce((a, u) => a + Math.max(0, u.events.length - 1), 0) / opts.batchSize);
     hooks.onStageStart?.(stage, stepsPerEpoch * s.epochs);
     const res = await pretrain(fit, ctx.train.itemCounts, {
@@ -212,24 +259,28 @@ async function pretrainStage(ctx: RunContext, stage: 'teacher' | 'student', s: S
       pool: ctx.pool,
       seed: opts.seed + (stage === 'teacher' ? 1 : 2),
       teacher,
-      content: itemFeatures(ctx),
+      init,
+      // A continued model's rows already hold their content part (the published rows are sums).
+      content: init ? undefined : itemFeatures(ctx),
       validate: ctx.validation.length ? (m) => validate(ctx, m, m.tower, null) : undefined,
       evalsPerEpoch: 2,
       patience: 3,
       onProgress: (p) => hooks.onProgress?.(stage, p.epoch * p.stepsPerEpoch + p.step, { loss: p.loss, validation: p.validation }),
     });
-    const info = { seconds: (performance.now() - t0) / 1000, bestEpoch: res.best.epoch, validationNdcg10: res.best.validation, history: res.history };
-    return { model: res.model, info };
+    const keepStart = init !== undefined && ctx.validation.length > 0 && !(res.best.validation > startValidation);
+    const best = keepStart ? { epoch: 0, validation: startValidation } : res.best;
+    const info = { seconds: (performance.now() - t0) / 1000, bestEpoch: best.epoch, validationNdcg10: best.validation, history: res.history, ...(init ? { startValidationNdcg10: startValidation } : {}) };
+    return { model: keepStart ? cloneTables(init) : res.model, info };
   });
 }
 
 /** Meta-trains the student's tower; the checkpoint holds the student's tables with it. */
-async function metaStage(ctx: RunContext, student: TableModel): Promise<TowerParams> {
+async function metaStage(ctx: RunContext, student: TableModel, start: TowerParams): Promise<TowerParams> {
   const { opts, hooks } = ctx;
   const model = await resumableStage(ctx, 'meta', async () => {
     const t0 = performance.now();
     hooks.onStageStart?.('meta', opts.meta.steps);
-    const res = await metaTrain(student, student.tower, ctx.fit, {
+    const res = await metaTrain(student, start, ctx.fit, {
       ...opts.meta,
       inner: opts.inner,
       pooling: ctx.config.pooling,

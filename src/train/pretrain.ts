@@ -1,9 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { LocalrecError } from '../errors';
 import { createRng, type Rng } from '../data/random';
 import type { UserSequence } from '../data/split';
 import type { PoolingConfig } from '../model/manifest';
 import { poolBatch } from '../model/pooling';
-import { cloneTables, initTower, type TableModel } from '../model/weights';
+import { cloneTables, cloneTower, initTower, type TableModel } from '../model/weights';
 import type { SparseFeatures } from '../model/features';
 import { AdamW } from './adam';
 import { sharedArray, type TrainPool } from './pool';
@@ -43,6 +44,11 @@ export interface PretrainOptions {
   seed: number;
   /** Score distillation from a teacher over the same candidates. */
   teacher?: DistillationTeacher;
+  /**
+   * Start from these tables and tower instead of random ones (train --from continues a
+   * published model); n, d and hidden must match. Copied, never changed.
+   */
+  init?: TableModel;
   /**
    * Side information: each item's input and output rows become a free row plus the sum of
    * its hashed content features' rows (trained jointly), so items that share a category
@@ -157,6 +163,19 @@ function freshModel(itemCounts: Int32Array, d: number, hidden: number, normal: (
   };
 }
 
+/** A copy of `init` (its item tables in the arrays alloc gives) to train on. */
+function startModel(init: TableModel, n: number, d: number, hidden: number, alloc: (length: number) => Float32Array): TableModel {
+  if (init.n !== n || init.d !== d || init.hidden !== hidden) {
+    throw new LocalrecError('invalid-argument', `start model is ${init.n}×${init.d} (hidden ${init.hidden}), expected ${n}×${d} (hidden ${hidden})`, { n: init.n, d: init.d, hidden: init.hidden });
+  }
+  const table = (values: Float32Array) => {
+    const t = alloc(values.length);
+    t.set(values);
+    return t;
+  };
+  return { n, d, hidden, itemIn: table(init.itemIn), itemOut: table(init.itemOut), itemBias: init.itemBias.slice(), tower: cloneTower(init.tower) };
+}
+
 /** What a table step (src/train/table-step.ts) reads and writes: the item tables with their gradients, moments and averages. */
 function tableState(model: TableModel, grads: RowGradients, adamIn: AdamW, adamOut: AdamW, average: WeightAverage | null, features: TableState['features']): TableState {
   return {
@@ -196,7 +215,7 @@ function nextItemTrainer(users: readonly UserSequence[], itemCounts: Int32Array,
   const normal = () => rng.normal();
   const pool = opts.pool && opts.pool.threads > 1 ? opts.pool : null;
   const alloc = (length: number) => (pool ? sharedArray(length) : new Float32Array(length));
-  const model = freshModel(itemCounts, d, hidden, normal, alloc);
+  const model = opts.init ? startModel(opts.init, n, d, hidden, alloc) : freshModel(itemCounts, d, hidden, normal, alloc);
   const decayed = { lr: opts.lr, weightDecay: opts.weightDecay };
   const adam = {
     itemIn: new AdamW(model.itemIn, decayed, alloc),
