@@ -8,6 +8,7 @@ import cliProgress from 'cli-progress';
 import type { EvalProgress } from '../eval/evaluate';
 import type { ColdStartMethod } from '../eval/method';
 import { KsSchema, addPipelineFlags, argParser, seedFlag, pipelineFlags, pipelineOptionsFrom, resamplesFlag } from './options';
+import { failureLine } from './fail';
 
 
 async function baselines(seed: number): Promise<ColdStartMethod[]> {
@@ -167,8 +168,7 @@ async function main(): Promise<void> {
   console.log(`\nwrote ${files.join(', ')} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 }
 
-main().catch(async (err: unknown) => {
-  const { isLocalrecError } = await import('../errors');
-  console.error(`${isLocalrecError(err) ? err.toString() : err instanceof Error ? err.message : String(err)} (see --help)`);
+main().catch((err: unknown) => {
+  console.error(failureLine(err));
   process.exitCode = 1;
 });

@@ -21,6 +21,7 @@ import { mintToken } from '../federated/token';
 import { readModelDir } from '../model/files-node';
 import { argParser, intFlag, numberFlag } from './options';
 import { checkOutputDir } from './check-input';
+import { failureLine } from './fail';
 
 function secrets(): string[] {
   const s = (process.env.LOCALREC_FED_SECRET ?? '').split(',').filter((x) => x.length > 0);
@@ -187,7 +188,7 @@ const program = new Command('serve')
   .option('--max-header-bytes <n>', 'request header size limit (431 above)', intFlag(1024, 1024 * 1024), DEFAULT_LIMITS.maxHeaderBytes)
   .option('--tick-ms <n>', 'how often to check whether the open round should close', intFlag(1, 3_600_000), 1000)
   .addOption(new Option('--log-level <level>', 'pino log level').choices(LOG_LEVELS).default('info'))
-  .showHelpAfterError()
+  .showHelpAfterError('(see --help)')
   .action(async (o: ServeFlags, cmd: Command) => {
     const { tokenSecrets, policy } = await checkInputs(o, (flag) => cmd.getOptionValueSource(flag) === 'cli');
     const running = await startFederatedServer({
@@ -221,7 +222,6 @@ program
   });
 
 program.parseAsync().catch((e: unknown) => {
-  // Typed errors print as "LocalrecError [code]: message", as train and eval print theirs.
-  console.error(isLocalrecError(e) ? e.toString() : e instanceof Error ? e.message : String(e));
+  console.error(failureLine(e));
   process.exit(1);
 });

@@ -10,6 +10,7 @@
 import { Command } from 'commander';
 import { addPipelineFlags, seedFlag, pipelineFlags, pipelineOptionsFrom } from './options';
 import { addSimFlags, simFlags } from './simulate-options';
+import { failureLine } from './fail';
 
 const program = addSimFlags(
   addPipelineFlags(
@@ -23,7 +24,7 @@ const program = addSimFlags(
       .option('--no-progress', 'plain log lines instead of progress bars')
       .option('--force', 'allow overwriting an existing report directory', false),
   ),
-).showHelpAfterError();
+).showHelpAfterError('(see --help)');
 
 interface CliFlags {
   data: string;
@@ -118,8 +119,7 @@ async function main(): Promise<void> {
   console.log(`\nwrote ${join(outDir, 'report.json')}, ${join(outDir, 'ndcg-vs-rounds.svg')} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 }
 
-main().catch(async (err: unknown) => {
-  const { isLocalrecError } = await import('../errors');
-  console.error(isLocalrecError(err) ? err.toString() : err instanceof Error ? err.message : err);
+main().catch((err: unknown) => {
+  console.error(failureLine(err));
   process.exitCode = 1;
 });

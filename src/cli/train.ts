@@ -11,8 +11,9 @@ import { DEFAULT_PIPELINE } from '../train/options';
 import type { ValidationView } from '../eval/validation';
 import type { PipelineHooks } from '../train/pipeline';
 import { addPipelineFlags, intFlag, seedFlag, pipelineFlags, pipelineOptionsFrom } from './options';
+import { failureLine } from './fail';
 import { CONTINUE_DEFAULTS } from '../train/continue-defaults';
-import type { PipelineStart } from '../train/pipeline';
+import type { PipelineOptions, PipelineStart } from '../train/pipeline';
 import type { TrainingData } from '../data/split';
 
 /** A model name is one path segment (it names public/models/<name> and the checkpoint directory). */
@@ -38,6 +39,10 @@ const program = addPipelineFlags(
     .option('--report <file>', 'also write the training report as JSON here')
     .option('--force', 'allow overwriting a committed model directory (an existing public/models/<name>)', false)
     .option(
+      '--teacher <file.parquet>',
+      "distil from another engine's item embeddings instead of training a teacher: Spark MLlib ALS itemFactors (id, features) or BigQuery ML.WEIGHTS of a matrix factorisation (feature, factor_weights, intercept), as Parquet (a file or a directory of parts); docs/training.md",
+    )
+    .option(
       '--from <model dir>',
       `continue a published model on --data (new events): its items keep their rows, new items start from content features, the version goes up by one; ${CONTINUE_DEFAULTS.studentEpochs} student epoch and ${CONTINUE_DEFAULTS.metaSteps} meta steps unless given, no teacher, its pooling kept`,
     ),
@@ -55,6 +60,7 @@ interface TrainFlags {
   maxBadRows: number;
   force: boolean;
   from?: string;
+  teacher?: string;
 }
 
 /** The data set as training users, with what happened to its rows printed; fails on too many malformed rows or too little data to train on. */
@@ -115,6 +121,18 @@ async function continuedStart(dir: string, data: TrainingData, o: TrainFlags): P
   return { train, start: { from: start }, name: given('name') ? o.name : start.name, modelVersion };
 }
 
+/** --teacher: the file read and checked against the data (its ids, dims, values), with what was found printed. */
+async function importedTeacher(file: string, train: TrainingData, maxBadRows: number, opts: PipelineOptions) {
+  const { readTeacherFile } = await import('../train/teacher-file');
+  const t = await readTeacherFile(file, train, { maxUnknownShare: maxBadRows, pooling: opts.pooling, seed: opts.seed });
+  const f = t.facts as { layout: string; d: number; rows: number; unknownIds: number; itemsWithoutVector: number; interactionsCovered: number; scale: number };
+  console.log(
+    `teacher from ${file} (${f.layout}, ${f.d} dimensions): ${f.rows} rows, ${f.unknownIds} ids not in the data (dropped), ${f.itemsWithoutVector} items without a vector, ` +
+      `${(100 * f.interactionsCovered).toFixed(1)}% of interactions covered; scores scaled by ${f.scale.toPrecision(3)} (calibrated on training positions)`,
+  );
+  return t;
+}
+
 async function main(): Promise<void> {
   const parsed = program.parse().opts();
   const o = parsed as TrainFlags;
@@ -133,6 +151,7 @@ async function main(): Promise<void> {
   const train = continued?.train ?? loaded.train;
   const modelName = continued?.name ?? o.name;
   const modelVersion = continued?.modelVersion ?? o.modelVersion;
+  const teacher = o.teacher === undefined ? undefined : await importedTeacher(o.teacher, train, o.maxBadRows, opts);
   const outDir = await checkOutputDir(o.out ?? join('public', 'models', modelName), { force: o.force, replacedWhole: true });
   if (o.checkpoint) {
     checkNotInside(o.checkpointDir, '--checkpoint-dir', outDir);
@@ -156,7 +175,7 @@ async function main(): Promise<void> {
   const checkpoints = o.checkpoint ? new CheckpointStore(resolve(o.checkpointDir, `${modelName}-${key.slice(0, 16)}`), key) : undefined;
   const progress = await stageHooks(opts.validationView);
   const t0 = performance.now();
-  const { encoded, report } = await buildModel({ data: o.data, name: modelName, modelVersion, train, opts, checkpoints, hooks: progress.hooks, start: { ...continued?.start } });
+  const { encoded, report } = await buildModel({ data: o.data, name: modelName, modelVersion, train, opts, checkpoints, hooks: progress.hooks, start: { ...continued?.start, teacher } });
   progress.stop();
   const seconds = (performance.now() - t0) / 1000;
   // The trainer refuses to write what the SDK would refuse: the SDK's own decode (schema,
@@ -179,9 +198,7 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch(async (e: unknown) => {
-  const { isLocalrecError } = await import('../errors');
-  // Typed errors print as "LocalrecError [code]: message", so scripts and tests can act on the code.
-  console.error(`${isLocalrecError(e) ? e.toString() : e instanceof Error ? e.message : String(e)} (see --help)`);
+main().catch((e: unknown) => {
+  console.error(failureLine(e));
   process.exit(1);
 });

@@ -17,25 +17,12 @@ export interface LineParser {
 
 const EVENT_NAME_KEY = '"event_name"';
 
-/**
- * The event name of a GA4 export line without parsing it, or undefined when the line is not
- * plainly one (no top-level-looking `"event_name"` key, an escape in the name, or a `type`
- * or `event` key that would take precedence). A key's quotes cannot occur unescaped inside
- * a JSON string, so a match preceded by no backslash and followed by a colon is a key.
- */
+const encoder = new TextEncoder();
+
+/** peekEventNameBytes of a line already decoded: the same rule, applied to its UTF-8 bytes. */
 export function peekEventName(s: string): string | undefined {
-  const at = s.indexOf(EVENT_NAME_KEY);
-  if (at < 0 || (at > 0 && s.charCodeAt(at - 1) === 92)) return undefined;
-  let i = at + EVENT_NAME_KEY.length;
-  while (s.charCodeAt(i) === 32) i++;
-  if (s.charCodeAt(i++) !== 58) return undefined; // ':'
-  while (s.charCodeAt(i) === 32) i++;
-  if (s.charCodeAt(i) !== 34) return undefined; // '"'
-  const end = s.indexOf('"', i + 1);
-  if (end < 0) return undefined;
-  const name = s.slice(i + 1, end);
-  if (name.includes('\\')) return undefined;
-  return s.includes('"type"') || s.includes('"event"') ? undefined : name;
+  const b = encoder.encode(s);
+  return peekEventNameBytes(b, 0, b.length);
 }
 
 const EVENT_NAME_BYTES = new TextEncoder().encode(EVENT_NAME_KEY);
@@ -56,7 +43,15 @@ function find(buf: Uint8Array, needle: Uint8Array, start: number, end: number): 
   return -1;
 }
 
-/** peekEventName on a line's bytes, without decoding the line. */
+/**
+ * The event name of a GA4 export line (`buf[start..end)`) without decoding or parsing it,
+ * or undefined when the line is not plainly one: no top-level-looking `"event_name"` key,
+ * an escape in the name, or a `type` or `event` key that would take precedence. A key's
+ * quotes cannot occur unescaped inside a JSON string, so a match preceded by no backslash
+ * and followed by a colon is a key. A row as BigQuery writes it (starting with
+ * `{"event_date"`) has no `type` or `event` column, so a `"type"` there is a nested key
+ * (an event parameter's) and does not count. The one rule for lines as bytes and as text.
+ */
 export function peekEventNameBytes(buf: Uint8Array, start: number, end: number): string | undefined {
   const rel = find(buf, EVENT_NAME_BYTES, start, end);
   if (rel < 0) return undefined;

@@ -189,7 +189,7 @@ async function recencyStage(ctx: RunContext, student: TableModel): Promise<void>
 async function importedTeacherStage(ctx: RunContext, t: ImportedTeacher): Promise<TableModel> {
   ctx.hooks.onStageStart?.('teacher', 1);
   const validationNdcg10 = ctx.validation.length ? await validate(ctx, t.model, t.model.tower, null) : NaN;
-  const info = { imported: true, ...t.facts, validationNdcg10 };
+  const info = { imported: true, validationNdcg10, import: t.facts };
   ctx.report.teacher = info;
   ctx.hooks.onProgress?.('teacher', 1, { loss: NaN, validation: validationNdcg10 });
   ctx.hooks.onStageEnd?.('teacher', info);

@@ -84,6 +84,11 @@ export class MfAls implements ColdStartMethod {
     this.out = new Float32Array(m.nItems);
   }
 
+  /** The fitted item factors (row-major, catalogue order): what an ALS engine hands over as its item factors. */
+  itemFactors(): { d: number; values: Float64Array } {
+    return { d: this.d, values: this.items };
+  }
+
   /**
    * Updates every row of `x` given fixed `y` (rows of `rows` index into y) with a few
    * conjugate-gradient steps warm-started from the current row (Takács et al. 2011): each

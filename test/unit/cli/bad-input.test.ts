@@ -288,7 +288,7 @@ describe('the CLIs under bad input', () => {
     expect(res.code, res.stderr).toBe(1);
     if (c.code) expect(res.stderr).toContain(`[${c.code}]`);
     // One line a person can act on, and where to read more.
-    if (c.code && cli !== 'serve') expect(res.stderr).toMatch(/\(see --help\)\n?$/);
+    if (c.code) expect(res.stderr).toMatch(/\(see --help\)\n?$/);
     expect(res.stderr).toMatch(c.message);
     if (c.listed !== undefined) expect(res.stderr.match(/line \d+:/g)).toHaveLength(c.listed);
     // Failing before training means no stage ran and nothing was written.
