@@ -5,3 +5,4 @@
  */
 export { checkFederatedConfig, FederatedClient } from '../federated/client';
 export { DEVICE_UPDATE, drawSupportSize, splitForUpdate } from '../federated/device-task';
+export { hitsUnder, reportTask } from '../federated/quality';

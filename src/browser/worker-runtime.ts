@@ -53,7 +53,13 @@ export class WorkerRuntime {
       deps.emit(e);
       if (e.type === 'federated' && e.serverModelVersion !== null) this.#newerVersion(e.serverModelVersion);
     };
-    this.#uploads = new Uploads({ ...deps, emit });
+    this.#uploads = new Uploads({ ...deps, emit }, (version, work) =>
+      this.#queue.run(async () => {
+        const loaded = this.#loaded;
+        if (!loaded || loaded.model.manifest.modelVersion !== version || !this.#granted) return null;
+        return work(this.#scoring.ready().session);
+      }),
+    );
   }
 
   /** One handler per protocol method; each checks its arguments once, here, and the services trust them. */

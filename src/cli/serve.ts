@@ -81,13 +81,15 @@ interface ServeFlags extends ConnectionLimits {
   serverLr: number;
   dp: boolean;
   maxEpsilon: number;
+  reports: boolean;
+  reportNoise: number;
   rateLimit: number;
   tickMs: number;
   logLevel: string;
 }
 
 /** Flags that set noise or the budget, which `--no-dp` contradicts. */
-const DP_FLAGS = ['centralNoise', 'maxEpsilon'] as const;
+const DP_FLAGS = ['centralNoise', 'maxEpsilon', 'reportNoise'] as const;
 
 function policyOf(o: ServeFlags): RoundPolicy {
   return {
@@ -106,6 +108,8 @@ function policyOf(o: ServeFlags): RoundPolicy {
     expectedClients: o.expectedClients,
     dp: o.dp,
     maxEpsilon: o.maxEpsilon,
+    reports: o.reports,
+    reportNoise: o.reportNoise,
     ...(o.dp ? {} : NO_DP),
   };
 }
@@ -178,6 +182,8 @@ const program = new Command('serve')
   .option('--dp-delta <x>', 'δ at which ε is reported', numberFlag(0, 1, { above: true, below: true }), DEFAULT_POLICY.dpDelta)
   .option('--population <n>', 'estimated devices that may take part (with --expected-clients: ε with sampling amplification; 0 = none claimed)', intFlag(0, 1e9), DEFAULT_POLICY.population)
   .option('--expected-clients <n>', 'devices taking part in a round on average; the mean divides by it (0 = by the count)', intFlag(0, 1e9), DEFAULT_POLICY.expectedClients)
+  .option('--report-noise <z>', "central noise multiplier on the devices' quality reports (counted in ε with the deltas)", numberFlag(0, 1e3, { above: true }), DEFAULT_POLICY.reportNoise)
+  .option('--no-reports', "collect no quality reports from devices (then the guard cannot roll a version back)")
   .option('--server-lr <x>', 'β in θ ← θ + β·aggregate', numberFlag(0, 100, { above: true }), DEFAULT_POLICY.serverLr)
   .option('--rate-limit <n>', 'uploads per address per minute (0 = off)', intFlag(0, MAX_CLIENTS), 30)
   .option('--request-timeout-ms <n>', 'a request (headers and body) must arrive within this', intFlag(100, MAX_MS), DEFAULT_LIMITS.requestTimeoutMs)

@@ -38,6 +38,7 @@ export const SimFlagsSchema = v.strictObject({
   maxEpsilon: v.pipe(v.number('expected a number'), v.finite('expected a number'), v.minValue(0, 'expected ε ≥ 0 (0 = no budget)')),
   guardNoise: multiplier,
   guardMargin: share(0, 100, 'a number of standard errors from 0 to 100'),
+  guardAnneal: v.pipe(v.number('expected a number'), v.gtValue(0, 'expected a factor in (0, 1]'), v.maxValue(1, 'expected a factor in (0, 1]')),
 });
 export type SimFlags = v.InferOutput<typeof SimFlagsSchema>;
 
@@ -72,6 +73,7 @@ export const SIM_DEFAULTS: SimFlags = {
   maxEpsilon: DEFAULT_POLICY.maxEpsilon,
   guardNoise: DEFAULT_GUARD.noise,
   guardMargin: DEFAULT_GUARD.margin,
+  guardAnneal: DEFAULT_GUARD.anneal,
 };
 
 type SimFlag = FlagSpec<keyof SimFlags> & { input: 'number' | 'text' };
@@ -98,6 +100,7 @@ export const SIM_FLAGS: readonly SimFlag[] = [
   { key: 'guardEvery', flags: '--guard-every <n>', help: 'federated evaluation and the guard: devices report hit@10 of the candidate and the reference, a decision every n rounds (0 = off)', input: 'number' },
   { key: 'guardNoise', flags: '--guard-noise <z>', help: "central noise multiplier on the devices' report sums", input: 'number' },
   { key: 'guardMargin', flags: '--guard-margin <x>', help: 'roll back when the candidate is worse than the reference by more than x standard errors', input: 'number' },
+  { key: 'guardAnneal', flags: '--guard-anneal <factor>', help: 'multiply the server step by this when the devices find the candidate no better than the reference (1 = a constant step)', input: 'number' },
   { key: 'poisonScale', flags: '--poison-scale <x>', help: "how much a 'scale' or 'flip' attacker scales its delta (the norm bound still cuts it)", input: 'number' },
 ];
 

@@ -11,9 +11,11 @@
  * Runs only when the runtime says consent is granted and an endpoint is configured.
  */
 import { LocalrecError, type SerialisedError } from '../errors';
+import { decodeTower } from '../model/format';
 import type { TowerParams } from '../model/weights';
 import { cryptoNormal, type NormalSource } from './clip';
 import { towerDelta } from './delta';
+import { encodeQualityReport } from './quality';
 import { parseRound, type RoundDescription } from './round';
 import { privatiseDelta } from './update';
 import { encodeUpdate } from './wire';
@@ -38,6 +40,19 @@ export type FederatedOutcome =
   /** The device has fewer than two usable interactions: no later one to learn from, nothing sent. */
   | 'too-few-events';
 
+/** What became of a quality report (quality.ts): sent, or why not. */
+export type ReportOutcome =
+  | 'reported'
+  /** The server already holds this device's report on the version. */
+  | 'already-reported'
+  /** The last round answer asked for no report on the version this device holds. */
+  | 'not-asked'
+  /** Too few interactions to have a "next" one to measure on, or the model changed meanwhile. */
+  | 'nothing-to-measure'
+  | 'rejected'
+  | 'failed'
+  | 'aborted';
+
 export interface FederatedStatus {
   endpoint: string;
   state: 'idle' | 'uploading' | 'retrying';
@@ -49,9 +64,15 @@ export interface FederatedStatus {
   lastUploadAt: number | null;
   lastUploadBytes: number | null;
   uploads: number;
+  /** Quality reports sent (one per model version at most), and the version of the last one. */
+  reports: number;
+  lastReportVersion: number | null;
   bytesSent: number;
   lastError: SerialisedError | null;
 }
+
+/** hit@10 of the held version and of the reference on the device's own next interactions, or null when there is nothing to measure. */
+export type MeasureReport = (reference: TowerParams) => Promise<{ candidate: number; reference: number } | null>;
 
 export interface FederatedClientDeps {
   fetch: typeof fetch;
@@ -107,6 +128,12 @@ export class FederatedClient {
   private readonly maxDelayMs: number;
   private running: Promise<FederatedOutcome> | null = null;
   private abort: AbortController | null = null;
+  /** The last round description fetched: says whether, and on which versions, reports are wanted. */
+  private round: RoundDescription | null = null;
+  private reporting: Promise<ReportOutcome> | null = null;
+  private reportAbort: AbortController | null = null;
+  /** Versions this device reported on (or found its report already in): at most one report per version. */
+  private readonly reported = new Set<number>();
   private readonly s: FederatedStatus;
 
   constructor(
@@ -130,6 +157,8 @@ export class FederatedClient {
       lastUploadAt: null,
       lastUploadBytes: null,
       uploads: 0,
+      reports: 0,
+      lastReportVersion: null,
       bytesSent: 0,
       lastError: null,
     };
@@ -142,6 +171,7 @@ export class FederatedClient {
   /** Stops a running contribution (consent withdrawn, forget()): nothing more is sent. */
   cancel(): void {
     this.abort?.abort(new LocalrecError('federated-unavailable', 'cancelled'));
+    this.reportAbort?.abort(new LocalrecError('federated-unavailable', 'cancelled'));
   }
 
   /** Records that this device had nothing to contribute (no request is made); a running upload is left alone. */
@@ -174,6 +204,87 @@ export class FederatedClient {
         return outcome;
       });
     return this.running;
+  }
+
+  /**
+   * Sends this device's quality report when the last round answer asked for one on the
+   * version it holds and none was sent for that version: fetches the reference version's
+   * tower (hash-verified against its manifest), lets `measure` score both versions on the
+   * device's own interactions, and posts the 28-byte report (two numbers in [0, 1], the
+   * versions and the round id: no item id, count or timestamp). Never throws.
+   */
+  report(modelVersion: number, dims: { d: number; hidden: number }, measure: MeasureReport): Promise<ReportOutcome> {
+    const round = this.round;
+    const ask = round?.reports;
+    if (!round || !ask || ask.version !== modelVersion || round.state !== 'collecting') return Promise.resolve('not-asked');
+    if (round.reported || this.reported.has(modelVersion)) return Promise.resolve('already-reported');
+    if (this.reporting) return this.reporting;
+    this.reportAbort = new AbortController();
+    const signal = this.reportAbort.signal;
+    this.reporting = this.sendReport(round.roundId, ask, dims, measure, signal)
+      .catch((e: unknown): ReportOutcome => {
+        if (signal.aborted) return 'aborted';
+        this.s.lastError = toSerialised(e);
+        return 'failed';
+      })
+      .finally(() => {
+        this.reporting = null;
+      });
+    return this.reporting;
+  }
+
+  private async sendReport(roundId: number, ask: { version: number; reference: number }, dims: { d: number; hidden: number }, measure: MeasureReport, signal: AbortSignal): Promise<ReportOutcome> {
+    const reference = await this.fetchTower(ask.reference, dims, signal);
+    const hits = await measure(reference);
+    if (signal.aborted) throw signal.reason;
+    if (!hits) return 'nothing-to-measure';
+    const body = encodeQualityReport({ candidateVersion: ask.version, referenceVersion: ask.reference, roundId, candidate: hits.candidate, reference: hits.reference });
+    const res = await this.withRetry(signal, () =>
+      this.deps.fetch(this.url('v1/reports'), {
+        method: 'POST',
+        credentials: 'omit',
+        cache: 'no-store',
+        headers: { authorization: `Bearer ${this.cfg.token}`, 'content-type': 'application/octet-stream' },
+        body: body as Uint8Array<ArrayBuffer>,
+        signal,
+      }),
+    );
+    this.s.bytesSent += body.byteLength;
+    if (res.ok) {
+      await res.body?.cancel();
+      this.reported.add(ask.version);
+      this.s.reports++;
+      this.s.lastReportVersion = ask.version;
+      return 'reported';
+    }
+    const err = await errorFrom(res);
+    if (err.code === 'update-duplicate') {
+      this.reported.add(ask.version);
+      return 'already-reported';
+    }
+    this.s.lastError = err;
+    return 'rejected';
+  }
+
+  /** A published version's tower: its manifest and weights.bin from the server, verified as any model file. */
+  private async fetchTower(version: number, dims: { d: number; hidden: number }, signal: AbortSignal): Promise<TowerParams> {
+    const get = async (file: string): Promise<Uint8Array> => {
+      const res = await this.withRetry(signal, () => this.deps.fetch(this.url(`v1/models/${version}/${file}`), { credentials: 'omit', signal }));
+      if (!res.ok) throw new LocalrecError('federated-unavailable', `${file} of model version ${version} answered ${res.status}`, { status: res.status });
+      return new Uint8Array(await res.arrayBuffer());
+    };
+    let manifestJson: unknown;
+    try {
+      manifestJson = JSON.parse(new TextDecoder().decode(await get('manifest.json')));
+    } catch (e) {
+      if (e instanceof LocalrecError || signal.aborted) throw e;
+      throw new LocalrecError('model-format', `manifest of model version ${version} is not JSON`);
+    }
+    const { manifest, tower } = await decodeTower(manifestJson, await get('weights.bin'));
+    if (manifest.modelVersion !== version || manifest.dims.d !== dims.d || manifest.dims.hidden !== dims.hidden) {
+      throw new LocalrecError('federated-unavailable', `model version ${version} does not fit the held model (version ${manifest.modelVersion}, dims ${manifest.dims.d}×${manifest.dims.hidden})`);
+    }
+    return tower;
   }
 
   private url(path: string): string {
@@ -212,6 +323,7 @@ export class FederatedClient {
       return 'failed';
     }
     const round: RoundDescription = parseRound(await roundRes.json());
+    this.round = round;
     this.s.serverModelVersion = round.modelVersion;
     if (this.s.lastRound === round.roundId) return 'already-sent';
     if (round.sent) {

@@ -9,10 +9,12 @@ import { decodeModel, withTower, type EncodedModel, type LoadedModel } from '../
 import { flattenTower, towerSize, unflattenTower } from '../model/weights';
 import { cryptoNormal, normBound, type NormalSource } from './clip';
 import { l2Norm } from './delta';
+import { addReport, DEFAULT_GUARD, emptySums, nextStepScale, releaseAndDecide, type GuardRelease } from './guard';
+import { decodeQualityReport } from './quality';
 import { privacyReport, roundsWithinBudget, type PrivacyReport } from './privacy';
 import { checkPolicy, ROUND_PROTOCOL, samplingRateOf, shouldAggregate, type RoundDescription, type RoundPolicy } from './round';
 import { serverStep } from './server-step';
-import type { FederatedStore, RoundState } from './store';
+import type { FederatedStore, RoundState, StoredUpdate } from './store';
 import { decodeHeader, decodeUpdate, encodedSize, WIRE_VERSION } from './wire';
 
 export interface CoordinatorOptions {
@@ -34,6 +36,26 @@ export interface RoundSummary {
   toVersion: number;
   deltaNorm: number;
   ms: number;
+  /** The noised release of the round's quality reports on `fromVersion` (null: reports off, or none to release). */
+  quality: QualityRelease | null;
+}
+
+/**
+ * What the server publishes about a version's quality, from the devices' reports collected
+ * while a round trained it: the noised mean hit@10 of that version and of the version it
+ * was trained from, their mean difference and standard error, and the guard's decision
+ * (guard.ts). It is written into the next version's manifest (`training.federated.quality`).
+ */
+export interface QualityRelease {
+  version: number;
+  referenceVersion: number;
+  /** Reports received; absent under the sampled accounting (it would tell whether one more device took part). */
+  reports?: number;
+  hit10: number;
+  referenceHit10: number;
+  difference: number;
+  standardError: number;
+  decision: GuardRelease['decision'];
 }
 
 export class Coordinator {
@@ -108,11 +130,12 @@ export class Coordinator {
       this.log('warn', 'differential privacy is OFF (--no-dp): published models carry no privacy guarantee and no budget applies', { centralNoise: p.centralNoise, localNoise: p.localNoise, aggregator: p.aggregator });
       return;
     }
-    const settings = { centralNoise: p.centralNoise, localNoise: p.localNoise, delta: p.dpDelta, samplingRate: samplingRateOf(p), aggregator: p.aggregator, maxEpsilon: p.maxEpsilon };
+    const settings = { centralNoise: p.centralNoise, localNoise: p.localNoise, delta: p.dpDelta, samplingRate: samplingRateOf(p), aggregator: p.aggregator, maxEpsilon: p.maxEpsilon, reportNoise: p.reports ? p.reportNoise : 0 };
     const privacy = this.privacy();
     this.log('info', 'user-level differential privacy of the published models', {
       clip: p.clip,
       centralNoise: p.centralNoise,
+      reportNoise: settings.reportNoise,
       samplingRate: settings.samplingRate,
       delta: p.dpDelta,
       maxEpsilon: p.maxEpsilon,
@@ -163,7 +186,7 @@ export class Coordinator {
     return this.store.model(version);
   }
 
-  /** ε of the settings in force, composed over the rounds up to and including the open one. */
+  /** ε of the settings in force, composed over the rounds up to and including the open one (their deltas and reports). */
   privacy(): PrivacyReport {
     const p = this.policy;
     const { round } = this.require();
@@ -175,7 +198,31 @@ export class Coordinator {
       samplingRate: samplingRateOf(p),
       aggregator: p.aggregator,
       maxEpsilon: p.maxEpsilon,
+      reportNoise: p.reports ? p.reportNoise : 0,
     });
+  }
+
+  /**
+   * The versions the open round collects quality reports on: the one it trains against the one
+   * that was trained from (null: reports off, or the served version was not trained here).
+   */
+  reportsOn(): RoundDescription['reports'] | null {
+    const { model } = this.require();
+    const from = (model.manifest.training?.federated as { fromVersion?: unknown } | undefined)?.fromVersion;
+    if (!this.policy.reports || typeof from !== 'number') return null;
+    return { version: model.manifest.modelVersion, reference: from };
+  }
+
+  /** The served version's server-step scale (the guard's annealing, guard.ts nextStepScale; 1 before any). */
+  private servedStepScale(): number {
+    const x = (this.require().model.manifest.training?.federated as { stepScale?: unknown } | undefined)?.stepScale;
+    return typeof x === 'number' && x > 0 && x <= 1 ? x : 1;
+  }
+
+  /** The quality release published with the served version (about the version before it), if any. */
+  servedQuality(): QualityRelease | null {
+    const q = (this.require().model.manifest.training?.federated as { quality?: QualityRelease } | undefined)?.quality;
+    return q ?? null;
   }
 
   /** Why the open round takes no updates and will not be published, or null while it may. */
@@ -193,6 +240,7 @@ export class Coordinator {
     const p = this.policy;
     const privacy = this.privacy();
     const paused = this.paused(privacy);
+    const reports = this.reportsOn();
     return {
       protocol: ROUND_PROTOCOL,
       wireVersion: WIRE_VERSION,
@@ -209,6 +257,7 @@ export class Coordinator {
       clip: p.clip,
       localNoise: p.localNoise,
       maxBytes: this.maxBytes,
+      ...(reports ? { reports } : {}),
       privacy,
     };
   }
@@ -217,6 +266,77 @@ export class Coordinator {
   async hasUpdate(clientId: string): Promise<boolean> {
     const { round } = this.require();
     return this.store.has(round.roundId, clientId);
+  }
+
+  /** Whether this client's quality report is already in the open round. */
+  async hasReport(clientId: string): Promise<boolean> {
+    const { round } = this.require();
+    return this.store.has(round.roundId, clientId, 'report');
+  }
+
+  /**
+   * Validates one quality report (quality.ts: 28 bytes, values in [0, 1], for the open round,
+   * on the version it trains against the one that was trained from) and stores it durably,
+   * at most one per client and round. Refusals use the update codes.
+   */
+  async submitReport(clientId: string, body: Uint8Array): Promise<{ roundId: number }> {
+    let { round } = this.require();
+    const stop = this.paused();
+    if (stop) throw new LocalrecError('update-round-closed', stop.message, { roundId: round.roundId, reason: stop.reason });
+    const q = decodeQualityReport(body);
+    if (q.roundId > round.roundId) round = await this.refresh();
+    if (q.roundId < round.roundId) throw new LocalrecError('update-stale-round', `round ${q.roundId} is over; round ${round.roundId} is open`, { roundId: q.roundId, open: round.roundId });
+    if (q.roundId > round.roundId) throw new LocalrecError('update-unknown-round', `round ${q.roundId} has not opened; round ${round.roundId} is open`, { roundId: q.roundId, open: round.roundId });
+    const on = this.reportsOn();
+    if (!on) throw new LocalrecError('update-round-closed', `round ${round.roundId} collects no quality reports`, { roundId: round.roundId });
+    if (q.candidateVersion !== on.version || q.referenceVersion !== on.reference) {
+      throw new LocalrecError('update-stale-model', `round ${round.roundId} collects reports on version ${on.version} against ${on.reference}, this one is on ${q.candidateVersion} against ${q.referenceVersion}`, {
+        modelVersion: q.candidateVersion,
+        expected: on.version,
+      });
+    }
+    const r = await this.store.accept(round.roundId, clientId, body, this.policy.maxClients, 'report');
+    switch (r.status) {
+      case 'duplicate':
+        throw new LocalrecError('update-duplicate', `this client already sent a report in round ${q.roundId}`, { roundId: q.roundId });
+      case 'closed':
+        throw new LocalrecError('update-round-closed', `round ${q.roundId} takes no more reports`, { roundId: q.roundId });
+      case 'stale':
+        await this.refresh();
+        throw new LocalrecError('update-stale-round', `round ${q.roundId} is over; round ${r.roundId} is open`, { roundId: q.roundId, open: r.roundId });
+      case 'accepted':
+        return { roundId: q.roundId };
+    }
+  }
+
+  /**
+   * Releases a closed round's reports: sums of (clipped difference, its square, both levels)
+   * plus central noise, divided by the expected count under the sampled accounting (else by the
+   * count, which is then published), and the guard's decision from the release alone.
+   */
+  private releaseReports(reports: readonly StoredUpdate[]): QualityRelease | null {
+    const on = this.reportsOn();
+    if (!on) return null;
+    const sums = emptySums();
+    // Each body was validated before it was stored.
+    for (const r of reports) {
+      const q = decodeQualityReport(r.body);
+      addReport(sums, q.candidate, q.reference);
+    }
+    const fixed = this.policy.expectedClients > 0;
+    const denominator = fixed ? this.policy.expectedClients : sums.count;
+    if (denominator === 0) return null;
+    const rel = releaseAndDecide(sums, denominator, { ...DEFAULT_GUARD, every: 1, noise: this.policy.reportNoise }, this.normal);
+    return {
+      version: on.version,
+      referenceVersion: on.reference,
+      ...(fixed ? {} : { reports: sums.count }),
+      hit10: rel.candidate,
+      referenceHit10: rel.reference,
+      difference: rel.difference,
+      standardError: rel.standardError,
+      decision: rel.decision,
+    };
   }
 
   /**
@@ -297,11 +417,20 @@ export class Coordinator {
       if (!updates || updates.length === 0) return null;
       const { model } = this.require();
       const n = this.length;
+      const quality = this.releaseReports(await this.store.reports(round.roundId));
       // Each body was validated before it was stored; decoding again cannot fail unless the store was damaged.
       const deltas = updates.map((u) => decodeUpdate(u.body, { length: n, dtypes: ['float32', 'int8'] }).values);
       // With a configured sampling rate the mean divides by the expected count (what the accountant assumes).
       const denominator = this.policy.aggregator === 'mean' && this.policy.expectedClients > 0 ? this.policy.expectedClients : undefined;
-      const { theta, aggregate: agg } = serverStep(flattenTower(model.weights.tower), deltas, { ...this.policy, denominator }, this.normal);
+      // The devices' word on this version anneals the step (guard.ts): halved when they found it no better than the one it came from.
+      const stepScale = quality ? nextStepScale(this.servedStepScale(), quality, DEFAULT_GUARD.anneal) : this.servedStepScale();
+      const stepped = serverStep(flattenTower(model.weights.tower), deltas, { ...this.policy, serverLr: this.policy.serverLr * stepScale, denominator }, this.normal);
+      let { theta } = stepped;
+      const agg = stepped.aggregate;
+      // The guard: devices found this version worse than the one it came from beyond the noise.
+      // Its successor is the older tower again (this round's step was taken from the refused one).
+      const back = quality?.decision === 'roll-back' ? await this.store.model(quality.referenceVersion) : null;
+      if (back) theta = flattenTower((await decodeModel(back.manifest, back.files)).weights.tower);
       const { d, hidden } = model.manifest.dims;
       const toVersion = round.modelVersion + 1;
       // Only θ_meta changes: the item tables keep their stored bytes (no re-quantisation).
@@ -315,12 +444,16 @@ export class Coordinator {
             // Under the sampled accounting the count is not published: it would tell whether one more device took part.
             ...(denominator === undefined ? { clients: deltas.length } : {}),
             aggregator: this.policy.aggregator,
+            ...(quality ? { quality } : {}),
+            ...(stepScale !== 1 ? { stepScale } : {}),
+            ...(back ? { rolledBackTo: back.manifest.modelVersion } : {}),
           },
         },
       });
       const next = await this.store.publish(round.roundId, encoded, this.now());
       await this.adopt(next);
-      const summary: RoundSummary = { roundId: round.roundId, clients: deltas.length, fromVersion: round.modelVersion, toVersion, deltaNorm: l2Norm(agg), ms: this.now() - t0 };
+      const summary: RoundSummary = { roundId: round.roundId, clients: deltas.length, fromVersion: round.modelVersion, toVersion, deltaNorm: l2Norm(agg), ms: this.now() - t0, quality };
+      if (quality) this.log(back ? 'warn' : 'info', back ? 'guard: version rolled back' : 'quality of version released', { ...quality, ...(back ? { servedAs: toVersion, tower: `version ${quality.referenceVersion}'s` } : {}) });
       this.log('info', 'round published', { ...summary });
       this.onPublished?.(summary);
       return summary;

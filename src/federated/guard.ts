@@ -36,6 +36,11 @@ export interface GuardPolicy {
   noise: number;
   /** Roll back (promote) when the candidate is worse (better) by more than this many standard errors. */
   margin: number;
+  /**
+   * What the server step β is multiplied by after a decision in which the devices did not find
+   * the candidate better than the reference (1 = never: a constant step). See `nextStepScale`.
+   */
+  anneal: number;
 }
 
 /**
@@ -45,7 +50,23 @@ export interface GuardPolicy {
  * a margin of 2 standard errors rolls back a version that is no worse with probability ≈ 2.3%
  * per decision.
  */
-export const DEFAULT_GUARD: GuardPolicy = { every: 10, noise: 4, margin: 2 };
+export const DEFAULT_GUARD: GuardPolicy = { every: 10, noise: 4, margin: 2, anneal: 0.5 };
+
+/**
+ * The server step's scale after a decision. Federated averaging with a constant step and
+ * noisy updates keeps moving the model — on MovieLens towards popularity, which raised the
+ * full view and cost the next-10 view after ~30 rounds, the drift the devices' reports could
+ * not resolve as significant (docs/federated.md). So the step is annealed on the devices'
+ * word: halved (by `anneal`) whenever they measure the candidate no better than the last
+ * version shown to be good (a roll-back, or a kept candidate whose released difference is
+ * ≤ 0), and left as it is while they measure it better. It is reduce-on-plateau with the
+ * devices' next-interaction hit@10 as the validation metric: no schedule, no data-set constant.
+ * The decision and the scale are post-processing of the noised release: no privacy cost.
+ */
+export function nextStepScale(scale: number, release: Pick<GuardRelease, 'decision' | 'difference'>, anneal: number): number {
+  const better = release.decision === 'promote' || (release.decision === 'keep' && release.difference > 0);
+  return better ? scale : scale * anneal;
+}
 
 export interface ReportSums {
   count: number;

@@ -14,6 +14,9 @@ export interface FederatedMetrics {
   epsilonBudget: Gauge;
   paused: Gauge<'reason'>;
   connectionsRefused: Counter<'why'>;
+  reportsAccepted: Counter;
+  qualityHit10: Gauge<'version'>;
+  guardDecisions: Counter<'decision'>;
 }
 
 export function createMetrics(): FederatedMetrics {
@@ -40,6 +43,14 @@ export function createMetrics(): FederatedMetrics {
       labelNames: ['why'],
       registers: [registry],
     }),
+    reportsAccepted: new Counter({ name: 'localrec_fed_reports_accepted_total', help: 'Quality reports stored durably and acknowledged', registers: [registry] }),
+    qualityHit10: new Gauge({
+      name: 'localrec_fed_quality_hit10',
+      help: "Devices' noised mean hit@10 of the last released version ('candidate') and of the version it was trained from ('reference'); NaN before the first release",
+      labelNames: ['version'],
+      registers: [registry],
+    }),
+    guardDecisions: new Counter({ name: 'localrec_fed_guard_decisions_total', help: "The guard's decisions on released versions, by decision (promote, keep, roll-back), in this process", labelNames: ['decision'], registers: [registry] }),
     published: new Counter({ name: 'localrec_fed_rounds_published_total', help: 'Rounds aggregated and published by this process', registers: [registry] }),
   };
 }

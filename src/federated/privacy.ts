@@ -14,7 +14,7 @@
  * histories can move the clipped delta by up to 2C, so one upload is the Gaussian mechanism
  * with noise multiplier σ/2 (no sampling).
  */
-import { sampledGaussianEpsilon } from './accountant';
+import { composedEpsilon, sampledGaussianEpsilon, type GaussianReleases } from './accountant';
 import type { Aggregator } from './aggregate';
 
 export interface PrivacyReport {
@@ -43,14 +43,25 @@ export interface PrivacySettings {
   aggregator: Aggregator;
   /** The budget on central ε (Infinity = none). */
   maxEpsilon: number;
+  /**
+   * Noise multiplier of the quality reports' release (guard.ts), one release per round at
+   * the same sampling rate; 0 or absent = no reports. Composed with the deltas in one accountant.
+   */
+  reportNoise?: number;
 }
 
 const finite = (x: number) => (Number.isFinite(x) ? Number(x.toFixed(4)) : null);
 
 /** Assumes the current settings held in every past round (change them only with a fresh store). */
 export function privacyReport(s: PrivacySettings): PrivacyReport {
-  const central = (rounds: number) =>
-    s.centralNoise > 0 && s.aggregator === 'mean' ? finite(sampledGaussianEpsilon(s.samplingRate, s.centralNoise, Math.max(0, rounds), s.delta).epsilon) : null;
+  const central = (rounds: number) => {
+    if (!(s.centralNoise > 0 && s.aggregator === 'mean')) return null;
+    const count = Math.max(0, rounds);
+    // Every published round releases its deltas and (with reports on) the reports on the version it trained.
+    const releases: GaussianReleases[] = [{ samplingRate: s.samplingRate, noiseMultiplier: s.centralNoise, count }];
+    if (s.reportNoise) releases.push({ samplingRate: s.samplingRate, noiseMultiplier: s.reportNoise, count });
+    return finite(composedEpsilon(releases, s.delta).epsilon);
+  };
   const next = central(s.rounds);
   const local = s.localNoise > 0 ? finite(sampledGaussianEpsilon(1, s.localNoise / 2, 1, s.delta).epsilon) : null;
   const maxEpsilon = Number.isFinite(s.maxEpsilon) ? s.maxEpsilon : null;

@@ -23,6 +23,7 @@
  * (central, on the sum; guard.ts), counted in the same accountant as the deltas.
  */
 import { LocalrecError } from '../errors';
+import { splitForUpdate } from './device-task';
 import type { IndexedEvent } from '../model/pooling';
 import type { ModelSession } from '../model/session';
 import type { TowerParams } from '../model/weights';
@@ -98,6 +99,16 @@ export function hitAt10(scores: Float32Array, next: readonly number[], exclude: 
   let hits = 0;
   for (const j of top) if (wanted.has(j)) hits++;
   return hits / Math.min(10, wanted.size);
+}
+
+/**
+ * The device's replay for a report: support = its oldest min(supportSize, n − 1)
+ * interactions, next = the following ≤ REPORT_NEXT (null with fewer than two: nothing later
+ * to measure on). The Worker and the simulation both split here.
+ */
+export function reportTask(events: readonly IndexedEvent[], supportSize: number): ReportTask | null {
+  const t = splitForUpdate(events, supportSize, REPORT_NEXT);
+  return t ? { support: t.support, next: t.query } : null;
 }
 
 export interface ReportTask {

@@ -5,6 +5,7 @@
 import * as v from 'valibot';
 import { LocalrecError } from '../errors';
 import type { Aggregator } from './aggregate';
+import { DEFAULT_GUARD } from './guard';
 import type { PrivacyReport } from './privacy';
 import { WIRE_DTYPES, WIRE_VERSION, type WireDtype } from './wire';
 
@@ -39,6 +40,14 @@ export interface RoundDescription {
   maxBytes: number;
   /** Only when the request carried a valid client token: whether this round already holds that device's update. */
   sent?: boolean;
+  /**
+   * Present while the round collects quality reports (quality.ts) on the version it trains
+   * (`version`, the round's modelVersion) against the version that one was trained from
+   * (`reference`): hit@10 of each on the device's own next interactions, once per device and version.
+   */
+  reports?: { version: number; reference: number };
+  /** Only with a valid client token and `reports`: whether this round already holds that device's report. */
+  reported?: boolean;
   /** ε of the settings in force, once this round is published (see privacy.ts). */
   privacy?: PrivacyReport;
 }
@@ -60,6 +69,8 @@ const RoundSchema = v.object({
   localNoise: v.pipe(v.number(), v.minValue(0)),
   maxBytes: v.pipe(v.number(), v.integer(), v.minValue(1)),
   sent: v.optional(v.boolean()),
+  reports: v.optional(v.object({ version: u32, reference: u32 })),
+  reported: v.optional(v.boolean()),
 });
 
 /** Checks a round description from the network (the client trusts nothing it fetched). */
@@ -111,6 +122,13 @@ export interface RoundPolicy {
   dp: boolean;
   /** The privacy budget: no round is published whose release would take central ε above this, at dpDelta. */
   maxEpsilon: number;
+  /**
+   * Federated evaluation: rounds collect devices' quality reports on the version they train
+   * (quality.ts) and publish the noised aggregate with the next version (guard.ts).
+   */
+  reports: boolean;
+  /** Central noise multiplier on the report sums (std = reportNoise · REPORT_SENSITIVITY); counted in the accountant with the deltas. */
+  reportNoise: number;
 }
 
 /**
@@ -137,10 +155,13 @@ export const DEFAULT_POLICY: RoundPolicy = {
   expectedClients: 0,
   dp: true,
   maxEpsilon: 10,
+  reports: true,
+  // The guard's default noise (z = 4): the reports then cost little privacy next to the deltas.
+  reportNoise: DEFAULT_GUARD.noise,
 };
 
 /** The settings of a server run without differential privacy (`--no-dp`): no noise, no budget. */
-export const NO_DP: Pick<RoundPolicy, 'dp' | 'centralNoise' | 'maxEpsilon'> = { dp: false, centralNoise: 0, maxEpsilon: Infinity };
+export const NO_DP: Pick<RoundPolicy, 'dp' | 'centralNoise' | 'maxEpsilon' | 'reportNoise'> = { dp: false, centralNoise: 0, maxEpsilon: Infinity, reportNoise: 0 };
 
 /** The sampling rate the accountant uses: expectedClients / population, or 1 when either is not configured. */
 export function samplingRateOf(p: Pick<RoundPolicy, 'population' | 'expectedClients'>): number {
@@ -166,6 +187,8 @@ export function checkPolicy(p: RoundPolicy): void {
   if (p.dp && !(p.centralNoise > 0)) throw bad('centralNoise', 'must be > 0 for user-level DP (run without DP only by choosing it: dp false, --no-dp)');
   if (p.dp && p.aggregator !== 'mean') throw bad('aggregator', `'${p.aggregator}' has no proven DP guarantee; only 'mean' does (or choose dp false, --no-dp)`);
   if (!(p.maxEpsilon > 0)) throw bad('maxEpsilon', 'must be > 0');
+  if (!(p.reportNoise >= 0)) throw bad('reportNoise', 'must be ≥ 0');
+  if (p.dp && p.reports && !(p.reportNoise > 0)) throw bad('reportNoise', 'must be > 0 for user-level DP of the released reports (or turn reports off, or choose dp false, --no-dp)');
   if (p.dtypes.length === 0 || p.dtypes.some((d) => !WIRE_DTYPES.includes(d))) throw bad('dtypes', `must be a non-empty subset of ${WIRE_DTYPES.join(', ')}`);
 }
 

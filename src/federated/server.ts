@@ -13,6 +13,7 @@ import { DEFAULT_LIMITS, limitedServer, type ConnectionLimits } from './http/lim
 import { opsRoutes } from './http/ops';
 import { modelFileRoutes } from './http/model-files';
 import { roundRoute } from './http/round';
+import { reportRoute } from './http/reports';
 import { acceptOnlyBinary, uploadRoute } from './http/upload';
 import { createMetrics, type FederatedMetrics } from './metrics';
 import type { TokenCheck } from './token';
@@ -56,7 +57,11 @@ function startTicker(c: Coordinator, metrics: FederatedMetrics, log: FastifyBase
   if (!tickMs || tickMs <= 0) return () => {};
   const timer = setInterval(() => {
     c.tick().then(
-      (s) => s && metrics.published.inc(),
+      (s) => {
+        if (!s) return;
+        metrics.published.inc();
+        if (s.quality) metrics.guardDecisions.inc({ decision: s.quality.decision });
+      },
       (e: unknown) => log.error({ err: e }, 'aggregation failed; the round stays open and is retried'),
     );
   }, tickMs);
@@ -85,6 +90,7 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
   modelFileRoutes(app, c);
   const limit = opts.rateLimit === undefined ? { max: 30, windowMs: 60_000 } : opts.rateLimit;
   uploadRoute(app, { c, metrics, auth, limit });
+  reportRoute(app, { c, metrics, auth, limit });
   const stopTicker = startTicker(c, metrics, app.log, opts.tickMs);
 
   return {

@@ -3,15 +3,16 @@
  *
  *   current.json       { roundId, modelVersion, openedAt }: the switch, replaced by rename
  *   models/v<N>/       each published version, complete before current.json names it
- *   rounds/r<id>.log   the open round's accepted updates, append-only
+ *   rounds/r<id>.log   the open round's accepted updates and quality reports, append-only
  *   owner.pid          the process that has the directory open (one writer at a time)
  *
  * A log record is [u32 magic][u32 payload length][u32 CRC-32 of payload][payload], the
- * payload [u16 client id length][client id][update body]. An update is acknowledged
+ * payload [u16 client id length][client id][body]; the body is an update (wire.ts, magic
+ * LRFD) or a quality report (quality.ts, magic LRFQ). A record is acknowledged
  * only after its record is written and fdatasync'ed (concurrent uploads share one sync:
  * group commit). After a crash the log is read up to the first torn or corrupt record —
  * necessarily one nobody acknowledged — and truncated there; the client ids in it
- * rebuild the one-per-client set, so a retried upload is still a duplicate.
+ * rebuild the one-per-client sets, so a retried upload is still a duplicate.
  */
 import { mkdir, open, readdir, readFile, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -19,7 +20,8 @@ import { crc32 } from 'node:zlib';
 import { LocalrecError } from '../errors';
 import type { EncodedModel } from '../model/format';
 import { fsyncPath, readModelDir, writeFileAtomic, writeModelDir } from '../model/files-node';
-import type { AcceptOutcome, FederatedStore, RoundState, StoredUpdate } from './store';
+import { REPORT_MAGIC } from './quality';
+import type { AcceptOutcome, FederatedStore, RecordKind, RoundState, StoredUpdate } from './store';
 
 const RECORD_MAGIC = 0x5255524c; // "LRUR"
 const RECORD_HEADER = 12;
@@ -71,13 +73,23 @@ export function decodeRecords(log: Uint8Array): { updates: StoredUpdate[]; valid
   return { updates, validBytes: o };
 }
 
+/** A record's kind, from its body's magic (reports start with LRFQ, updates never do). */
+function kindOf(body: Uint8Array): RecordKind {
+  return REPORT_MAGIC.every((b, i) => body[i] === b) ? 'report' : 'update';
+}
+
+/** One kind's records of the open round: who sent one (reserved before the write) and what was written. */
+class Kept {
+  clients = new Set<string>();
+  records: StoredUpdate[] = [];
+}
+
 export class FileStore implements FederatedStore {
   readonly kind = 'file';
   private current: Current | null = null;
   private phase: RoundState['phase'] = 'collecting';
   private log: FileHandle | null = null;
-  private clients = new Set<string>();
-  private updates: StoredUpdate[] = [];
+  private kept: Record<RecordKind, Kept> = { update: new Kept(), report: new Kept() };
   private pending: Pending[] = [];
   private flushing: Promise<void> | null = null;
   private locked = false;
@@ -151,12 +163,12 @@ export class FileStore implements FederatedStore {
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
     }
     const { updates, validBytes } = decodeRecords(bytes);
-    this.clients = new Set();
-    this.updates = [];
+    this.kept = { update: new Kept(), report: new Kept() };
     for (const u of updates) {
-      if (this.clients.has(u.clientId)) continue; // cannot happen with this writer; never count a client twice
-      this.clients.add(u.clientId);
-      this.updates.push(u);
+      const k = this.kept[kindOf(u.body)];
+      if (k.clients.has(u.clientId)) continue; // cannot happen with this writer; never count a client twice
+      k.clients.add(u.clientId);
+      k.records.push(u);
     }
     this.log = await open(path, 'a+');
     if (validBytes < bytes.length) {
@@ -188,16 +200,18 @@ export class FileStore implements FederatedStore {
 
   async state(): Promise<RoundState> {
     const c = this.requireOpen();
-    return { ...c, phase: this.phase, accepted: this.clients.size };
+    return { ...c, phase: this.phase, accepted: this.kept.update.clients.size };
   }
 
-  async accept(roundId: number, clientId: string, body: Uint8Array, maxClients: number): Promise<AcceptOutcome> {
+  async accept(roundId: number, clientId: string, body: Uint8Array, maxClients: number, kind: RecordKind = 'update'): Promise<AcceptOutcome> {
     const c = this.requireOpen();
+    if (kindOf(body) !== kind) throw new LocalrecError('invalid-argument', `a ${kind} record must have a ${kind}'s body`);
+    const k = this.kept[kind];
     if (roundId !== c.roundId) return { status: 'stale', roundId: c.roundId };
-    if (this.phase !== 'collecting' || this.clients.size >= maxClients) return { status: 'closed' };
-    if (this.clients.has(clientId)) return { status: 'duplicate' };
+    if (this.phase !== 'collecting' || k.clients.size >= maxClients) return { status: 'closed' };
+    if (k.clients.has(clientId)) return { status: 'duplicate' };
     // Reserve the client id before the write, so a concurrent retry is a duplicate, not a second record.
-    this.clients.add(clientId);
+    k.clients.add(clientId);
     const record = encodeRecord(clientId, body);
     try {
       await new Promise<void>((resolve, reject) => {
@@ -205,11 +219,11 @@ export class FileStore implements FederatedStore {
         this.flushing ??= this.flush();
       });
     } catch (e) {
-      this.clients.delete(clientId);
+      k.clients.delete(clientId);
       throw e;
     }
-    this.updates.push({ clientId, body });
-    return { status: 'accepted', accepted: this.clients.size };
+    k.records.push({ clientId, body });
+    return { status: 'accepted', accepted: k.clients.size };
   }
 
   /** Group commit: one write and one fdatasync for every record queued meanwhile. */
@@ -233,8 +247,8 @@ export class FileStore implements FederatedStore {
     this.flushing = null;
   }
 
-  async has(roundId: number, clientId: string): Promise<boolean> {
-    return this.current?.roundId === roundId && this.clients.has(clientId);
+  async has(roundId: number, clientId: string, kind: RecordKind = 'update'): Promise<boolean> {
+    return this.current?.roundId === roundId && this.kept[kind].clients.has(clientId);
   }
 
   async lock(): Promise<(() => Promise<void>) | null> {
@@ -251,7 +265,14 @@ export class FileStore implements FederatedStore {
     this.phase = 'aggregating';
     // Updates already reserved finish their write first: each is either in the list or was refused.
     while (this.flushing) await this.flushing;
-    return this.updates.slice();
+    return this.kept.update.records.slice();
+  }
+
+  async reports(roundId: number): Promise<StoredUpdate[]> {
+    const c = this.requireOpen();
+    if (roundId !== c.roundId) return [];
+    while (this.flushing) await this.flushing;
+    return this.kept.report.records.slice();
   }
 
   async publish(roundId: number, model: EncodedModel, now: number): Promise<RoundState> {

@@ -4,6 +4,7 @@
  *
  *   state            hash { roundId, modelVersion, openedAt, phase }: the switch
  *   r:<id>:u         hash clientId → update body: HSETNX makes acceptance exactly-once per client
+ *   r:<id>:q         hash clientId → quality report body (quality.ts), the same way
  *   model:<N>        hash { manifest, weights.bin, items.json }: a published version, written before the switch
  *   lock             the single aggregator (SET NX PX with a random token, released by compare-and-delete)
  *
@@ -16,7 +17,7 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { LocalrecError } from '../errors';
 import { decodeModel, type EncodedModel } from '../model/format';
-import type { AcceptOutcome, FederatedStore, RoundState, StoredUpdate } from './store';
+import type { AcceptOutcome, FederatedStore, RecordKind, RoundState, StoredUpdate } from './store';
 
 const KEEP_VERSIONS = 3;
 
@@ -39,14 +40,17 @@ redis.call('HSET', KEYS[1], 'phase', 'aggregating')
 return 1
 `;
 
-// KEYS[1] state, KEYS[2] old updates hash; ARGV roundId, modelVersion, openedAt
+// KEYS[1] state, KEYS[2] old updates hash, KEYS[3] old reports hash; ARGV roundId, modelVersion, openedAt
 const SWITCH = `
 local r = redis.call('HGET', KEYS[1], 'roundId')
 if tonumber(r) ~= tonumber(ARGV[1]) then return 0 end
 redis.call('HSET', KEYS[1], 'roundId', tonumber(ARGV[1]) + 1, 'modelVersion', ARGV[2], 'openedAt', ARGV[3], 'phase', 'collecting')
-redis.call('DEL', KEYS[2])
+redis.call('DEL', KEYS[2], KEYS[3])
 return 1
 `;
+
+/** The hash a round keeps one kind of record in. */
+const SUFFIX: Record<RecordKind, string> = { update: 'u', report: 'q' };
 
 // KEYS[1] model hash; ARGV field, value, … Written once: a later aggregator that lost its lock cannot replace a version another already published.
 const PUT_MODEL = `
@@ -72,7 +76,7 @@ export class RedisStore implements FederatedStore {
     this.redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 2, enableAutoPipelining: true });
     this.redis.defineCommand('fedAccept', { numberOfKeys: 2, lua: ACCEPT });
     this.redis.defineCommand('fedClose', { numberOfKeys: 1, lua: CLOSE });
-    this.redis.defineCommand('fedSwitch', { numberOfKeys: 2, lua: SWITCH });
+    this.redis.defineCommand('fedSwitch', { numberOfKeys: 3, lua: SWITCH });
     this.redis.defineCommand('fedPutModel', { numberOfKeys: 1, lua: PUT_MODEL });
     this.redis.defineCommand('fedUnlock', { numberOfKeys: 1, lua: UNLOCK });
   }
@@ -116,8 +120,8 @@ export class RedisStore implements FederatedStore {
     return { roundId: Number(s.roundId), modelVersion: Number(s.modelVersion), openedAt: Number(s.openedAt), phase: s.phase === 'aggregating' ? 'aggregating' : 'collecting', accepted };
   }
 
-  async accept(roundId: number, clientId: string, body: Uint8Array, maxClients: number): Promise<AcceptOutcome> {
-    const r = (await this.call('fedAccept', this.key('state'), this.key(`r:${roundId}:u`), roundId, clientId, Buffer.from(body.buffer, body.byteOffset, body.byteLength), maxClients)) as [string, number];
+  async accept(roundId: number, clientId: string, body: Uint8Array, maxClients: number, kind: RecordKind = 'update'): Promise<AcceptOutcome> {
+    const r = (await this.call('fedAccept', this.key('state'), this.key(`r:${roundId}:${SUFFIX[kind]}`), roundId, clientId, Buffer.from(body.buffer, body.byteOffset, body.byteLength), maxClients)) as [string, number];
     switch (r[0]) {
       case 'accepted':
         return { status: 'accepted', accepted: r[1] };
@@ -130,8 +134,8 @@ export class RedisStore implements FederatedStore {
     }
   }
 
-  async has(roundId: number, clientId: string): Promise<boolean> {
-    return (await this.redis.hexists(this.key(`r:${roundId}:u`), clientId)) === 1;
+  async has(roundId: number, clientId: string, kind: RecordKind = 'update'): Promise<boolean> {
+    return (await this.redis.hexists(this.key(`r:${roundId}:${SUFFIX[kind]}`), clientId)) === 1;
   }
 
   async lock(ttlMs: number): Promise<(() => Promise<void>) | null> {
@@ -146,14 +150,22 @@ export class RedisStore implements FederatedStore {
   async closeRound(roundId: number): Promise<StoredUpdate[] | null> {
     const ok = (await this.call('fedClose', this.key('state'), roundId)) as number;
     if (!ok) return null;
-    const all = await this.redis.hgetallBuffer(this.key(`r:${roundId}:u`));
+    return this.records(roundId, 'update');
+  }
+
+  async reports(roundId: number): Promise<StoredUpdate[]> {
+    return this.records(roundId, 'report');
+  }
+
+  private async records(roundId: number, kind: RecordKind): Promise<StoredUpdate[]> {
+    const all = await this.redis.hgetallBuffer(this.key(`r:${roundId}:${SUFFIX[kind]}`));
     return Object.entries(all).map(([clientId, body]) => ({ clientId, body: new Uint8Array(body) }));
   }
 
   async publish(roundId: number, model: EncodedModel, now: number): Promise<RoundState> {
     await this.writeModel(model);
     const v = model.manifest.modelVersion;
-    const ok = (await this.call('fedSwitch', this.key('state'), this.key(`r:${roundId}:u`), roundId, v, now)) as number;
+    const ok = (await this.call('fedSwitch', this.key('state'), this.key(`r:${roundId}:u`), this.key(`r:${roundId}:q`), roundId, v, now)) as number;
     if (!ok) throw new LocalrecError('invalid-state', `round ${roundId} was published by another process`);
     await this.redis.del(this.key(`model:${v - KEEP_VERSIONS}`));
     return this.state();

@@ -212,6 +212,16 @@ export async function decodeModel(manifestJson: unknown, files: Record<string, U
   return { manifest, weights, config: { pooling: manifest.pooling, inner: manifest.inner, content: manifest.content }, items };
 }
 
+/**
+ * Only a model's tower, from its manifest and weights.bin (verified against the manifest like
+ * any model file): what a device needs of an older version to report how it did (quality.ts).
+ */
+export async function decodeTower(manifestJson: unknown, bin: Uint8Array): Promise<{ manifest: ModelManifest; tower: ModelWeights['tower'] }> {
+  const manifest = parseManifest(manifestJson);
+  await verifyFile(manifest, WEIGHTS_FILE, bin);
+  return { manifest, tower: decodeWeights(manifest, bin).tower };
+}
+
 /** weights.bin as float tables (either format version), every value within the model bounds. */
 function decodeWeights(manifest: ModelManifest, bin: Uint8Array): ModelWeights {
   const { items: n, d, hidden } = manifest.dims;

@@ -110,6 +110,8 @@ export async function simulateRound(
   rngs: RoundRngs,
   adversary?: Adversary,
   window?: ReportWindow,
+  /** Multiplies the server step β (the guard's annealing; 1 = the policy's β). */
+  stepScale = 1,
 ): Promise<{ theta: Float32Array; stats: RoundStats }> {
   const s = env.settings;
   const { d, hidden } = env.session.weights;
@@ -158,6 +160,6 @@ export async function simulateRound(
   if (deltas.length === 0) return { theta, stats };
   // DP-FedAvg's fixed denominator (the expected count) for the mean; robust aggregators divide by what they keep.
   const denominator = s.aggregator === 'mean' ? samplingRate(env) * env.clients.length : undefined;
-  const next = serverStep(theta, deltas, { ...s, denominator }, rngs.normal);
+  const next = serverStep(theta, deltas, { ...s, serverLr: s.serverLr * stepScale, denominator }, rngs.normal);
   return { theta: next.theta, stats };
 }

@@ -3,7 +3,7 @@
  * users every `evalEvery` rounds (and at round 0 and the last round).
  */
 import { createRng } from '../data/random';
-import { emptySums, releaseAndDecide, windowRate, type GuardPolicy, type GuardRelease } from '../federated/guard';
+import { emptySums, nextStepScale, releaseAndDecide, windowRate, type GuardPolicy, type GuardRelease } from '../federated/guard';
 import { flattenTower, unflattenTower, type TowerParams } from '../model/weights';
 import type { ItemRank, TowerScore } from './evaluate';
 import { samplingRate, simulateRound, type Adversary, type ReportWindow, type RoundStats, type SimEnv } from './round';
@@ -36,6 +36,8 @@ export interface GuardPoint extends GuardRelease {
   candidateRound: number;
   referenceRound: number;
   reports: number;
+  /** The server step's scale from this decision on (1 = the policy's β). */
+  stepScale: number;
 }
 
 export interface RunResult {
@@ -76,7 +78,7 @@ export async function runSimulation(env: SimEnv, start: TowerParams, o: RunOptio
       o.onRound?.(r, scored);
       continue;
     }
-    const res = await simulateRound(env, theta, r, rngs, o.adversary, guard?.window ?? undefined);
+    const res = await simulateRound(env, theta, r, rngs, o.adversary, guard?.window ?? undefined, guard?.stepScale ?? 1);
     theta = res.theta;
     all.push(res.stats);
     if (guard && r % guard.policy.every === 0) theta = guard.decide(theta, r);
@@ -117,11 +119,13 @@ function guardState(env: SimEnv, start: TowerParams, policy: GuardPolicy | undef
     policy,
     window: null as ReportWindow | null,
     decisions: [] as GuardPoint[],
+    stepScale: 1,
     decide(theta: Float32Array, round: number): Float32Array {
       let next = theta;
       if (candidate && state.window) {
         const release = releaseAndDecide(state.window.sums, expected, policy, normal);
-        state.decisions.push({ round, candidateRound: candidate.round, referenceRound: reference.round, reports: state.window.sums.count, ...release });
+        state.stepScale = nextStepScale(state.stepScale, release, policy.anneal);
+        state.decisions.push({ round, candidateRound: candidate.round, referenceRound: reference.round, reports: state.window.sums.count, ...release, stepScale: state.stepScale });
         if (release.decision === 'roll-back') next = reference.theta.slice();
         else if (release.decision === 'promote') reference = candidate;
       }

@@ -40,6 +40,7 @@ export interface SimulateInput {
     maxEpsilon: number;
     guardNoise: number;
     guardMargin: number;
+    guardAnneal: number;
   };
   seed: number;
   cacheDir: string | null;
@@ -94,7 +95,7 @@ export async function simulate(input: SimulateInput): Promise<{ report: Federate
     poison: { rounds: sim.poisonRounds, share: sim.poisonShare, scale: sim.poisonScale, item: pushed.index },
     mia: { trials: sim.miaTrials, localNoise: sim.miaLocalNoise },
     maxEpsilon: sim.maxEpsilon > 0 ? sim.maxEpsilon : Infinity,
-    ...(sim.guardEvery > 0 ? { guard: { every: sim.guardEvery, noise: sim.guardNoise, margin: sim.guardMargin } } : {}),
+    ...(sim.guardEvery > 0 ? { guard: { every: sim.guardEvery, noise: sim.guardNoise, margin: sim.guardMargin, anneal: sim.guardAnneal } } : {}),
     cacheKey: { ...(input.cacheKey as object), k: sim.k },
   };
   const evalCtx = { weights: session.weights, config: session.config, train, cuts: input.cuts, inner: session.config.inner };

@@ -14,7 +14,7 @@ import { mintToken } from '../../src/federated/token';
 import { encodeUpdate } from '../../src/federated/wire';
 import { spawnServer, type ServerProcess } from '../fixtures/serve-process';
 import { buyProduct, viewProducts } from './demo-shopper';
-import { expect, test } from './fixtures';
+import { expect, REPORT_BYTES_MAX, test } from './fixtures';
 
 const SECRET = 'e2e-federated-secret-0123';
 const clicked = ['sku-00001', 'sku-00006', 'sku-00011'];
@@ -112,7 +112,7 @@ test('with consent, the demo uploads one delta, the server publishes version 2, 
   const v2 = (await (await fetch(`${fed}/v1/models/2/manifest.json`)).json()) as { training: { federated: { clients: number } } };
   expect(v2.training.federated.clients).toBe(2);
 
-  // Exactly one upload: a header and the int8 tower delta, nothing else.
+  // Exactly one upload: a header and the int8 tower delta, nothing else (version 1 was not trained by the server: no report on it).
   const uploads = network.requests.filter((r) => r.method === 'POST');
   expect(uploads).toHaveLength(1);
   expect(uploads[0].url).toBe(`${fed}/v1/updates`);
@@ -134,7 +134,9 @@ test('with consent, the demo uploads one delta, the server publishes version 2, 
   await expect(forYou.locator('.rec-title').first()).toContainText('books');
   // Version 2's round gets this device's next delta: still one upload per round.
   await expect(page.locator('#status')).toContainText(`(round ${before.roundId + 1}, ${24 + before.length} bytes)`);
-  expect(network.requests.filter((r) => r.method === 'POST')).toHaveLength(2);
+  expect(network.requests.filter((r) => r.method === 'POST' && r.url === `${fed}/v1/updates`)).toHaveLength(2);
+  // Version 2 was: one report on it, after the upload.
+  await expect.poll(() => network.requests.filter((r) => r.method === 'POST' && r.url === `${fed}/v1/reports`).length).toBe(1);
 });
 
 test('a running page picks up version 2 at its next idle moment, without a reload, and re-personalises on it', async ({ page, network, baseURL }) => {
@@ -169,8 +171,19 @@ test('a running page picks up version 2 at its next idle moment, without a reloa
     expect(await seen()).toEqual({ personalised: ['demand', 'idle', 'idle', 'model-updated'], federated: ['uploaded', expect.stringMatching(/^(uploaded|already-sent)$/), 'model-version', 'uploaded'] });
     expect(await page.evaluate(() => (window as unknown as { sameDocument?: boolean }).sameDocument)).toBe(true);
     expect(manifests()).toBe(2);
-    const uploads = network.requests.filter((r) => r.method === 'POST');
+    const uploads = network.requests.filter((r) => r.method === 'POST' && r.url.endsWith('/v1/updates'));
     expect(uploads.map((u) => u.url)).toEqual([`${fed}/v1/updates`, `${fed}/v1/updates`]);
+
+    // Version 2 was trained by the server, so its round asks for one quality report on it against version 1:
+    // 28 bytes (the fixture checks every request for the item ids and events this shopper made).
+    await expect.poll(() => network.requests.filter((r) => r.url === `${fed}/v1/reports`).length, { timeout: 15_000 }).toBe(1);
+    const report = network.requests.find((r) => r.url === `${fed}/v1/reports`)!;
+    expect(report.body!.length).toBe(28);
+    expect(report.body!.length).toBeLessThanOrEqual(REPORT_BYTES_MAX);
+    expect(report.body!.slice(0, 4)).toBe('LRFQ');
+    expect(report.headers['content-type']).toBe('application/octet-stream');
+    expect(report.headers.cookie).toBeUndefined();
+    await expect.poll(async () => /localrec_fed_reports_accepted_total (\d+)/.exec(await (await fetch(`${fed}/metrics`)).text())?.[1]).toBe('1');
     await page.locator('a.logo').click();
     const forYou = page.locator('[data-strip="for-you"]');
     await expect(forYou).toHaveAttribute('data-personalised', 'true');
@@ -199,7 +212,7 @@ test("without consent ('pending') the demo stores, personalises and sends nothin
   expect(await accepted()).toBe(before);
 });
 
-test('the network recorder flags an upload that carries an item id, and any other request to the federated server', async ({ network }) => {
+test('the network recorder flags an upload or report that carries an item id, a report over 200 bytes, and any other request to the federated server', async ({ network }) => {
   // Guards the guard: the fixture's check applied to deliberately bad federated requests.
   const { problems } = await import('./fixtures');
   const fed = 'http://127.0.0.1:9';
@@ -208,6 +221,8 @@ test('the network recorder flags an upload that carries an item id, and any othe
       { method: 'POST', url: `${fed}/v1/updates`, headers: { 'content-type': 'application/octet-stream' }, body: 'LRFD\u0001\u0000sku-00001' },
       { method: 'POST', url: `${fed}/v1/collect`, headers: {}, body: 'x' },
       { method: 'GET', url: `${fed}/v1/updates?item=1`, headers: {}, body: null },
+      { method: 'POST', url: `${fed}/v1/reports`, headers: {}, body: 'LRFQ'.padEnd(201, 'x') },
+      { method: 'POST', url: `${fed}/v1/reports`, headers: {}, body: 'LRFQ user=sku-00001' },
     ],
     secrets: new Set(['sku-00001']),
     federatedOrigins: [fed],
@@ -216,6 +231,8 @@ test('the network recorder flags an upload that carries an item id, and any othe
     `request carries "sku-00001": ${fed}/v1/updates`,
     `unexpected federated request: POST ${fed}/v1/collect`,
     `unexpected federated request: GET ${fed}/v1/updates?item=1`,
+    `unexpected federated request: POST ${fed}/v1/reports`,
+    `request carries "sku-00001": ${fed}/v1/reports`,
   ]);
   expect(network.requests).toEqual([]);
 });

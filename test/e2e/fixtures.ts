@@ -28,6 +28,9 @@ const MODEL_FILE = /^\/(models|test-models)\/[\w.-]+\/(manifest\.json|weights\.b
 const WASM_FILE = /^\/tfjs-wasm\/tfjs-backend-wasm(-simd|-threaded-simd)?\.wasm$/;
 const FED_GET = /^\/v1\/(round|model\/(manifest\.json|weights\.bin|items\.json)|models\/\d+\/(manifest\.json|weights\.bin|items\.json))$/;
 const FED_UPLOAD = '/v1/updates';
+const FED_REPORT = '/v1/reports';
+/** The issue's bound on what a device's quality report may cost per version (the report is 28 bytes). */
+export const REPORT_BYTES_MAX = 200;
 
 export function problems(rec: NetworkRecorder, origin: string): string[] {
   const out: string[] = [];
@@ -35,8 +38,11 @@ export function problems(rec: NetworkRecorder, origin: string): string[] {
     const u = new URL(r.url);
     if (u.protocol === 'data:' || u.protocol === 'blob:') continue;
     if (rec.federatedOrigins?.includes(u.origin)) {
-      // The only request with a body the SDK may make: the delta upload (binary tower values).
-      const ok = (r.method === 'GET' && FED_GET.test(u.pathname) && !r.body) || (r.method === 'POST' && u.pathname === FED_UPLOAD && !u.search);
+      // The only requests with a body the SDK may make: the delta upload (binary tower values) and the quality report (≤ 200 bytes).
+      const ok =
+        (r.method === 'GET' && FED_GET.test(u.pathname) && !r.body) ||
+        (r.method === 'POST' && u.pathname === FED_UPLOAD && !u.search) ||
+        (r.method === 'POST' && u.pathname === FED_REPORT && !u.search && (r.body?.length ?? 0) <= REPORT_BYTES_MAX);
       if (!ok) out.push(`unexpected federated request: ${r.method} ${r.url}`);
     } else {
       if (u.origin !== origin) out.push(`third-party request: ${r.url}`);

@@ -17,6 +17,9 @@ export function opsRoutes(app: FastifyInstance, c: Coordinator, metrics: Federat
     metrics.epsilonSpent.set(privacy.budget.spent ?? Number.NaN);
     metrics.epsilonBudget.set(privacy.budget.maxEpsilon ?? Number.POSITIVE_INFINITY);
     for (const reason of PAUSE_REASONS) metrics.paused.set({ reason }, d.paused?.reason === reason ? 1 : 0);
+    const q = c.servedQuality();
+    metrics.qualityHit10.set({ version: 'candidate' }, q?.hit10 ?? Number.NaN);
+    metrics.qualityHit10.set({ version: 'reference' }, q?.referenceHit10 ?? Number.NaN);
     return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
 }

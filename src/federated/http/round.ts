@@ -19,7 +19,7 @@ export function roundRoute(app: FastifyInstance, c: Coordinator, auth: TokenChec
     const d = c.describe();
     // With a valid token the device also learns whether it already sent in this round (after a reload it does not remember).
     const subject = optionalSubject(req.headers.authorization, auth);
-    const body = subject ? { ...d, sent: await c.hasUpdate(subject) } : d;
+    const body = subject ? { ...d, sent: await c.hasUpdate(subject), ...(d.reports ? { reported: await c.hasReport(subject) } : {}) } : d;
     return reply.header('cache-control', 'no-store').send(body);
   });
 }

@@ -31,19 +31,22 @@ async function setup() {
     await rm(dir, { recursive: true, force: true });
   });
   const models = new ModelServer(model);
-  const fedRequests: { method: string; url: string; headers: Record<string, string> }[] = [];
+  const fedRequests: { method: string; url: string; headers: Record<string, string>; body: Uint8Array | null }[] = [];
   /** While set, federated requests wait for it (or for their abort signal). */
   let gate: Promise<void> | null = null;
+  let gated: (url: URL) => boolean = () => true;
   let openGate = () => {};
-  const hold = () => {
+  /** Federated requests `match` accepts (all by default) wait until release(). */
+  const hold = (match: (url: URL) => boolean = () => true) => {
+    gated = match;
     gate = new Promise<void>((r) => (openGate = r));
   };
   const fetchBoth = (async (input: RequestInfo | URL, init: RequestInit = {}) => {
     const url = new URL(String(input));
     if (url.origin !== new URL(FED).origin) return models.fetch(input, init);
     const headers = Object.fromEntries(new Headers(init.headers).entries());
-    fedRequests.push({ method: init.method ?? 'GET', url: url.href, headers });
-    if (gate) {
+    fedRequests.push({ method: init.method ?? 'GET', url: url.href, headers, body: init.body ? new Uint8Array(init.body as Uint8Array) : null });
+    if (gate && gated(url)) {
       const signal = init.signal;
       await Promise.race([
         gate,
@@ -179,7 +182,7 @@ describe('federated rounds in the Worker runtime', () => {
     expect(h.events.filter((e) => e.type === 'federated').at(-1)).toMatchObject({ roundId: 2, serverModelVersion: 2 });
     expect((await coordinator.refresh()).accepted).toBe(1);
     expect(models.requests.filter((p) => p.endsWith('manifest.json')).length).toBe(manifestsBefore + 1);
-    expect(fedRequests.filter((r) => r.method === 'POST')).toHaveLength(2);
+    expect(fedRequests.filter((r) => r.method === 'POST' && r.url.endsWith('/v1/updates'))).toHaveLength(2);
   });
 
   it('a model URL that still serves the older version is fetched once for a newer server version, not after every round answer', async () => {
@@ -198,5 +201,58 @@ describe('federated rounds in the Worker runtime', () => {
     expect(h.events.filter((e) => e.type === 'federated').slice(1).every((e) => e.outcome === 'model-version')).toBe(true);
     expect(manifests()).toBe(before + 1);
     expect((await h.call('status', {})).model).toMatchObject({ version: 1 });
+  });
+
+  it('on a version the server trained, reports once how it and its predecessor did: 28 bytes, no item id, counted by the server', async () => {
+    const { h, coordinator, models, fedRequests, token } = await setup();
+    await h.call('init', initParams({ federated: { endpoint: FED, token }, consent: 'granted' }));
+    await trackAndPersonalise(h);
+    await expect.poll(() => h.events.find((e) => e.type === 'federated')).toMatchObject({ outcome: 'uploaded' });
+    // Version 1 was not trained by the server: its round asks for no report.
+    expect(fedRequests.some((r) => r.url.endsWith('/v1/reports'))).toBe(false);
+    await coordinator.aggregateNow();
+    models.model = coordinator.currentModel();
+    await h.call('track', { events: [{ item: id(9), type: 'view', ts: T0 + 10 }, { item: id(12), type: 'cart', ts: T0 + 11 }] });
+    await h.call('personalise', {});
+    // Picks up version 2, uploads to its round, and reports on version 2 against version 1.
+    await expect.poll(async () => (await h.call('status', {})).federated).toMatchObject({ reports: 1, lastReportVersion: 2, uploads: 2 });
+    const reports = fedRequests.filter((r) => r.url === `${FED}v1/reports`);
+    expect(reports).toHaveLength(1);
+    expect(reports[0]).toMatchObject({ method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/octet-stream' } });
+    expect(reports[0].body!.byteLength).toBe(28);
+    expect(reports[0].body!.byteLength).toBeLessThanOrEqual(200);
+    // The reference's tower came from the server's copy of version 1 (hash-verified), not the page's model URL.
+    expect(fedRequests.map((r) => new URL(r.url).pathname)).toEqual(expect.arrayContaining(['/v1/models/1/manifest.json', '/v1/models/1/weights.bin']));
+    expect(await coordinator.hasReport('device0001')).toBe(true);
+    // Nothing any request carries names an item, an event type or the device's history.
+    const wire = fedRequests.map((r) => `${r.url}\n${JSON.stringify(r.headers)}\n${r.body ? Buffer.from(r.body).toString('latin1') : ''}`).join('\n');
+    for (const secret of [1, 4, 7, 9, 12].map(id).concat(['purchase', 'view', 'cart'])) expect(wire).not.toContain(secret);
+    // Once per version: another personalisation in the same round sends no second report.
+    await h.call('personalise', {});
+    await expect.poll(() => h.events.filter((e) => e.type === 'federated').length).toBe(4);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(fedRequests.filter((r) => r.url === `${FED}v1/reports`)).toHaveLength(1);
+    // The server releases the report with the next version.
+    await coordinator.aggregateNow();
+    expect((coordinator.currentModel().manifest.training!.federated as { quality?: unknown }).quality).toMatchObject({ version: 2, referenceVersion: 1, reports: 1 });
+  });
+
+  it('a withdrawal of consent after the upload stops the report', async () => {
+    const { h, coordinator, models, fedRequests, token, hold, release } = await setup();
+    await h.call('init', initParams({ federated: { endpoint: FED, token }, consent: 'granted' }));
+    await trackAndPersonalise(h);
+    await expect.poll(() => h.events.find((e) => e.type === 'federated')).toMatchObject({ outcome: 'uploaded' });
+    await coordinator.aggregateNow();
+    models.model = coordinator.currentModel();
+    hold((u) => u.pathname.startsWith('/v1/models/')); // the reference version's files wait
+    await h.call('track', { events: [{ item: id(9), type: 'view', ts: T0 + 10 }] });
+    await h.call('personalise', {});
+    await expect.poll(() => h.events.filter((e) => e.type === 'federated').map((e) => e.outcome)).toEqual(['uploaded', 'model-version', 'uploaded']);
+    await expect.poll(() => fedRequests.filter((r) => r.url.includes('/v1/models/')).length).toBeGreaterThan(0);
+    await h.call('consent', { state: 'pending' });
+    release();
+    await new Promise((r) => setTimeout(r, 100));
+    expect(fedRequests.filter((r) => r.url === `${FED}v1/reports`)).toEqual([]);
+    expect((await h.call('status', {})).federated).toMatchObject({ reports: 0 });
   });
 });

@@ -5,7 +5,7 @@
  * /metrics, refusing uploads it would never publish, and serving the last model.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { sampledGaussianEpsilon } from '../../../src/federated/accountant';
+import { composedEpsilon, sampledGaussianEpsilon } from '../../../src/federated/accountant';
 import { Coordinator } from '../../../src/federated/coordinator';
 import { privacyReport, roundsWithinBudget } from '../../../src/federated/privacy';
 import { checkPolicy, DEFAULT_POLICY, NO_DP, type RoundPolicy } from '../../../src/federated/round';
@@ -61,8 +61,9 @@ describe('private by default', () => {
   it('logs the guarantee and how many rounds the budget allows at start, and warns when DP is off', async () => {
     const { logs } = await start({});
     const info = logs.find((l) => l.msg.includes('differential privacy'));
-    // q = 1 (no population configured): ε(3 rounds) = 9.86 ≤ 10 < ε(4 rounds) at z = 1, δ = 1e-6.
-    expect(info?.fields).toMatchObject({ clip: 0.25, centralNoise: 1, maxEpsilon: 10, roundsWithinBudget: 3 });
+    // q = 1 (no population configured), z = 1 on the deltas and 4 on the quality reports, δ = 1e-6:
+    // ε(2 rounds) = 8.11 ≤ 10 < ε(3 rounds) = 10.23 (the deltas alone: 9.86 after 3).
+    expect(info?.fields).toMatchObject({ clip: 0.25, centralNoise: 1, reportNoise: 4, maxEpsilon: 10, roundsWithinBudget: 2 });
     const off = await start({ ...NO_DP });
     expect(off.logs.find((l) => l.level === 'warn' && /differential privacy is OFF/.test(l.msg))).toBeDefined();
     expect(off.coordinator.describe().privacy?.budget).toEqual({ maxEpsilon: null, spent: null, exhausted: false });
@@ -78,8 +79,10 @@ describe('private by default', () => {
     expect(roundsWithinBudget({ ...s, maxEpsilon: Infinity })).toBe(Infinity);
   });
 
+  const spentAfter2 = composedEpsilon([{ samplingRate: 1, noiseMultiplier: 1, count: 2 }, { samplingRate: 1, noiseMultiplier: DEFAULT_POLICY.reportNoise, count: 2 }], 1e-6).epsilon;
+
   it('stops publishing when the next round would exceed the budget: paused in the round, logs and /metrics, uploads refused, the last model served', async () => {
-    // q = 1, z = 1, δ = 1e-6: ε after 2 rounds 7.83, after 3 rounds 9.86 — a budget of 9 allows exactly two.
+    // q = 1, z = 1 (and the reports' z = 4), δ = 1e-6: ε after 2 rounds 8.11, after 3 rounds 10.23 — a budget of 9 allows exactly two.
     const { coordinator: c, server, logs } = await start({ maxEpsilon: 9 });
     expect((await publishRound(c, 1, ['alice', 'bob']))?.toVersion).toBe(2);
     expect((await publishRound(c, 2, ['alice', 'carol']))?.toVersion).toBe(3);
@@ -87,7 +90,7 @@ describe('private by default', () => {
     const d = c.describe();
     expect(d).toMatchObject({ roundId: 3, modelVersion: 3, state: 'paused', paused: { reason: 'privacy-budget' } });
     expect(d.privacy?.budget.maxEpsilon).toBe(9);
-    expect(d.privacy?.budget.spent).toBeCloseTo(sampledGaussianEpsilon(1, 1, 2, 1e-6).epsilon, 3);
+    expect(d.privacy?.budget.spent).toBeCloseTo(spentAfter2, 3);
     expect(d.privacy?.budget.exhausted).toBe(true);
 
     const res = await server.app.inject({
@@ -103,7 +106,7 @@ describe('private by default', () => {
     expect(logs.filter((l) => l.level === 'warn' && l.msg === 'no more rounds are published')).toHaveLength(1);
 
     const metrics = (await server.app.inject({ method: 'GET', url: '/metrics' })).body;
-    expect(metric(metrics, 'localrec_epsilon_spent')).toBeCloseTo(sampledGaussianEpsilon(1, 1, 2, 1e-6).epsilon, 3);
+    expect(metric(metrics, 'localrec_epsilon_spent')).toBeCloseTo(spentAfter2, 3);
     expect(metric(metrics, 'localrec_epsilon_budget')).toBe(9);
     expect(metrics).toMatch(/^localrec_fed_paused\{reason="privacy-budget"\} 1$/m);
 
