@@ -9,7 +9,7 @@ import { decodeModel, withTower, type EncodedModel, type LoadedModel } from '../
 import { flattenTower, towerSize, unflattenTower } from '../model/weights';
 import { cryptoNormal, normBound, type NormalSource } from './clip';
 import { l2Norm } from './delta';
-import { addReport, DEFAULT_GUARD, emptySums, nextStepScale, releaseAndDecide, type GuardRelease } from './guard';
+import { addReport, DEFAULT_GUARD, emptySums, releaseAndDecide, type GuardRelease } from './guard';
 import { decodeQualityReport } from './quality';
 import { privacyReport, roundsWithinBudget, type PrivacyReport } from './privacy';
 import { checkPolicy, ROUND_PROTOCOL, samplingRateOf, shouldAggregate, type RoundDescription, type RoundPolicy } from './round';
@@ -211,12 +211,6 @@ export class Coordinator {
     const from = (model.manifest.training?.federated as { fromVersion?: unknown } | undefined)?.fromVersion;
     if (!this.policy.reports || typeof from !== 'number') return null;
     return { version: model.manifest.modelVersion, reference: from };
-  }
-
-  /** The served version's server-step scale (the guard's annealing, guard.ts nextStepScale; 1 before any). */
-  private servedStepScale(): number {
-    const x = (this.require().model.manifest.training?.federated as { stepScale?: unknown } | undefined)?.stepScale;
-    return typeof x === 'number' && x > 0 && x <= 1 ? x : 1;
   }
 
   /** The quality release published with the served version (about the version before it), if any. */
@@ -422,9 +416,7 @@ export class Coordinator {
       const deltas = updates.map((u) => decodeUpdate(u.body, { length: n, dtypes: ['float32', 'int8'] }).values);
       // With a configured sampling rate the mean divides by the expected count (what the accountant assumes).
       const denominator = this.policy.aggregator === 'mean' && this.policy.expectedClients > 0 ? this.policy.expectedClients : undefined;
-      // The devices' word on this version anneals the step (guard.ts): halved when they found it no better than the one it came from.
-      const stepScale = quality ? nextStepScale(this.servedStepScale(), quality, DEFAULT_GUARD.anneal) : this.servedStepScale();
-      const stepped = serverStep(flattenTower(model.weights.tower), deltas, { ...this.policy, serverLr: this.policy.serverLr * stepScale, denominator }, this.normal);
+      const stepped = serverStep(flattenTower(model.weights.tower), deltas, { ...this.policy, denominator }, this.normal);
       let { theta } = stepped;
       const agg = stepped.aggregate;
       // The guard: devices found this version worse than the one it came from beyond the noise.
@@ -445,7 +437,6 @@ export class Coordinator {
             ...(denominator === undefined ? { clients: deltas.length } : {}),
             aggregator: this.policy.aggregator,
             ...(quality ? { quality } : {}),
-            ...(stepScale !== 1 ? { stepScale } : {}),
             ...(back ? { rolledBackTo: back.manifest.modelVersion } : {}),
           },
         },
