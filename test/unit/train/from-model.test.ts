@@ -77,4 +77,19 @@ describe('train --from: continuing a published model', () => {
     if ((r.report.student as { bestEpoch: number }).bestEpoch > 0) expect(r.student.itemOut).not.toEqual(start.model.itemOut);
     else expect(r.student.itemOut).toEqual(start.model.itemOut);
   });
+
+  it('continues with an imported teacher too: the student distils from it while it fine-tunes', async () => {
+    const { train, start } = continueFrom(base, all);
+    // A stand-in for another engine's embeddings: the published model's own rows, through an identity tower.
+    const { n, d } = start.model;
+    const teacher = { model: { ...start.model, hidden: 1, tower: { w1: new Float32Array(d), b1: new Float32Array(1), w2: new Float32Array(d), b2: new Float32Array(d) } }, key: 'stand-in', facts: { layout: 'test', d } };
+    const withTeacher = await trainPipeline(train, TINY, {}, undefined, { from: start, teacher });
+    expect(withTeacher.report.teacher).toMatchObject({ imported: true });
+    expect(withTeacher.weights.n).toBe(n);
+    expect((withTeacher.report.student as { startValidationNdcg10?: number }).startValidationNdcg10).toBeTypeOf('number');
+    const without = await trainPipeline(train, TINY, {}, undefined, { from: start });
+    if ((without.report.student as { bestEpoch: number }).bestEpoch > 0 || (withTeacher.report.student as { bestEpoch: number }).bestEpoch > 0) {
+      expect(withTeacher.student.itemOut).not.toEqual(without.student.itemOut);
+    }
+  });
 });
