@@ -166,6 +166,7 @@ function guardOf(env: SimEnv, o: ExperimentOptions, res: ExperimentResult) {
     every: g.every,
     noise: g.noise,
     margin: g.margin,
+    anneal: g.anneal,
     sensitivity: r4(REPORT_SENSITIVITY),
     windowSamplingRate: r4(windowRate(samplingRate(env), g.every)),
     reporters: env.reporters?.size ?? env.clients.length,
@@ -184,6 +185,7 @@ function guardOf(env: SimEnv, o: ExperimentOptions, res: ExperimentResult) {
       difference: r4(x.difference),
       standardError: r4(x.standardError),
       decision: x.decision,
+      stepScale: x.stepScale,
     })),
   };
 }
