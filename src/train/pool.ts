@@ -1,6 +1,6 @@
 /**
  * Worker threads for the parts of training that split into independent items (validation
- * users, meta-training tasks, the rows of the item tables in a pre-training step).
+ * users, meta-training tasks, the rows and candidates of a pre-training step).
  * tfjs-backend-wasm never uses threads under Node, so without
  * this every core but one idles. A map splits its items into one contiguous share per
  * thread, runs the first share on this thread while the workers run the others, and
@@ -14,24 +14,31 @@ import type { IndexedEvent } from '../model/pooling';
 import type { ModelConfig, ModelWeights, TowerParams } from '../model/weights';
 import type { MetaTask } from './meta-tasks';
 import { rankSupports, taskUpdates, type MetaTables, type MetaWorkOptions } from './parallel-work';
-import { tableStepRange, type TableState, type TableStepArgs } from './table-step';
+import { columnsPass, rowsPass, type ColumnRanges, type StepArgs, type StepBuffers } from './step-kernel';
 
 /** One share of a map. */
 type MapRequest =
   | { kind: 'rank'; weights: ModelWeights; config: ModelConfig; tower: TowerParams; inner: InnerLoopConfig | null; items: IndexedEvent[][] }
   | { kind: 'meta'; tables: MetaTables; tower: TowerParams; opts: MetaWorkOptions; items: MetaTask[] };
 
-/** What a worker is asked to do: a share of a map, or a row range of a table step on state it keeps between steps. */
+/** What a worker is asked to do: a share of a map, or its ranges of a pre-training step's passes over buffers it keeps between steps. */
 export type PoolRequest =
   | MapRequest
-  | { kind: 'tables-open'; key: number; state: TableState }
-  | { kind: 'tables-step'; key: number; args: TableStepArgs; from: number; to: number }
-  | { kind: 'tables-close'; key: number };
+  | { kind: 'step-open'; key: number; buffers: StepBuffers }
+  | { kind: 'step-rows'; key: number; args: StepArgs; from: number; to: number }
+  | { kind: 'step-columns'; key: number; args: StepArgs; ranges: ColumnRanges }
+  | { kind: 'step-close'; key: number };
 
 export type PoolResponse = { id: number; result: unknown[] } | { id: number; error: string };
 
-/** The table-step states this thread holds, by session key. */
-const tableStates = new Map<number, TableState>();
+/** The pre-training step buffers this thread holds, by session key. */
+const stepBuffers = new Map<number, StepBuffers>();
+
+function buffersOf(key: number): StepBuffers {
+  const b = stepBuffers.get(key);
+  if (!b) throw new Error(`no step buffers ${key}`);
+  return b;
+}
 
 /** Does one request on the calling thread (the workers run this too). */
 export async function runShare(req: PoolRequest): Promise<unknown[]> {
@@ -40,24 +47,25 @@ export async function runShare(req: PoolRequest): Promise<unknown[]> {
       return rankSupports(req.weights, req.config, req.tower, req.inner, req.items);
     case 'meta':
       return taskUpdates(req.tables, req.tower, req.items, req.opts);
-    case 'tables-open':
-      tableStates.set(req.key, req.state);
+    case 'step-open':
+      stepBuffers.set(req.key, req.buffers);
       return [];
-    case 'tables-step': {
-      const state = tableStates.get(req.key);
-      if (!state) throw new Error(`no table state ${req.key}`);
-      tableStepRange(state, req.args, req.from, req.to);
+    case 'step-rows':
+      rowsPass(buffersOf(req.key), req.args, req.from, req.to);
       return [];
-    }
-    case 'tables-close':
-      tableStates.delete(req.key);
+    case 'step-columns':
+      columnsPass(buffersOf(req.key), req.args, req.ranges);
+      return [];
+    case 'step-close':
+      stepBuffers.delete(req.key);
       return [];
   }
 }
 
-/** A pre-training run's item-table steps, shared out by row ranges (see table-step.ts). */
-export interface TableSession {
-  step(args: TableStepArgs): Promise<void>;
+/** A pre-training run's step passes, shared out by ranges (see step-kernel.ts). */
+export interface StepSession {
+  rows(args: StepArgs): Promise<void>;
+  columns(args: StepArgs): Promise<void>;
   close(): void;
 }
 
@@ -127,25 +135,40 @@ export class TrainPool {
   }
 
   /**
-   * Table steps over `state` (its tables in shared memory, see sharedArray), by row ranges:
-   * this thread takes the first range, each worker one of the others.
+   * A pre-training step's passes over `buffers` (in shared memory, see sharedArray): each
+   * pass splits its rows (or candidates and tower rows) into one contiguous range per
+   * thread, this thread takes the first and each worker one of the others.
    */
-  openTables(state: TableState): TableSession {
+  async openStep(buffers: StepBuffers): Promise<StepSession> {
     const key = this.nextId++;
-    const ranges = shares(state.n, this.threads);
-    const opened = this.workers.map((w) => this.call(w, { kind: 'tables-open', key, state }));
+    await Promise.all(this.workers.map((w) => this.call(w, { kind: 'step-open', key, buffers })));
+    const run = async (local: () => void, remote: Promise<unknown[]>[]) => {
+      try {
+        local();
+      } finally {
+        await Promise.all(remote);
+      }
+    };
     return {
-      step: async (args) => {
-        await Promise.all(opened);
-        const remote = ranges.slice(1).map(([from, to], i) => this.call(this.workers[i], { kind: 'tables-step', key, args, from, to }));
-        try {
-          tableStepRange(state, args, ranges[0][0], ranges[0][1]);
-        } finally {
-          await Promise.all(remote);
-        }
+      rows: (args) => {
+        const r = shares(args.B, this.threads);
+        return run(
+          () => rowsPass(buffers, args, r[0][0], r[0][1]),
+          r.slice(1).map(([from, to], i) => this.call(this.workers[i], { kind: 'step-rows', key, args, from, to })),
+        );
+      },
+      columns: (args) => {
+        const cand = shares(args.m, this.threads);
+        const w1 = shares(buffers.tower.d, this.threads);
+        const w2 = shares(buffers.tower.hidden, this.threads);
+        const ranges = (p: number): ColumnRanges => ({ cand: cand[p], w1: w1[p], w2: w2[p] });
+        return run(
+          () => columnsPass(buffers, args, ranges(0)),
+          this.workers.map((w, i) => this.call(w, { kind: 'step-columns', key, args, ranges: ranges(i + 1) })),
+        );
       },
       close: () => {
-        for (const w of this.workers) this.call(w, { kind: 'tables-close', key }).catch(() => {});
+        for (const w of this.workers) this.call(w, { kind: 'step-close', key }).catch(() => {});
       },
     };
   }
