@@ -1,3 +1,4 @@
+import { LocalrecError } from '../errors';
 import { createRng, type Rng } from '../data/random';
 import type { UserSequence } from '../data/split';
 import type { PoolingConfig } from '../model/manifest';
@@ -40,6 +41,11 @@ export interface PretrainOptions {
   seed: number;
   /** Score distillation from a teacher over the same candidates. */
   teacher?: DistillationTeacher;
+  /**
+   * Start from these tables and tower instead of random ones (train --from continues a
+   * published model); n, d and hidden must match. Copied, never changed.
+   */
+  init?: TableModel;
   /**
    * Side information: each item's input and output rows become a free row plus the sum of
    * its hashed content features' rows (trained jointly), so items that share a category
@@ -220,10 +226,14 @@ async function nextItemTrainer(users: readonly UserSequence[], itemCounts: Int32
   const pool = opts.pool && opts.pool.threads > 1 ? opts.pool : null;
   const averaged = averageHorizon !== null;
   const decayed = { lr: opts.lr, weightDecay: opts.weightDecay };
-  const itemIn = new LazyAdamRows(randomTable(n, d, 0.1, normal), d, decayed, averaged);
-  const itemOut = new LazyAdamRows(randomTable(n, d, 0.1, normal), d, decayed, averaged);
-  const itemBias = new LazyAdamRows(Float32Array.from(itemCounts, (c) => Math.log(c + 1) * 0.1), 1, { lr: opts.lr }, averaged);
-  const tower = initTower(d, hidden, normal);
+  const init = opts.init;
+  if (init && (init.n !== n || init.d !== d || init.hidden !== hidden)) {
+    throw new LocalrecError('invalid-argument', `start model is ${init.n}×${init.d} (hidden ${init.hidden}), expected ${n}×${d} (hidden ${hidden})`, { n: init.n, d: init.d, hidden: init.hidden });
+  }
+  const itemIn = new LazyAdamRows(init ? init.itemIn.slice() : randomTable(n, d, 0.1, normal), d, decayed, averaged);
+  const itemOut = new LazyAdamRows(init ? init.itemOut.slice() : randomTable(n, d, 0.1, normal), d, decayed, averaged);
+  const itemBias = new LazyAdamRows(init ? init.itemBias.slice() : Float32Array.from(itemCounts, (c) => Math.log(c + 1) * 0.1), 1, { lr: opts.lr }, averaged);
+  const tower = init ? cloneTower(init.tower) : initTower(d, hidden, normal);
   const towerAdam = {
     w1: new AdamW(tower.w1, decayed),
     b1: new AdamW(tower.b1, { lr: opts.lr }),
