@@ -48,6 +48,7 @@ export interface PipelineHooks {
 }
 
 export interface PipelineResult {
+  /** The trained teacher, the imported one (train --teacher), or with neither the published model a run continued (train --from). */
   teacher: TableModel;
   /** The distilled student with its plain pre-trained tower. */
   student: TableModel;

@@ -20,6 +20,7 @@
  */
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { DuckDBConnection } from '@duckdb/node-api';
 import { LocalrecError } from '../errors';
 import type { ItemIndex, UserSequence } from '../data/split';
 import { createRng } from '../data/random';
@@ -103,10 +104,8 @@ async function readRows(path: string, catalogue: ItemIndex): Promise<{ layout: T
   }
 }
 
-type Connection = Awaited<ReturnType<Awaited<ReturnType<typeof import('@duckdb/node-api').DuckDBInstance.create>>['connect']>>;
-
 /** Streams a query's rows, a chunk at a time, into JS objects. */
-async function collect<T>(db: Connection, sql: string, source: string, make: (r: readonly unknown[]) => Record<string, unknown>): Promise<T[]> {
+async function collect<T>(db: DuckDBConnection, sql: string, source: string, make: (r: readonly unknown[]) => Record<string, unknown>): Promise<T[]> {
   const out: T[] = [];
   const result = await db.stream(sql, [source]);
   for await (const rows of result.yieldRowsJs()) for (const r of rows) out.push(make(r) as T);

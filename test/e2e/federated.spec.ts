@@ -7,11 +7,13 @@
  * A round needs two updates, the page's and one this file sends from Node, so the test
  * decides when a version is published (an idle personalisation cannot race it).
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { mintToken } from '../../src/federated/token';
 import { encodeUpdate } from '../../src/federated/wire';
+import { FIXTURES, fixtureWeights } from '../fixtures/make-model';
 import { spawnServer, type ServerProcess } from '../fixtures/serve-process';
 import { buyProduct, viewProducts } from './demo-shopper';
 import { expect, REPORT_BYTES_MAX, test } from './fixtures';
@@ -191,6 +193,82 @@ test('a running page picks up version 2 at its next idle moment, without a reloa
   } finally {
     await own.server.kill('SIGTERM');
     await rm(own.dataDir, { recursive: true, force: true });
+  }
+});
+
+/**
+ * What a shop retrains on (train --from): 300 shoppers each browsing one category of the
+ * served catalogue, and 10 items the catalogue does not have yet, with their metadata.
+ */
+async function newEvents(dir: string): Promise<{ newIds: string[] }> {
+  const { items } = fixtureWeights(FIXTURES.find((f) => f.name === 'small')!);
+  const categories = [...new Set(items.map((it) => it.categories[0]))];
+  const newIds = Array.from({ length: 10 }, (_, k) => `sku-new-${k}`);
+  const added = newIds.map((id, k) => ({ id, title: `${categories[k % categories.length]} item new ${k}`, categories: [categories[k % categories.length]], brand: `brand${k % 7}`, price: 20 }));
+  const catalogue = [...items, ...added];
+  const t0 = Date.UTC(2026, 0, 1);
+  const rows = ['user,item,type,timestamp'];
+  for (let u = 0; u < 300; u++) {
+    const c = u % categories.length;
+    const inCategory = catalogue.filter((it) => it.categories[0] === categories[c]);
+    for (let j = 0; j < 8; j++) rows.push(`u${u},${inCategory[(u * 7 + j * 13) % inCategory.length].id},${j === 7 ? 'cart' : 'view'},${t0 + u * 3_600_000 + j * 60_000}`);
+  }
+  await writeFile(join(dir, 'events.csv'), rows.join('\n') + '\n');
+  await writeFile(join(dir, 'items.jsonl'), catalogue.map((it) => JSON.stringify({ id: it.id, title: it.title, categories: it.categories, brand: it.brand, price: it.price })).join('\n') + '\n');
+  return { newIds };
+}
+
+test('a retrained model (train --from the served version) published by restarting the server reaches a running page without a reload', async ({ page, network, baseURL }) => {
+  test.setTimeout(120_000);
+  const own = await startServer(new URL(baseURL!).origin);
+  const work = await mkdtemp(join(tmpdir(), 'localrec-e2e-from-'));
+  try {
+    const fed = own.server.url;
+    network.federatedOrigins!.push(new URL(fed).origin);
+    for (const s of [...clicked, bought, 'sku-00021', '"type"', 'purchase', 'sku-']) network.secrets.add(s);
+    const token = mintToken(SECRET, 'e2edevice04', Date.now() + 600_000);
+    const status = page.locator('#status');
+    await page.goto(`/demo/?model=${encodeURIComponent(`${fed}/v1/model/manifest.json`)}&fed=${encodeURIComponent(fed)}&fedToken=${token}&consent=1&backend=wasm`);
+    await expect(page.locator('body')).toHaveAttribute('data-ready', 'true', { timeout: 30_000 });
+    await page.evaluate(() => ((window as unknown as { sameDocument: boolean }).sameDocument = true));
+    const seen = await recordEvents(page);
+    await shop(page);
+    await expect(status).toContainText('model small v1');
+    await expect.poll(async () => (await seen()).personalised).toEqual(['demand', 'idle']);
+
+    // The shop retrains from the version the server serves, as an operator would (the CLI).
+    const { newIds } = await newEvents(work);
+    const train = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', 'src/cli/train.ts', '--from', join(own.dataDir, 'models', 'v1'), '--data', work, '--out', join(work, 'next'), '--meta-steps', '4', '--no-checkpoint', '--threads', '1'],
+      { encoding: 'utf8', timeout: 90_000 },
+    );
+    expect(train.status, train.stderr).toBe(0);
+    expect(train.stdout).toMatch(/continuing small version 1 as version 2: its 500 items keep their rows .* 10 new items start from their content features/);
+
+    // Restarted on the same address with the retrained model: the server publishes it as version 2.
+    const port = new URL(fed).port;
+    await own.server.kill('SIGTERM');
+    own.server = await spawnServer(['--model', join(work, 'next'), '--data', own.dataDir, '--origin', new URL(baseURL!).origin, '--min-clients', '2', '--round-ms', '1', '--rate-limit', '0', '--port', port], { LOCALREC_FED_SECRET: SECRET });
+    expect(own.server.url).toBe(fed);
+    expect(await round(own.server)).toMatchObject({ modelVersion: 2 });
+    const v2 = (await (await fetch(`${fed}/v1/models/2/manifest.json`)).json()) as { itemIds: string[] };
+    expect(v2.itemIds.slice(500)).toEqual(newIds);
+    expect(v2.itemIds.slice(0, 3)).toEqual(['sku-00000', 'sku-00001', 'sku-00002']);
+
+    // The page's next idle moment asks for the round, learns of version 2 and moves to it, in the same document.
+    await viewProducts(page, 'books', ['sku-00021']);
+    await expect(status).toContainText('model small v2', { timeout: 30_000 });
+    await expect(status).toContainText('personalised (5 steps on 7 events');
+    expect(await page.evaluate(() => (window as unknown as { sameDocument?: boolean }).sameDocument)).toBe(true);
+    await page.locator('a.logo').click();
+    const forYou = page.locator('[data-strip="for-you"]');
+    await expect(forYou).toHaveAttribute('data-personalised', 'true');
+    await expect(forYou.locator('.rec-card')).toHaveCount(6);
+  } finally {
+    await own.server.kill('SIGTERM');
+    await rm(own.dataDir, { recursive: true, force: true });
+    await rm(work, { recursive: true, force: true });
   }
 });
 
