@@ -38,6 +38,7 @@ export const SimFlagsSchema = v.strictObject({
   maxEpsilon: v.pipe(v.number('expected a number'), v.finite('expected a number'), v.minValue(0, 'expected ε ≥ 0 (0 = no budget)')),
   guardNoise: multiplier,
   guardMargin: share(0, 100, 'a number of standard errors from 0 to 100'),
+  guardPatience: count(1, 1000),
   guardAnneal: v.pipe(v.number('expected a number'), v.gtValue(0, 'expected a factor in (0, 1]'), v.maxValue(1, 'expected a factor in (0, 1]')),
 });
 export type SimFlags = v.InferOutput<typeof SimFlagsSchema>;
@@ -74,6 +75,7 @@ export const SIM_DEFAULTS: SimFlags = {
   guardNoise: DEFAULT_GUARD.noise,
   guardMargin: DEFAULT_GUARD.margin,
   guardAnneal: DEFAULT_GUARD.anneal,
+  guardPatience: DEFAULT_GUARD.patience,
 };
 
 type SimFlag = FlagSpec<keyof SimFlags> & { input: 'number' | 'text' };
@@ -101,6 +103,7 @@ export const SIM_FLAGS: readonly SimFlag[] = [
   { key: 'guardNoise', flags: '--guard-noise <z>', help: "central noise multiplier on the devices' report sums", input: 'number' },
   { key: 'guardMargin', flags: '--guard-margin <x>', help: 'roll back when the candidate is worse than the reference by more than x standard errors', input: 'number' },
   { key: 'guardAnneal', flags: '--guard-anneal <factor>', help: 'multiply the server step by this when the devices find the candidate no better than the reference (1 = a constant step)', input: 'number' },
+  { key: 'guardPatience', flags: '--guard-patience <n>', help: 'anneal the server step once n decisions in a row found no improvement (and at each further one)', input: 'number' },
   { key: 'poisonScale', flags: '--poison-scale <x>', help: "how much a 'scale' or 'flip' attacker scales its delta (the norm bound still cuts it)", input: 'number' },
 ];
 

@@ -41,6 +41,8 @@ export interface GuardPolicy {
    * the candidate better than the reference (1 = never: a constant step). See `nextStepScale`.
    */
   anneal: number;
+  /** Decisions in a row without improvement before the step is annealed (each further one anneals it again). */
+  patience: number;
 }
 
 /**
@@ -50,7 +52,7 @@ export interface GuardPolicy {
  * a margin of 2 standard errors rolls back a version that is no worse with probability ≈ 2.3%
  * per decision.
  */
-export const DEFAULT_GUARD: GuardPolicy = { every: 10, noise: 4, margin: 2, anneal: 0.5 };
+export const DEFAULT_GUARD: GuardPolicy = { every: 10, noise: 4, margin: 2, anneal: 0.5, patience: 1 };
 
 /**
  * The server step's scale after a decision. Federated averaging with a constant step and
@@ -64,8 +66,28 @@ export const DEFAULT_GUARD: GuardPolicy = { every: 10, noise: 4, margin: 2, anne
  * The decision and the scale are post-processing of the noised release: no privacy cost.
  */
 export function nextStepScale(scale: number, release: Pick<GuardRelease, 'decision' | 'difference'>, anneal: number): number {
-  const better = release.decision === 'promote' || (release.decision === 'keep' && release.difference > 0);
-  return better ? scale : scale * anneal;
+  return foundBetter(release) ? scale : scale * anneal;
+}
+
+/** Whether the devices found the candidate better than the reference: promoted, or kept with a positive released difference. */
+function foundBetter(release: Pick<GuardRelease, 'decision' | 'difference'>): boolean {
+  return release.decision === 'promote' || (release.decision === 'keep' && release.difference > 0);
+}
+
+/** The step scale and how many decisions in a row found no improvement. */
+export interface Plateau {
+  scale: number;
+  stalled: number;
+}
+
+/**
+ * `nextStepScale` with patience: the step is annealed once `patience` decisions in a row found
+ * no improvement, and again at each further one (patience 1 is nextStepScale); a decision that
+ * finds the candidate better ends the plateau.
+ */
+export function annealStep(p: Plateau, release: Pick<GuardRelease, 'decision' | 'difference'>, policy: Pick<GuardPolicy, 'anneal' | 'patience'>): Plateau {
+  const stalled = foundBetter(release) ? 0 : p.stalled + 1;
+  return { scale: stalled >= policy.patience ? p.scale * policy.anneal : p.scale, stalled };
 }
 
 export interface ReportSums {

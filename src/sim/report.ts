@@ -167,6 +167,7 @@ function guardOf(env: SimEnv, o: ExperimentOptions, res: ExperimentResult) {
     noise: g.noise,
     margin: g.margin,
     anneal: g.anneal,
+    patience: g.patience,
     sensitivity: r4(REPORT_SENSITIVITY),
     windowSamplingRate: r4(windowRate(samplingRate(env), g.every)),
     reporters: env.reporters?.size ?? env.clients.length,

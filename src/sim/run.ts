@@ -3,7 +3,7 @@
  * users every `evalEvery` rounds (and at round 0 and the last round).
  */
 import { createRng } from '../data/random';
-import { emptySums, nextStepScale, releaseAndDecide, windowRate, type GuardPolicy, type GuardRelease } from '../federated/guard';
+import { annealStep, emptySums, releaseAndDecide, windowRate, type GuardPolicy, type GuardRelease, type Plateau } from '../federated/guard';
 import { flattenTower, unflattenTower, type TowerParams } from '../model/weights';
 import type { ItemRank, TowerScore } from './evaluate';
 import { samplingRate, simulateRound, type Adversary, type ReportWindow, type RoundStats, type SimEnv } from './round';
@@ -115,6 +115,7 @@ function guardState(env: SimEnv, start: TowerParams, policy: GuardPolicy | undef
   const expected = (env.reporters?.size ?? env.clients.length) * windowRate(samplingRate(env), policy.every);
   let reference = { theta: flattenTower(start), round: 0 };
   let candidate: { theta: Float32Array; round: number } | null = null;
+  let plateau: Plateau = { scale: 1, stalled: 0 };
   const state = {
     policy,
     window: null as ReportWindow | null,
@@ -124,7 +125,8 @@ function guardState(env: SimEnv, start: TowerParams, policy: GuardPolicy | undef
       let next = theta;
       if (candidate && state.window) {
         const release = releaseAndDecide(state.window.sums, expected, policy, normal);
-        state.stepScale = nextStepScale(state.stepScale, release, policy.anneal);
+        plateau = annealStep(plateau, release, policy);
+        state.stepScale = plateau.scale;
         state.decisions.push({ round, candidateRound: candidate.round, referenceRound: reference.round, reports: state.window.sums.count, ...release, stepScale: state.stepScale });
         if (release.decision === 'roll-back') next = reference.theta.slice();
         else if (release.decision === 'promote') reference = candidate;

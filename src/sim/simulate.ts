@@ -41,6 +41,7 @@ export interface SimulateInput {
     guardNoise: number;
     guardMargin: number;
     guardAnneal: number;
+    guardPatience: number;
   };
   seed: number;
   cacheDir: string | null;
@@ -95,7 +96,7 @@ export async function simulate(input: SimulateInput): Promise<{ report: Federate
     poison: { rounds: sim.poisonRounds, share: sim.poisonShare, scale: sim.poisonScale, item: pushed.index },
     mia: { trials: sim.miaTrials, localNoise: sim.miaLocalNoise },
     maxEpsilon: sim.maxEpsilon > 0 ? sim.maxEpsilon : Infinity,
-    ...(sim.guardEvery > 0 ? { guard: { every: sim.guardEvery, noise: sim.guardNoise, margin: sim.guardMargin, anneal: sim.guardAnneal } } : {}),
+    ...(sim.guardEvery > 0 ? { guard: { every: sim.guardEvery, noise: sim.guardNoise, margin: sim.guardMargin, anneal: sim.guardAnneal, patience: sim.guardPatience } } : {}),
     cacheKey: { ...(input.cacheKey as object), k: sim.k },
   };
   const evalCtx = { weights: session.weights, config: session.config, train, cuts: input.cuts, inner: session.config.inner };

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRng } from '../../../src/data/random';
 import { composedEpsilon, sampledGaussianEpsilon } from '../../../src/federated/accountant';
-import { addReport, DIFFERENCE_CLIP, emptySums, nextStepScale, releaseAndDecide, REPORT_SENSITIVITY, windowRate } from '../../../src/federated/guard';
+import { addReport, annealStep, DIFFERENCE_CLIP, emptySums, nextStepScale, releaseAndDecide, REPORT_SENSITIVITY, windowRate } from '../../../src/federated/guard';
 import { decodeQualityReport, encodeQualityReport, hitAt10, REPORT_BYTES } from '../../../src/federated/quality';
 import { flattenTower, type TowerParams } from '../../../src/model/weights';
 import type { SimEnv } from '../../../src/sim/round';
@@ -70,7 +70,7 @@ describe("the guard's release and decision", () => {
   };
 
   it('rolls back a candidate clearly worse than the reference, promotes one clearly better, keeps one as good', () => {
-    const p = { every: 10, noise: 0, margin: 2, anneal: 1 };
+    const p = { every: 10, noise: 0, margin: 2, anneal: 1, patience: 1 };
     expect(releaseAndDecide(sums(devices(200, 0.2, 0.3)), 200, p, noNoise).decision).toBe('roll-back');
     expect(releaseAndDecide(sums(devices(200, 0.4, 0.3)), 200, p, noNoise).decision).toBe('promote');
     const same = releaseAndDecide(sums(devices(200, 0.3, 0.3)), 200, p, noNoise);
@@ -80,7 +80,7 @@ describe("the guard's release and decision", () => {
   });
 
   it('clips each difference to one hit of ten, so one device cannot swing the decision', () => {
-    const p = { every: 10, noise: 0, margin: 2, anneal: 1 };
+    const p = { every: 10, noise: 0, margin: 2, anneal: 1, patience: 1 };
     const s = sums([...devices(99, 0.3, 0.3), [0, 1]]); // one device claims the candidate lost everything
     expect(s.difference).toBeCloseTo(-DIFFERENCE_CLIP, 9);
     expect(releaseAndDecide(s, 100, p, noNoise).decision).toBe('keep');
@@ -90,7 +90,7 @@ describe("the guard's release and decision", () => {
   it('keeps a candidate whose deficit is inside the noise: the margin is in standard errors of sampling and noise', () => {
     // 200 devices: 70 lose one hit of ten under the candidate, 60 gain one, 70 see no change.
     const noisy = Array.from({ length: 200 }, (_, i) => [i < 70 ? 0.2 : i < 130 ? 0.4 : 0.3, 0.3] as [number, number]);
-    const p = { every: 10, noise: 0, margin: 2, anneal: 1 };
+    const p = { every: 10, noise: 0, margin: 2, anneal: 1, patience: 1 };
     const got = releaseAndDecide(sums(noisy), 200, p, noNoise);
     expect(got.difference).toBeLessThan(0);
     expect(got.decision).toBe('keep');
@@ -112,6 +112,26 @@ describe("the guard's annealing of the server step", () => {
     expect(nextStepScale(1, { decision: 'roll-back', difference: -0.02 }, 1)).toBe(1);
   });
 
+  it('with patience, anneals once that many decisions in a row found no improvement, and at each further one', () => {
+    const worse = { decision: 'keep' as const, difference: -0.001 };
+    const better = { decision: 'keep' as const, difference: 0.001 };
+    const run = (releases: (typeof worse)[], patience: number) =>
+      releases.reduce((p, r) => annealStep(p, r, { anneal: 0.5, patience }), { scale: 1, stalled: 0 });
+    expect(run([worse], 2)).toEqual({ scale: 1, stalled: 1 });
+    expect(run([worse, worse], 2)).toEqual({ scale: 0.5, stalled: 2 });
+    expect(run([worse, worse, worse], 2)).toEqual({ scale: 0.25, stalled: 3 });
+    // An improvement ends the plateau: the next non-improving decision starts counting again.
+    expect(run([worse, better, worse], 2)).toEqual({ scale: 1, stalled: 1 });
+    // Patience 1 is nextStepScale.
+    let p = { scale: 1, stalled: 0 };
+    let s = 1;
+    for (const r of [worse, better, worse, worse]) {
+      p = annealStep(p, r, { anneal: 0.5, patience: 1 });
+      s = nextStepScale(s, r, 0.5);
+      expect(p.scale).toBe(s);
+    }
+  });
+
   it('in a run, a step annealed to nothing leaves the model where the decision put it', async () => {
     await initNodeTf();
     const env = tinyEnv({ clientUpdate: 'fomaml' });
@@ -120,13 +140,13 @@ describe("the guard's annealing of the server step", () => {
       // A margin every difference passes forces a roll-back at round 4 (to the start), which anneals the step; the
       // next decision would be at round 8, so rounds 5-7 run at the annealed step.
       const guard = { every: 2, noise: 0, margin: -1e9 };
-      const frozen = await runSimulation(env, env.session.weights.tower, { rounds: 7, evalEvery: 7, seed: 3, score, guard: { ...guard, anneal: 1e-9 } });
+      const frozen = await runSimulation(env, env.session.weights.tower, { rounds: 7, evalEvery: 7, seed: 3, score, guard: { ...guard, anneal: 1e-9, patience: 1 } });
       expect(frozen.guard[0]).toMatchObject({ round: 4, decision: 'roll-back', stepScale: 1e-9 });
       const start = flattenTower(env.session.weights.tower);
       const end = flattenTower(frozen.tower);
       expect(Math.max(...end.map((x, i) => Math.abs(x - start[i])))).toBeLessThan(1e-6);
       // Control: with a constant step the model moves on after the roll-back.
-      const moving = await runSimulation(env, env.session.weights.tower, { rounds: 7, evalEvery: 7, seed: 3, score, guard: { ...guard, anneal: 1 } });
+      const moving = await runSimulation(env, env.session.weights.tower, { rounds: 7, evalEvery: 7, seed: 3, score, guard: { ...guard, anneal: 1, patience: 1 } });
       expect(moving.guard.every((g) => g.stepScale === 1)).toBe(true);
       const moved = flattenTower(moving.tower);
       expect(Math.max(...moved.map((x, i) => Math.abs(x - start[i])))).toBeGreaterThan(1e-3);
@@ -164,7 +184,7 @@ describe('the guard in a simulated run', () => {
   };
 
   it('decides every `every` rounds from the second window on, from reports of devices that took part, each once', async () => {
-    const run = await runSimulation(env, env.session.weights.tower, { rounds: 6, evalEvery: 2, seed: 3, score, guard: { every: 2, noise: 1, margin: 2, anneal: 1 } });
+    const run = await runSimulation(env, env.session.weights.tower, { rounds: 6, evalEvery: 2, seed: 3, score, guard: { every: 2, noise: 1, margin: 2, anneal: 1, patience: 1 } });
     expect(run.guard.map((g) => [g.round, g.candidateRound])).toEqual([
       [4, 2],
       [6, 4],
@@ -173,13 +193,13 @@ describe('the guard in a simulated run', () => {
       expect(g.reports).toBeGreaterThan(0);
       expect(g.reports).toBeLessThanOrEqual(env.clients.length);
     }
-    const again = await runSimulation(env, env.session.weights.tower, { rounds: 6, evalEvery: 2, seed: 3, score, guard: { every: 2, noise: 1, margin: 2, anneal: 1 } });
+    const again = await runSimulation(env, env.session.weights.tower, { rounds: 6, evalEvery: 2, seed: 3, score, guard: { every: 2, noise: 1, margin: 2, anneal: 1, patience: 1 } });
     expect(again.guard).toEqual(run.guard);
   });
 
   it('serves the reference again after a roll-back', async () => {
     // A margin no difference can pass forces the roll-back path: after round 4 the model is the one of round 2 (the reference then is the start).
-    const forced = await runSimulation(env, env.session.weights.tower, { rounds: 4, evalEvery: 4, seed: 3, score, guard: { every: 2, noise: 0, margin: -1e9, anneal: 1 } });
+    const forced = await runSimulation(env, env.session.weights.tower, { rounds: 4, evalEvery: 4, seed: 3, score, guard: { every: 2, noise: 0, margin: -1e9, anneal: 1, patience: 1 } });
     expect(forced.guard.map((g) => g.decision)).toEqual(['roll-back']);
     expect(flattenTower(forced.tower)).toEqual(flattenTower(env.session.weights.tower));
     const plain = await runSimulation(env, env.session.weights.tower, { rounds: 4, evalEvery: 4, seed: 3, score });
