@@ -39,7 +39,7 @@ async function median(f: () => unknown): Promise<number> {
 
 const runtime = new WorkerRuntime({
   fetch: server.fetch,
-  chooseBackend: async () => ({ name: 'plain', forced: true, probes: [], initMs: 0, scorer: (t) => new PlainScorer(t), tfjsBytes: () => 0 }),
+  chooseBackend: async () => ({ name: 'plain', forced: true, source: 'forced', probes: [], initMs: 0, scorer: (t) => new PlainScorer(t), tfjsBytes: () => 0 }),
   openModelCache: async () => new MemoryModelCache(),
   indexedDB: new IDBFactory(),
   // A channel with no other tab: the events are kept in memory, as in the browser.

@@ -14,7 +14,7 @@ export function summary(s: Status): string {
   const probes = s.backend?.probes.filter((p) => p.ok).map((p) => `${p.name} ${p.ms?.toFixed(1)} ms`).join(', ');
   const m = s.model;
   return [
-    `backend ${s.backend?.name}${s.backend?.forced ? ' (forced)' : ` (probes: ${probes})`}`,
+    `backend ${s.backend?.name}${s.backend?.forced ? ' (forced)' : s.backend?.source === 'pending' ? ' (not measured yet)' : ` (${s.backend?.source}: ${probes})`}`,
     m ? `model ${m.name} v${m.version}, ${m.items} items, from ${m.source} in ${m.loadMs.toFixed(0)} ms${m.lastError ? ` — update rejected: ${m.lastError.code}` : ''}` : '',
     `storage ${s.storage?.mode}${s.storage?.reason ? ` (${s.storage.reason})` : ''}, ${s.storage?.events} events`,
     s.personal ? `personalised (${s.personal.steps} steps on ${s.personal.events} events${s.personal.ms !== null ? `, ${s.personal.ms.toFixed(0)} ms` : ''})` : 'not personalised yet',
@@ -29,6 +29,8 @@ export function backendReason(s: Status): string {
   const b = s.backend;
   if (!b) return 'not chosen yet';
   if (b.forced) return `${b.name}, forced by the page (?backend=)`;
+  if (b.source === 'pending') return `${b.name} until measured (the backends are probed once the page is idle after its first recommendation)`;
+  if (b.source === 'remembered') return `${b.name}: the fastest probe on an earlier visit with this model on this device (remembered)`;
   const failed = b.probes.filter((p) => !p.ok).map((p) => `${p.name}: ${p.reason ?? 'failed'}`);
   return `${b.name}: fastest probe of the backends that worked${failed.length ? `; not used — ${failed.join('; ')}` : ''}`;
 }

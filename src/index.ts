@@ -14,6 +14,7 @@ export type {
   AvailabilityResult,
   BackendName,
   BackendProbe,
+  BackendSource,
   ConsentState,
   ContextReason,
   EventType,

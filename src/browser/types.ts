@@ -24,6 +24,15 @@ export const BACKEND_NAMES = ['webgpu', 'webgl', 'wasm', 'cpu', 'plain'] as cons
 export type BackendName = (typeof BACKEND_NAMES)[number];
 export type TfjsBackendName = Exclude<BackendName, 'plain'>;
 
+/**
+ * How the backend in use was chosen. 'forced': the `backend` option named it. With
+ * `backend: 'auto'`: 'pending' — plain scores while nothing is measured yet (no tfjs is
+ * fetched before the first recommendation); once the Worker is idle after it, 'probed' —
+ * every candidate measured on this page — or 'remembered' — the choice measured on an
+ * earlier visit for this model and device, loaded alone.
+ */
+export type BackendSource = 'forced' | 'pending' | 'probed' | 'remembered';
+
 /** What the shop tells the SDK about an item the model may not know yet (used for content features). */
 export type ItemInfo = Omit<ItemMeta, 'id'>;
 
@@ -262,9 +271,10 @@ export interface Status {
   /**
    * What computes scores ('plain': the SDK's TypeScript loop, no tfjs loaded); the
    * personalisation steps always run in plain TypeScript. initMs: time to pick and
-   * initialise it, imports and probes included.
+   * initialise it, imports and probes included. With `backend: 'auto'` it starts as
+   * plain (`source: 'pending'`) and may change once measured (a `backend` event says so).
    */
-  backend: { name: BackendName; forced: boolean; probes: BackendProbe[]; initMs: number } | null;
+  backend: { name: BackendName; forced: boolean; source: BackendSource; probes: BackendProbe[]; initMs: number } | null;
   model: {
     name: string;
     version: number;
@@ -292,7 +302,8 @@ export interface Status {
 
 /** Progress and lifecycle events the Worker sends without being asked. */
 export type LocalrecEvent =
-  | { type: 'backend'; backend: BackendName; probes: BackendProbe[] }
+  /** The backend chosen at start, and again when 'auto' measured or remembered a faster one and swapped it in. */
+  | { type: 'backend'; backend: BackendName; source: BackendSource; probes: BackendProbe[] }
   | { type: 'download'; file: string; bytes: number }
   | { type: 'progress'; file: string; loaded: number; total: number }
   | { type: 'ready'; modelVersion: number; source: 'network' | 'cache'; loadMs: number }

@@ -6,18 +6,22 @@
  * imported only when probed or chosen (worker-tfjs-load.ts). `setBackend` resolving false
  * counts as failure; a short product shaped like scoring the catalogue is timed on each
  * working candidate and the fastest wins. A forced backend is used as is or fails with a
- * typed error. The inner loop always runs in plain TypeScript (src/model/plain-tower.ts).
+ * typed error. 'auto' starts on plain without measuring (so nothing of tfjs is fetched
+ * before the first recommendation); worker-backend-takeover.ts measures later, with
+ * probeBackends() or, when a choice is remembered, loadBackend(). The inner loop always
+ * runs in plain TypeScript (src/model/plain-tower.ts).
  */
 import { LocalrecError } from '../errors';
 import { scoreItems } from '../model/plain-scores';
 import type { ItemTable } from '../model/plain-tower';
 import { PlainScorer, type Scorer } from '../model/scorer';
-import { BACKEND_NAMES, type BackendName, type BackendProbe, type TfjsBackendName } from './types';
+import { BACKEND_NAMES, type BackendName, type BackendProbe, type BackendSource, type TfjsBackendName } from './types';
 import { loadTfjs } from './worker-tfjs-load';
 
 export interface BackendChoice {
   name: BackendName;
   forced: boolean;
+  source: BackendSource;
   probes: BackendProbe[];
   /** Wall time of the whole choice: adapter query, imports, backend initialisation, probes. */
   initMs: number;
@@ -106,37 +110,64 @@ async function tryTfjs(name: TfjsBackendName, wasmPath: string | null, rows: num
   }
 }
 
-/**
- * Picks what computes scores for a catalogue of `items` rows (the probe scores a table of
- * that many rows, at least 4096, so the choice is made for the size that will run).
- */
-export async function chooseBackend(requested: BackendName | 'auto', wasmPath: string | null, items = 4096): Promise<BackendChoice> {
+/** Times the probe and turns a choice into a BackendChoice (the probe table is dropped: up to 12.8 MB at 100k rows). */
+async function timed(source: BackendSource, run: () => Promise<Pick<BackendChoice, 'name' | 'probes'>>): Promise<BackendChoice> {
   const t0 = performance.now();
-  const rows = Math.max(4096, items);
-  let choice: Awaited<ReturnType<typeof choose>>;
+  let choice: Pick<BackendChoice, 'name' | 'probes'>;
   try {
-    choice = await choose(requested, wasmPath, rows);
+    choice = await run();
   } finally {
-    lastProbeTable = null; // up to 12.8 MB at 100k rows: not kept once chosen
+    lastProbeTable = null;
   }
   const initMs = Math.round((performance.now() - t0) * 10) / 10;
-  if (choice.name === 'plain') return { ...choice, initMs, scorer: (t) => new PlainScorer(t), tfjsBytes: () => 0 };
+  const base = { ...choice, source, forced: source === 'forced', initMs };
+  if (choice.name === 'plain') return { ...base, scorer: (t) => new PlainScorer(t), tfjsBytes: () => 0 };
   const { tf, TfjsScorer } = await loadTfjs();
-  return { ...choice, initMs, scorer: (t) => new TfjsScorer(t), tfjsBytes: () => tf.memory().numBytes };
+  return { ...base, scorer: (t) => new TfjsScorer(t), tfjsBytes: () => tf.memory().numBytes };
 }
 
-async function choose(requested: BackendName | 'auto', wasmPath: string | null, rows: number): Promise<Pick<BackendChoice, 'name' | 'forced' | 'probes'>> {
-  if (requested === 'plain') return { name: 'plain', forced: true, probes: [await probePlain(rows)] };
-  const gpu = await webgpuAdapter();
-  if (requested !== 'auto') {
-    if (requested === 'webgpu' && !gpu.ok) {
-      throw new LocalrecError('backend-unavailable', `backend "webgpu" was requested but ${gpu.reason}`, { backend: requested });
-    }
-    const p = await tryTfjs(requested, wasmPath, rows);
-    if (!p.ok) throw new LocalrecError('backend-unavailable', `backend "${requested}" was requested but failed: ${p.reason}`, { backend: requested });
-    return { name: requested, forced: true, probes: [p] };
-  }
+/**
+ * What computes scores from the start: a forced backend, measured once at the loaded
+ * catalogue's size (`items` rows, at least 4096); for 'auto', plain at once and unmeasured
+ * (`source: 'pending'`), without touching tfjs.
+ */
+export async function chooseBackend(requested: BackendName | 'auto', wasmPath: string | null, items = 4096): Promise<BackendChoice> {
+  if (requested === 'auto') return timed('pending', async () => ({ name: 'plain', probes: [] }));
+  const rows = Math.max(4096, items);
+  return timed('forced', () => forced(requested, wasmPath, rows));
+}
 
+/** 'auto''s measurement: every candidate probed at the catalogue's size, the fastest chosen (and made tfjs's backend). */
+export function probeBackends(wasmPath: string | null, items: number): Promise<BackendChoice> {
+  return timed('probed', () => probeAll(wasmPath, Math.max(4096, items)));
+}
+
+/**
+ * A choice remembered from an earlier visit, loaded alone: only its own files are fetched.
+ * Throws `backend-unavailable` when it no longer works (the caller probes again).
+ */
+export function loadBackend(name: BackendName, wasmPath: string | null, items: number): Promise<BackendChoice> {
+  const rows = Math.max(4096, items);
+  return timed('remembered', async () => {
+    const p = name === 'plain' ? await probePlain(rows) : await tryTfjs(name, wasmPath, rows);
+    if (!p.ok) throw new LocalrecError('backend-unavailable', `the remembered backend "${name}" failed: ${p.reason}`, { backend: name });
+    return { name, probes: [p] };
+  });
+}
+
+async function forced(requested: BackendName, wasmPath: string | null, rows: number): Promise<Pick<BackendChoice, 'name' | 'probes'>> {
+  if (requested === 'plain') return { name: 'plain', probes: [await probePlain(rows)] };
+  if (requested === 'webgpu') {
+    const gpu = await webgpuAdapter();
+    if (!gpu.ok) throw new LocalrecError('backend-unavailable', `backend "webgpu" was requested but ${gpu.reason}`, { backend: requested });
+  }
+  const p = await tryTfjs(requested, wasmPath, rows);
+  if (!p.ok) throw new LocalrecError('backend-unavailable', `backend "${requested}" was requested but failed: ${p.reason}`, { backend: requested });
+  return { name: requested, probes: [p] };
+}
+
+async function probeAll(wasmPath: string | null, rows: number): Promise<Pick<BackendChoice, 'name' | 'probes'>> {
+  const gpu = await webgpuAdapter();
   const probes: BackendProbe[] = [await probePlain(rows)];
   let order: TfjsBackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
   if (!gpu.ok) {
@@ -162,5 +193,5 @@ async function choose(requested: BackendName | 'auto', wasmPath: string | null, 
     const { tf } = await loadTfjs();
     if (!(await tf.setBackend(best))) throw new LocalrecError('backend-unavailable', `tf.setBackend('${best}') failed after a successful probe`);
   }
-  return { name: best, forced: false, probes: BACKEND_NAMES.map((n) => probes.find((p) => p.name === n)!).filter(Boolean) };
+  return { name: best, probes: BACKEND_NAMES.map((n) => probes.find((p) => p.name === n)!).filter(Boolean) };
 }

@@ -1,7 +1,7 @@
 /** The module Worker: a message loop around WorkerRuntime. All tfjs work happens here. */
 import { LocalrecError, type SerialisedError } from '../errors';
 import type { RequestMessage, WorkerMessage } from './protocol';
-import { chooseBackend } from './worker-backend';
+import { chooseBackend, loadBackend, probeBackends } from './worker-backend';
 import { openModelCache } from './worker-loader';
 import { WorkerRuntime } from './worker-runtime';
 
@@ -17,6 +17,7 @@ function serialise(e: unknown): SerialisedError {
 const runtime = new WorkerRuntime({
   fetch: (input, init) => fetch(input, init),
   chooseBackend,
+  takeover: { probe: probeBackends, load: loadBackend },
   openModelCache,
   emit: (event) => post({ kind: 'event', event }),
   // Other tabs' Workers on the same database (without BroadcastChannel the events are read on every call).

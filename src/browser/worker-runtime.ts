@@ -10,6 +10,9 @@ import { LocalrecError } from '../errors';
 import type { Handlers, Method, Params, RequestMessage, Result, WorkerInitParams } from './protocol';
 import { checkAvailabilityArgs, checkConsentArg, checkExplainArgs, checkPersonaliseArg, checkRecommendArg, validateEvents, type ValidEvent } from './schemas';
 import type { ConsentState, ExportedData, Status, StatusWarning } from './types';
+import type { BackendChoice } from './worker-backend';
+import { BackendMemory, backendKey } from './worker-backend-memory';
+import { BackendTakeover, type TakeoverDeps } from './worker-backend-takeover';
 import type { StoreChange, HistoryCache } from './worker-history-cache';
 import type { LoadResult } from './worker-loader';
 import { PersonalWeights } from './worker-personal';
@@ -18,7 +21,8 @@ import { Scoring, type Asker } from './worker-scoring';
 import { Startup, warning, type StartupDeps, type Started } from './worker-startup';
 import { Uploads, type UploadDeps } from './worker-uploads';
 
-export type RuntimeDeps = StartupDeps & UploadDeps;
+/** `takeover`: how 'auto' measures after the first recommendation; without it 'auto' stays on plain. */
+export type RuntimeDeps = StartupDeps & UploadDeps & { takeover?: TakeoverDeps };
 export { RELATED_WEIGHT } from './worker-scoring';
 
 type PersonaliseReason = 'idle' | 'demand' | 'model-updated';
@@ -29,6 +33,9 @@ export class WorkerRuntime {
   readonly #scoring = new Scoring();
   readonly #personal = new PersonalWeights();
   readonly #uploads: Uploads;
+  readonly #takeover: BackendTakeover | null;
+  /** Opened on the first 'auto' start that may remember its choice. */
+  #backendMemory: BackendMemory | null = null;
   #loaded: LoadResult | null = null;
   #store: HistoryCache | null = null;
   /**
@@ -60,6 +67,7 @@ export class WorkerRuntime {
         return work(this.#scoring.ready().session);
       }),
     );
+    this.#takeover = deps.takeover ? new BackendTakeover(deps.takeover, (choice, isCurrent) => this.#queue.later(async () => this.#swapBackend(choice, isCurrent))) : null;
   }
 
   /** One handler per protocol method; each checks its arguments once, here, and the services trust them. */
@@ -114,6 +122,7 @@ export class WorkerRuntime {
     this.#warnings = started.warnings;
     this.#scoring.rebuild(started.loaded.model, started.backend.scorer, started.events);
     this.#scoring.unavailable = new Set(started.unavailable);
+    this.#armTakeover(params, started);
     await this.#recoverPersonal(started);
     for (const w of started.warnings) this.#deps.emit({ type: 'warning', warning: w });
     return this.#status();
@@ -158,6 +167,23 @@ export class WorkerRuntime {
     }
     this.#deps.emit({ type: 'ready', modelVersion: b.modelVersion, source: loaded.source, loadMs: loaded.ms });
     await this.#recoverPersonal({ loaded, weights, events, warnings: this.#warnings });
+  }
+
+  /** 'auto' not measured yet: measure after the first recommendation, remembering the choice where IndexedDB is in use. */
+  #armTakeover(params: WorkerInitParams, { backend, loaded, store }: Started): void {
+    if (backend.source !== 'pending' || !this.#takeover) return this.#takeover?.cancel();
+    const persistent = params.storage !== 'memory' && store.mode === 'indexeddb';
+    if (persistent) this.#backendMemory ??= new BackendMemory(this.#deps.indexedDB ?? globalThis.indexedDB ?? null);
+    const m = loaded.model.manifest;
+    this.#takeover.arm({ key: backendKey(m, globalThis.navigator), wasmPath: params.wasmPath, items: m.dims.items, memory: persistent ? this.#backendMemory : null });
+  }
+
+  /** The measured backend replaces plain: same catalogue, a new session on its scorer. */
+  async #swapBackend(choice: BackendChoice, isCurrent: () => boolean): Promise<void> {
+    if (!isCurrent() || !this.#loaded) return;
+    this.#startup.backend = choice;
+    this.#scoring.useScorer(choice.scorer);
+    this.#deps.emit({ type: 'backend', backend: choice.name, source: choice.source, probes: choice.probes });
   }
 
   /** Stored weights that fit this model are used; otherwise (another model version, or damaged) learn again from the stored interactions. */
@@ -242,7 +268,9 @@ export class WorkerRuntime {
 
   async #recommend(opts: Params<'recommend'>): Promise<Result<'recommend'>> {
     const asker = await this.#asker();
-    return this.#scoring.recommend(opts, asker, this.#granted && this.#personal.record !== null);
+    const result = await this.#scoring.recommend(opts, asker, this.#granted && this.#personal.record !== null);
+    this.#takeover?.recommended();
+    return result;
   }
 
   async #personalise(steps: number | undefined, reason: PersonaliseReason): Promise<Result<'personalise'>> {
@@ -311,7 +339,7 @@ export class WorkerRuntime {
     return {
       ready: this.#scoring.isReady,
       consent: this.#consent,
-      backend: backend ? { name: backend.name, forced: backend.forced, probes: backend.probes, initMs: backend.initMs } : null,
+      backend: backend ? { name: backend.name, forced: backend.forced, source: backend.source, probes: backend.probes, initMs: backend.initMs } : null,
       model: loaded
         ? {
             name: loaded.model.manifest.name,

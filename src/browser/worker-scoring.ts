@@ -60,6 +60,13 @@ export class Scoring {
     this.#similarity = null;
   }
 
+  /** Another backend computes the scores from now on: the same catalogue, a session on its scorer. */
+  useScorer(scorer: (items: ItemTable) => Scorer): void {
+    const { catalogue, model } = this.ready();
+    this.#session?.dispose();
+    this.#session = new ModelSession(catalogue.weights, model.config, scorer);
+  }
+
   /** Throws `model-not-loaded` before the first init. */
   ready(): { catalogue: Catalogue; session: ModelSession; model: LoadedModel } {
     if (!this.#catalogue || !this.#session || !this.#model) {

@@ -70,7 +70,7 @@ export class Startup {
     // Chosen once the model is known, so the probe measures scoring at this catalogue's size.
     if (!this.backend || this.#params?.backend !== params.backend || this.#params.wasmPath !== params.wasmPath) {
       this.backend = await this.#deps.chooseBackend(params.backend, params.wasmPath, m.dims.items);
-      this.#deps.emit({ type: 'backend', backend: this.backend.name, probes: this.backend.probes });
+      this.#deps.emit({ type: 'backend', backend: this.backend.name, source: this.backend.source, probes: this.backend.probes });
     }
     this.#params = params;
     this.#deps.emit({ type: 'ready', modelVersion: m.modelVersion, source: loaded.source, loadMs: loaded.ms });

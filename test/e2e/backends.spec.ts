@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { createClient, expect, openHarness, SHOP, SMALL, test } from './fixtures';
+import { createClient, expect, measuredStatus, openHarness, SHOP, SMALL, test } from './fixtures';
 
 /** Items from different categories, so scores depend on a non-trivial pooled context. */
 const HISTORY = ['sku-00001', 'sku-00006', 'sku-00012', 'sku-00013'];
@@ -52,11 +52,13 @@ for (const [model, label] of [
   }
 }
 
-test('auto measures every available backend and reports why the others were not chosen', async ({ page }) => {
+test('auto measures every available backend after the first recommendation and reports why the others were not chosen', async ({ page }) => {
   await openHarness(page);
-  const s = await createClient(page, 'auto', { model: SMALL, storage: 'memory' });
+  const start = await createClient(page, 'auto', { model: SMALL, storage: 'memory' });
+  expect(start.backend).toMatchObject({ name: 'plain', source: 'pending', forced: false });
+  const s = await measuredStatus(page, 'auto');
   const probes = s.backend!.probes;
-  expect(s.backend!.forced).toBe(false);
+  expect(s.backend).toMatchObject({ forced: false, source: 'probed' });
   expect(probes.find((p) => p.name === 'webgpu')).toMatchObject({ ok: false, reason: expect.stringMatching(/adapter|gpu/i) });
   const ok = probes.filter((p) => p.ok);
   expect(ok.map((p) => p.name).sort()).toEqual(['cpu', 'plain', 'wasm', 'webgl']);
@@ -69,7 +71,8 @@ test('auto measures every available backend and reports why the others were not 
 
 test('auto ranks a SwiftShader WebGPU adapter below webgl and wasm @webgpu', async ({ page }) => {
   await openHarness(page);
-  const s = await createClient(page, 'auto', { model: SMALL, storage: 'memory' });
+  await createClient(page, 'auto', { model: SMALL, storage: 'memory' });
+  const s = await measuredStatus(page, 'auto');
   expect(s.backend!.name).not.toBe('webgpu');
   expect(s.backend!.probes.find((p) => p.name === 'webgpu')).toMatchObject({ ok: false, reason: expect.stringMatching(/software|SwiftShader/) });
 });

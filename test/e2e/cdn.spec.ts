@@ -92,14 +92,18 @@ for (const [name, file, backend] of [['module', 'esm.html', 'wasm'], ['classic',
     p.on('pageerror', (e) => problems.push(e.message));
     await p.goto(`${shop.origin}/${file}`);
     await expect(p.locator('localrec-recommendations li')).toHaveCount(4, { timeout: 30_000 });
-    const status = await p.evaluate(async () => {
-      const api = window.localrec;
-      const client = api && !Array.isArray(api) ? await api.ready : null;
-      return client ? client.status() : null;
-    });
-    // The README's snippet leaves the choice to the probes, which try wasm too.
-    if (backend) expect(status?.backend?.name).toBe(backend);
-    else expect(status?.backend?.probes.some((b) => b.name === 'wasm' && b.ok)).toBe(true);
+    const status = () =>
+      p.evaluate(async () => {
+        const api = window.localrec;
+        const client = api && !Array.isArray(api) ? await api.ready : null;
+        return client ? client.status() : null;
+      });
+    // The README's snippet leaves the choice to 'auto', which probes (wasm too) once the Worker is idle after the widget's first recommendation.
+    if (backend) expect((await status())?.backend?.name).toBe(backend);
+    else {
+      await expect.poll(async () => (await status())?.backend?.source, { timeout: 30_000 }).toBe('probed');
+      expect((await status())?.backend?.probes.some((b) => b.name === 'wasm' && b.ok)).toBe(true);
+    }
     expect(problems).toEqual([]);
     // The README's snippet tracks a view: it must be stored, not dropped for want of consent.
     if (name === "README's") {

@@ -110,6 +110,16 @@ export async function createClient(page: Page, key: string, options: LocalrecOpt
   );
 }
 
+/**
+ * The status of `window.lrs[key]` once `backend: 'auto'` has measured: it does so when the
+ * Worker is idle after the first recommendation, so this asks for one and waits.
+ */
+export async function measuredStatus(page: Page, key: string) {
+  await page.evaluate((k) => window.lrs[k].recommend({ n: 1 }), key);
+  await expect.poll(() => page.evaluate(async (k) => (await window.lrs[k].status()).backend?.source, key), { timeout: 30_000 }).not.toBe('pending');
+  return page.evaluate((k) => window.lrs[k].status(), key);
+}
+
 /** Wraps `window.Worker`: module Workers start from a blob that runs `prelude` first, then imports the real script. */
 export async function wrapWorkers(page: Page, prelude: string, crashFirst = false): Promise<void> {
   await page.addInitScript(

@@ -66,7 +66,7 @@ export function makeRuntime(server: ModelServer, opts: { idb?: IDBFactory | 'glo
     fetch: server.fetch,
     chooseBackend: async () => {
       await tf.setBackend('cpu');
-      return { name: 'cpu', forced: true, probes: [{ name: 'cpu', ok: true, ms: 0 }], initMs: 0, scorer: (items) => new TfjsScorer(items), tfjsBytes: () => tf.memory().numBytes };
+      return { name: 'cpu', forced: true, source: 'forced', probes: [{ name: 'cpu', ok: true, ms: 0 }], initMs: 0, scorer: (items) => new TfjsScorer(items), tfjsBytes: () => tf.memory().numBytes };
     },
     openModelCache: async () => cache,
     ...(idb === 'global' ? {} : { indexedDB: idb }),
