@@ -6,7 +6,9 @@
  * Query parameters: ?catalogue=movielens switches to the MovieLens-small model (if built);
  * ?model=<manifest URL> loads any other model (the e2e tests use fixture models);
  * &backend=wasm forces a tfjs backend; &fed=<server URL>&fedToken=<client token> turns on
- * federated rounds; &consent=granted|pending|denied (or 1|0) sets the starting consent.
+ * federated rounds; &consent=granted|pending|denied (or 1|0) sets the starting consent;
+ * &sdk=off leaves the SDK out (the shop without it: the page-health benchmark's baseline,
+ * bench/first-visit.ts), its rows keeping their placeholders.
  */
 // From the types module, not the package entry: the page should load the client only through the embed, as a shop does.
 import { CONSENT_STATES, type ConsentState } from '../src/browser/types';
@@ -184,9 +186,12 @@ async function main() {
     }, 150);
   };
   document.addEventListener('localrec:change', changed);
-  rec.client.subscribe((e) => (e.type === 'personalised' || e.type === 'consent' || e.type === 'federated') && changed());
+  rec.client.subscribe((e) => (e.type === 'personalised' || e.type === 'consent' || e.type === 'federated' || e.type === 'backend') && changed());
   document.body.dataset.ready = 'true';
 }
 
 queueInit(choice);
+// The embed script, loaded as a shop's <script type="module"> tag loads it (after the queue
+// holds 'init'); a module here, so that &sdk=off can leave it out.
+if (params.get('sdk') !== 'off') void import('../src/embed/embed');
 void main();

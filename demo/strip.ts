@@ -21,6 +21,8 @@ export interface StripOptions {
   context?: string;
   /** Line under the heading, from what the list is based on. */
   note: (list: RecList) => string;
+  /** Cards the row shows: as many placeholders hold its space until they arrive. */
+  slots: number;
 }
 
 /** What each row showed last, so a refresh can mark what is new. */
@@ -85,9 +87,24 @@ function recCard(ctx: ShopContext, rec: Recommender, r: Recommendation, isNew: b
   );
 }
 
+/**
+ * A card's shape without content. The row is at the top of the page and its cards arrive
+ * after the model: empty, it would grow by a card's height and push the page down (layout
+ * shift, a Core Web Vital), so placeholders of the same size hold the space.
+ */
+function placeholderCard(): HTMLElement {
+  return h(
+    'li',
+    { class: 'rec-placeholder', 'aria-hidden': 'true' },
+    h('span', { class: 'rec-link' }, h('span', { class: 'rec-image' }), h('span', { class: 'rec-title' }, '\u00a0')),
+    h('span', { class: 'rec-meta' }, '\u00a0'),
+    h('span', { class: 'why-btn' }, '\u00a0'),
+  );
+}
+
 export function recommendationStrip(ctx: ShopContext, o: StripOptions): HTMLElement {
   const note = h('p', { class: 'strip-note' }, 'Loading recommendations…');
-  const list = h('ol', { class: 'strip-items' });
+  const list = h('ol', { class: 'strip-items' }, ...Array.from({ length: o.slots }, placeholderCard));
   const el = h('section', { class: 'strip', 'data-strip': o.key, 'aria-busy': 'true' }, h('h2', {}, o.heading), note, list);
 
   let renders = 0;
@@ -96,6 +113,7 @@ export function recommendationStrip(ctx: ShopContext, o: StripOptions): HTMLElem
     const rec = await ctx.ready;
     if (!rec) {
       note.textContent = 'The recommender could not start on this device; the rest of the shop works as usual.';
+      list.replaceChildren();
       el.setAttribute('aria-busy', 'false');
       return;
     }

@@ -5,6 +5,7 @@ import { recommendationStrip } from '../strip';
 export function forYouStrip(ctx: ShopContext, n = 6): HTMLElement {
   return recommendationStrip(ctx, {
     key: 'for-you',
+    slots: n,
     heading: 'Recommended for you',
     load: (rec) => rec.forYou(n),
     // Said from the list's mode, not only from personal weights: after one view the row is

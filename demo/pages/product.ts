@@ -55,6 +55,7 @@ export function productPage(ctx: ShopContext, id: string): HTMLElement {
       heading: ctx.choice.sells ? 'Related to this product' : 'Related to this film',
       context: it.id,
       load: (rec) => rec.related(it.id, 6),
+      slots: 6,
       note: (l) => `What goes with ${it.title}${l.personalised ? ', tuned to what you looked at' : ''}.`,
     }),
     forYouStrip(ctx),

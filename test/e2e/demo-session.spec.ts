@@ -46,6 +46,8 @@ test('a shopping session on the demo shop sends no item id, event or user data o
   await expect(page.locator('#status')).toContainText('0 events');
   await expect(page.locator('#status')).toContainText('not personalised yet');
 
+  // The backends were probed once the page was idle after a recommendation (the wasm binary among them).
+  await expect(page.locator('#status')).toContainText(/backend \w+ \(probed: /, { timeout: 30_000 });
   // The recorder saw the session: model files and app code, nothing else.
   const paths = network.requests.map((r) => new URL(r.url).pathname);
   expect(paths).toContain('/test-models/small/weights.bin');
