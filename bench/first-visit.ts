@@ -16,7 +16,7 @@
  *   page without the embed script, its rows holding their placeholders), runs interleaved;
  *   deltas of the medians (with − without) of total blocking time, CLS and LCP.
  *
- *   npm run bench:first-visit [-- --runs 5 --lighthouse-runs 7 --out <path> --force]
+ *   npm run bench:first-visit [-- --runs 3 --lighthouse-runs 5 --out <path> --force]
  *
  * Writes bench/reports/first-visit.json; replacing a committed report takes --force (or
  * another --out). Chromium is Debian's, with the project's launch flags; nothing leaves
@@ -39,8 +39,8 @@ import { workerGzipBytes } from './worker-bytes';
 
 const { values } = parseArgs({
   options: {
-    runs: { type: 'string', default: '5' },
-    'lighthouse-runs': { type: 'string', default: '7' },
+    runs: { type: 'string', default: '3' },
+    'lighthouse-runs': { type: 'string', default: '5' },
     out: { type: 'string', default: 'bench/reports/first-visit' },
     force: { type: 'boolean', default: false },
   },
@@ -122,6 +122,12 @@ interface VisitResult {
   /** Of those, the Worker's code (wire bytes: gzip-compressed as served). */
   backendCodeBytes: number;
   backendCodeFiles: string[];
+  /**
+   * The model's weights.bin, which the Worker fetches: its download time against the least
+   * the profile allows (one RTT plus its bytes at the profile's rate), which shows the
+   * throttling applied to the Worker's requests too.
+   */
+  workerThrottleCheck: { path: string; bytes: number; ms: number; minimumMs: number } | null;
   /** With 'auto': what it chose once measured, and the bytes that measurement fetched after the first recommendation. */
   takeover?: { backend: string; source: string; bytesAfter: number; msAfterFirstRecommendation: number };
 }
@@ -162,7 +168,14 @@ async function throttledVisit(browser: Browser, origin: string, backend: 'auto' 
     const before = requests.filter((r) => r.at <= seenAt && r.req.url().startsWith('http'));
     const sizes = await Promise.all(before.map((r) => wire(r.req)));
     const code = before.map((r, i) => ({ path: new URL(r.req.url()).pathname, bytes: sizes[i] })).filter((r) => worker.has(r.path));
+    const weightsAt = before.findIndex((r) => new URL(r.req.url()).pathname.endsWith('/weights.bin'));
+    const timing = weightsAt >= 0 ? before[weightsAt].req.timing() : null;
+    const workerThrottleCheck =
+      timing && weightsAt >= 0
+        ? { path: new URL(before[weightsAt].req.url()).pathname, bytes: sizes[weightsAt], ms: round(timing.responseEnd), minimumMs: round(PROFILE.latencyMs + (sizes[weightsAt] * 8) / PROFILE.downloadKbps) }
+        : null;
     const result: VisitResult = {
+      workerThrottleCheck,
       firstRecommendationMs: round(firstRecommendationMs),
       bytes: sizes.reduce((a, b) => a + b, 0),
       requests: before.length,
