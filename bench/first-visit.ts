@@ -68,8 +68,15 @@ const round = (x: number, digits = 1) => Math.round(x * 10 ** digits) / 10 ** di
 const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.json': 'application/json', '.wasm': 'application/wasm', '.bin': 'application/octet-stream', '.svg': 'image/svg+xml' };
 const COMPRESSIBLE = new Set(['.html', '.js', '.css', '.json', '.svg']);
 
+/** What the server sent: each response's path, body bytes (compressed as sent) and when. */
+interface Sent {
+  path: string;
+  bytes: number;
+  at: number;
+}
+
 /** The build, served as a CDN would: text gzip-compressed (once, then from memory), binaries as they are. */
-async function serveDist(root: string): Promise<{ origin: string; server: Server }> {
+async function serveDist(root: string, sent: Sent[]): Promise<{ origin: string; server: Server }> {
   const gz = new Map<string, Buffer>();
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
@@ -87,6 +94,7 @@ async function serveDist(root: string): Promise<{ origin: string; server: Server
       res.setHeader('content-encoding', 'gzip');
     }
     res.setHeader('content-length', body.length);
+    sent.push({ path: url.pathname, bytes: body.length, at: Date.now() });
     res.end(body);
   });
   await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
@@ -116,10 +124,10 @@ function workerCode(root: string): Set<string> {
 
 interface VisitResult {
   firstRecommendationMs: number;
-  /** Bytes on the wire (bodies as sent, compressed, plus headers) of every request made before the first recommendation. */
+  /** Response bodies as the server sent them (text gzip-compressed) for every request it answered before the first recommendation. */
   bytes: number;
   requests: number;
-  /** Of those, the Worker's code (wire bytes: gzip-compressed as served). */
+  /** Of those, the Worker's code (gzip-compressed as served; the wasm binary as it is). */
   backendCodeBytes: number;
   backendCodeFiles: string[];
   /**
@@ -133,7 +141,7 @@ interface VisitResult {
 }
 
 /** One first visit on a fresh profile, over the throttled network. */
-async function throttledVisit(browser: Browser, origin: string, backend: 'auto' | 'plain' | 'wasm', worker: Set<string>): Promise<VisitResult> {
+async function throttledVisit(browser: Browser, origin: string, sent: Sent[], backend: 'auto' | 'plain' | 'wasm', worker: Set<string>): Promise<VisitResult> {
   const context = await browser.newContext();
   try {
     const page = await context.newPage();
@@ -155,29 +163,21 @@ async function throttledVisit(browser: Browser, origin: string, backend: 'auto' 
         }
       }).observe(document, { childList: true, subtree: true });
     });
-    const requests: { req: Request; at: number }[] = [];
-    context.on('request', (req) => requests.push({ req, at: Date.now() }));
+    const weights: Request[] = [];
+    context.on('request', (req) => req.url().endsWith('/weights.bin') && weights.push(req));
+    sent.length = 0;
     await page.goto(`${origin}/demo/${backend === 'auto' ? '' : `?backend=${backend}`}`);
     await page.waitForFunction(() => (window as unknown as { firstRecAt?: number }).firstRecAt !== undefined, undefined, { timeout: 120_000, polling: 50 });
     const seenAt = Date.now();
     const firstRecommendationMs = await page.evaluate(() => (window as unknown as { firstRecAt: number }).firstRecAt);
-    const wire = async (r: Request) => {
-      const s = await r.sizes().catch(() => null);
-      return s ? s.responseBodySize + s.responseHeadersSize : 0;
-    };
-    const before = requests.filter((r) => r.at <= seenAt && r.req.url().startsWith('http'));
-    const sizes = await Promise.all(before.map((r) => wire(r.req)));
-    const code = before.map((r, i) => ({ path: new URL(r.req.url()).pathname, bytes: sizes[i] })).filter((r) => worker.has(r.path));
-    const weightsAt = before.findIndex((r) => new URL(r.req.url()).pathname.endsWith('/weights.bin'));
-    const timing = weightsAt >= 0 ? before[weightsAt].req.timing() : null;
-    const workerThrottleCheck =
-      timing && weightsAt >= 0
-        ? { path: new URL(before[weightsAt].req.url()).pathname, bytes: sizes[weightsAt], ms: round(timing.responseEnd), minimumMs: round(PROFILE.latencyMs + (sizes[weightsAt] * 8) / PROFILE.downloadKbps) }
-        : null;
+    const before = sent.filter((r) => r.at <= seenAt);
+    const code = before.filter((r) => worker.has(r.path));
+    const w = before.find((r) => r.path.endsWith('/weights.bin'));
+    const timing = weights[0]?.timing();
     const result: VisitResult = {
-      workerThrottleCheck,
+      workerThrottleCheck: w && timing ? { path: w.path, bytes: w.bytes, ms: round(timing.responseEnd), minimumMs: round(PROFILE.latencyMs + (w.bytes * 8) / PROFILE.downloadKbps) } : null,
       firstRecommendationMs: round(firstRecommendationMs),
-      bytes: sizes.reduce((a, b) => a + b, 0),
+      bytes: before.reduce((a, r) => a + r.bytes, 0),
       requests: before.length,
       backendCodeBytes: code.reduce((a, r) => a + r.bytes, 0),
       backendCodeFiles: code.map((r) => r.path),
@@ -196,9 +196,8 @@ async function throttledVisit(browser: Browser, origin: string, backend: 'auto' 
         await page.waitForTimeout(100);
         b = await status();
       }
-      const after = requests.filter((r) => r.at > seenAt && r.req.url().startsWith('http'));
-      const afterBytes = (await Promise.all(after.map((r) => wire(r.req)))).reduce((a, x) => a + x, 0);
-      result.takeover = { backend: b?.name ?? 'none', source: b?.source ?? 'none', bytesAfter: afterBytes, msAfterFirstRecommendation: Date.now() - seenAt };
+      const after = sent.filter((r) => r.at > seenAt);
+      result.takeover = { backend: b?.name ?? 'none', source: b?.source ?? 'none', bytesAfter: after.reduce((a, r) => a + r.bytes, 0), msAfterFirstRecommendation: Date.now() - seenAt };
     }
     return result;
   } finally {
@@ -227,6 +226,8 @@ interface LighthouseRun {
   cls: number;
   lcpMs: number;
   fcpMs: number;
+  /** What Lighthouse names as the LCP element (its selector), to see what the page's largest paint was. */
+  lcpElement: string | null;
 }
 
 async function lighthouseRun(port: number, url: string): Promise<LighthouseRun> {
@@ -237,7 +238,9 @@ async function lighthouseRun(port: number, url: string): Promise<LighthouseRun> 
     if (typeof v !== 'number') throw new Error(`lighthouse gave no ${id} for ${url}: ${result?.lhr.runtimeError?.message ?? 'no value'}`);
     return v;
   };
-  return { tbtMs: value('total-blocking-time'), cls: value('cumulative-layout-shift'), lcpMs: value('largest-contentful-paint'), fcpMs: value('first-contentful-paint') };
+  const details = audits?.['largest-contentful-paint-element']?.details as { items?: { items?: { node?: { selector?: string } }[] }[] } | undefined;
+  const lcpElement = details?.items?.[0]?.items?.[0]?.node?.selector ?? null;
+  return { tbtMs: value('total-blocking-time'), cls: value('cumulative-layout-shift'), lcpMs: value('largest-contentful-paint'), fcpMs: value('first-contentful-paint'), lcpElement };
 }
 
 async function main(): Promise<void> {
@@ -250,7 +253,8 @@ async function main(): Promise<void> {
   console.log('demo build');
   await build({ logLevel: 'error', configFile: 'vite.e2e.config.ts', build: { outDir: DIST, emptyOutDir: true } });
   const worker = workerCode(DIST);
-  const { origin, server } = await serveDist(DIST);
+  const sent: Sent[] = [];
+  const { origin, server } = await serveDist(DIST, sent);
 
   const visits: Record<'auto' | 'plain' | 'wasm', VisitResult[]> = { auto: [], plain: [], wasm: [] };
   const lh: Record<'with' | 'without', LighthouseRun[]> = { with: [], without: [] };
@@ -261,7 +265,7 @@ async function main(): Promise<void> {
     try {
       for (let i = 0; i < RUNS; i++) {
         for (const backend of ['auto', 'plain', 'wasm'] as const) {
-          const v = await throttledVisit(browser, origin, backend, worker);
+          const v = await throttledVisit(browser, origin, sent, backend, worker);
           visits[backend].push(v);
           console.log(`throttled ${backend} ${i + 1}/${RUNS}: first recommendation ${v.firstRecommendationMs} ms, ${v.bytes} bytes (${v.requests} requests), Worker code ${v.backendCodeBytes} bytes${v.takeover ? `; then ${v.takeover.backend} (${v.takeover.source}), ${v.takeover.bytesAfter} bytes more` : ''}`);
         }
@@ -276,7 +280,7 @@ async function main(): Promise<void> {
         try {
           const r = await lighthouseRun(chrome.port, `${origin}/demo/${variant === 'without' ? '?sdk=off' : ''}`);
           lh[variant].push(r);
-          console.log(`lighthouse ${variant} SDK ${i + 1}/${LH_RUNS}: TBT ${round(r.tbtMs)} ms, CLS ${round(r.cls, 4)}, LCP ${round(r.lcpMs)} ms`);
+          console.log(`lighthouse ${variant} SDK ${i + 1}/${LH_RUNS}: TBT ${round(r.tbtMs)} ms, CLS ${round(r.cls, 4)}, LCP ${round(r.lcpMs)} ms (${r.lcpElement})`);
         } finally {
           chrome.proc.kill();
           await rm(chrome.profile, { recursive: true, force: true }).catch(() => undefined);
@@ -296,7 +300,7 @@ async function main(): Promise<void> {
   const auto = summary(visits.auto);
   const plain = summary(visits.plain);
   const wasm = summary(visits.wasm);
-  const med = (v: 'with' | 'without', k: keyof LighthouseRun) => median(lh[v].map((r) => r[k]));
+  const med = (v: 'with' | 'without', k: 'tbtMs' | 'cls' | 'lcpMs' | 'fcpMs') => median(lh[v].map((r) => r[k]));
   const report = {
     workerFirstLoadGzipBytes: sizes.firstLoad,
     backendCodeGzipBytesBeforeFirstRecommendation: auto.backendCodeBytes,

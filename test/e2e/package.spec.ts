@@ -26,10 +26,20 @@ let dir: string;
 let app: string;
 let server: StaticServer;
 
-// The README's npm snippet, run as the app's entry, then the list it got is shown.
+// The README's npm snippet, run as the app's entry, then the list it got is shown (and the client kept for the test).
 const APP_JS = `${readmeSnippet('ts')}
 document.getElementById('recs').replaceChildren(...items.map((it) => Object.assign(document.createElement('li'), { textContent: it.title })));
+window.rec = rec;
 `;
+
+/**
+ * Waits until 'auto' has measured the backends, which it does once the Worker is idle after
+ * the first recommendation: only then are the tfjs files and the wasm binary fetched.
+ */
+async function measured(page: Page): Promise<void> {
+  const source = () => page.evaluate(async () => (await (window as unknown as { rec: { status(): Promise<{ backend: { source: string } | null }> } }).rec.status()).backend?.source);
+  await expect.poll(source, { timeout: 30_000 }).toBe('probed');
+}
 
 /** The issue 15 budget for what the Worker loads before it can recommend. */
 const WORKER_FIRST_LOAD_BUDGET_GZIP = 150_000;
@@ -103,10 +113,11 @@ test('an app that installs the packed tarball and builds with Vite shows recomme
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
   const first = await runApp(page, server.origin, join(app, 'dist'));
+  await measured(page);
   expect(errors).toEqual([]);
   const paths = requests.map((r) => new URL(r.url()).pathname);
   // Vite bundled the Worker (its default `iife` format) and copied the tfjs files and the
-  // wasm binary it asked for into the app's assets.
+  // wasm binary it asked for, once it measured the backends, into the app's assets.
   expect(first.file).toMatch(/\/assets\/localrec-worker[-\w]*\.js$/);
   expect(paths.some((p) => /^\/assets\/localrec-tfjs-[\w-]+\.js$/.test(p))).toBe(true);
   expect(paths.some((p) => /^\/assets\/tfjs-backend-wasm(-simd)?[-\w]*\.wasm$/.test(p))).toBe(true);
@@ -145,6 +156,7 @@ test('the same app bundled by webpack 5 shows recommendations, the Worker and wa
     const wasm: string[] = [];
     page.on('request', (r) => r.url().endsWith('.wasm') && wasm.push(new URL(r.url()).pathname));
     await runApp(page, wp.origin, out);
+    await measured(page);
     expect(wasm.length).toBeGreaterThan(0);
     expect(readdirSync(out).filter((f) => f.endsWith('.wasm')).length).toBeGreaterThan(0);
   } finally {
