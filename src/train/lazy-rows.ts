@@ -21,22 +21,27 @@ import type { AdamOptions } from './adam';
 /** The weight average's keep factor of every step so far (1-based), with their running log-sum to catch rows up in one product. */
 export class KeepLog {
   private keeps = new Float64Array(64);
+  /** Σ log keep over the steps with keep > 0, and the last step (≤ i) whose keep was 0 (a horizon of one step keeps nothing). */
   private cum = new Float64Array(64);
+  private lastZero = new Int32Array(64);
   private steps = 0;
 
   push(keep: number): void {
     this.steps++;
     if (this.steps >= this.keeps.length) {
-      const grow = (a: Float64Array) => {
-        const b = new Float64Array(a.length * 2);
+      const grow = <T extends Float64Array | Int32Array>(a: T): T => {
+        const b = new (a.constructor as new (n: number) => T)(a.length * 2);
         b.set(a);
         return b;
       };
       this.keeps = grow(this.keeps);
       this.cum = grow(this.cum);
+      this.lastZero = grow(this.lastZero);
     }
-    this.keeps[this.steps] = keep;
-    this.cum[this.steps] = this.cum[this.steps - 1] + Math.log(keep);
+    const t = this.steps;
+    this.keeps[t] = keep;
+    this.cum[t] = this.cum[t - 1] + (keep > 0 ? Math.log(keep) : 0);
+    this.lastZero[t] = keep > 0 ? this.lastZero[t - 1] : t;
   }
 
   keep(t: number): number {
@@ -45,7 +50,9 @@ export class KeepLog {
 
   /** Π keep over steps s+1 … t. */
   between(s: number, t: number): number {
-    return s >= t ? 1 : Math.exp(this.cum[t] - this.cum[s]);
+    if (s >= t) return 1;
+    if (this.lastZero[t] > s) return 0;
+    return Math.exp(this.cum[t] - this.cum[s]);
   }
 }
 

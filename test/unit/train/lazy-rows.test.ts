@@ -52,6 +52,18 @@ describe('LazyAdamRows', () => {
   });
 });
 
+describe('KeepLog', () => {
+  it('multiplies keep factors, and a step that keeps nothing (a one-step horizon) makes every product through it 0, not NaN', () => {
+    const keeps = new KeepLog();
+    for (const k of [0.5, 0, 0.25, 0.5]) keeps.push(k);
+    expect(keeps.between(0, 1)).toBeCloseTo(0.5, 12);
+    expect(keeps.between(0, 4)).toBe(0);
+    expect(keeps.between(1, 3)).toBe(0);
+    expect(keeps.between(2, 4)).toBeCloseTo(0.125, 12);
+    expect(keeps.between(3, 3)).toBe(1);
+  });
+});
+
 describe('averageKeep', () => {
   it('forgets the start quickly, then averages over about `horizon` steps', () => {
     const avg = Float32Array.of(0);
