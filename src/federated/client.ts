@@ -233,14 +233,10 @@ export class FederatedClient {
     return this.reporting;
   }
 
-  private async sendReport(roundId: number, ask: { version: number; reference: number }, dims: { d: number; hidden: number }, measure: MeasureReport, signal: AbortSignal): Promise<ReportOutcome> {
-    const reference = await this.fetchTower(ask.reference, dims, signal);
-    const hits = await measure(reference);
-    if (signal.aborted) throw signal.reason;
-    if (!hits) return 'nothing-to-measure';
-    const body = encodeQualityReport({ candidateVersion: ask.version, referenceVersion: ask.reference, roundId, candidate: hits.candidate, reference: hits.reference });
+  /** POSTs a binary body with the device token (retried like every call) and counts its bytes. */
+  private async postBytes(path: string, body: Uint8Array, signal: AbortSignal): Promise<Response> {
     const res = await this.withRetry(signal, () =>
-      this.deps.fetch(this.url('v1/reports'), {
+      this.deps.fetch(this.url(path), {
         method: 'POST',
         credentials: 'omit',
         cache: 'no-store',
@@ -250,6 +246,16 @@ export class FederatedClient {
       }),
     );
     this.s.bytesSent += body.byteLength;
+    return res;
+  }
+
+  private async sendReport(roundId: number, ask: { version: number; reference: number }, dims: { d: number; hidden: number }, measure: MeasureReport, signal: AbortSignal): Promise<ReportOutcome> {
+    const reference = await this.fetchTower(ask.reference, dims, signal);
+    const hits = await measure(reference);
+    if (signal.aborted) throw signal.reason;
+    if (!hits) return 'nothing-to-measure';
+    const body = encodeQualityReport({ candidateVersion: ask.version, referenceVersion: ask.reference, roundId, candidate: hits.candidate, reference: hits.reference });
+    const res = await this.postBytes('v1/reports', body, signal);
     if (res.ok) {
       await res.body?.cancel();
       this.reported.add(ask.version);
@@ -337,17 +343,7 @@ export class FederatedClient {
     const body = encodeUpdate({ modelVersion, roundId: round.roundId, values: delta, dtype: round.dtype, maxNorm: round.localNoise > 0 ? undefined : round.clip });
     if (body.byteLength > round.maxBytes) throw new LocalrecError('federated-unavailable', `update of ${body.byteLength} bytes exceeds the round's limit of ${round.maxBytes}`);
     this.s.state = 'uploading';
-    const res = await this.withRetry(signal, () =>
-      this.deps.fetch(this.url('v1/updates'), {
-        method: 'POST',
-        credentials: 'omit',
-        cache: 'no-store',
-        headers: { authorization: `Bearer ${this.cfg.token}`, 'content-type': 'application/octet-stream' },
-        body: body as Uint8Array<ArrayBuffer>,
-        signal,
-      }),
-    );
-    this.s.bytesSent += body.byteLength;
+    const res = await this.postBytes('v1/updates', body, signal);
     if (res.ok) {
       await res.body?.cancel();
       this.s.lastRound = round.roundId;
