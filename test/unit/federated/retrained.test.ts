@@ -12,18 +12,12 @@ import { decodeModel, type EncodedModel, type LoadedModel } from '../../../src/m
 import { towerSize } from '../../../src/model/weights';
 import { buildModel } from '../../../src/train/build-model';
 import { continueFrom } from '../../../src/train/from-model';
-import { DEFAULT_PIPELINE, type PipelineOptions } from '../../../src/train/pipeline';
+import type { PipelineOptions } from '../../../src/train/pipeline';
 import { initNodeTf } from '../../../src/train/tf-node';
 import { body, delta, startTestServer, tempDir, token, type TestServer } from './helpers';
+import { TINY_PIPELINE } from '../../fixtures/tiny-pipeline';
 
-const TINY: PipelineOptions = {
-  ...DEFAULT_PIPELINE,
-  teacher: { ...DEFAULT_PIPELINE.teacher, d: 8, hidden: 8, epochs: 1 },
-  student: { ...DEFAULT_PIPELINE.student, d: 4, hidden: 8, epochs: 1 },
-  meta: { ...DEFAULT_PIPELINE.meta, steps: 6, tasksPerStep: 8 },
-  contentBuckets: 16,
-  threads: 1,
-};
+const TINY: PipelineOptions = { ...TINY_PIPELINE, threads: 1 };
 const LENGTH = towerSize(4, 8);
 
 let first: EncodedModel;

@@ -6,17 +6,11 @@ import { buildCatalogue } from '../../../src/model/catalogue';
 import { decodeModel, type LoadedModel } from '../../../src/model/format';
 import { buildModel } from '../../../src/train/build-model';
 import { continueFrom } from '../../../src/train/from-model';
-import { DEFAULT_PIPELINE, trainPipeline, type PipelineOptions } from '../../../src/train/pipeline';
+import { trainPipeline, type PipelineOptions } from '../../../src/train/pipeline';
 import { initNodeTf } from '../../../src/train/tf-node';
+import { TINY_PIPELINE } from '../../fixtures/tiny-pipeline';
 
-const TINY: PipelineOptions = {
-  ...DEFAULT_PIPELINE,
-  teacher: { ...DEFAULT_PIPELINE.teacher, d: 8, hidden: 8, epochs: 1 },
-  student: { ...DEFAULT_PIPELINE.student, d: 4, hidden: 8, epochs: 1 },
-  meta: { ...DEFAULT_PIPELINE.meta, steps: 6, tasksPerStep: 8 },
-  contentBuckets: 16,
-  threads: 1,
-};
+const TINY: PipelineOptions = { ...TINY_PIPELINE, threads: 1 };
 
 /** The shop's first 70% of time without every fifth item: what the published model saw. */
 function earlier(shop: Dataset): { old: Dataset; newIds: Set<string> } {

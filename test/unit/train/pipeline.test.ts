@@ -1,16 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildTrainingData, type TrainingData } from '../../../src/data/split';
 import { generateShop } from '../../../src/data/synthetic-shop';
-import { DEFAULT_PIPELINE, trainPipeline, type PipelineOptions, type PipelineResult } from '../../../src/train/pipeline';
+import { trainPipeline, type PipelineResult } from '../../../src/train/pipeline';
 import { initNodeTf } from '../../../src/train/tf-node';
-
-const TINY: PipelineOptions = {
-  ...DEFAULT_PIPELINE,
-  teacher: { ...DEFAULT_PIPELINE.teacher, d: 8, hidden: 8, epochs: 1 },
-  student: { ...DEFAULT_PIPELINE.student, d: 4, hidden: 8, epochs: 1 },
-  meta: { ...DEFAULT_PIPELINE.meta, steps: 6, tasksPerStep: 8 },
-  contentBuckets: 16,
-};
+import { TINY_PIPELINE as TINY } from '../../fixtures/tiny-pipeline';
 
 const bytes = (a: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
 const arrays = (r: PipelineResult) => [r.weights.itemIn, r.weights.itemOut, r.weights.itemBias, r.weights.contentProj, r.weights.tower.w1, r.weights.tower.b1, r.weights.tower.w2, r.weights.tower.b2];
