@@ -14,7 +14,7 @@ import { decodeQualityReport } from './quality';
 import { privacyReport, roundsWithinBudget, type PrivacyReport } from './privacy';
 import { checkPolicy, ROUND_PROTOCOL, samplingRateOf, shouldAggregate, type RoundDescription, type RoundPolicy } from './round';
 import { serverStep } from './server-step';
-import type { FederatedStore, RoundState, StoredUpdate } from './store';
+import type { FederatedStore, RecordKind, RoundState, StoredUpdate } from './store';
 import { decodeHeader, decodeUpdate, encodedSize, WIRE_VERSION } from './wire';
 
 export interface CoordinatorOptions {
@@ -289,17 +289,27 @@ export class Coordinator {
         expected: on.version,
       });
     }
-    const r = await this.store.accept(round.roundId, clientId, body, this.policy.maxClients, 'report');
+    await this.acceptRecord(q.roundId, clientId, body, 'report');
+    return { roundId: q.roundId };
+  }
+
+  /**
+   * Stores a device's update or report in the open round (the round checks are the
+   * caller's), or throws the typed refusal the store's answer calls for; the round's
+   * accepted count when stored.
+   */
+  private async acceptRecord(roundId: number, clientId: string, body: Uint8Array, kind: RecordKind): Promise<number> {
+    const r = await this.store.accept(roundId, clientId, body, this.policy.maxClients, kind);
     switch (r.status) {
       case 'duplicate':
-        throw new LocalrecError('update-duplicate', `this client already sent a report in round ${q.roundId}`, { roundId: q.roundId });
+        throw new LocalrecError('update-duplicate', `this client already sent ${kind === 'update' ? 'an update' : 'a report'} in round ${roundId}`, { roundId });
       case 'closed':
-        throw new LocalrecError('update-round-closed', `round ${q.roundId} takes no more reports`, { roundId: q.roundId });
+        throw new LocalrecError('update-round-closed', `round ${roundId} takes no more ${kind}s`, { roundId });
       case 'stale':
         await this.refresh();
-        throw new LocalrecError('update-stale-round', `round ${q.roundId} is over; round ${r.roundId} is open`, { roundId: q.roundId, open: r.roundId });
+        throw new LocalrecError('update-stale-round', `round ${roundId} is over; round ${r.roundId} is open`, { roundId, open: r.roundId });
       case 'accepted':
-        return { roundId: q.roundId };
+        return r.accepted;
     }
   }
 
@@ -356,23 +366,13 @@ export class Coordinator {
     const norm = l2Norm(u.values);
     const bound = normBound(this.policy.clip, this.policy.localNoise, u.values.length);
     if (norm > bound) throw new LocalrecError('update-norm-too-large', `delta norm ${norm.toFixed(4)} is above the bound ${bound.toFixed(4)}`, { norm, bound });
-    const r = await this.store.accept(h.roundId, clientId, body, this.policy.maxClients);
-    switch (r.status) {
-      case 'duplicate':
-        throw new LocalrecError('update-duplicate', `this client already sent an update in round ${h.roundId}`, { roundId: h.roundId });
-      case 'closed':
-        throw new LocalrecError('update-round-closed', `round ${h.roundId} takes no more updates`, { roundId: h.roundId });
-      case 'stale':
-        await this.refresh();
-        throw new LocalrecError('update-stale-round', `round ${h.roundId} is over; round ${r.roundId} is open`, { roundId: h.roundId, open: r.roundId });
-      case 'accepted':
-        this.round = { ...round, accepted: r.accepted };
-        if (r.accepted >= this.policy.maxClients) {
-          // Close the full round now rather than at the next tick; a failure leaves it for the tick to retry.
-          this.tick().catch((e: unknown) => this.log('error', 'aggregation failed; the round stays closed and is retried', { err: String(e) }));
-        }
-        return { roundId: h.roundId, accepted: r.accepted };
+    const accepted = await this.acceptRecord(h.roundId, clientId, body, 'update');
+    this.round = { ...round, accepted };
+    if (accepted >= this.policy.maxClients) {
+      // Close the full round now rather than at the next tick; a failure leaves it for the tick to retry.
+      this.tick().catch((e: unknown) => this.log('error', 'aggregation failed; the round stays closed and is retried', { err: String(e) }));
     }
+    return { roundId: h.roundId, accepted };
   }
 
   /** Closes and aggregates the open round when the policy says so (or a crashed aggregation left it half done). */
